@@ -1,0 +1,10 @@
+//! ringmaster's engine: reads Ansible playbooks, inventories and variables, templates
+//! them, and (later) runs them.
+
+pub mod cli;
+pub mod inventory;
+pub mod playbook;
+pub mod source;
+pub mod template;
+pub mod vars;
+pub mod yaml;

@@ -1,0 +1,159 @@
+//! Source files and positions: every value read from a user's file remembers where it
+//! came from, so every error can name the file, line and column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// The text of one file the user gave us (playbook, inventory, vars file, ...).
+#[derive(Debug)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<PathBuf>, text: impl Into<String>) -> Arc<Self> {
+        Arc::new(SourceFile {
+            path: path.into(),
+            text: text.into(),
+        })
+    }
+
+    /// Reads a file; the error names the path.
+    pub fn read(path: &Path) -> Result<Arc<Self>, SourceError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Ok(Self::new(path, text)),
+            Err(e) => Err(SourceError::plain(format!(
+                "could not read '{}': {}",
+                path.display(),
+                e
+            ))),
+        }
+    }
+
+    /// The 1-based line `line` of the file, without its newline.
+    pub fn line_text(&self, line: u32) -> Option<&str> {
+        self.text.lines().nth(line.checked_sub(1)? as usize)
+    }
+}
+
+/// A position in a source file: 1-based line and column, 0-based byte offset.
+#[derive(Clone)]
+pub struct Span {
+    pub file: Arc<SourceFile>,
+    pub offset: usize,
+    pub line: u32,
+    pub col: u32,
+}
+
+impl Span {
+    pub fn new(file: Arc<SourceFile>, offset: usize, line: u32, col: u32) -> Self {
+        Span {
+            file,
+            offset,
+            line,
+            col,
+        }
+    }
+
+    /// A span for values that have no file (command line, computed values).
+    pub fn synthetic(what: &str) -> Self {
+        Span {
+            file: SourceFile::new(what, ""),
+            offset: 0,
+            line: 0,
+            col: 0,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.file.path
+    }
+
+    pub fn is_synthetic(&self) -> bool {
+        self.line == 0
+    }
+}
+
+impl fmt::Debug for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}:{}", self.file.path.display(), self.line, self.col)
+    }
+}
+
+impl fmt::Display for Span {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_synthetic() {
+            write!(f, "{}", self.file.path.display())
+        } else {
+            write!(f, "{}:{}:{}", self.file.path.display(), self.line, self.col)
+        }
+    }
+}
+
+/// An error about the user's input, optionally located in a file.
+///
+/// Every layer (yaml, inventory, playbook, templating) reports bad input as this type so
+/// the binary can print one uniform message: what is wrong, where, and what was expected.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct SourceError {
+    pub message: String,
+    pub span: Option<Span>,
+    /// A hint such as "did you mean 'hosts'?".
+    pub help: Option<String>,
+}
+
+impl SourceError {
+    pub fn new(span: &Span, message: impl Into<String>) -> Self {
+        SourceError {
+            message: message.into(),
+            span: Some(span.clone()),
+            help: None,
+        }
+    }
+
+    pub fn plain(message: impl Into<String>) -> Self {
+        SourceError {
+            message: message.into(),
+            span: None,
+            help: None,
+        }
+    }
+
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Renders the error the way the binary prints it: message, location, the offending
+    /// line with a caret under the column, and the hint.
+    pub fn render(&self) -> String {
+        let mut out = format!("ERROR! {}", self.message);
+        if let Some(span) = self.span.as_ref().filter(|s| !s.is_synthetic()) {
+            out.push_str(&format!(
+                "\n\nThe error appears to be in '{}': line {}, column {}.",
+                span.path().display(),
+                span.line,
+                span.col
+            ));
+            if let Some(text) = span.file.line_text(span.line) {
+                out.push_str("\n\nThe offending line appears to be:\n\n");
+                out.push_str(text);
+                out.push('\n');
+                let pad: String = text
+                    .chars()
+                    .take(span.col.saturating_sub(1) as usize)
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                out.push_str(&pad);
+                out.push_str("^ here");
+            }
+        }
+        if let Some(help) = &self.help {
+            out.push_str(&format!("\n\n{help}"));
+        }
+        out
+    }
+}

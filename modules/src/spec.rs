@@ -1,0 +1,1 @@
+//! Static argument specs of the built-in modules.

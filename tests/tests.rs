@@ -1,0 +1,1 @@
+//! ringmaster's integration tests: one binary, shared helpers in `util`.
