@@ -127,28 +127,22 @@ impl SourceError {
         self
     }
 
-    /// Renders the error the way the binary prints it: message, location, the offending
-    /// line with a caret under the column, and the hint.
+    /// Renders the error the way ansible-core 2.19 prints it: `[ERROR]: message`, the
+    /// origin `file:line:col`, the offending line with up to two lines before it, a caret
+    /// under the column, and the hint.
     pub fn render(&self) -> String {
-        let mut out = format!("ERROR! {}", self.message);
-        if let Some(span) = self.span.as_ref().filter(|s| !s.is_synthetic()) {
-            out.push_str(&format!(
-                "\n\nThe error appears to be in '{}': line {}, column {}.",
-                span.path().display(),
-                span.line,
-                span.col
-            ));
-            if let Some(text) = span.file.line_text(span.line) {
-                out.push_str("\n\nThe offending line appears to be:\n\n");
-                out.push_str(text);
-                out.push('\n');
-                let pad: String = text
-                    .chars()
-                    .take(span.col.saturating_sub(1) as usize)
-                    .map(|c| if c == '\t' { '\t' } else { ' ' })
-                    .collect();
-                out.push_str(&pad);
-                out.push_str("^ here");
+        let mut out = format!("[ERROR]: {}", self.message);
+        if let Some(span) = &self.span {
+            if span.is_synthetic() {
+                out.push_str(&format!("\nOrigin: {}", span.path().display()));
+            } else {
+                out.push_str(&format!(
+                    "\nOrigin: {}:{}:{}",
+                    span.path().display(),
+                    span.line,
+                    span.col
+                ));
+                out.push_str(&excerpt(&span.file, span.line, span.col));
             }
         }
         if let Some(help) = &self.help {
@@ -156,4 +150,20 @@ impl SourceError {
         }
         out
     }
+}
+
+/// Lines `line-2..=line` of `file`, numbered, and a caret under `col`.
+fn excerpt(file: &SourceFile, line: u32, col: u32) -> String {
+    let first = line.saturating_sub(2).max(1);
+    let width = line.to_string().len();
+    let mut out = String::from("\n");
+    for n in first..=line {
+        match file.line_text(n) {
+            Some(text) => out.push_str(&format!("\n{n:>width$} {text}")),
+            None => return String::new(),
+        }
+    }
+    let pad = " ".repeat(width + col as usize);
+    out.push_str(&format!("\n{pad}^ column {col}"));
+    out
 }
