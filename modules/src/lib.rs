@@ -2,6 +2,7 @@
 //! aliases and argument specs, so that playbooks can be checked before any host is
 //! touched.
 
+#[rustfmt::skip]
 mod builtin_specs;
 mod convert;
 mod registry;
@@ -13,5 +14,5 @@ mod validate;
 mod tests;
 
 pub use registry::{accepted_names, all_specs, lookup, suggest};
-pub use spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec};
+pub use spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec, UnknownKeys};
 pub use validate::{ArgProblem, ArgValue, ProblemKind, validate};

@@ -1,6 +1,6 @@
 //! Specs of ringmaster's own modules (`ringmaster.builtin.*`), written by hand.
 
-use crate::spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec};
+use crate::spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec, UnknownKeys};
 
 const fn opt(name: &'static str, ty: ArgType) -> OptionSpec {
     OptionSpec {
@@ -38,7 +38,7 @@ const fn native_module(name: &'static str, options: &'static [OptionSpec]) -> Mo
         required_together: &[],
         kind: ModuleKind::Module,
         native: true,
-        extra_keys: false,
+        unknown_keys: UnknownKeys::Reject,
     }
 }
 

@@ -12,6 +12,18 @@ pub enum FreeForm {
     Required,
 }
 
+/// What a module does with arguments its spec does not list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownKeys {
+    /// Ansible fails the task.
+    Reject,
+    /// Ansible silently ignores them (fetch, raw, meta): worth a warning.
+    Ignore,
+    /// They are data (set_fact, add_host) or go to a backend module chosen at run time
+    /// (package, service).
+    Accept,
+}
+
 /// Where a module runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModuleKind {
@@ -101,9 +113,8 @@ pub struct ModuleSpec {
     pub kind: ModuleKind,
     /// Implemented natively by ringmaster.
     pub native: bool,
-    /// Accepts keys not listed in `options` (set_fact, add_host; package and service
-    /// pass their arguments on to a backend module chosen at run time).
-    pub extra_keys: bool,
+    /// What happens to arguments not listed in `options`.
+    pub unknown_keys: UnknownKeys,
 }
 
 impl ModuleSpec {

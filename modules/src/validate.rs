@@ -8,7 +8,7 @@
 
 use crate::convert::{TypeMismatch, check_type, choice_text};
 use crate::registry::{all_specs, nearest};
-use crate::spec::{ArgType, FreeForm, ModuleSpec, OptionSpec};
+use crate::spec::{ArgType, FreeForm, ModuleSpec, OptionSpec, UnknownKeys};
 
 /// What the loader knows of an argument's literal value.
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +30,9 @@ pub enum ArgValue {
 pub enum ProblemKind {
     /// An argument the module does not take (point at the key).
     UnknownArgument,
+    /// An argument the module does not take but Ansible silently ignores: a warning,
+    /// not an error (point at the key).
+    IgnoredArgument,
     /// A reserved `_ansible_` argument (point at the key).
     ReservedArgument,
     /// Required arguments are missing (point at the task's module).
@@ -63,6 +66,11 @@ pub struct ArgProblem {
 }
 
 impl ArgProblem {
+    /// Whether Ansible would run the task anyway: report as a warning.
+    pub fn is_warning(&self) -> bool {
+        self.kind == ProblemKind::IgnoredArgument
+    }
+
     fn new(arg: Option<&str>, kind: ProblemKind, message: String) -> Self {
         ArgProblem {
             arg: arg.map(str::to_string),
@@ -101,8 +109,11 @@ pub fn validate(
         }
         match spec.option(name) {
             Some(option) => problems.extend(check_value(option, name, value)),
-            None if spec.extra_keys => {}
-            None => problems.push(unknown_argument(spec, name)),
+            None => match spec.unknown_keys {
+                UnknownKeys::Accept => {}
+                UnknownKeys::Ignore => problems.push(unknown_argument(spec, name, true)),
+                UnknownKeys::Reject => problems.push(unknown_argument(spec, name, false)),
+            },
         }
     }
 
@@ -111,8 +122,9 @@ pub fn validate(
             None,
             ProblemKind::FreeFormNotAllowed,
             format!(
-                "this task '{module}' has extra params, which is only allowed in the following \
-                 modules: {}",
+                "Action '{}' does not support raw params. Only these modules take a free-form \
+                 argument: {}",
+                spec.name,
                 free_form_modules().join(", ")
             ),
         )),
@@ -124,13 +136,15 @@ pub fn validate(
         _ => {}
     }
 
-    let given = |canonical: &str| -> bool {
-        if canonical == FREE_FORM_PARAM {
+    // Whether the task gave the option `member` names, under any of its names: Ansible
+    // resolves aliases before checking constraints (apt's `name` counts as `package`).
+    let given = |member: &str| -> bool {
+        if member == FREE_FORM_PARAM {
             return has_free_form;
         }
+        let canonical = spec.option(member).map_or(member, |o| o.name);
         args.iter().any(|(name, _)| {
-            spec.option(name)
-                .is_some_and(|option| option.name == canonical)
+            *name == member || spec.option(name).is_some_and(|o| o.name == canonical)
         })
     };
 
@@ -155,7 +169,13 @@ pub fn validate(
             let arg = args
                 .iter()
                 .map(|(name, _)| *name)
-                .filter(|name| spec.option(name).is_some_and(|o| group.contains(&o.name)))
+                .filter(|name| {
+                    spec.option(name).is_some_and(|o| {
+                        group
+                            .iter()
+                            .any(|m| spec.option(m).is_some_and(|g| g.name == o.name))
+                    })
+                })
                 .last();
             problems.push(ArgProblem::new(
                 arg,
@@ -219,25 +239,39 @@ fn free_form_modules() -> Vec<&'static str> {
         .collect()
 }
 
-fn unknown_argument(spec: &ModuleSpec, name: &str) -> ArgProblem {
-    let mut supported: Vec<String> = spec
+fn unknown_argument(spec: &ModuleSpec, name: &str, ignored: bool) -> ArgProblem {
+    // Ansible's wording: sorted names, then all aliases in parentheses.
+    let mut names: Vec<&str> = spec.options.iter().map(|o| o.name).collect();
+    names.sort_unstable();
+    let mut aliases: Vec<&str> = spec
         .options
         .iter()
-        .map(|o| {
-            if o.aliases.is_empty() {
-                o.name.to_string()
-            } else {
-                format!("{} ({})", o.name, o.aliases.join(", "))
-            }
-        })
+        .flat_map(|o| o.aliases.iter().copied())
         .collect();
-    supported.sort();
-    let message = format!(
-        "Unsupported parameters for ({}) module: {name}. Supported parameters include: {}.",
-        spec.short_name(),
-        supported.join(", ")
-    );
-    let mut problem = ArgProblem::new(Some(name), ProblemKind::UnknownArgument, message);
+    aliases.sort_unstable();
+    let mut supported = names.join(", ");
+    if !aliases.is_empty() {
+        supported.push_str(&format!(" ({})", aliases.join(", ")));
+    }
+    let module = spec.short_name();
+    let (kind, message) = if ignored {
+        (
+            ProblemKind::IgnoredArgument,
+            format!(
+                "Unsupported parameters for ({module}) module: {name}, which Ansible ignores. \
+                 Supported parameters include: {supported}."
+            ),
+        )
+    } else {
+        (
+            ProblemKind::UnknownArgument,
+            format!(
+                "Unsupported parameters for ({module}) module: {name}. Supported parameters \
+                 include: {supported}."
+            ),
+        )
+    };
+    let mut problem = ArgProblem::new(Some(name), kind, message);
     // Internal arguments (`_original_basename`) are never suggested.
     problem.suggestion = nearest(
         name,

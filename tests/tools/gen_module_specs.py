@@ -48,9 +48,14 @@ ALIASES = {
 }
 SKIP = {'__init__', 'async_wrapper', 'systemd'}
 
-# Modules whose extra keys are accepted: set_fact/add_host take arbitrary variables;
-# package and service hand all their arguments to a backend module chosen at run time.
-EXTRA_KEYS = {'set_fact', 'add_host', 'package', 'service'}
+# What happens to keys a module does not list (default: Reject).
+# set_fact/add_host take arbitrary variables; package and service hand all their
+# arguments to a backend module chosen at run time. fetch, raw, meta and
+# validate_argument_spec silently ignore unknown keys (checked with ansible-playbook 2.19).
+UNKNOWN_KEYS = {
+    'set_fact': 'Accept', 'add_host': 'Accept', 'package': 'Accept', 'service': 'Accept',
+    'fetch': 'Ignore', 'raw': 'Ignore', 'meta': 'Ignore', 'validate_argument_spec': 'Ignore',
+}
 
 # Free-form (the `_raw_params` of ansible/parsing/mod_args.py).
 FREE_FORM = {
@@ -101,8 +106,13 @@ ACTION_SPECS = {
         handlers_from=dict(type='str'), public=dict(type='bool'),
         allow_duplicates=dict(type='bool'), rolespec_validate=dict(type='bool'))),
     'import_playbook': dict(spec={}),
-    # copy's action plugin refuses src together with content.
-    'copy': dict(mutually_exclusive=[['content', 'src']], merge_capture=True),
+    # copy's action plugin requires src or content, and refuses both.
+    'copy': dict(mutually_exclusive=[['content', 'src']], required_one_of=[['content', 'src']],
+                 merge_capture=True),
+    # template's action plugin takes real newlines as well as their escaped spellings.
+    'template': dict(spec=dict(newline_sequence=dict(
+        type='str', choices=['\n', '\r', '\r\n', '\\n', '\\r', '\\r\\n'])),
+        merge_docs=True),
     # gather_facts hands its arguments to the fact module (setup).
     'gather_facts': dict(spec=dict(parallel=dict(type='bool')), add_module='setup'),
 }
@@ -145,7 +155,8 @@ def capture(name):
 
 def rust_str(s):
     s = str(s)
-    return '"' + s.replace('\\', '\\\\').replace('"', '\\"').replace('\n', '\\n') + '"'
+    escapes = {'\\': '\\\\', '"': '\\"', '\n': '\\n', '\r': '\\r', '\t': '\\t'}
+    return '"' + ''.join(escapes.get(c, c) for c in s) + '"'
 
 
 def str_list(items):
@@ -182,6 +193,20 @@ def groups_rust(groups):
     return '&[' + ', '.join(str_list(g) for g in (groups or [])) + ']'
 
 
+def merge_missing(spec, extra):
+    """Add the options of `extra` none of whose names `spec` already uses. (Docs may name
+    an option by what the code calls an alias: apt documents `name`, codes `package`.)"""
+    def names(k, v):
+        return {k, *(v.get('aliases') or [])}
+    taken = set()
+    for k, v in spec.items():
+        taken |= names(k, v)
+    for k, v in extra.items():
+        if not names(k, v) & taken:
+            spec[k] = v
+            taken |= names(k, v)
+
+
 def module_options(name, doc, captured, action):
     """(options dict, constraints dict, untyped default) for one module."""
     doc_opts = {k: v for k, v in (doc.get('options') or {}).items()
@@ -204,16 +229,15 @@ def module_options(name, doc, captured, action):
     else:
         spec = {}
         untyped = 'Raw'
-    for k, v in doc_opts.items():
-        spec.setdefault(k, v)
+    merge_missing(spec, doc_opts)
     if action is not None:
         for key in ('mutually_exclusive', 'required_one_of'):
             if key in action:
                 cons[key] = cons.get(key, []) + action[key]
         if 'add_module' in action:
             extra = capture(action['add_module']) or {}
-            for k, v in (extra.get('argument_spec') or {}).items():
-                spec.setdefault(k, dict(v, type=v.get('type', 'str')))
+            merge_missing(spec, {k: dict(v, type=v.get('type', 'str'))
+                                 for k, v in (extra.get('argument_spec') or {}).items()})
     spec.pop('_raw_params', None)
     return spec, cons, untyped
 
@@ -229,7 +253,7 @@ def main():
     out.append('// Source: ansible-core %s (module argument_spec, action plugins, DOCUMENTATION).'
                % ansible.__version__)
     out.append('')
-    out.append('use crate::spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec};')
+    out.append('use crate::spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec, UnknownKeys};')
     out.append('')
     out.append('/// Every ansible.builtin module, sorted by name.')
     out.append('pub static BUILTIN_SPECS: &[ModuleSpec] = &[')
@@ -254,7 +278,7 @@ def main():
         out.append('        required_together: %s,' % groups_rust(cons.get('required_together')))
         out.append('        kind: ModuleKind::%s,' % kind)
         out.append('        native: %s,' % ('true' if name in NATIVE else 'false'))
-        out.append('        extra_keys: %s,' % ('true' if name in EXTRA_KEYS else 'false'))
+        out.append('        unknown_keys: UnknownKeys::%s,' % UNKNOWN_KEYS.get(name, 'Reject'))
         out.append('    },')
     out.append('];')
     sys.stdout.write('\n'.join(out) + '\n')
