@@ -1,5 +1,7 @@
 //! Behaviour a playbook author notices. Expected messages come from ansible-core 2.19.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::HashMap;
 
 use crate::{
