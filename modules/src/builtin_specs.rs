@@ -1009,8 +1009,8 @@ pub static BUILTIN_SPECS: &[ModuleSpec] = &[
         aliases: &[],
         free_form: FreeForm::None,
         options: &[
-            OptionSpec { name: "name", aliases: &[], ty: ArgType::Raw, required: true, choices: &[], elements: None },
-            OptionSpec { name: "state", aliases: &[], ty: ArgType::Raw, required: true, choices: &[], elements: None },
+            OptionSpec { name: "name", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
+            OptionSpec { name: "state", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
             OptionSpec { name: "use", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
         ],
         mutually_exclusive: &[],
@@ -1202,7 +1202,7 @@ pub static BUILTIN_SPECS: &[ModuleSpec] = &[
         options: &[
             OptionSpec { name: "arguments", aliases: &["args"], ty: ArgType::Str, required: false, choices: &[], elements: None },
             OptionSpec { name: "enabled", aliases: &[], ty: ArgType::Bool, required: false, choices: &[], elements: None },
-            OptionSpec { name: "name", aliases: &[], ty: ArgType::Str, required: true, choices: &[], elements: None },
+            OptionSpec { name: "name", aliases: &[], ty: ArgType::Str, required: false, choices: &[], elements: None },
             OptionSpec { name: "pattern", aliases: &[], ty: ArgType::Str, required: false, choices: &[], elements: None },
             OptionSpec { name: "runlevel", aliases: &[], ty: ArgType::Str, required: false, choices: &[], elements: None },
             OptionSpec { name: "sleep", aliases: &[], ty: ArgType::Int, required: false, choices: &[], elements: None },
@@ -1210,7 +1210,7 @@ pub static BUILTIN_SPECS: &[ModuleSpec] = &[
             OptionSpec { name: "use", aliases: &[], ty: ArgType::Str, required: false, choices: &[], elements: None },
         ],
         mutually_exclusive: &[],
-        required_one_of: &[&["state", "enabled"]],
+        required_one_of: &[],
         required_together: &[],
         kind: ModuleKind::Module,
         native: true,

@@ -113,6 +113,11 @@ ACTION_SPECS = {
     'template': dict(spec=dict(newline_sequence=dict(
         type='str', choices=['\n', '\r', '\r\n', '\\n', '\\r', '\\r\\n'])),
         merge_docs=True, add_module='copy'),
+    # package and service hand their arguments to a backend module chosen at run time
+    # (apt, dnf, systemd, ...): what is required depends on the backend (`package: name=x`
+    # without the documented-as-required `state` runs fine with apt).
+    'package': dict(relax=True),
+    'service': dict(relax=True, merge_capture=True),
     # shell runs the command module, which validates its arguments.
     'shell': dict(add_module='command', add_constraints=True),
     # gather_facts hands its arguments to the fact module (setup).
@@ -244,6 +249,9 @@ def module_options(name, doc, captured, action):
             merge_missing(spec, {k: dict(v, type=v.get('type', 'str'))
                                  for k, v in (extra.get('argument_spec') or {}).items()})
     spec.pop('_raw_params', None)
+    if action is not None and action.get('relax'):
+        spec = {k: dict(v, required=False) for k, v in spec.items()}
+        cons = {}
     return spec, cons, untyped
 
 
