@@ -544,3 +544,9 @@ fn templated_values_pass_every_option_of_every_module() {
         );
     }
 }
+
+#[test]
+fn short_typos_get_no_far_fetched_suggestion() {
+    assert_eq!(suggest("ab"), None);
+    assert_eq!(suggest("ap"), Some("apt"));
+}
