@@ -4,6 +4,12 @@
 //! them from lowest to highest (Ansible's default `hash_behaviour = replace`: a higher
 //! layer replaces a whole top-level variable, dicts are not merged).
 
+mod host;
+mod magic;
+
+pub use host::push_inventory_layers;
+pub use magic::{host_magic, play_magic, RunFacts, ANSIBLE_COMPAT_VERSION};
+
 use indexmap::IndexMap;
 
 use crate::template::VarValue;
