@@ -1,0 +1,1 @@
+//! Bad input: every error names the place and what was expected; nothing panics.
