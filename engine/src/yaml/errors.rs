@@ -64,13 +64,29 @@ pub(super) fn reword(info: &str) -> String {
         }
         "recursion limit exceeded" => "the document is nested too deeply",
         other if other.starts_with("unexpected character: ") => {
+            let c: String = other
+                .trim_start_matches("unexpected character: `")
+                .chars()
+                .take(1)
+                .collect();
             return format!(
-                "{other}: '@' and '`' are reserved and cannot start an unquoted value; quote the value"
+                "found character '{c}' that cannot start any value ('@' and '`' are reserved); quote the value"
             );
+        }
+        "invalid indentation in quoted scalar" => {
+            "a quoted string continues on a line indented less than it should be (is the closing quote missing?)"
+        }
+        "while scanning an anchor or alias, did not find expected alphabetic or numeric character" => {
+            "expected an anchor or alias name after '&' or '*' (quote values that start with '&' or '*')"
         }
         other => other,
     };
     m.to_string()
+}
+
+/// An error about a well-formed node (a tag, a merge): no guessing about the line.
+pub(super) fn construct_error(span: Span, detail: &str) -> SourceError {
+    SourceError::new(&span, format!("YAML parsing failed: {detail}."))
 }
 
 /// A YAML syntax error at `span`, improved with Ansible's heuristics on the offending line.

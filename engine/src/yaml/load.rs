@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, StrInput};
 
-use super::errors::{reword, syntax_error};
+use super::errors::{construct_error, reword, syntax_error};
 use super::mapping::MapBuilder;
 use super::positions::Positions;
 use super::tags::{Scalar, TagKind, construct_scalar, unknown_tag_message};
@@ -104,8 +104,17 @@ impl<'a> Loader<'a> {
                 Ok((event, start, end))
             }
             Some(Err(e)) => {
-                let span = self.pos.span(*e.marker());
-                Err(syntax_error(span, &reword(e.info())))
+                let mut span = self.pos.span(*e.marker());
+                let mut detail = reword(e.info());
+                if e.info().contains("tab") {
+                    // saphyr may stop before the tab; point at it, as Ansible does.
+                    if let Some(i) = self.pos.text()[span.offset..].find('\t') {
+                        span = self.pos.advance(&span, span.offset + i);
+                    }
+                } else if e.info() == "while parsing node, found unknown anchor" {
+                    detail = undefined_alias(self.pos.text(), &span);
+                }
+                Err(syntax_error(span, &detail))
             }
             None => Err(SourceError::new(
                 &self.last_end,
@@ -116,17 +125,27 @@ impl<'a> Loader<'a> {
 
     fn stream(&mut self) -> Result<Vec<Node>, YamlError> {
         let mut docs = Vec::new();
+        let mut after_end_marker = false;
         loop {
             let (event, start, end) = self.next()?;
+            let explicit_end = matches!(event, Event::DocumentEnd) && end.offset > start.offset;
             self.last_end = end;
             match event {
                 Event::StreamEnd => return Ok(docs),
+                Event::DocumentStart(false) if after_end_marker => {
+                    // YAML 1.1 (libyaml) needs '---' after a '...' before more content.
+                    return Err(syntax_error(
+                        start,
+                        "unexpected content after the document end marker '...': expected '---' to start a new document",
+                    ));
+                }
                 Event::DocumentStart(_) => {
                     // Anchors are per document, as in PyYAML's composer.
                     self.anchors.clear();
                     docs.push(self.document()?);
                 }
-                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::DocumentEnd => after_end_marker = explicit_end,
+                Event::StreamStart | Event::Nothing => {}
                 _ => {
                     return Err(SourceError::new(
                         &start,
@@ -159,7 +178,7 @@ impl<'a> Loader<'a> {
                             self.attach_merge_key(Node::new(Value::Str(text.into_owned()), start))?;
                             continue;
                         }
-                        Err(message) => return Err(syntax_error(start, &message)),
+                        Err(message) => return Err(construct_error(start, &message)),
                     };
                     self.remember(anchor, &node, 1);
                     Some((node, 1))
@@ -214,15 +233,17 @@ impl<'a> Loader<'a> {
             Items::Map(_) => "mapping",
         };
         match &kind {
-            TagKind::Unknown(name) => return Err(syntax_error(span, &unknown_tag_message(name))),
+            TagKind::Unknown(name) => {
+                return Err(construct_error(span, &unknown_tag_message(name)));
+            }
             TagKind::Vault => {
-                return Err(syntax_error(span, "the '!vault' tag requires a string value"));
+                return Err(construct_error(span, "the '!vault' tag requires a string value"));
             }
             TagKind::Unsafe => self.unsafe_depth += 1,
             other => {
                 if let Some(required) = other.required_kind() {
                     if required != found {
-                        return Err(syntax_error(
+                        return Err(construct_error(
                             span,
                             &format!("expected a {required} node, but found {found}"),
                         ));
@@ -301,10 +322,7 @@ impl<'a> Loader<'a> {
     /// A copy of the anchored node, counted against the alias budget.
     fn alias(&mut self, id: usize, at: &Span) -> Result<(Node, usize), YamlError> {
         let Some(anchored) = self.anchors.get(&id) else {
-            return Err(syntax_error(
-                at.clone(),
-                "found undefined alias: its anchor is not defined earlier in this document",
-            ));
+            return Err(syntax_error(at.clone(), &undefined_alias(self.pos.text(), at)));
         };
         self.alias_nodes = self.alias_nodes.saturating_add(anchored.size);
         if self.alias_nodes > MAX_ALIAS_NODES {
@@ -376,7 +394,7 @@ fn pairs(items: Vec<Node>) -> Result<Value, YamlError> {
                 }
             }
             _ => {
-                return Err(syntax_error(
+                return Err(construct_error(
                     span,
                     "expected a single mapping item in an !!omap or !!pairs list",
                 ));
@@ -384,4 +402,18 @@ fn pairs(items: Vec<Node>) -> Result<Value, YamlError> {
         }
     }
     Ok(Value::Seq(out))
+}
+
+/// "found undefined alias '*name'", with the name read from the text at `at`.
+fn undefined_alias(text: &str, at: &Span) -> String {
+    let rest = text.get(at.offset..).unwrap_or("");
+    let name: String = rest
+        .strip_prefix('*')
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .collect();
+    format!(
+        "found undefined alias '*{name}': no anchor '&{name}' is defined before it in this document"
+    )
 }
