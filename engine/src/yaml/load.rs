@@ -190,7 +190,12 @@ impl<'a> Loader<'a> {
                     None
                 }
                 Event::MappingStart(anchor, tag) => {
-                    self.open(Items::Map(MapBuilder::default()), start, anchor, tag.as_deref())?;
+                    self.open(
+                        Items::Map(MapBuilder::default()),
+                        start,
+                        anchor,
+                        tag.as_deref(),
+                    )?;
                     None
                 }
                 Event::SequenceEnd | Event::MappingEnd => Some(self.close()?),
@@ -202,10 +207,10 @@ impl<'a> Loader<'a> {
                 }
             };
             self.last_end = end;
-            if let Some((node, size)) = done {
-                if let Some(root) = self.attach(node, size)? {
-                    return Ok(root);
-                }
+            if let Some((node, size)) = done
+                && let Some(root) = self.attach(node, size)?
+            {
+                return Ok(root);
             }
         }
     }
@@ -224,7 +229,9 @@ impl<'a> Loader<'a> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(SourceError::new(
                 &span,
-                format!("YAML parsing failed: the document is nested more than {MAX_DEPTH} levels deep."),
+                format!(
+                    "YAML parsing failed: the document is nested more than {MAX_DEPTH} levels deep."
+                ),
             ));
         }
         let kind = TagKind::of(tag);
@@ -237,17 +244,20 @@ impl<'a> Loader<'a> {
                 return Err(construct_error(span, &unknown_tag_message(name)));
             }
             TagKind::Vault => {
-                return Err(construct_error(span, "the '!vault' tag requires a string value"));
+                return Err(construct_error(
+                    span,
+                    "the '!vault' tag requires a string value",
+                ));
             }
             TagKind::Unsafe => self.unsafe_depth += 1,
             other => {
-                if let Some(required) = other.required_kind() {
-                    if required != found {
-                        return Err(construct_error(
-                            span,
-                            &format!("expected a {required} node, but found {found}"),
-                        ));
-                    }
+                if let Some(required) = other.required_kind()
+                    && required != found
+                {
+                    return Err(construct_error(
+                        span,
+                        &format!("expected a {required} node, but found {found}"),
+                    ));
                 }
             }
         }
@@ -322,7 +332,10 @@ impl<'a> Loader<'a> {
     /// A copy of the anchored node, counted against the alias budget.
     fn alias(&mut self, id: usize, at: &Span) -> Result<(Node, usize), YamlError> {
         let Some(anchored) = self.anchors.get(&id) else {
-            return Err(syntax_error(at.clone(), &undefined_alias(self.pos.text(), at)));
+            return Err(syntax_error(
+                at.clone(),
+                &undefined_alias(self.pos.text(), at),
+            ));
         };
         self.alias_nodes = self.alias_nodes.saturating_add(anchored.size);
         if self.alias_nodes > MAX_ALIAS_NODES {
@@ -346,7 +359,12 @@ impl<'a> Loader<'a> {
         }
         let text = self.pos.text();
         let from = self.last_end.offset;
-        if from >= content.offset || matches!(text.as_bytes().get(content.offset), Some(b'|' | b'>' | b'!' | b'&')) {
+        if from >= content.offset
+            || matches!(
+                text.as_bytes().get(content.offset),
+                Some(b'|' | b'>' | b'!' | b'&')
+            )
+        {
             return content;
         }
         let gap = &text[from..content.offset];

@@ -100,8 +100,14 @@ fn plain_scalars_resolve_like_ansible() {
         (".NaN", Float(f64::NAN)),
         (".NAN", Float(f64::NAN)),
         ("-.nan", Str("-.nan".into())),
-        ("2001-12-14", Str("2001-12-14".into()), /* PyYAML: a date */),
-        ("2001-12-14t21:59:43.10-05:00", Str("2001-12-14t21:59:43.10-05:00".into()), /* PyYAML: a date */),
+        (
+            "2001-12-14",
+            Str("2001-12-14".into()), /* PyYAML: a date */
+        ),
+        (
+            "2001-12-14t21:59:43.10-05:00",
+            Str("2001-12-14t21:59:43.10-05:00".into()), /* PyYAML: a date */
+        ),
         ("0.1", Float(0.1_f64)),
         ("-1_0.5", Float(-10.5_f64)),
         ("1:2:3", Int(3723)),
@@ -146,7 +152,10 @@ fn plain_scalars_resolve_like_ansible() {
         ("0.0", Float(0.0_f64)),
         ("-0.0", Float(-0.0)),
         ("1e-3.5", Str("1e-3.5".into())),
-        ("123456789012345678901234567890", Float(1.2345678901234568e+29_f64)),
+        (
+            "123456789012345678901234567890",
+            Float(1.2345678901234568e+29_f64),
+        ),
         ("0x7fffffffffffffff", Int(9223372036854775807)),
         ("0x8000000000000000", Float(9.223372036854776e+18_f64)),
     ];
@@ -228,7 +237,10 @@ fn explicit_collection_tags() {
     assert!(get(get(&doc, "c"), "y").is_null());
     let pairs = get(&doc, "d").as_seq().unwrap_or(&[]);
     assert_eq!(pairs.len(), 2);
-    assert_eq!(pairs[1].as_seq().map(|p| p[0].value.clone()), Some(Str("y".into())));
+    assert_eq!(
+        pairs[1].as_seq().map(|p| p[0].value.clone()),
+        Some(Str("y".into()))
+    );
 }
 
 /// AnsibleLoader: `!unsafe` re-resolves the scalar (so `!unsafe 12` and even

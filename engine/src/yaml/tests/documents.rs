@@ -6,7 +6,8 @@ use super::{file, get, load};
 
 #[test]
 fn several_documents_and_end_markers() {
-    let docs = load_all(file("---\na: 1\n...\n---\nb: 2\n--- |\n  text\n---\n")).unwrap_or_default();
+    let docs =
+        load_all(file("---\na: 1\n...\n---\nb: 2\n--- |\n  text\n---\n")).unwrap_or_default();
     assert_eq!(docs.len(), 4);
     assert_eq!(get(&docs[0], "a").value, Int(1));
     assert_eq!(get(&docs[1], "b").value, Int(2));
@@ -18,7 +19,11 @@ fn several_documents_and_end_markers() {
 #[test]
 fn empty_and_comment_only_files_have_no_documents() {
     for text in ["", "# just a comment\n", "\n\n", "   \n# c\n"] {
-        assert_eq!(load_all(file(text)).map(|d| d.len()).ok(), Some(0), "{text:?}");
+        assert_eq!(
+            load_all(file(text)).map(|d| d.len()).ok(),
+            Some(0),
+            "{text:?}"
+        );
     }
     // load_str gives null for them.
     let node = super::super::load_str(file("")).ok();

@@ -53,14 +53,34 @@ const CASES: &[(&str, u32, u32, &str)] = &[
     ("a: !!int abc\n", 1, 4, "!!int"),
     ("a: !!bool maybe\n", 1, 4, "!!bool"),
     // Ansible: 1:4 "Expected a mapping node, but found sequence."
-    ("a: !!map [1]\n", 1, 4, "expected a mapping node, but found sequence"),
-    ("a: !!seq {x: 1}\n", 1, 4, "expected a sequence node, but found mapping"),
-    ("a: !!str [1]\n", 1, 4, "expected a scalar node, but found sequence"),
+    (
+        "a: !!map [1]\n",
+        1,
+        4,
+        "expected a mapping node, but found sequence",
+    ),
+    (
+        "a: !!seq {x: 1}\n",
+        1,
+        4,
+        "expected a sequence node, but found mapping",
+    ),
+    (
+        "a: !!str [1]\n",
+        1,
+        4,
+        "expected a scalar node, but found sequence",
+    ),
     // Ansible: 1:4 "Could not determine a constructor for the tag 'tag:yaml.org,2002:value'."
     ("a: =\n", 1, 4, "'='"),
     ("a: <<\n", 1, 4, "'<<'"),
     // Ansible: 2:7 / 2:8
-    ("m:\n  <<: 5\n", 2, 7, "mapping or list of mappings for merging"),
+    (
+        "m:\n  <<: 5\n",
+        2,
+        7,
+        "mapping or list of mappings for merging",
+    ),
     ("m:\n  <<: [5]\n", 2, 8, "expected a mapping for merging"),
     // Ansible: 1:3 "found unhashable key"
     ("? [1, 2]\n: x\n", 1, 3, "unhashable key"),
@@ -83,14 +103,17 @@ fn errors_name_line_column_and_expectation() {
             .as_ref()
             .unwrap_or_else(|| panic!("no location for {text:?}"));
         let full = format!("{} {}", e.message, e.help.as_deref().unwrap_or(""));
-        assert_eq!(
-            (span.line, span.col),
-            (line, col),
-            "{text:?}: {full}"
-        );
+        assert_eq!((span.line, span.col), (line, col), "{text:?}: {full}");
         assert!(full.contains(words), "{text:?}: {full}");
-        assert!(e.message.starts_with("YAML parsing failed: "), "{}", e.message);
-        assert!(!full.contains("ScanError") && !full.contains("Marker"), "{full}");
+        assert!(
+            e.message.starts_with("YAML parsing failed: "),
+            "{}",
+            e.message
+        );
+        assert!(
+            !full.contains("ScanError") && !full.contains("Marker"),
+            "{full}"
+        );
         assert_eq!(span.path().to_str(), Some("test.yml"));
     }
 }

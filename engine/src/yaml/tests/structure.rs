@@ -33,7 +33,10 @@ fn nested_block_and_flow_collections() {
     assert_eq!(list.len(), 3);
     assert_eq!(list[1].value, Str("b".into()));
     assert_eq!(get(&list[2], "c").value, Int(1));
-    assert_eq!(get(get(vars, "map"), "x").as_seq().map(<[Node]>::len), Some(2));
+    assert_eq!(
+        get(get(vars, "map"), "x").as_seq().map(<[Node]>::len),
+        Some(2)
+    );
     assert!(get(get(vars, "map"), "y").is_null());
     let tasks = get(play, "tasks").as_seq().unwrap_or(&[]);
     assert_eq!(get(get(&tasks[0], "debug"), "msg").value, Str("hi".into()));
@@ -136,7 +139,8 @@ fn anchors_and_aliases_copy_values() {
 /// y (from the merged maps) and x (explicit over merged).
 #[test]
 fn merge_key_list_precedence_and_order() {
-    let text = "base: &b {x: 1, y: 2}\nother: &o {y: 3, z: 4}\nm:\n  w: 0\n  <<: [*b, *o]\n  x: 9\n";
+    let text =
+        "base: &b {x: 1, y: 2}\nother: &o {y: 3, z: 4}\nm:\n  w: 0\n  <<: [*b, *o]\n  x: 9\n";
     let doc = load(text);
     let m = get(&doc, "m");
     assert_eq!(keys(m), vec!["y", "z", "x", "w"]);
@@ -159,7 +163,9 @@ fn merge_key_list_precedence_and_order() {
 #[test]
 fn merge_key_single_and_nested() {
     // AnsibleLoader: {'x': 9, 'y': 2} and {'b': 2, 'a': 1}
-    let doc = load("base: &b {x: 1, y: 2}\nm:\n  x: 9\n  <<: *b\nn:\n  <<: {a: 1, <<: {b: 2, a: 3}}\nq:\n  \"<<\": {a: 1}\n");
+    let doc = load(
+        "base: &b {x: 1, y: 2}\nm:\n  x: 9\n  <<: *b\nn:\n  <<: {a: 1, <<: {b: 2, a: 3}}\nq:\n  \"<<\": {a: 1}\n",
+    );
     assert_eq!(keys(get(&doc, "m")), vec!["x", "y"]);
     assert_eq!(get(get(&doc, "m"), "x").value, Int(9));
     assert_eq!(keys(get(&doc, "n")), vec!["b", "a"]);
@@ -208,7 +214,9 @@ fn many_aliases_within_budget_are_fine() {
 fn large_documents_load() {
     let mut text = String::from("- hosts: all\n  tasks:\n");
     for i in 0..5000 {
-        text.push_str(&format!("    - name: task {i}\n      command: echo {i} \u{e9}\n      when: x == {i}\n"));
+        text.push_str(&format!(
+            "    - name: task {i}\n      command: echo {i} \u{e9}\n      when: x == {i}\n"
+        ));
     }
     let doc = load(&text);
     let tasks = get(&doc.as_seq().unwrap_or(&[])[0], "tasks");
