@@ -50,6 +50,7 @@ pub fn load_all_with_warnings(
         parser: Parser::new(StrInput::new(&owner.text)),
         pos: Positions::new(file.clone()),
         anchors: HashMap::new(),
+        anchor_names: HashMap::new(),
         alias_nodes: 0,
         warnings: Vec::new(),
         stack: Vec::new(),
@@ -86,6 +87,8 @@ struct Loader<'a> {
     pos: Positions,
     /// Anchors of the current document, by saphyr's anchor id.
     anchors: HashMap<usize, Anchored>,
+    /// Where each anchor name of the current document was defined.
+    anchor_names: HashMap<String, Span>,
     alias_nodes: usize,
     warnings: Vec<YamlWarning>,
     stack: Vec<Frame>,
@@ -142,6 +145,7 @@ impl<'a> Loader<'a> {
                 Event::DocumentStart(_) => {
                     // Anchors are per document, as in PyYAML's composer.
                     self.anchors.clear();
+                    self.anchor_names.clear();
                     docs.push(self.document()?);
                 }
                 Event::DocumentEnd => after_end_marker = explicit_end,
@@ -161,7 +165,12 @@ impl<'a> Loader<'a> {
         loop {
             let (event, start, end) = self.next()?;
             let done = match event {
-                Event::Scalar(text, style, anchor, tag) => {
+                Event::Scalar(mut text, style, anchor, tag) => {
+                    self.check_anchor(anchor, &start)?;
+                    if self.block_scalar_at_unterminated_eof(style, &end) {
+                        // libyaml keeps no line break the file does not have.
+                        text.to_mut().pop();
+                    }
                     let kind = TagKind::of(tag.as_deref());
                     let start = self.block_scalar_start(style, start);
                     let is_key = self.expects_key();
@@ -185,11 +194,13 @@ impl<'a> Loader<'a> {
                 }
                 Event::Alias(id) => Some(self.alias(id, &start)?),
                 Event::SequenceStart(anchor, tag) => {
+                    self.check_anchor(anchor, &start)?;
                     let start = self.sequence_start(start);
                     self.open(Items::Seq(Vec::new()), start, anchor, tag.as_deref())?;
                     None
                 }
                 Event::MappingStart(anchor, tag) => {
+                    self.check_anchor(anchor, &start)?;
                     self.open(
                         Items::Map(MapBuilder::default()),
                         start,
@@ -317,6 +328,28 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
+    /// PyYAML refuses an anchor name defined twice in a document (saphyr would rebind).
+    fn check_anchor(&mut self, anchor: usize, start: &Span) -> Result<(), YamlError> {
+        if anchor == 0 {
+            return Ok(());
+        }
+        let Some(name) = anchor_name(self.pos.text(), start.offset) else {
+            return Ok(());
+        };
+        if let Some(first) = self.anchor_names.get(&name) {
+            return Err(SourceError::new(
+                start,
+                format!(
+                    "YAML parsing failed: found duplicate anchor '&{name}'; its first occurrence is at line {}, column {}.",
+                    first.line, first.col
+                ),
+            )
+            .with_help("Give each anchor a different name."));
+        }
+        self.anchor_names.insert(name, start.clone());
+        Ok(())
+    }
+
     fn remember(&mut self, anchor: usize, node: &Node, size: usize) {
         if anchor > 0 {
             self.anchors.insert(
@@ -382,6 +415,18 @@ impl<'a> Loader<'a> {
         content
     }
 
+    /// A block scalar whose last line is the file's last line, without a line break.
+    fn block_scalar_at_unterminated_eof(&self, style: ScalarStyle, end: &Span) -> bool {
+        let text = self.pos.text();
+        matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+            && end.offset >= text.len()
+            && !text.ends_with(['\n', '\r'])
+            && text
+                .rsplit(['\n', '\r'])
+                .next()
+                .is_some_and(|last| !last.trim().is_empty())
+    }
+
     /// saphyr places a sequence that is not indented under its key (`key:\n- a`) after
     /// the first `- `; move it back onto the dash.
     fn sequence_start(&self, start: Span) -> Span {
@@ -434,4 +479,19 @@ fn undefined_alias(text: &str, at: &Span) -> String {
     format!(
         "found undefined alias '*{name}': no anchor '&{name}' is defined before it in this document"
     )
+}
+
+/// The anchor name of a node starting at `offset` (`&name`, or `!tag &name`).
+fn anchor_name(text: &str, offset: usize) -> Option<String> {
+    let mut rest = text.get(offset..)?;
+    if rest.starts_with('!') {
+        let tag_end = rest.find(char::is_whitespace)?;
+        rest = rest[tag_end..].trim_start();
+    }
+    let name: String = rest
+        .strip_prefix('&')?
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .collect();
+    (!name.is_empty()).then_some(name)
 }

@@ -151,12 +151,17 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert!(load_all(file(&text)).is_ok());
 }
 
+/// PyYAML: "found duplicate anchor; first occurrence ... line 1, column 4 ... second
+/// occurrence ... line 2, column 4".
 #[test]
-fn duplicate_anchor_names_rebind() {
-    // PyYAML refuses a repeated anchor name; saphyr rebinds it, and we follow saphyr
-    // (documented deviation).
-    let docs = load_all(file("a: &x 1\nb: &x 2\nc: *x\n")).unwrap_or_default();
-    assert_eq!(docs.len(), 1);
+fn duplicate_anchor_names_are_refused() {
+    let e = load_err("a: &x 1\nb: &x 2\nc: *x\n");
+    assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 4)));
+    assert!(e.message.contains("duplicate anchor '&x'") && e.message.contains("line 1, column 4"));
+    let e = load_err("a: !!str &y 1\nb: &y [1]\n");
+    assert!(e.message.contains("duplicate anchor '&y'"), "{}", e.message);
+    // The same name in another document is fine.
+    assert!(load_all(file("a: &x 1\n---\nb: &x 2\n")).is_ok());
 }
 
 proptest! {

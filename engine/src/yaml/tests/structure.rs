@@ -226,3 +226,15 @@ fn large_documents_load() {
     assert_eq!(get(&tasks[10], "when").value, Str("x == 10".into()));
     let _ = (Bool(true), Null, Value::Null);
 }
+
+/// PyYAML keeps no final line break the file does not have: {'a': 'x'} for `a: |+\n  x`.
+#[test]
+fn block_scalar_at_end_of_file_without_newline() {
+    assert_eq!(get(&load("a: |+\n  x"), "a").value, Str("x".into()));
+    assert_eq!(get(&load("a: >\n  x\n  y"), "a").value, Str("x y".into()));
+    let seq = load("- |\n  x");
+    assert_eq!(
+        seq.as_seq().map(|s| s[0].value.clone()),
+        Some(Str("x".into()))
+    );
+}
