@@ -4,13 +4,28 @@
 //! Built on `saphyr-parser` events (see `load.rs`); plain scalars are resolved with
 //! PyYAML's implicit resolvers (`resolve.rs`).
 
+mod eq;
+mod errors;
 mod load;
+mod mapping;
+mod positions;
 mod resolve;
+mod tags;
+#[cfg(test)]
+mod tests;
 
-pub use load::{YamlError, load_all, load_file, load_str};
+pub use load::{YamlError, load_all, load_all_with_warnings, load_file, load_str};
 pub use resolve::resolve_plain;
 
 use crate::source::Span;
+
+/// Something Ansible warns about while loading but accepts (a duplicate mapping key).
+#[derive(Debug, Clone)]
+pub struct YamlWarning {
+    pub message: String,
+    pub span: Span,
+    pub help: Option<String>,
+}
 
 /// One YAML value with its location.
 #[derive(Debug, Clone)]
@@ -75,15 +90,14 @@ impl Mapping {
 
     /// Inserts or replaces `key` (keeps the first position, like a Python dict).
     pub fn insert(&mut self, key: Node, value: Node) {
-        if let Some(k) = key.key_string() {
-            if let Some(slot) = self
+        if let Some(k) = key.key_string()
+            && let Some(slot) = self
                 .entries
                 .iter_mut()
                 .find(|(ek, _)| ek.key_string().as_deref() == Some(k.as_str()))
-            {
-                slot.1 = value;
-                return;
-            }
+        {
+            slot.1 = value;
+            return;
         }
         self.entries.push((key, value));
     }
