@@ -70,7 +70,8 @@ fn order_patterns(patterns: &[String]) -> Vec<String> {
 #[derive(Debug, Clone, Copy)]
 enum Subscript {
     Index(i64),
-    Range(usize, Option<usize>),
+    /// `[a:b]`; `true` when written with the removed `[a-b]` form.
+    Range(usize, Option<usize>, bool),
 }
 
 fn split_subscript(pattern: &str) -> (&str, Option<Subscript>) {
@@ -91,7 +92,8 @@ fn split_subscript(pattern: &str) -> (&str, Option<Subscript>) {
     }
     let start = c.get(3).and_then(|m| m.as_str().parse().ok()).unwrap_or(0);
     let end = c.get(5).and_then(|m| m.as_str().parse().ok());
-    (expr, Some(Subscript::Range(start, end)))
+    let dash = c.get(4).is_some_and(|m| m.as_str() == "-");
+    (expr, Some(Subscript::Range(start, end, dash)))
 }
 
 /// `_apply_subscript`; `None` where Python raises IndexError.
@@ -104,8 +106,8 @@ fn apply_subscript(hosts: Vec<String>, sub: Option<Subscript>) -> Option<Vec<Str
     // so `[a:0]` acts as the single index `[a]`.
     let index = match sub {
         Subscript::Index(i) => i,
-        Subscript::Range(start, Some(0)) => start as i64,
-        Subscript::Range(start, end) => {
+        Subscript::Range(start, Some(0), _) => start as i64,
+        Subscript::Range(start, end, _) => {
             let end = end.unwrap_or(n - 1);
             let stop = (end + 1).min(n);
             return Some(if start >= stop {
@@ -308,6 +310,9 @@ impl Inventory {
     ) -> Result<Vec<String>, SourceError> {
         let bare = pattern.strip_prefix(['&', '!']).unwrap_or(pattern);
         let (expr, sub) = split_subscript(bare);
+        if let Some(Subscript::Range(_, _, true)) = sub {
+            warnings.push("Use [x:y] inclusive subscripts instead of [x-y] which has been removed".into());
+        }
         let hosts = self.enumerate_matches(expr, warnings)?;
         apply_subscript(hosts, sub).ok_or_else(|| {
             SourceError::plain(format!("No hosts matched the subscripted pattern '{bare}'"))
