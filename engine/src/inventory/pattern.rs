@@ -311,7 +311,9 @@ impl Inventory {
         let bare = pattern.strip_prefix(['&', '!']).unwrap_or(pattern);
         let (expr, sub) = split_subscript(bare);
         if let Some(Subscript::Range(_, _, true)) = sub {
-            warnings.push("Use [x:y] inclusive subscripts instead of [x-y] which has been removed".into());
+            warnings.push(
+                "Use [x:y] inclusive subscripts instead of [x-y] which has been removed".into(),
+            );
         }
         let hosts = self.enumerate_matches(expr, warnings)?;
         apply_subscript(hosts, sub).ok_or_else(|| {

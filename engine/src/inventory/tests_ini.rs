@@ -8,12 +8,22 @@ use super::*;
 
 fn host_vars_json(inv: &Inventory, host: &str) -> serde_json::Value {
     let h = &inv.hosts[host];
-    serde_json::Value::Object(h.vars.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+    serde_json::Value::Object(
+        h.vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+    )
 }
 
 fn group_vars_json(inv: &Inventory, group: &str) -> serde_json::Value {
     let g = &inv.groups[group];
-    serde_json::Value::Object(g.vars.iter().map(|(k, v)| (k.clone(), v.to_json())).collect())
+    serde_json::Value::Object(
+        g.vars
+            .iter()
+            .map(|(k, v)| (k.clone(), v.to_json()))
+            .collect(),
+    )
 }
 
 fn ini_error(text: &str) -> SourceError {
@@ -94,8 +104,16 @@ fn nested_children_priority_and_group_names() {
     assert_eq!(inv.group_names("web1"), ["app", "prod", "web"]);
     assert_eq!(inv.groups["prod"].priority, 5);
     assert_eq!(inv.groups["web"].priority, 7);
-    assert!(!inv.groups["prod"].vars.contains_key("ansible_group_priority"));
-    let order: Vec<&str> = inv.host_groups_sorted("web1").iter().map(|g| g.name.as_str()).collect();
+    assert!(
+        !inv.groups["prod"]
+            .vars
+            .contains_key("ansible_group_priority")
+    );
+    let order: Vec<&str> = inv
+        .host_groups_sorted("web1")
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
     assert_eq!(order, ["all", "prod", "app", "web"]);
     assert_eq!(inv.groups["web"].depth, 3);
 }
@@ -104,7 +122,11 @@ fn nested_children_priority_and_group_names() {
 fn priority_orders_groups_of_equal_depth() {
     // `ansible h1 -m debug -a var=x` printed "from_a": a_first (priority 10) merges last.
     let inv = fixture("priority.ini");
-    let order: Vec<&str> = inv.host_groups_sorted("h1").iter().map(|g| g.name.as_str()).collect();
+    let order: Vec<&str> = inv
+        .host_groups_sorted("h1")
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
     assert_eq!(order, ["all", "b_second", "c_third", "a_first"]);
 }
 
@@ -112,20 +134,32 @@ fn priority_orders_groups_of_equal_depth() {
 fn errors_name_line_and_column() {
     // Messages are Ansible's ("Failed to parse inventory: <message>").
     let e = ini_error("[g]\nweb[01:5]\n");
-    assert_eq!(e.message, "host range must specify equal-length begin and end formats");
+    assert_eq!(
+        e.message,
+        "host range must specify equal-length begin and end formats"
+    );
     assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 1)));
 
     let e = ini_error("[g]\nh1   novalue\n");
-    assert_eq!(e.message, "Expected key=value host variable assignment, got: novalue");
+    assert_eq!(
+        e.message,
+        "Expected key=value host variable assignment, got: novalue"
+    );
     assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 6)));
 
     let e = ini_error("[g:vars]\nx=1\n");
-    assert_eq!(e.message, "Section [g:vars] not valid for undefined group 'g'.");
+    assert_eq!(
+        e.message,
+        "Section [g:vars] not valid for undefined group 'g'."
+    );
     assert_eq!(e.span.as_ref().map(|s| s.line), Some(1));
 
     // 2.19 does not create a group that is only named in [x:children].
     let e = ini_error("[g:children]\n  zz\n");
-    assert_eq!(e.message, "Section [g:children] includes undefined group 'zz'.");
+    assert_eq!(
+        e.message,
+        "Section [g:children] includes undefined group 'zz'."
+    );
     assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 3)));
 
     let e = ini_error("[g:foo]\nzz\n");
@@ -138,7 +172,10 @@ fn errors_name_line_and_column() {
     );
 
     let e = ini_error("[web servers]\nh1\n");
-    assert!(e.message.starts_with("Invalid section entry: '[web servers]'"));
+    assert!(
+        e.message
+            .starts_with("Invalid section entry: '[web servers]'")
+    );
 
     let e = ini_error("[g]\nh1:\n");
     assert!(e.message.contains("ending in ':' is not allowed"));
@@ -154,7 +191,11 @@ fn errors_name_line_and_column() {
     assert_eq!(e.span.as_ref().map(|s| s.line), Some(4));
 
     let e = ini_error("[a:children]\nb\n[b:children]\na\n");
-    assert!(e.message.contains("recursive dependency loop"), "{}", e.message);
+    assert!(
+        e.message.contains("recursive dependency loop"),
+        "{}",
+        e.message
+    );
 }
 
 #[test]

@@ -51,7 +51,9 @@ fn groups_unions_intersections_exclusions() {
     assert_eq!(sel(&inv, "web:db:&staging:!db1"), [W1]);
     assert_eq!(
         sel(&inv, "!web"),
-        ["solo", "db1", "fe80::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3", "db2"]
+        [
+            "solo", "db1", "fe80::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3", "db2"
+        ]
     );
     assert_eq!(sel(&inv, "&web"), web);
     assert_eq!(sel(&inv, "*:!web:!v6"), ["solo", "db1", "db2"]);
@@ -95,7 +97,10 @@ fn subscripts() {
     );
     // ansible-playbook: "[ERROR]: No hosts matched the subscripted pattern 'web[9]'"
     let err = inv.select("web[9]").unwrap_err();
-    assert_eq!(err.message, "No hosts matched the subscripted pattern 'web[9]'");
+    assert_eq!(
+        err.message,
+        "No hosts matched the subscripted pattern 'web[9]'"
+    );
 }
 
 #[test]
@@ -148,7 +153,9 @@ fn limit_filters_selection() {
     inv.apply_limit("!db", &testdata()).unwrap();
     assert_eq!(
         sel(&inv, "all"),
-        ["solo", W1, "fe80::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3", W2, W4, W5]
+        [
+            "solo", W1, "fe80::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3", W2, W4, W5
+        ]
     );
     inv.apply_limit("staging", &testdata()).unwrap();
     assert_eq!(sel(&inv, "all"), [W1, "db1"]);
@@ -163,7 +170,10 @@ fn limit_filters_selection() {
 
 #[test]
 fn split_host_pattern_like_ansible() {
-    assert_eq!(split_host_pattern("a,b[1], c[2:3] , d"), ["a", "b[1]", "c[2:3]", "d"]);
+    assert_eq!(
+        split_host_pattern("a,b[1], c[2:3] , d"),
+        ["a", "b[1]", "c[2:3]", "d"]
+    );
     assert_eq!(split_host_pattern("a:b:&c:!d"), ["a", "b", "&c", "!d"]);
     assert_eq!(split_host_pattern("web[1:3]"), ["web[1:3]"]);
     assert_eq!(split_host_pattern("db:g[1:]"), ["db", "g[1:]"]);
