@@ -1,0 +1,1 @@
+//! Filter behaviour; expected values recorded from ansible-core 2.19.
