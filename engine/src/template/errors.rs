@@ -42,16 +42,25 @@ pub(super) fn to_source_error(
         return nested;
     }
     let detail = err.detail().unwrap_or_default().to_string();
+    let undefined_expr = detail.split('`').nth(1).filter(|_| detail.contains("` is undefined"));
+    let mandatory = super::filters::take_mandatory_failure();
     let message = match err.kind() {
+        _ if mandatory.is_some() => {
+            let root = undefined_expr.map(|e| split_path(e).into_iter().next().unwrap_or_default());
+            let msg = mandatory.flatten().unwrap_or_else(|| {
+                format!("Mandatory variable '{}' not defined.", root.unwrap_or_default())
+            });
+            format!("The filter plugin 'ansible.builtin.mandatory' failed: {msg}")
+        }
         ErrorKind::SyntaxError => format!("Syntax error in template: {detail}"),
-        ErrorKind::UndefinedError => match ctx {
-            Some((scope, meta)) => describe_undefined(templar, &detail, scope, meta),
-            None => "undefined variable".to_string(),
-        },
         ErrorKind::InvalidOperation if OWN_PREFIXES.iter().any(|p| detail.starts_with(p)) => {
             // Our own errors may carry minijinja's note about an undefined value.
             detail.split(" (`").next().unwrap_or(&detail).to_string()
         }
+        kind if kind == ErrorKind::UndefinedError || undefined_expr.is_some() => match ctx {
+            Some((scope, meta)) => describe_undefined(templar, &detail, scope, meta),
+            None => "undefined variable".to_string(),
+        },
         ErrorKind::UnknownFilter => format!("Could not load \"{}\": filter not found", name_in(&detail)),
         ErrorKind::UnknownTest => format!("Could not load \"{}\": test not found", name_in(&detail)),
         _ if detail.is_empty() => format!("Error rendering template: {}", err.kind()),

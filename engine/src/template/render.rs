@@ -34,7 +34,7 @@ thread_local! {
 /// error for undefined values (Ansible never prints undefined as empty).
 pub(super) fn format_value(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
     if value.is_undefined() {
-        return Err(Error::new(ErrorKind::UndefinedError, "undefined value"));
+        return Err(super::filters::undefined_error(value));
     }
     let text = if value.is_none() {
         String::new()
@@ -117,6 +117,7 @@ pub(super) fn render_template(
     let outermost = PRINTED.with(|p| p.borrow().is_empty());
     if outermost {
         clear_nested_error();
+        super::filters::take_mandatory_failure();
     }
     PRINTED.with(|p| p.borrow_mut().push(Vec::new()));
     let ctx = Value::from_dyn_object(scope.clone());

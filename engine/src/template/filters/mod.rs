@@ -14,6 +14,11 @@ use super::TemplarConfig;
 
 pub(super) use self::regex::{py_regex, regex_test};
 
+/// The custom message of a `mandatory` that failed in the last render, if one did.
+pub(super) fn take_mandatory_failure() -> Option<Option<String>> {
+    core::MANDATORY_FAILED.with(|m| m.borrow_mut().take())
+}
+
 /// An error from filter `name`, worded as Ansible does.
 pub(super) fn fail(name: &str, msg: impl std::fmt::Display) -> Error {
     Error::new(
