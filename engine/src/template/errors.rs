@@ -17,6 +17,7 @@ const OWN_PREFIXES: &[&str] = &[
     "The lookup plugin",
     "Recursive loop",
     "Mandatory variable",
+    "No variable named",
     "'",
 ];
 
@@ -61,8 +62,8 @@ pub(super) fn to_source_error(
             Some((scope, meta)) => describe_undefined(templar, &detail, scope, meta),
             None => "undefined variable".to_string(),
         },
-        ErrorKind::UnknownFilter => format!("Could not load \"{}\": filter not found", name_in(&detail)),
-        ErrorKind::UnknownTest => format!("Could not load \"{}\": test not found", name_in(&detail)),
+        ErrorKind::UnknownFilter => format!("Syntax error in template: No filter named '{}'.", name_in(&detail)),
+        ErrorKind::UnknownTest => format!("Syntax error in template: No test named '{}'.", name_in(&detail)),
         _ if detail.is_empty() => format!("Error rendering template: {}", err.kind()),
         _ => format!("Error rendering template: {detail}"),
     };
@@ -82,12 +83,9 @@ pub(super) fn to_source_error(
     with_template(SourceError::new(&at, message), text)
 }
 
+/// The name in minijinja's "filter NAME is unknown".
 fn name_in(detail: &str) -> &str {
-    detail
-        .rsplit(' ')
-        .next()
-        .unwrap_or(detail)
-        .trim_matches(|c| c == '\'' || c == '"' || c == '`')
+    detail.split(' ').nth(1).unwrap_or(detail)
 }
 
 /// For a template written as a YAML block scalar (`|` / `>`), the file position of the
@@ -147,10 +145,11 @@ fn explain_path(templar: &Templar, path: &str, scope: &Arc<Scope>) -> Option<Str
         match next {
             Some(v) => value = v,
             None => {
+                let is_index = part.parse::<i64>().is_ok() && value.kind() == minijinja::value::ValueKind::Seq;
+                let shown = if is_index { part } else { format!("'{part}'") };
                 return Some(format!(
-                    "object of type '{}' has no attribute '{}'",
-                    py_type_name(&value),
-                    part
+                    "object of type '{}' has no attribute {shown}",
+                    py_type_name(&value)
                 ));
             }
         }

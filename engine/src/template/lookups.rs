@@ -14,7 +14,7 @@ use crate::source::Span;
 fn lookup_error(name: &str, msg: impl std::fmt::Display) -> Error {
     Error::new(
         ErrorKind::InvalidOperation,
-        format!("The lookup plugin 'ansible.builtin.{name}' failed: {msg}"),
+        format!("The lookup plugin '{name}' failed: {msg}"),
     )
 }
 
@@ -102,7 +102,7 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
             let mut out = Vec::new();
             for term in strings(args) {
                 let path = find_file(state, config, "files", &term)
-                    .ok_or_else(|| lookup_error("file", format!("Unable to find '{term}' in expected paths.")))?;
+                    .ok_or_else(|| lookup_error("file", format!("Unable to access the file '{term}': File not found. Use -vvvvv to see paths searched.")))?;
                 let mut text = std::fs::read_to_string(&path).map_err(|e| lookup_error("file", format!("could not read '{}': {e}", path.display())))?;
                 if rstrip.unwrap_or(true) {
                     text = text.trim_end().to_string();
@@ -135,7 +135,12 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
                     Some(v) => out.push(v),
                     None => match &default {
                         Some(d) => out.push(d.clone()),
-                        None => return Err(lookup_error("vars", format!("No variable named '{term}' was found."))),
+                        None => {
+                            return Err(Error::new(
+                                ErrorKind::InvalidOperation,
+                                format!("No variable named '{term}' was found."),
+                            ));
+                        }
                     },
                 }
             }
@@ -226,7 +231,7 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
         "first_found" => first_found(state, config, args, kwargs),
         other => Err(Error::new(
             ErrorKind::InvalidOperation,
-            format!("lookup plugin ({other}) not found"),
+            format!("The lookup plugin '{other}' was not found."),
         )),
     }
 }

@@ -4,10 +4,32 @@
 //! One [`Templar`] per run holds the environment and compiled templates (each distinct
 //! template text is compiled once and rendered per host).
 
+/// Registers a filter under its name and as `ansible.builtin.<name>`.
+macro_rules! add_filter {
+    ($env:expr, $name:expr, $f:expr $(,)?) => {{
+        let f = $f;
+        let name: &'static str = $name;
+        $env.add_filter(format!("ansible.builtin.{name}"), f.clone());
+        $env.add_filter(name, f);
+    }};
+}
+
+/// Registers a test under its name and as `ansible.builtin.<name>`.
+macro_rules! add_test {
+    ($env:expr, $name:expr, $f:expr $(,)?) => {{
+        let f = $f;
+        let name: &'static str = $name;
+        $env.add_test(format!("ansible.builtin.{name}"), f.clone());
+        $env.add_test(name, f);
+    }};
+}
+
 mod convert;
 mod errors;
 mod filters;
 mod jinja_tests;
+mod literals;
+mod methods;
 mod lookups;
 mod render;
 mod scope;
@@ -96,7 +118,7 @@ impl Templar {
         }
         env.set_recursion_limit(200);
         minijinja_contrib::add_to_environment(&mut env);
-        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        env.set_unknown_method_callback(methods::unknown_method);
         env.set_formatter(render::format_value);
         let loader_config = config.clone();
         env.set_loader(move |name| {

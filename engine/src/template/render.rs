@@ -57,7 +57,7 @@ pub(super) fn compile<'a>(
     span: &Span,
     col_shift: u32,
 ) -> Result<Template<'a, 'a>, SourceError> {
-    let name = format!("{INLINE}{text}");
+    let name = format!("{INLINE}{}", super::literals::raw_string_literals(text));
     templar
         .inner
         .env

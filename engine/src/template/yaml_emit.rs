@@ -25,11 +25,10 @@ pub fn dump(v: &Value, style: &YamlStyle) -> String {
         e.block(v, 0);
     } else {
         let text = if is_collection(v) { e.flow(v) } else { e.scalar(v, false, 0) };
+        // PyYAML ends a plain top-level scalar with `...`; Ansible's to_yaml drops it
+        // (recorded: `'a' | to_yaml` is "a\n").
         e.out.push_str(&text);
         e.out.push('\n');
-        if !is_collection(v) && !text.starts_with('\'') && !text.starts_with('"') {
-            e.out.push_str("...\n");
-        }
     }
     e.out
 }

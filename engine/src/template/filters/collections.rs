@@ -14,7 +14,7 @@ use crate::template::TemplarConfig;
 use crate::template::convert::{is_mapping, map_value, py_str};
 
 pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfig>) {
-    env.add_filter("union", |a: &Value, b: &Value| -> Result<Value, Error> {
+    add_filter!(env, "union", |a: &Value, b: &Value| -> Result<Value, Error> {
         let mut out = unique_items(list(a)?);
         for v in list(b)? {
             if !out.contains(&v) {
@@ -23,19 +23,19 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         }
         Ok(Value::from(out))
     });
-    env.add_filter("intersect", |a: &Value, b: &Value| -> Result<Value, Error> {
+    add_filter!(env, "intersect", |a: &Value, b: &Value| -> Result<Value, Error> {
         let b = list(b)?;
         Ok(Value::from(unique_items(
             list(a)?.into_iter().filter(|v| b.contains(v)).collect(),
         )))
     });
-    env.add_filter("difference", |a: &Value, b: &Value| -> Result<Value, Error> {
+    add_filter!(env, "difference", |a: &Value, b: &Value| -> Result<Value, Error> {
         let b = list(b)?;
         Ok(Value::from(unique_items(
             list(a)?.into_iter().filter(|v| !b.contains(v)).collect(),
         )))
     });
-    env.add_filter(
+    add_filter!(env, 
         "symmetric_difference",
         |a: &Value, b: &Value| -> Result<Value, Error> {
             let (a, b) = (list(a)?, list(b)?);
@@ -44,11 +44,11 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
             Ok(Value::from(unique_items(out)))
         },
     );
-    env.add_filter("flatten", flatten_filter);
-    env.add_filter("combine", combine_filter);
-    env.add_filter("dict2items", dict2items);
-    env.add_filter("items2dict", items2dict);
-    env.add_filter("zip", |a: &Value, rest: Rest<Value>| -> Result<Value, Error> {
+    add_filter!(env, "flatten", flatten_filter);
+    add_filter!(env, "combine", combine_filter);
+    add_filter!(env, "dict2items", dict2items);
+    add_filter!(env, "items2dict", items2dict);
+    add_filter!(env, "zip", |a: &Value, rest: Rest<Value>| -> Result<Value, Error> {
         let mut lists = vec![list(a)?];
         for r in rest.iter() {
             lists.push(list(r)?);
@@ -60,8 +60,8 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
                 .collect::<Vec<_>>(),
         ))
     });
-    env.add_filter("zip_longest", zip_longest);
-    env.add_filter("product", |a: &Value, rest: Rest<Value>| -> Result<Value, Error> {
+    add_filter!(env, "zip_longest", zip_longest);
+    add_filter!(env, "product", |a: &Value, rest: Rest<Value>| -> Result<Value, Error> {
         let mut acc: Vec<Vec<Value>> = list(a)?.into_iter().map(|v| vec![v]).collect();
         for r in rest.iter() {
             let r = list(r)?;
@@ -78,22 +78,22 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         }
         Ok(Value::from(acc.into_iter().map(Value::from).collect::<Vec<_>>()))
     });
-    env.add_filter("permutations", |a: &Value, r: Option<usize>| -> Result<Value, Error> {
+    add_filter!(env, "permutations", |a: &Value, r: Option<usize>| -> Result<Value, Error> {
         let items = list(a)?;
         let r = r.unwrap_or(items.len());
         let mut out = Vec::new();
         permutations(&items, r, &mut Vec::new(), &mut vec![false; items.len()], &mut out);
         Ok(Value::from(out))
     });
-    env.add_filter("combinations", |a: &Value, r: usize| -> Result<Value, Error> {
+    add_filter!(env, "combinations", |a: &Value, r: usize| -> Result<Value, Error> {
         let items = list(a)?;
         let mut out = Vec::new();
         combinations(&items, r, 0, &mut Vec::new(), &mut out);
         Ok(Value::from(out))
     });
-    env.add_filter("subelements", subelements);
+    add_filter!(env, "subelements", subelements);
     let seed = config.random_seed;
-    env.add_filter(
+    add_filter!(env, 
         "random",
         move |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
             let seed_arg: Option<Value> = kwargs.get("seed")?;
@@ -117,7 +117,7 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
             Ok(items[rng.random_range(0..items.len())].clone())
         },
     );
-    env.add_filter(
+    add_filter!(env, 
         "shuffle",
         move |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
             let seed_arg: Option<Value> = kwargs.get("seed")?;
@@ -127,7 +127,7 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
             Ok(Value::from(items))
         },
     );
-    env.add_filter(
+    add_filter!(env, 
         "extract",
         |item: &Value, container: &Value, morekeys: Option<Value>| -> Result<Value, Error> {
             let mut v = container.get_item(item)?;
@@ -140,7 +140,7 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
             Ok(v)
         },
     );
-    env.add_filter("list", |v: &Value| -> Result<Value, Error> {
+    add_filter!(env, "list", |v: &Value| -> Result<Value, Error> {
         require_defined(v)?;
         if let Some(s) = v.as_str() {
             return Ok(Value::from(s.chars().map(|c| Value::from(c.to_string())).collect::<Vec<_>>()));

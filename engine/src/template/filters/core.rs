@@ -12,48 +12,48 @@ use crate::template::TemplarConfig;
 use crate::template::convert::{py_str, py_type_name};
 
 pub(super) fn register(env: &mut Environment<'static>, _config: &Arc<TemplarConfig>) {
-    env.add_filter("default", default);
-    env.add_filter("d", default);
-    env.add_filter("mandatory", mandatory);
-    env.add_filter("bool", to_bool);
-    env.add_filter("string", |v: &Value| -> Result<Value, Error> {
+    add_filter!(env, "default", default);
+    add_filter!(env, "d", default);
+    add_filter!(env, "mandatory", mandatory);
+    add_filter!(env, "bool", to_bool);
+    add_filter!(env, "string", |v: &Value| -> Result<Value, Error> {
         require_defined(v)?;
         Ok(Value::from(py_str(v)))
     });
-    env.add_filter("join", join);
-    env.add_filter("ternary", ternary);
-    env.add_filter("type_debug", |v: &Value| Value::from(py_type_name(v)));
-    env.add_filter("b64encode", |s: &str| {
+    add_filter!(env, "join", join);
+    add_filter!(env, "ternary", ternary);
+    add_filter!(env, "type_debug", |v: &Value| Value::from(py_type_name(v)));
+    add_filter!(env, "b64encode", |s: &str| {
         Value::from(base64::engine::general_purpose::STANDARD.encode(s.as_bytes()))
     });
-    env.add_filter("b64decode", |s: &str| -> Result<Value, Error> {
+    add_filter!(env, "b64decode", |s: &str| -> Result<Value, Error> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(s.trim().as_bytes())
             .map_err(|e| fail("b64decode", e))?;
         Ok(Value::from(String::from_utf8_lossy(&bytes).into_owned()))
     });
-    env.add_filter("hash", |v: &Value, algo: Option<&str>| -> Result<Value, Error> {
+    add_filter!(env, "hash", |v: &Value, algo: Option<&str>| -> Result<Value, Error> {
         let algo = algo.unwrap_or("sha1");
         digest(algo, py_str(v).as_bytes())
             .map(Value::from)
             .ok_or_else(|| fail("hash", format!("unsupported hash type {algo}")))
     });
-    env.add_filter("checksum", |v: &Value| {
+    add_filter!(env, "checksum", |v: &Value| {
         Value::from(digest("sha1", py_str(v).as_bytes()).unwrap_or_default())
     });
-    env.add_filter("sha1", |v: &Value| {
+    add_filter!(env, "sha1", |v: &Value| {
         Value::from(digest("sha1", py_str(v).as_bytes()).unwrap_or_default())
     });
-    env.add_filter("md5", |v: &Value| {
+    add_filter!(env, "md5", |v: &Value| {
         Value::from(digest("md5", py_str(v).as_bytes()).unwrap_or_default())
     });
-    env.add_filter("to_uuid", |v: &Value, ns: Option<&str>| -> Result<Value, Error> {
+    add_filter!(env, "to_uuid", |v: &Value, ns: Option<&str>| -> Result<Value, Error> {
         let ns = ns.unwrap_or("361E6D51-FAEC-444A-9079-341386DA8E2E");
         uuid5(ns, &py_str(v))
             .map(Value::from)
             .ok_or_else(|| fail("to_uuid", format!("invalid namespace '{ns}'")))
     });
-    env.add_filter("quote", |v: &Value| Value::from(shell_quote(&py_str(v))));
+    add_filter!(env, "quote", |v: &Value| Value::from(shell_quote(&py_str(v))));
 }
 
 /// `default(value, default='', boolean=False)`; `None` is a value, not a default case.

@@ -10,7 +10,7 @@ use crate::template::convert::{is_mapping, map_value, node_to_data, py_float};
 use crate::template::yaml_emit::{YamlStyle, dump};
 
 pub(super) fn register(env: &mut Environment<'static>) {
-    env.add_filter("to_json", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_json", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -25,7 +25,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
         };
         Ok(Value::from(to_json(v, &opts)))
     });
-    env.add_filter("to_nice_json", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_nice_json", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -39,11 +39,11 @@ pub(super) fn register(env: &mut Environment<'static>) {
         };
         Ok(Value::from(to_json(v, &opts)))
     });
-    env.add_filter("from_json", |s: &str| -> Result<Value, Error> {
+    add_filter!(env, "from_json", |s: &str| -> Result<Value, Error> {
         let j: serde_json::Value = serde_json::from_str(s).map_err(|e| fail("from_json", e))?;
         Ok(from_json(&j))
     });
-    env.add_filter("to_yaml", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_yaml", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -58,7 +58,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
         };
         Ok(Value::from(dump(v, &style)))
     });
-    env.add_filter("to_nice_yaml", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_nice_yaml", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -72,12 +72,12 @@ pub(super) fn register(env: &mut Environment<'static>) {
         };
         Ok(Value::from(dump(v, &style)))
     });
-    env.add_filter("from_yaml", |s: &str| -> Result<Value, Error> {
+    add_filter!(env, "from_yaml", |s: &str| -> Result<Value, Error> {
         let file = SourceFile::new("<from_yaml>", s);
         let node = crate::yaml::load_str(file).map_err(|e| fail("from_yaml", e))?;
         Ok(node_to_data(&node))
     });
-    env.add_filter("from_yaml_all", |s: &str| -> Result<Value, Error> {
+    add_filter!(env, "from_yaml_all", |s: &str| -> Result<Value, Error> {
         let file = SourceFile::new("<from_yaml_all>", s);
         let nodes = crate::yaml::load_all(file).map_err(|e| fail("from_yaml_all", e))?;
         Ok(Value::from(nodes.iter().map(node_to_data).collect::<Vec<_>>()))

@@ -8,10 +8,10 @@ use minijinja::{Environment, Error, Value};
 use super::fail;
 
 pub(super) fn register(env: &mut Environment<'static>) {
-    env.add_filter("regex_replace", regex_replace);
-    env.add_filter("regex_search", regex_search);
-    env.add_filter("regex_findall", regex_findall);
-    env.add_filter("regex_escape", |s: &str| Value::from(py_escape(s)));
+    add_filter!(env, "regex_replace", regex_replace);
+    add_filter!(env, "regex_search", regex_search);
+    add_filter!(env, "regex_findall", regex_findall);
+    add_filter!(env, "regex_escape", |s: &str| Value::from(py_escape(s)));
 }
 
 /// Compiles a Python pattern; `flags` are `i`, `m`, `s` as in `(?ims)`.

@@ -7,17 +7,17 @@ use super::fail;
 use crate::template::convert::map_value;
 
 pub(super) fn register(env: &mut Environment<'static>) {
-    env.add_filter("basename", |p: &str| Value::from(p.rsplit('/').next().unwrap_or("")));
-    env.add_filter("dirname", |p: &str| Value::from(dirname(p)));
-    env.add_filter("expanduser", |p: &str| Value::from(expanduser(p)));
-    env.add_filter("realpath", |p: &str| {
+    add_filter!(env, "basename", |p: &str| Value::from(p.rsplit('/').next().unwrap_or("")));
+    add_filter!(env, "dirname", |p: &str| Value::from(dirname(p)));
+    add_filter!(env, "expanduser", |p: &str| Value::from(expanduser(p)));
+    add_filter!(env, "realpath", |p: &str| {
         Value::from(
             std::fs::canonicalize(p)
                 .map(|c| c.to_string_lossy().into_owned())
                 .unwrap_or_else(|_| p.to_string()),
         )
     });
-    env.add_filter("splitext", |p: &str| {
+    add_filter!(env, "splitext", |p: &str| {
         let base_start = p.rfind('/').map(|i| i + 1).unwrap_or(0);
         let base = &p[base_start..];
         let dot = base.rfind('.').filter(|&i| base[..i].chars().any(|c| c != '.'));
@@ -27,7 +27,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
         };
         Value::from(vec![Value::from(root), Value::from(ext)])
     });
-    env.add_filter("path_join", |parts: Value| -> Result<Value, Error> {
+    add_filter!(env, "path_join", |parts: Value| -> Result<Value, Error> {
         let mut out = String::new();
         for p in parts.try_iter()? {
             let p = crate::template::py_str(&p);
@@ -42,11 +42,12 @@ pub(super) fn register(env: &mut Environment<'static>) {
         }
         Ok(Value::from(out))
     });
-    env.add_filter("comment", comment);
-    env.add_filter("human_readable", human_readable);
-    env.add_filter("human_to_bytes", human_to_bytes);
-    env.add_filter("urlsplit", urlsplit);
-    env.add_filter("strftime", |fmt: &str, second: Option<f64>| -> Result<Value, Error> {
+    add_filter!(env, "comment", comment);
+    add_filter!(env, "urlencode", urlencode);
+    add_filter!(env, "human_readable", human_readable);
+    add_filter!(env, "human_to_bytes", human_to_bytes);
+    add_filter!(env, "urlsplit", urlsplit);
+    add_filter!(env, "strftime", |fmt: &str, second: Option<f64>| -> Result<Value, Error> {
         let ts = match second {
             Some(s) => jiff::Timestamp::from_second(s as i64).map_err(|e| fail("strftime", e))?,
             None => jiff::Timestamp::now(),
@@ -83,20 +84,29 @@ fn comment(text: &str, style: Option<&str>, kwargs: Kwargs) -> Result<Value, Err
     let decoration_kw: Option<String> = kwargs.get("decoration")?;
     let _: Option<Value> = kwargs.get("newline")?;
     kwargs.assert_all_used()?;
-    let (prefix, decoration, postfix) = match style.unwrap_or("plain") {
-        "plain" => ("#", "# ", "#"),
-        "erlang" => ("%", "% ", "%"),
-        "c" => ("//", "// ", "//"),
+    let (beginning, decoration, end) = match style.unwrap_or("plain") {
+        "plain" => ("", "# ", ""),
+        "erlang" => ("", "% ", ""),
+        "c" => ("", "// ", ""),
         "cblock" => ("/*", " * ", " */"),
         "xml" => ("<!--", " - ", "-->"),
         other => return Err(fail("comment", format!("unknown comment style '{other}'"))),
     };
     let decoration = decoration_kw.unwrap_or_else(|| decoration.to_string());
-    let mut out = vec![prefix.to_string()];
+    // Ansible: beginning, one bare decoration line, the text, one bare line, end.
+    let bare = decoration.trim_end().to_string();
+    let mut out = Vec::new();
+    if !beginning.is_empty() {
+        out.push(beginning.to_string());
+    }
+    out.push(bare.clone());
     for line in text.split('\n') {
         out.push(format!("{decoration}{line}").trim_end().to_string());
     }
-    out.push(postfix.to_string());
+    out.push(bare);
+    if !end.is_empty() {
+        out.push(end.to_string());
+    }
     Ok(Value::from(out.join("\n")))
 }
 
@@ -202,4 +212,40 @@ fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
             .ok_or_else(|| fail("urlsplit", format!("urlsplit: unknown URL component: {field}")));
     }
     Ok(map_value(fields.into_iter().map(|(k, v)| (Value::from(k), v))))
+}
+
+/// Jinja's `urlencode`: strings percent-encoded (`/` kept); dicts and pairs as a query
+/// string with `+` for spaces.
+fn urlencode(v: &Value) -> Result<Value, Error> {
+    fn quote(s: &str, safe: &str, plus: bool) -> String {
+        let mut out = String::new();
+        for b in s.bytes() {
+            let c = b as char;
+            if c.is_ascii_alphanumeric() || "_.-~".contains(c) || safe.contains(c) {
+                out.push(c);
+            } else if plus && c == ' ' {
+                out.push('+');
+            } else {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        }
+        out
+    }
+    if let Some(s) = v.as_str() {
+        return Ok(Value::from(quote(s, "/", false)));
+    }
+    let pairs: Vec<(Value, Value)> = if crate::template::convert::is_mapping(v) {
+        v.try_iter()?.map(|k| { let val = v.get_item(&k).unwrap_or_default(); (k, val) }).collect()
+    } else if v.kind() == minijinja::value::ValueKind::Seq {
+        v.try_iter()?
+            .map(|p| (p.get_item(&Value::from(0)).unwrap_or_default(), p.get_item(&Value::from(1)).unwrap_or_default()))
+            .collect()
+    } else {
+        return Ok(Value::from(quote(&crate::template::py_str(v), "/", false)));
+    };
+    let parts: Vec<String> = pairs
+        .iter()
+        .map(|(k, val)| format!("{}={}", quote(&crate::template::py_str(k), "", true), quote(&crate::template::py_str(val), "", true)))
+        .collect();
+    Ok(Value::from(parts.join("&")))
 }
