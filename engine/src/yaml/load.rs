@@ -1,11 +1,24 @@
-//! The loader: saphyr-parser events to [`Node`]s. (To be written.)
+//! The loader: saphyr-parser events to [`Node`]s, built iteratively (an explicit stack, so
+//! deep nesting cannot overflow the thread's stack).
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use super::Node;
-use crate::source::{SourceError, SourceFile};
+use saphyr_parser::{Event, Parser, ScalarStyle, StrInput};
+
+use super::errors::{reword, syntax_error};
+use super::mapping::MapBuilder;
+use super::positions::Positions;
+use super::tags::{Scalar, TagKind, construct_scalar, unknown_tag_message};
+use super::{Mapping, Node, Value, YamlWarning};
+use crate::source::{SourceError, SourceFile, Span};
 
 pub type YamlError = SourceError;
+
+/// Deepest nesting of collections accepted (PyYAML stops near Python's recursion limit).
+const MAX_DEPTH: usize = 1000;
+/// Most nodes aliases may copy in one file: stops "billion laughs" alias bombs.
+const MAX_ALIAS_NODES: usize = 1_000_000;
 
 /// Loads the first document of a file (an empty file is `Null`).
 pub fn load_file(path: &Path) -> Result<Node, YamlError> {
@@ -17,15 +30,358 @@ pub fn load_file(path: &Path) -> Result<Node, YamlError> {
 pub fn load_str(file: Arc<SourceFile>) -> Result<Node, YamlError> {
     let mut docs = load_all(file.clone())?;
     if docs.is_empty() {
-        return Ok(Node::new(
-            super::Value::Null,
-            crate::source::Span::new(file, 0, 1, 1),
-        ));
+        return Ok(Node::new(Value::Null, Span::new(file, 0, 1, 1)));
     }
     Ok(docs.swap_remove(0))
 }
 
-/// Loads every document of `file`.
-pub fn load_all(_file: Arc<SourceFile>) -> Result<Vec<Node>, YamlError> {
-    Err(SourceError::plain("YAML loader not yet written"))
+/// Loads every document of `file` (none for an empty file or one with only comments).
+pub fn load_all(file: Arc<SourceFile>) -> Result<Vec<Node>, YamlError> {
+    load_all_with_warnings(file).map(|(docs, _)| docs)
+}
+
+/// Loads every document of `file`, with the warnings Ansible prints while loading it
+/// (duplicate mapping keys).
+pub fn load_all_with_warnings(
+    file: Arc<SourceFile>,
+) -> Result<(Vec<Node>, Vec<YamlWarning>), YamlError> {
+    let owner = file.clone();
+    let mut loader = Loader {
+        parser: Parser::new(StrInput::new(&owner.text)),
+        pos: Positions::new(file.clone()),
+        anchors: HashMap::new(),
+        alias_nodes: 0,
+        warnings: Vec::new(),
+        stack: Vec::new(),
+        unsafe_depth: 0,
+        last_end: Span::new(file, 0, 1, 1),
+    };
+    let docs = loader.stream()?;
+    Ok((docs, loader.warnings))
+}
+
+/// A node defined with `&name`, and how many nodes copying it creates.
+struct Anchored {
+    node: Node,
+    size: usize,
+}
+
+enum Items {
+    Seq(Vec<Node>),
+    Map(MapBuilder),
+}
+
+/// A collection being read.
+struct Frame {
+    items: Items,
+    span: Span,
+    anchor: usize,
+    tag: TagKind,
+    /// Nodes in this collection so far, itself included.
+    size: usize,
+}
+
+struct Loader<'a> {
+    parser: Parser<'a, StrInput<'a>>,
+    pos: Positions,
+    /// Anchors of the current document, by saphyr's anchor id.
+    anchors: HashMap<usize, Anchored>,
+    alias_nodes: usize,
+    warnings: Vec<YamlWarning>,
+    stack: Vec<Frame>,
+    /// How many `!unsafe` collections enclose the current node.
+    unsafe_depth: usize,
+    /// Where the previous event ended (to find a block scalar's `|`).
+    last_end: Span,
+}
+
+impl<'a> Loader<'a> {
+    fn next(&mut self) -> Result<(Event<'a>, Span, Span), YamlError> {
+        match self.parser.next_event() {
+            Some(Ok((event, span))) => {
+                let start = self.pos.span(span.start);
+                let end = self.pos.span(span.end);
+                Ok((event, start, end))
+            }
+            Some(Err(e)) => {
+                let span = self.pos.span(*e.marker());
+                Err(syntax_error(span, &reword(e.info())))
+            }
+            None => Err(SourceError::new(
+                &self.last_end,
+                "YAML parsing failed: unexpected end of the file.",
+            )),
+        }
+    }
+
+    fn stream(&mut self) -> Result<Vec<Node>, YamlError> {
+        let mut docs = Vec::new();
+        loop {
+            let (event, start, end) = self.next()?;
+            self.last_end = end;
+            match event {
+                Event::StreamEnd => return Ok(docs),
+                Event::DocumentStart(_) => {
+                    // Anchors are per document, as in PyYAML's composer.
+                    self.anchors.clear();
+                    docs.push(self.document()?);
+                }
+                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                _ => {
+                    return Err(SourceError::new(
+                        &start,
+                        "YAML parsing failed: expected the start of a document.",
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Reads the events of one document's root node.
+    fn document(&mut self) -> Result<Node, YamlError> {
+        loop {
+            let (event, start, end) = self.next()?;
+            let done = match event {
+                Event::Scalar(text, style, anchor, tag) => {
+                    let kind = TagKind::of(tag.as_deref());
+                    let start = self.block_scalar_start(style, start);
+                    let is_key = self.expects_key();
+                    let node = match construct_scalar(
+                        &kind,
+                        &text,
+                        style,
+                        is_key,
+                        self.unsafe_depth > 0,
+                    ) {
+                        Ok(Scalar::Value(value)) => Node::new(value, start),
+                        Ok(Scalar::Merge) => {
+                            self.last_end = end;
+                            self.attach_merge_key(Node::new(Value::Str(text.into_owned()), start))?;
+                            continue;
+                        }
+                        Err(message) => return Err(syntax_error(start, &message)),
+                    };
+                    self.remember(anchor, &node, 1);
+                    Some((node, 1))
+                }
+                Event::Alias(id) => Some(self.alias(id, &start)?),
+                Event::SequenceStart(anchor, tag) => {
+                    let start = self.sequence_start(start);
+                    self.open(Items::Seq(Vec::new()), start, anchor, tag.as_deref())?;
+                    None
+                }
+                Event::MappingStart(anchor, tag) => {
+                    self.open(Items::Map(MapBuilder::default()), start, anchor, tag.as_deref())?;
+                    None
+                }
+                Event::SequenceEnd | Event::MappingEnd => Some(self.close()?),
+                _ => {
+                    return Err(SourceError::new(
+                        &start,
+                        "YAML parsing failed: unexpected end of the document.",
+                    ));
+                }
+            };
+            self.last_end = end;
+            if let Some((node, size)) = done {
+                if let Some(root) = self.attach(node, size)? {
+                    return Ok(root);
+                }
+            }
+        }
+    }
+
+    fn expects_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame { items: Items::Map(m), .. }) if m.expects_key())
+    }
+
+    fn open(
+        &mut self,
+        items: Items,
+        span: Span,
+        anchor: usize,
+        tag: Option<&saphyr_parser::Tag>,
+    ) -> Result<(), YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(SourceError::new(
+                &span,
+                format!("YAML parsing failed: the document is nested more than {MAX_DEPTH} levels deep."),
+            ));
+        }
+        let kind = TagKind::of(tag);
+        let found = match items {
+            Items::Seq(_) => "sequence",
+            Items::Map(_) => "mapping",
+        };
+        match &kind {
+            TagKind::Unknown(name) => return Err(syntax_error(span, &unknown_tag_message(name))),
+            TagKind::Vault => {
+                return Err(syntax_error(span, "the '!vault' tag requires a string value"));
+            }
+            TagKind::Unsafe => self.unsafe_depth += 1,
+            other => {
+                if let Some(required) = other.required_kind() {
+                    if required != found {
+                        return Err(syntax_error(
+                            span,
+                            &format!("expected a {required} node, but found {found}"),
+                        ));
+                    }
+                }
+            }
+        }
+        self.stack.push(Frame {
+            items,
+            span,
+            anchor,
+            tag: kind,
+            size: 1,
+        });
+        Ok(())
+    }
+
+    /// Finishes the innermost collection.
+    fn close(&mut self) -> Result<(Node, usize), YamlError> {
+        let Some(frame) = self.stack.pop() else {
+            return Err(SourceError::new(
+                &self.last_end,
+                "YAML parsing failed: a collection ends that never started.",
+            ));
+        };
+        if frame.tag == TagKind::Unsafe {
+            self.unsafe_depth = self.unsafe_depth.saturating_sub(1);
+        }
+        let value = match frame.items {
+            Items::Seq(items) if frame.tag == TagKind::Pairs => pairs(items)?,
+            Items::Seq(items) => Value::Seq(items),
+            Items::Map(builder) => Value::Map(builder.finish(&mut self.warnings)),
+        };
+        let node = Node::new(value, frame.span);
+        self.remember(frame.anchor, &node, frame.size);
+        Ok((node, frame.size))
+    }
+
+    /// Adds a finished node to its parent; returns it when it is the document's root.
+    fn attach(&mut self, node: Node, size: usize) -> Result<Option<Node>, YamlError> {
+        let Some(parent) = self.stack.last_mut() else {
+            return Ok(Some(node));
+        };
+        parent.size = parent.size.saturating_add(size);
+        match &mut parent.items {
+            Items::Seq(items) => items.push(node),
+            Items::Map(m) if m.expects_key() => m.key(node, false)?,
+            Items::Map(m) => m.value(node)?,
+        }
+        Ok(None)
+    }
+
+    fn attach_merge_key(&mut self, key: Node) -> Result<(), YamlError> {
+        if let Some(Frame {
+            items: Items::Map(m),
+            ..
+        }) = self.stack.last_mut()
+        {
+            m.key(key, true)?;
+        }
+        Ok(())
+    }
+
+    fn remember(&mut self, anchor: usize, node: &Node, size: usize) {
+        if anchor > 0 {
+            self.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    size,
+                },
+            );
+        }
+    }
+
+    /// A copy of the anchored node, counted against the alias budget.
+    fn alias(&mut self, id: usize, at: &Span) -> Result<(Node, usize), YamlError> {
+        let Some(anchored) = self.anchors.get(&id) else {
+            return Err(syntax_error(
+                at.clone(),
+                "found undefined alias: its anchor is not defined earlier in this document",
+            ));
+        };
+        self.alias_nodes = self.alias_nodes.saturating_add(anchored.size);
+        if self.alias_nodes > MAX_ALIAS_NODES {
+            return Err(SourceError::new(
+                at,
+                format!(
+                    "YAML parsing failed: aliases expand to more than {MAX_ALIAS_NODES} nodes; \
+                     this looks like an alias bomb (\"billion laughs\")."
+                ),
+            ));
+        }
+        Ok((anchored.node.clone(), anchored.size))
+    }
+
+    /// saphyr places a block scalar at its first content line; PyYAML (and users) expect
+    /// the `|` or `>` indicator. It is the first such character after the previous event,
+    /// outside comments.
+    fn block_scalar_start(&self, style: ScalarStyle, content: Span) -> Span {
+        if !matches!(style, ScalarStyle::Literal | ScalarStyle::Folded) {
+            return content;
+        }
+        let text = self.pos.text();
+        let from = self.last_end.offset;
+        if from >= content.offset || matches!(text.as_bytes().get(content.offset), Some(b'|' | b'>' | b'!' | b'&')) {
+            return content;
+        }
+        let gap = &text[from..content.offset];
+        let mut in_comment = false;
+        let mut prev_blank = true;
+        for (i, c) in gap.char_indices() {
+            match c {
+                '\n' | '\r' => in_comment = false,
+                '#' if prev_blank => in_comment = true,
+                '|' | '>' if !in_comment => return self.pos.advance(&self.last_end, from + i),
+                _ => {}
+            }
+            prev_blank = c.is_whitespace();
+        }
+        content
+    }
+
+    /// saphyr places a sequence that is not indented under its key (`key:\n- a`) after
+    /// the first `- `; move it back onto the dash.
+    fn sequence_start(&self, start: Span) -> Span {
+        let bytes = self.pos.text().as_bytes();
+        if matches!(bytes.get(start.offset), Some(b'-' | b'[' | b'!' | b'&')) {
+            return start;
+        }
+        let mut back = 0;
+        while back < start.offset && matches!(bytes[start.offset - back - 1], b' ' | b'\t') {
+            back += 1;
+        }
+        if back < start.offset && bytes[start.offset - back - 1] == b'-' {
+            return self.pos.shifted_back(&start, back + 1);
+        }
+        start
+    }
+}
+
+/// `!!omap` / `!!pairs`: each entry a single-key mapping, read as a `[key, value]` pair.
+fn pairs(items: Vec<Node>) -> Result<Value, YamlError> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        let span = item.span.clone();
+        match item.value {
+            Value::Map(Mapping { mut entries }) if entries.len() == 1 => {
+                if let Some((k, v)) = entries.pop() {
+                    out.push(Node::new(Value::Seq(vec![k, v]), span));
+                }
+            }
+            _ => {
+                return Err(syntax_error(
+                    span,
+                    "expected a single mapping item in an !!omap or !!pairs list",
+                ));
+            }
+        }
+    }
+    Ok(Value::Seq(out))
 }

@@ -4,13 +4,28 @@
 //! Built on `saphyr-parser` events (see `load.rs`); plain scalars are resolved with
 //! PyYAML's implicit resolvers (`resolve.rs`).
 
+mod eq;
+mod errors;
 mod load;
+mod mapping;
+mod positions;
 mod resolve;
+mod tags;
+#[cfg(test)]
+mod tests;
 
-pub use load::{YamlError, load_all, load_file, load_str};
+pub use load::{YamlError, load_all, load_all_with_warnings, load_file, load_str};
 pub use resolve::resolve_plain;
 
 use crate::source::Span;
+
+/// Something Ansible warns about while loading but accepts (a duplicate mapping key).
+#[derive(Debug, Clone)]
+pub struct YamlWarning {
+    pub message: String,
+    pub span: Span,
+    pub help: Option<String>,
+}
 
 /// One YAML value with its location.
 #[derive(Debug, Clone)]

@@ -1,0 +1,106 @@
+//! Turns saphyr's markers (character index, 1-based line, 0-based column) into [`Span`]s
+//! with byte offsets, without rescanning the text per node.
+
+use std::sync::Arc;
+
+use saphyr_parser::Marker;
+
+use crate::source::{SourceFile, Span};
+
+/// Converts character indices to byte offsets with a cursor that moves from the previous
+/// position, so a pass over the document in (mostly) increasing order is linear overall.
+pub(super) struct Positions {
+    file: Arc<SourceFile>,
+    ascii: bool,
+    cur_char: usize,
+    cur_byte: usize,
+}
+
+impl Positions {
+    pub(super) fn new(file: Arc<SourceFile>) -> Self {
+        let ascii = file.text.is_ascii();
+        Positions {
+            file,
+            ascii,
+            cur_char: 0,
+            cur_byte: 0,
+        }
+    }
+
+    pub(super) fn text(&self) -> &str {
+        &self.file.text
+    }
+
+    /// The byte offset of the character at `char_index` (the text's length past the end).
+    pub(super) fn byte_of(&mut self, char_index: usize) -> usize {
+        let text = self.file.text.as_str();
+        if self.ascii {
+            return char_index.min(text.len());
+        }
+        while self.cur_char < char_index {
+            match text[self.cur_byte..].chars().next() {
+                Some(c) => {
+                    self.cur_byte += c.len_utf8();
+                    self.cur_char += 1;
+                }
+                None => return self.cur_byte,
+            }
+        }
+        while self.cur_char > char_index {
+            match text[..self.cur_byte].chars().next_back() {
+                Some(c) => {
+                    self.cur_byte -= c.len_utf8();
+                    self.cur_char -= 1;
+                }
+                None => break,
+            }
+        }
+        self.cur_byte
+    }
+
+    /// The span of `marker` (1-based line and column).
+    pub(super) fn span(&mut self, marker: Marker) -> Span {
+        let offset = self.byte_of(marker.index());
+        Span::new(
+            self.file.clone(),
+            offset,
+            u32::try_from(marker.line().max(1)).unwrap_or(u32::MAX),
+            u32::try_from(marker.col() + 1).unwrap_or(u32::MAX),
+        )
+    }
+
+    /// A span at a byte offset on the same line as `near`, `back` ASCII characters before it.
+    pub(super) fn shifted_back(&self, near: &Span, back: usize) -> Span {
+        Span::new(
+            self.file.clone(),
+            near.offset - back,
+            near.line,
+            near.col.saturating_sub(u32::try_from(back).unwrap_or(0)).max(1),
+        )
+    }
+
+    /// The span of byte `offset`, given a span `from` earlier in the text: walks forward
+    /// counting lines and columns (used only over the short gap before a block scalar).
+    pub(super) fn advance(&self, from: &Span, offset: usize) -> Span {
+        let text = self.file.text.as_str();
+        let (mut line, mut col) = (from.line, from.col);
+        let gap = text.get(from.offset..offset).unwrap_or("");
+        let mut chars = gap.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\n' => {
+                    line += 1;
+                    col = 1;
+                }
+                '\r' if chars.peek() != Some(&'\n') => {
+                    line += 1;
+                    col = 1;
+                }
+                '\r' => {}
+                '\u{feff}' => {}
+                _ => col += 1,
+            }
+        }
+        Span::new(self.file.clone(), offset, line, col)
+    }
+}
