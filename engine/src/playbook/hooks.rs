@@ -8,8 +8,7 @@ use crate::yaml::{Mapping, Node};
 
 /// Templates `text` with variable layers (lowest precedence first); used for the file
 /// names of static imports (`import_tasks: "{{ os }}.yml"`).
-pub type TemplateFn<'a> =
-    dyn Fn(&str, &[&Mapping], &Span) -> Result<String, SourceError> + 'a;
+pub type TemplateFn<'a> = dyn Fn(&str, &[&Mapping], &Span) -> Result<String, SourceError> + 'a;
 /// Checks the Jinja syntax of a template string (task names, args, `when`).
 pub type SyntaxFn<'a> = dyn Fn(&str, &Span) -> Result<(), SourceError> + 'a;
 /// Reads one YAML file to a node tree.
@@ -67,7 +66,10 @@ pub fn substitute_simple(
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
         let Some(end) = after.find("}}") else {
-            return Err(SourceError::new(span, format!("unclosed template in '{text}'")));
+            return Err(SourceError::new(
+                span,
+                format!("unclosed template in '{text}'"),
+            ));
         };
         let name = after[..end].trim();
         let value = layers

@@ -54,6 +54,17 @@ pub fn format_listing(
     mode: ListMode,
     hosts: &dyn Fn(&Play) -> String,
 ) -> String {
+    // `--list-tags` without `--tags`/`--skip-tags` lists every tag, `never` included.
+    let listing_all;
+    let filter = if mode.tags && !filter.given {
+        listing_all = TagFilter {
+            only: vec!["never".to_string(), "all".to_string()],
+            ..filter.clone()
+        };
+        &listing_all
+    } else {
+        filter
+    };
     let mut out = format!("\nplaybook: {playbook_arg}\n");
     for (idx, play) in pb.plays.iter().enumerate() {
         out.push_str(&format!(
@@ -80,8 +91,11 @@ pub fn format_listing(
             tags.sort();
             msg.push_str(&format!("      TASK TAGS: [{}]\n", tags.join(", ")));
         }
+        // Ansible's display() adds a newline only when the text does not end with one.
         out.push_str(&msg);
-        out.push('\n');
+        if !msg.ends_with('\n') {
+            out.push('\n');
+        }
     }
     out
 }

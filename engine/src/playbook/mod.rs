@@ -27,6 +27,4 @@ pub use splitter::{parse_kv, split_args};
 pub use tags::{TagFilter, parse_tags};
 
 #[cfg(test)]
-mod test_yaml;
-#[cfg(test)]
 mod tests;

@@ -69,8 +69,7 @@ fn old_style(thing: &Node) -> Result<(String, Mapping), SourceError> {
                     args.insert(k.clone(), v.clone());
                 }
             }
-            for (k, v) in kv_mapping(&rest, modspec::is_free_form(&action), &thing.span).entries
-            {
+            for (k, v) in kv_mapping(&rest, modspec::is_free_form(&action), &thing.span).entries {
                 args.insert(k, v);
             }
             Ok((action, args))
@@ -115,10 +114,11 @@ fn additional_args(task: &Mapping) -> Result<Mapping, SourceError> {
             m.insert(str_node("_variable_params", &args.span), args.clone());
             Ok(m)
         }
-        _ => Err(
-            SourceError::new(&args.span, "The value of the task `args` keyword is invalid.")
-                .with_help("A mapping or template which resolves to a mapping is required."),
-        ),
+        _ => Err(SourceError::new(
+            &args.span,
+            "The value of the task `args` keyword is invalid.",
+        )
+        .with_help("A mapping or template which resolves to a mapping is required.")),
     }
 }
 
@@ -141,8 +141,8 @@ fn unknown_action(name: &str, span: &Span) -> SourceError {
              missing collection, or incorrect module path."
         ),
     );
-    let hint = modspec::suggest(name)
-        .or_else(|| super::keywords::closest(name, TASK.iter().copied()));
+    let hint =
+        modspec::suggest(name).or_else(|| super::keywords::closest(name, TASK.iter().copied()));
     match hint {
         Some(h) => err.with_help(format!("did you mean '{h}'?")),
         None => err,

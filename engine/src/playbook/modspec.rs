@@ -1,88 +1,19 @@
 //! The one place the loader asks which modules exist and whether their arguments are
-//! valid. Until the `modules` crate's spec registry lands, a list of ansible-core 2.19's
-//! builtin modules stands in and argument checking is off.
+//! valid: the `modules` crate's static spec registry.
 
-/// Actions the loader handles itself; always known.
-const LOADER_ACTIONS: &[&str] = &[
-    "meta",
-    "include_tasks",
-    "include_role",
-    "import_tasks",
-    "import_role",
-    "include_vars",
-    "import_playbook",
-];
-
-/// ansible-core 2.19's `ansible.builtin` modules and action plugins.
-const BUILTIN_MODULES: &[&str] = &[
-    "add_host",
-    "apt",
-    "apt_key",
-    "apt_repository",
-    "assemble",
-    "assert",
-    "async_status",
-    "blockinfile",
-    "command",
-    "copy",
-    "cron",
-    "deb822_repository",
-    "debconf",
-    "debug",
-    "dnf",
-    "dnf5",
-    "dpkg_selections",
-    "expect",
-    "fail",
-    "fetch",
-    "file",
-    "find",
-    "gather_facts",
-    "get_url",
-    "getent",
-    "git",
-    "group",
-    "group_by",
-    "hostname",
-    "iptables",
-    "known_hosts",
-    "lineinfile",
-    "mount_facts",
-    "package",
-    "package_facts",
-    "pause",
-    "ping",
-    "pip",
-    "raw",
-    "reboot",
-    "replace",
-    "rpm_key",
-    "script",
-    "service",
-    "service_facts",
-    "set_fact",
-    "set_stats",
-    "setup",
-    "shell",
-    "slurp",
-    "stat",
-    "subversion",
-    "systemd",
-    "systemd_service",
-    "sysvinit",
-    "tempfile",
-    "template",
-    "unarchive",
-    "uri",
-    "user",
-    "validate_argument_spec",
-    "wait_for",
-    "wait_for_connection",
-    "yum_repository",
-];
+use crate::source::{SourceError, Span};
+use crate::yaml::{Mapping, Node, Value};
+use modules::{ArgValue, ProblemKind};
 
 /// Free-form modules: a string argument is a command line (`_raw_params`).
-const FREE_FORM: &[&str] = &["command", "raw", "script", "shell", "win_command", "win_shell"];
+const FREE_FORM: &[&str] = &[
+    "command",
+    "raw",
+    "script",
+    "shell",
+    "win_command",
+    "win_shell",
+];
 
 /// The short name of `name` if it is an `ansible.builtin.` / `ansible.legacy.` name.
 fn builtin_short(name: &str) -> &str {
@@ -93,42 +24,85 @@ fn builtin_short(name: &str) -> &str {
 
 /// The canonical FQCN of a module or action, if it exists.
 pub fn resolve(name: &str) -> Option<String> {
-    let short = builtin_short(name);
-    if short.contains('.') {
-        return None;
-    }
-    if LOADER_ACTIONS.contains(&short) || BUILTIN_MODULES.contains(&short) {
-        return Some(format!("ansible.builtin.{short}"));
-    }
-    None
+    modules::lookup(name).map(|spec| spec.name.to_string())
 }
 
 /// The module name closest to a misspelled `name`.
 pub fn suggest(name: &str) -> Option<&'static str> {
-    let short = builtin_short(name);
-    super::keywords::closest(
-        short,
-        BUILTIN_MODULES.iter().chain(LOADER_ACTIONS).copied(),
-    )
+    modules::suggest(name)
 }
 
-/// Whether a string argument to `action` is a command line rather than `k=v` pairs.
+/// Whether a string argument to `action` is a command line rather than `k=v` pairs
+/// (Ansible's `FREEFORM_ACTIONS`: only these keep `k=v` text in `_raw_params`).
 pub fn is_free_form(action: &str) -> bool {
     FREE_FORM.contains(&builtin_short(action))
 }
 
-/// An argument the module's spec rejects.
-#[derive(Debug, Clone)]
-pub struct ArgProblem {
-    /// The argument the problem is about (None: about the whole set).
-    pub arg: Option<String>,
-    pub message: String,
+/// What the spec checker can know of a literal value.
+fn arg_value(node: &Node) -> ArgValue {
+    fn templated(node: &Node) -> bool {
+        match &node.value {
+            Value::Str(s) => s.contains("{{") || s.contains("{%"),
+            Value::Seq(items) => items.iter().any(templated),
+            Value::Map(m) => m.iter().any(|(k, v)| templated(k) || templated(v)),
+            _ => false,
+        }
+    }
+    if templated(node) {
+        return ArgValue::Templated;
+    }
+    match &node.value {
+        Value::Null => ArgValue::Null,
+        Value::Bool(b) => ArgValue::Bool(*b),
+        Value::Int(i) => ArgValue::Int(*i),
+        Value::Float(f) => ArgValue::Float(*f),
+        Value::Str(s) | Value::Unsafe(s) => ArgValue::Str(s.clone()),
+        // An encrypted value is only known at run time.
+        Value::Vault(_) => ArgValue::Templated,
+        Value::Seq(items) => ArgValue::List(items.len()),
+        Value::Map(_) => ArgValue::Dict,
+    }
 }
 
-/// Checks `args` against the module's argument spec. Templated values are never
-/// rejected. (Off until the `modules` crate's specs are merged.)
-pub fn validate_args(_fqcn: &str, _args: &crate::yaml::Mapping) -> Vec<ArgProblem> {
-    Vec::new()
+/// Checks a task's literal arguments against its module's spec; the first error is
+/// returned, located at the argument's key, its value, or the module name. Templated
+/// values are never rejected; problems Ansible only warns about are not errors.
+pub fn validate_args(fqcn: &str, args: &Mapping, action_span: &Span) -> Result<(), SourceError> {
+    let Some(spec) = modules::lookup(fqcn) else {
+        return Ok(());
+    };
+    // `args: "{{ dict }}"`: the arguments are only known at run time.
+    if args.get("_variable_params").is_some() {
+        return Ok(());
+    }
+    let has_free_form = args.get("_raw_params").is_some();
+    let values: Vec<(String, ArgValue)> = args
+        .iter()
+        .filter_map(|(k, v)| k.key_string().map(|name| (name, arg_value(v))))
+        .filter(|(name, _)| name != "_raw_params")
+        .collect();
+    let borrowed: Vec<(&str, ArgValue)> = values
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.clone()))
+        .collect();
+    for problem in modules::validate(spec, &borrowed, has_free_form) {
+        if problem.is_warning() {
+            continue;
+        }
+        let key = problem.arg.as_deref().and_then(|a| args.key_node(a));
+        let value = problem.arg.as_deref().and_then(|a| args.get(a));
+        let span = match problem.kind {
+            ProblemKind::WrongType | ProblemKind::NotAChoice => value.map(|n| &n.span),
+            _ => key.map(|n| &n.span),
+        }
+        .unwrap_or(action_span);
+        let err = SourceError::new(span, problem.message);
+        return Err(match problem.suggestion {
+            Some(s) => err.with_help(format!("did you mean '{s}'?")),
+            None => err,
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

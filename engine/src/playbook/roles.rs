@@ -121,7 +121,13 @@ impl Loader<'_> {
         };
         let allow_dup = parsed.args.get("allow_duplicates").and_then(Node::as_bool);
         let parent = scope.role.clone();
-        let mut block = self.load_role(def, from, scope, parent.as_deref().map(|r| r.path.as_path()), &[])?;
+        let mut block = self.load_role(
+            def,
+            from,
+            scope,
+            parent.as_deref().map(|r| r.path.as_path()),
+            &[],
+        )?;
         if let (Some(allow), Some(role)) = (allow_dup, &block.role) {
             let mut r = (**role).clone();
             r.allow_duplicates = allow;
@@ -230,7 +236,13 @@ impl Loader<'_> {
         let mut entries = Vec::new();
         let parent_of_role = path.parent().map(Path::to_path_buf);
         for dep in deps {
-            let b = self.load_role(dep, FromFiles::default(), &inner, parent_of_role.as_deref(), &chain)?;
+            let b = self.load_role(
+                dep,
+                FromFiles::default(),
+                &inner,
+                parent_of_role.as_deref(),
+                &chain,
+            )?;
             entries.push(TaskOrBlock::Block(Box::new(b)));
         }
         if let Some((file, doc)) = self.role_file(&path, "tasks", from.tasks.as_deref())? {

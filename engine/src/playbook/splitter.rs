@@ -153,10 +153,7 @@ mod tests {
         assert_eq!(kv.get("src").map(String::as_str), Some("a"));
         assert_eq!(kv.get("dest").map(String::as_str), Some("b c"));
         let raw = parse_kv("echo a=b chdir=/tmp", true);
-        assert_eq!(
-            raw.get("_raw_params").map(String::as_str),
-            Some("echo a=b")
-        );
+        assert_eq!(raw.get("_raw_params").map(String::as_str), Some("echo a=b"));
         assert_eq!(raw.get("chdir").map(String::as_str), Some("/tmp"));
     }
 }

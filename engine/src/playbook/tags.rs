@@ -45,6 +45,9 @@ pub struct TagFilter {
     /// Defaults to `["all"]`.
     pub only: Vec<String>,
     pub skip: Vec<String>,
+    /// Whether the user gave `--tags` or `--skip-tags` (`--list-tags` then lists
+    /// `never` tasks too only when they did not).
+    pub given: bool,
 }
 
 impl Default for TagFilter {
@@ -52,6 +55,7 @@ impl Default for TagFilter {
         TagFilter {
             only: vec!["all".to_string()],
             skip: Vec::new(),
+            given: false,
         }
     }
 }
@@ -74,6 +78,7 @@ impl TagFilter {
                 only
             },
             skip: split(skip_tags),
+            given: !tags.is_empty() || !skip_tags.is_empty(),
         }
     }
 

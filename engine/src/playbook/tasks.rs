@@ -98,7 +98,12 @@ impl Loader<'_> {
         })
     }
 
-    fn load_block(&mut self, node: &Node, map: &Mapping, scope: &Scope) -> Result<Block, SourceError> {
+    fn load_block(
+        &mut self,
+        node: &Node,
+        map: &Mapping,
+        scope: &Scope,
+    ) -> Result<Block, SourceError> {
         let mut kw = Keywords::default();
         for (k, v) in map.iter() {
             let key = k.key_string().unwrap_or_default();
@@ -135,14 +140,21 @@ impl Loader<'_> {
     }
 
     /// A `block:`/`rescue:`/`always:` list (blocks may nest).
-    fn load_task_list(&mut self, list: &Node, scope: &Scope) -> Result<Vec<TaskOrBlock>, SourceError> {
+    fn load_task_list(
+        &mut self,
+        list: &Node,
+        scope: &Scope,
+    ) -> Result<Vec<TaskOrBlock>, SourceError> {
         let items = match &list.value {
             Value::Null => return Ok(Vec::new()),
             Value::Seq(items) => items,
             _ => {
                 return Err(SourceError::new(
                     &list.span,
-                    format!("A block must contain a list of tasks, got {}", list.kind_name()),
+                    format!(
+                        "A block must contain a list of tasks, got {}",
+                        list.kind_name()
+                    ),
                 ));
             }
         };
@@ -299,15 +311,7 @@ impl Loader<'_> {
         if let Some(when) = kw.get("when") {
             self.check_when(when)?;
         }
-        for problem in modspec::validate_args(&parsed.fqcn, &parsed.args) {
-            let span = problem
-                .arg
-                .as_deref()
-                .and_then(|a| parsed.args.key_node(a))
-                .map(|n| n.span.clone())
-                .unwrap_or_else(|| parsed.span.clone());
-            return Err(SourceError::new(&span, problem.message));
-        }
+        modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span)?;
         let mut tags = scope.tags.clone();
         if let Some(t) = kw.get("tags") {
             add_tags(&mut tags, &parse_tags(t)?);
@@ -368,9 +372,7 @@ impl Loader<'_> {
             .get("_raw_params")
             .or_else(|| parsed.args.get("file"))
             .and_then(super::ast::scalar_text)
-            .ok_or_else(|| {
-                SourceError::new(&parsed.span, "No file specified for import_tasks")
-            })?;
+            .ok_or_else(|| SourceError::new(&parsed.span, "No file specified for import_tasks"))?;
         let target = self.template_static(&raw, &scope.vars, &parsed.span)?;
         let path = self.find_task_file(&target, scope);
         let doc = self.read_included(&path, Some(&parsed.span))?;
