@@ -253,8 +253,7 @@ impl Loader<'_> {
             if !valid {
                 return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
             }
-            if key.starts_with("with_") {
-                let lookup = &key["with_".len()..];
+            if let Some(lookup) = key.strip_prefix("with_") {
                 if !KNOWN_LOOKUPS.contains(&lookup) {
                     return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
                 }
