@@ -1,1 +1,30 @@
-//! playbook (to be written)
+//! Playbooks as ansible-core 2.19 reads them: plays, blocks, tasks and roles with every
+//! span kept, static reuse (`import_playbook`, `import_tasks`, `import_role`, `roles:`)
+//! expanded at load time, and bad input rejected with file, line and column.
+//!
+//! Entry point: [`load_playbook`]. Listings: [`format_list_tasks`], [`format_list_tags`].
+
+mod ast;
+mod hooks;
+mod keywords;
+mod listing;
+mod load;
+mod modargs;
+mod modspec;
+mod roles;
+mod splitter;
+mod tags;
+mod tasks;
+
+pub use ast::{
+    Block, BlockOrigin, Keyword, Keywords, Play, Playbook, RoleInstance, Task, TaskKind,
+    TaskOrBlock, hosts_text, scalar_text,
+};
+pub use hooks::{LoadOptions, ReadYamlFn, SyntaxFn, TemplateFn, default_roles_path};
+pub use listing::{ListMode, format_list_tags, format_list_tasks, format_listing};
+pub use load::load_playbook;
+pub use splitter::{parse_kv, split_args};
+pub use tags::{TagFilter, parse_tags};
+
+#[cfg(test)]
+mod tests;

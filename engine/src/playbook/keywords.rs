@@ -1,0 +1,263 @@
+//! The keywords Ansible 2.19 accepts on each object (its `fattributes`), and the
+//! "did you mean" hint for misspelled ones.
+
+use crate::source::{SourceError, Span};
+
+pub const PLAY: &[&str] = &[
+    "any_errors_fatal",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "diff",
+    "environment",
+    "fact_path",
+    "force_handlers",
+    "gather_facts",
+    "gather_subset",
+    "gather_timeout",
+    "handlers",
+    "hosts",
+    "ignore_errors",
+    "ignore_unreachable",
+    "max_fail_percentage",
+    "module_defaults",
+    "name",
+    "no_log",
+    "order",
+    "port",
+    "post_tasks",
+    "pre_tasks",
+    "remote_user",
+    "roles",
+    "run_once",
+    "serial",
+    "strategy",
+    "tags",
+    "tasks",
+    "throttle",
+    "timeout",
+    "vars",
+    "vars_files",
+    "vars_prompt",
+];
+
+pub const BLOCK: &[&str] = &[
+    "always",
+    "any_errors_fatal",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "block",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "delegate_facts",
+    "delegate_to",
+    "diff",
+    "environment",
+    "ignore_errors",
+    "ignore_unreachable",
+    "module_defaults",
+    "name",
+    "no_log",
+    "notify",
+    "port",
+    "remote_user",
+    "rescue",
+    "run_once",
+    "tags",
+    "throttle",
+    "timeout",
+    "vars",
+    "when",
+];
+
+/// Task keywords (Task and Handler attributes; `listen` is checked separately for tasks).
+pub const TASK: &[&str] = &[
+    "action",
+    "any_errors_fatal",
+    "args",
+    "async",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "changed_when",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "delay",
+    "delegate_facts",
+    "delegate_to",
+    "diff",
+    "environment",
+    "failed_when",
+    "ignore_errors",
+    "ignore_unreachable",
+    "listen",
+    "local_action",
+    "loop",
+    "loop_control",
+    "module_defaults",
+    "name",
+    "no_log",
+    "notify",
+    "poll",
+    "port",
+    "register",
+    "remote_user",
+    "retries",
+    "run_once",
+    "tags",
+    "throttle",
+    "timeout",
+    "until",
+    "vars",
+    "when",
+];
+
+pub const PLAYBOOK_INCLUDE: &[&str] = &[
+    "any_errors_fatal",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "connection",
+    "debugger",
+    "diff",
+    "environment",
+    "ignore_errors",
+    "ignore_unreachable",
+    "import_playbook",
+    "module_defaults",
+    "name",
+    "no_log",
+    "port",
+    "remote_user",
+    "run_once",
+    "tags",
+    "throttle",
+    "timeout",
+    "vars",
+    "when",
+];
+
+/// Keywords of a role entry (`roles:` item, dependency); other keys are role params.
+pub const ROLE_INCLUDE: &[&str] = &[
+    "any_errors_fatal",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "delegate_facts",
+    "delegate_to",
+    "diff",
+    "environment",
+    "ignore_errors",
+    "ignore_unreachable",
+    "module_defaults",
+    "name",
+    "no_log",
+    "port",
+    "remote_user",
+    "role",
+    "run_once",
+    "tags",
+    "throttle",
+    "timeout",
+    "vars",
+    "when",
+];
+
+pub const ROLE_METADATA: &[&str] = &[
+    "allow_duplicates",
+    "any_errors_fatal",
+    "argument_specs",
+    "become",
+    "become_exe",
+    "become_flags",
+    "become_method",
+    "become_user",
+    "check_mode",
+    "collections",
+    "connection",
+    "debugger",
+    "dependencies",
+    "diff",
+    "environment",
+    "galaxy_info",
+    "ignore_errors",
+    "ignore_unreachable",
+    "module_defaults",
+    "name",
+    "no_log",
+    "port",
+    "remote_user",
+    "run_once",
+    "throttle",
+    "timeout",
+    "vars",
+];
+
+pub const LOOP_CONTROL: &[&str] = &[
+    "break_when",
+    "extended",
+    "extended_allitems",
+    "index_var",
+    "label",
+    "loop_var",
+    "pause",
+];
+
+/// The closest accepted word to `word`, if one is close enough to be a likely typo.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// Ansible's "'x' is not a valid attribute for a Play" error, with a hint.
+pub fn unknown_keyword(key: &str, span: &Span, object: &str, valid: &[&str]) -> SourceError {
+    let err = SourceError::new(
+        span,
+        format!("'{key}' is not a valid attribute for a {object}"),
+    );
+    match closest(key, valid.iter().copied()) {
+        Some(s) => err.with_help(format!("did you mean '{s}'?")),
+        None => err,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_get_a_suggestion() {
+        assert_eq!(closest("hots", PLAY.iter().copied()), Some("hosts"));
+        assert_eq!(closest("rescu", BLOCK.iter().copied()), Some("rescue"));
+        assert_eq!(closest("whenn", TASK.iter().copied()), Some("when"));
+        assert_eq!(closest("zzzzzz", PLAY.iter().copied()), None);
+    }
+}

@@ -1,0 +1,376 @@
+//! Roles: `roles:` entries, `import_role:` and `meta/main.yml` dependencies, found and
+//! loaded as Ansible's `playbook/role/` does.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use super::ast::{Block, BlockOrigin, Keywords, RoleInstance, TaskOrBlock};
+use super::keywords::{self, ROLE_INCLUDE, ROLE_METADATA};
+use super::load::{Loader, Scope};
+use super::modargs::ParsedAction;
+use super::tags::{add_tags, parse_tags};
+use crate::source::{SourceError, Span};
+use crate::yaml::{Mapping, Node, Value};
+
+/// A role entry as written: its name, keywords and params.
+struct RoleDef {
+    name: String,
+    keywords: Keywords,
+    params: Mapping,
+    span: Span,
+}
+
+/// Which files of the role to use (`tasks_from`, ...); None is `main`.
+#[derive(Default, Clone)]
+struct FromFiles {
+    tasks: Option<String>,
+    vars: Option<String>,
+    defaults: Option<String>,
+    handlers: Option<String>,
+}
+
+fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
+    let missing = || SourceError::new(&node.span, "role definitions must contain a role name");
+    match &node.value {
+        Value::Str(_) | Value::Int(_) => Ok(RoleDef {
+            name: super::ast::scalar_text(node).unwrap_or_default(),
+            keywords: Keywords::default(),
+            params: Mapping::default(),
+            span: node.span.clone(),
+        }),
+        Value::Map(map) => {
+            let name = map
+                .get("role")
+                .or_else(|| map.get("name"))
+                .and_then(Node::as_str)
+                .filter(|s| !s.is_empty())
+                .ok_or_else(missing)?
+                .to_string();
+            let mut kw = Keywords::default();
+            let mut params = Mapping::default();
+            for (k, v) in map.iter() {
+                let key = k.key_string().unwrap_or_default();
+                if ROLE_INCLUDE.contains(&key.as_str()) {
+                    kw.insert(&key, k.span.clone(), v.clone());
+                } else {
+                    params.insert(k.clone(), v.clone());
+                }
+            }
+            kw.entries.shift_remove("role");
+            kw.entries.shift_remove("name");
+            Ok(RoleDef {
+                name,
+                keywords: kw,
+                params,
+                span: node.span.clone(),
+            })
+        }
+        _ => Err(missing()),
+    }
+}
+
+impl Loader<'_> {
+    /// The `roles:` section of a play: one block per entry.
+    pub(crate) fn load_play_roles(
+        &mut self,
+        list: &Node,
+        scope: &Scope,
+    ) -> Result<Vec<Block>, SourceError> {
+        let items = match &list.value {
+            Value::Null => return Ok(Vec::new()),
+            Value::Seq(items) => items,
+            _ => {
+                return Err(SourceError::new(
+                    &list.span,
+                    "A malformed role declaration was encountered.",
+                ));
+            }
+        };
+        let mut blocks = Vec::new();
+        for item in items {
+            let def = role_def(item)?;
+            blocks.push(self.load_role(def, FromFiles::default(), scope, None, &[])?);
+        }
+        Ok(blocks)
+    }
+
+    /// `import_role:` statement: the role's blocks in a block carrying the statement's
+    /// keywords.
+    pub(crate) fn import_role(
+        &mut self,
+        _node: &Node,
+        parsed: &ParsedAction,
+        kw: Keywords,
+        scope: &Scope,
+    ) -> Result<Block, SourceError> {
+        let arg = |k: &str| parsed.args.get(k).and_then(super::ast::scalar_text);
+        let name = arg("name").or_else(|| arg("role")).ok_or_else(|| {
+            SourceError::new(&parsed.span, "'name' is a required field for import_role.")
+        })?;
+        let from = FromFiles {
+            tasks: arg("tasks_from"),
+            vars: arg("vars_from"),
+            defaults: arg("defaults_from"),
+            handlers: arg("handlers_from"),
+        };
+        let def = RoleDef {
+            name,
+            keywords: kw,
+            params: Mapping::default(),
+            span: parsed.span.clone(),
+        };
+        let allow_dup = parsed.args.get("allow_duplicates").and_then(Node::as_bool);
+        let parent = scope.role.clone();
+        let mut block = self.load_role(
+            def,
+            from,
+            scope,
+            parent.as_deref().map(|r| r.path.as_path()),
+            &[],
+        )?;
+        if let (Some(allow), Some(role)) = (allow_dup, &block.role) {
+            let mut r = (**role).clone();
+            r.allow_duplicates = allow;
+            block.role = Some(Arc::new(r));
+        }
+        Ok(block)
+    }
+
+    /// Finds a role directory: `roles/` next to the playbook, the configured roles
+    /// path, the parent role's directory (dependencies), the playbook's directory, then
+    /// the name as a path.
+    fn find_role(
+        &self,
+        name: &str,
+        scope: &Scope,
+        parent_dir: Option<&Path>,
+        span: &Span,
+    ) -> Result<(String, PathBuf), SourceError> {
+        let mut search = vec![scope.basedir.join("roles")];
+        search.extend(self.opts.roles_path.iter().cloned());
+        if let Some(dir) = parent_dir {
+            search.push(dir.to_path_buf());
+        }
+        search.push(scope.basedir.clone());
+        for dir in &search {
+            let candidate = dir.join(name);
+            if candidate.is_dir() {
+                return Ok((name.to_string(), candidate));
+            }
+        }
+        let as_path = Path::new(name);
+        if as_path.is_dir() {
+            let short = as_path
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| name.to_string());
+            return Ok((short, as_path.to_path_buf()));
+        }
+        let shown: Vec<String> = search.iter().map(|p| p.display().to_string()).collect();
+        Err(SourceError::new(
+            span,
+            format!("the role '{name}' was not found in {}", shown.join(":")),
+        ))
+    }
+
+    /// Loads a role (dependencies first) into one block; its handlers go to the play.
+    fn load_role(
+        &mut self,
+        def: RoleDef,
+        from: FromFiles,
+        scope: &Scope,
+        parent_dir: Option<&Path>,
+        dep_chain: &[(String, PathBuf)],
+    ) -> Result<Block, SourceError> {
+        let name = self.template_static(&def.name, &scope.vars, &def.span)?;
+        let (name, path) = self.find_role(&name, scope, parent_dir, &def.span)?;
+        let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
+        if dep_chain.iter().any(|(_, p)| *p == canon) {
+            let mut names: Vec<&str> = dep_chain.iter().map(|(n, _)| n.as_str()).collect();
+            names.push(&name);
+            return Err(SourceError::new(
+                &def.span,
+                format!(
+                    "A recursion loop was detected with the roles specified. Make sure child \
+                     roles do not have dependencies on parent roles: {}",
+                    names.join(" -> ")
+                ),
+            ));
+        }
+        let defaults = self.role_vars_file(&name, &path, "defaults", from.defaults.as_deref())?;
+        let vars = self.role_vars_file(&name, &path, "vars", from.vars.as_deref())?;
+        let meta = self.role_file(&path, "meta", None)?;
+        let (allow_duplicates, deps) = match &meta {
+            Some((meta_path, doc)) => parse_meta(&name, meta_path, doc)?,
+            None => (false, Vec::new()),
+        };
+        let mut chain = dep_chain.to_vec();
+        chain.push((name.clone(), canon));
+        let dedup_key = serde_json::json!({
+            "path": path.display().to_string(),
+            "params": Node::new(Value::Map(def.params.clone()), def.span.clone()).to_json(),
+            "keywords": def.keywords.iter().map(|(k, v)| (k.to_string(), v.value.to_json()))
+                .collect::<serde_json::Map<_, _>>(),
+            "from": [&from.tasks, &from.vars, &from.defaults, &from.handlers],
+        })
+        .to_string();
+        let role = Arc::new(RoleInstance {
+            name: name.clone(),
+            path: path.clone(),
+            params: def.params.clone(),
+            defaults,
+            vars,
+            allow_duplicates,
+            tasks_from: from.tasks.clone(),
+            handlers_from: from.handlers.clone(),
+            dep_chain: dep_chain.iter().map(|(n, _)| n.clone()).collect(),
+            dedup_key,
+            span: def.span.clone(),
+        });
+        let mut inner = scope.clone();
+        inner.role = Some(role.clone());
+        inner.import_dirs.clear();
+        if let Some(t) = def.keywords.get("tags") {
+            add_tags(&mut inner.tags, &parse_tags(t)?);
+        }
+        let mut entries = Vec::new();
+        let parent_of_role = path.parent().map(Path::to_path_buf);
+        for dep in deps {
+            let b = self.load_role(
+                dep,
+                FromFiles::default(),
+                &inner,
+                parent_of_role.as_deref(),
+                &chain,
+            )?;
+            entries.push(TaskOrBlock::Block(Box::new(b)));
+        }
+        if let Some((file, doc)) = self.role_file(&path, "tasks", from.tasks.as_deref())? {
+            self.enter(&file, Some(&def.span))?;
+            let blocks = self.load_blocks(&doc, &inner)?;
+            self.leave();
+            entries.extend(blocks.into_iter().map(|b| TaskOrBlock::Block(Box::new(b))));
+        }
+        if let Some((file, doc)) = self.role_file(&path, "handlers", from.handlers.as_deref())? {
+            let handler_scope = Scope {
+                handlers: true,
+                ..inner.clone()
+            };
+            self.enter(&file, Some(&def.span))?;
+            let blocks = self.load_blocks(&doc, &handler_scope)?;
+            self.leave();
+            self.role_handlers.extend(blocks);
+        }
+        Ok(Block {
+            name: None,
+            block: entries,
+            rescue: Vec::new(),
+            always: Vec::new(),
+            keywords: def.keywords,
+            origin: BlockOrigin::Role,
+            role: Some(role),
+            span: def.span,
+        })
+    }
+
+    /// `<role>/<subdir>/<main>` with Ansible's extensions; a named file that does not
+    /// exist in an existing directory is an error.
+    fn role_file(
+        &self,
+        role: &Path,
+        subdir: &str,
+        main: Option<&str>,
+    ) -> Result<Option<(PathBuf, Node)>, SourceError> {
+        let dir = role.join(subdir);
+        if !dir.is_dir() {
+            return Ok(None);
+        }
+        let (base, exts): (&str, &[&str]) = match main {
+            None => ("main", &[".yml", ".yaml", ".json", ""]),
+            Some(m) => (m, &["", ".yml", ".yaml", ".json"]),
+        };
+        for ext in exts {
+            let candidate = dir.join(format!("{base}{ext}"));
+            if candidate.is_file() {
+                let doc = (self.opts.read_yaml)(&candidate)?;
+                return Ok(Some((candidate, doc)));
+            }
+        }
+        match main {
+            Some(m) => Err(SourceError::plain(format!(
+                "Could not find specified file in role: {subdir}/{m}"
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    fn role_vars_file(
+        &self,
+        role_name: &str,
+        role: &Path,
+        subdir: &str,
+        main: Option<&str>,
+    ) -> Result<Mapping, SourceError> {
+        match self.role_file(role, subdir, main)? {
+            None => Ok(Mapping::default()),
+            Some((_, doc)) => match doc.value {
+                Value::Null => Ok(Mapping::default()),
+                Value::Map(m) => Ok(m),
+                _ => Err(SourceError::new(
+                    &doc.span,
+                    format!(
+                        "The {subdir}/main.yml file for role '{role_name}' must contain a \
+                         dictionary of variables"
+                    ),
+                )),
+            },
+        }
+    }
+}
+
+/// `meta/main.yml`: (allow_duplicates, dependencies).
+fn parse_meta(
+    role_name: &str,
+    _path: &Path,
+    doc: &Node,
+) -> Result<(bool, Vec<RoleDef>), SourceError> {
+    let map = match &doc.value {
+        Value::Null => return Ok((false, Vec::new())),
+        Value::Map(m) => m,
+        _ => {
+            return Err(SourceError::new(
+                &doc.span,
+                format!("the 'meta/main.yml' for role {role_name} is not a dictionary"),
+            ));
+        }
+    };
+    for (k, _) in map.iter() {
+        let key = k.key_string().unwrap_or_default();
+        if !ROLE_METADATA.contains(&key.as_str()) {
+            return Err(keywords::unknown_keyword(
+                &key,
+                &k.span,
+                "RoleMetadata",
+                ROLE_METADATA,
+            ));
+        }
+    }
+    let allow = map
+        .get("allow_duplicates")
+        .and_then(Node::as_bool)
+        .unwrap_or(false);
+    let deps = match map.get("dependencies") {
+        None => Vec::new(),
+        Some(n) => match &n.value {
+            Value::Null => Vec::new(),
+            Value::Seq(items) => items.iter().map(role_def).collect::<Result<_, _>>()?,
+            _ => {
+                return Err(SourceError::new(
+                    &n.span,
+                    "Expected role dependencies to be a list.",
+                ));
+            }
+        },
+    };
+    Ok((allow, deps))
+}

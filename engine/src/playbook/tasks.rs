@@ -1,0 +1,499 @@
+//! Blocks and tasks, with `import_tasks` / `import_role` expanded where they stand
+//! (Ansible's `playbook/helpers.py`).
+
+use std::path::{Path, PathBuf};
+
+use super::ast::{Block, BlockOrigin, Keywords, Task, TaskKind, TaskOrBlock};
+use super::keywords::{self, BLOCK, LOOP_CONTROL, TASK};
+use super::load::{Loader, Scope};
+use super::modargs::{ParsedAction, parse_action};
+use super::modspec;
+use super::tags::{add_tags, parse_tags};
+use crate::source::{SourceError, Span};
+use crate::yaml::{Mapping, Node, Value};
+
+fn is_block(map: &Mapping) -> bool {
+    ["block", "rescue", "always"]
+        .iter()
+        .any(|k| map.get(k).is_some())
+}
+
+fn short_action(fqcn: &str) -> &str {
+    fqcn.strip_prefix("ansible.builtin.").unwrap_or(fqcn)
+}
+
+impl Loader<'_> {
+    /// A list of tasks and blocks; consecutive bare tasks share an implicit block.
+    pub(crate) fn load_blocks(
+        &mut self,
+        list: &Node,
+        scope: &Scope,
+    ) -> Result<Vec<Block>, SourceError> {
+        let items = match &list.value {
+            Value::Null => return Ok(Vec::new()),
+            Value::Seq(items) => items,
+            _ => {
+                return Err(SourceError::new(
+                    &list.span,
+                    format!(
+                        "A malformed block was encountered while loading tasks: expected a \
+                         list of tasks, got {}",
+                        list.kind_name()
+                    ),
+                ));
+            }
+        };
+        let mut blocks = Vec::new();
+        let mut pending: Vec<&Node> = Vec::new();
+        for item in items {
+            let Some(map) = item.as_map() else {
+                return Err(SourceError::new(
+                    &item.span,
+                    format!(
+                        "A malformed block was encountered while loading tasks: expected a \
+                         task (a mapping), got {}",
+                        item.kind_name()
+                    ),
+                ));
+            };
+            if is_block(map) {
+                if !pending.is_empty() {
+                    blocks.push(self.implicit_block(&std::mem::take(&mut pending), scope)?);
+                }
+                if scope.handlers {
+                    return Err(SourceError::new(
+                        &item.span,
+                        "Using a block as a handler is not supported.",
+                    ));
+                }
+                blocks.push(self.load_block(item, map, scope)?);
+            } else {
+                pending.push(item);
+            }
+        }
+        if !pending.is_empty() {
+            blocks.push(self.implicit_block(&pending, scope)?);
+        }
+        Ok(blocks)
+    }
+
+    fn implicit_block(&mut self, items: &[&Node], scope: &Scope) -> Result<Block, SourceError> {
+        let mut entries = Vec::new();
+        for item in items {
+            self.load_entry(item, scope, &mut entries)?;
+        }
+        let span = items
+            .first()
+            .map(|n| n.span.clone())
+            .unwrap_or_else(|| Span::synthetic("tasks"));
+        Ok(Block {
+            name: None,
+            block: entries,
+            rescue: Vec::new(),
+            always: Vec::new(),
+            keywords: Keywords::default(),
+            origin: BlockOrigin::Implicit,
+            role: scope.role.clone(),
+            span,
+        })
+    }
+
+    fn load_block(
+        &mut self,
+        node: &Node,
+        map: &Mapping,
+        scope: &Scope,
+    ) -> Result<Block, SourceError> {
+        let mut kw = Keywords::default();
+        for (k, v) in map.iter() {
+            let key = k.key_string().unwrap_or_default();
+            if !BLOCK.contains(&key.as_str()) {
+                return Err(keywords::unknown_keyword(&key, &k.span, "Block", BLOCK));
+            }
+            kw.insert(&key, k.span.clone(), v.clone());
+        }
+        let mut inner = scope.clone();
+        if let Some(t) = kw.get("tags") {
+            add_tags(&mut inner.tags, &parse_tags(t)?);
+        }
+        if let Some(when) = kw.get("when") {
+            self.check_when(when)?;
+        }
+        let mut sections: [Vec<TaskOrBlock>; 3] = Default::default();
+        for (i, name) in ["block", "rescue", "always"].iter().enumerate() {
+            if let Some(list) = kw.entries.shift_remove(*name) {
+                sections[i] = self.load_task_list(&list.value, &inner)?;
+            }
+        }
+        let [block, rescue, always] = sections;
+        let name = kw.entries.shift_remove("name").map(|k| k.value);
+        Ok(Block {
+            name,
+            block,
+            rescue,
+            always,
+            keywords: kw,
+            origin: BlockOrigin::Explicit,
+            role: scope.role.clone(),
+            span: node.span.clone(),
+        })
+    }
+
+    /// A `block:`/`rescue:`/`always:` list (blocks may nest).
+    fn load_task_list(
+        &mut self,
+        list: &Node,
+        scope: &Scope,
+    ) -> Result<Vec<TaskOrBlock>, SourceError> {
+        let items = match &list.value {
+            Value::Null => return Ok(Vec::new()),
+            Value::Seq(items) => items,
+            _ => {
+                return Err(SourceError::new(
+                    &list.span,
+                    format!(
+                        "A block must contain a list of tasks, got {}",
+                        list.kind_name()
+                    ),
+                ));
+            }
+        };
+        let mut out = Vec::new();
+        for item in items {
+            match item.as_map() {
+                Some(map) if is_block(map) => {
+                    let b = self.load_block(item, map, scope)?;
+                    out.push(TaskOrBlock::Block(Box::new(b)));
+                }
+                Some(_) => self.load_entry(item, scope, &mut out)?,
+                None => {
+                    return Err(SourceError::new(
+                        &item.span,
+                        format!("expected a task (a mapping), got {}", item.kind_name()),
+                    ));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One task entry: a task, or the blocks an `import_tasks`/`import_role` brings in.
+    fn load_entry(
+        &mut self,
+        node: &Node,
+        scope: &Scope,
+        out: &mut Vec<TaskOrBlock>,
+    ) -> Result<(), SourceError> {
+        let Some(map) = node.as_map() else {
+            return Err(SourceError::new(&node.span, "expected a task (a mapping)"));
+        };
+        let parsed = parse_action(map, &node.span)?;
+        let kw = self.task_keywords(map, &parsed, scope)?;
+        match short_action(&parsed.fqcn) {
+            "import_tasks" => {
+                if kw.contains("loop") || kw.iter().any(|(k, _)| k.starts_with("with_")) {
+                    return Err(SourceError::new(
+                        &node.span,
+                        "You cannot use loops on 'import_tasks' statements. You should use \
+                         'include_tasks' instead.",
+                    ));
+                }
+                if let Some(b) = self.import_tasks(node, &parsed, kw, scope)? {
+                    out.push(TaskOrBlock::Block(Box::new(b)));
+                }
+            }
+            "import_role" => {
+                if scope.handlers {
+                    return Err(SourceError::new(
+                        &node.span,
+                        format!("Using '{}' as a handler is not supported.", parsed.written),
+                    ));
+                }
+                if kw.contains("loop") || kw.iter().any(|(k, _)| k.starts_with("with_")) {
+                    return Err(SourceError::new(
+                        &node.span,
+                        "You cannot use loops on 'import_role' statements. You should use \
+                         'include_role' instead.",
+                    ));
+                }
+                let b = self.import_role(node, &parsed, kw, scope)?;
+                out.push(TaskOrBlock::Block(Box::new(b)));
+            }
+            action => {
+                if scope.handlers && action == "include_role" {
+                    return Err(SourceError::new(
+                        &node.span,
+                        format!("Using '{}' as a handler is not supported.", parsed.written),
+                    ));
+                }
+                let task = self.make_task(node, parsed, kw, scope)?;
+                out.push(TaskOrBlock::Task(Box::new(task)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Validates the keywords of a task mapping (everything but its action).
+    fn task_keywords(
+        &self,
+        map: &Mapping,
+        parsed: &ParsedAction,
+        scope: &Scope,
+    ) -> Result<Keywords, SourceError> {
+        let mut kw = Keywords::default();
+        for (k, v) in map.iter() {
+            let key = k.key_string().unwrap_or_default();
+            if parsed.module_key.as_deref() == Some(key.as_str())
+                || matches!(key.as_str(), "action" | "local_action" | "args")
+            {
+                continue;
+            }
+            let valid = key.starts_with("with_")
+                || (TASK.contains(&key.as_str()) && (key != "listen" || scope.handlers));
+            if !valid {
+                return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
+            }
+            if let Some(lookup) = key.strip_prefix("with_") {
+                if !KNOWN_LOOKUPS.contains(&lookup) {
+                    return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
+                }
+            }
+            if key == "loop_control" {
+                validate_loop_control(v)?;
+            }
+            kw.insert(&key, k.span.clone(), v.clone());
+        }
+        Ok(kw)
+    }
+
+    fn check_when(&self, when: &Node) -> Result<(), SourceError> {
+        let items: Vec<&Node> = match &when.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![when],
+        };
+        for item in items {
+            if let Some(text) = item.as_str() {
+                let wrapped = if text.contains("{{") || text.contains("{%") {
+                    text.to_string()
+                } else {
+                    format!("{{{{ {text} }}}}")
+                };
+                self.check_syntax(&wrapped, &item.span)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn check_strings(&self, node: &Node) -> Result<(), SourceError> {
+        match &node.value {
+            Value::Str(s) => self.check_syntax(s, &node.span),
+            Value::Seq(items) => items.iter().try_for_each(|n| self.check_strings(n)),
+            Value::Map(m) => m.iter().try_for_each(|(_, v)| self.check_strings(v)),
+            _ => Ok(()),
+        }
+    }
+
+    fn make_task(
+        &mut self,
+        node: &Node,
+        parsed: ParsedAction,
+        mut kw: Keywords,
+        scope: &Scope,
+    ) -> Result<Task, SourceError> {
+        let name = kw.entries.shift_remove("name").map(|k| k.value);
+        if let Some(n) = &name {
+            self.check_strings(n)?;
+        }
+        for (_, v) in parsed.args.iter() {
+            self.check_strings(v)?;
+        }
+        if let Some(when) = kw.get("when") {
+            self.check_when(when)?;
+        }
+        modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span)?;
+        let mut tags = scope.tags.clone();
+        if let Some(t) = kw.get("tags") {
+            add_tags(&mut tags, &parse_tags(t)?);
+        }
+        tags.sort();
+        tags.dedup();
+        let kind = match short_action(&parsed.fqcn) {
+            "include_tasks" => TaskKind::IncludeTasks,
+            "include_role" => TaskKind::IncludeRole,
+            _ => TaskKind::Module,
+        };
+        let mut listen = Vec::new();
+        if scope.handlers {
+            if let Some(n) = name.as_ref().and_then(super::ast::scalar_text) {
+                listen.push(n);
+            }
+            if let Some(l) = kw.get("listen") {
+                match &l.value {
+                    Value::Seq(items) => {
+                        listen.extend(items.iter().filter_map(super::ast::scalar_text))
+                    }
+                    _ => listen.extend(super::ast::scalar_text(l)),
+                }
+            }
+        }
+        let delegate_to = match parsed.delegate_to {
+            Some(d) => Some(d),
+            None => kw.get("delegate_to").cloned(),
+        };
+        Ok(Task {
+            name,
+            action: parsed.fqcn,
+            action_as_written: parsed.written,
+            action_span: parsed.span,
+            args: parsed.args,
+            keywords: kw,
+            delegate_to,
+            kind,
+            is_handler: scope.handlers,
+            tags,
+            listen,
+            role: scope.role.clone(),
+            span: node.span.clone(),
+        })
+    }
+
+    /// `import_tasks`: the file's blocks, wrapped in a block carrying the statement's
+    /// keywords. Returns None for an empty file (Ansible warns and skips it).
+    fn import_tasks(
+        &mut self,
+        node: &Node,
+        parsed: &ParsedAction,
+        kw: Keywords,
+        scope: &Scope,
+    ) -> Result<Option<Block>, SourceError> {
+        let raw = parsed
+            .args
+            .get("_raw_params")
+            .or_else(|| parsed.args.get("file"))
+            .and_then(super::ast::scalar_text)
+            .ok_or_else(|| SourceError::new(&parsed.span, "No file specified for import_tasks"))?;
+        let target = self.template_static(&raw, &scope.vars, &parsed.span)?;
+        let path = self.find_task_file(&target, scope);
+        let doc = self.read_included(&path, Some(&parsed.span))?;
+        let items = match &doc.value {
+            Value::Null => return Ok(None),
+            Value::Seq(items) if items.is_empty() => return Ok(None),
+            Value::Seq(_) => &doc,
+            _ => {
+                return Err(SourceError::new(
+                    &doc.span,
+                    "included task files must contain a list of tasks",
+                ));
+            }
+        };
+        self.enter(&path, Some(&parsed.span))?;
+        let mut inner = scope.clone();
+        let dir = Path::new(&raw)
+            .parent()
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        inner.import_dirs.push(dir);
+        if let Some(t) = kw.get("tags") {
+            add_tags(&mut inner.tags, &parse_tags(t)?);
+        }
+        if let Some(when) = kw.get("when") {
+            self.check_when(when)?;
+        }
+        let blocks = self.load_blocks(items, &inner)?;
+        self.leave();
+        let mut kw = kw;
+        let name = kw.entries.shift_remove("name").map(|k| k.value);
+        Ok(Some(Block {
+            name,
+            block: blocks
+                .into_iter()
+                .map(|b| TaskOrBlock::Block(Box::new(b)))
+                .collect(),
+            rescue: Vec::new(),
+            always: Vec::new(),
+            keywords: kw,
+            origin: BlockOrigin::ImportTasks { file: path },
+            role: scope.role.clone(),
+            span: node.span.clone(),
+        }))
+    }
+
+    /// Where an `import_tasks` file is, searched as Ansible's helpers do: relative to
+    /// the directories of the enclosing imports (innermost first), then the role's
+    /// `tasks/` (or `handlers/`) directory or the playbook's directory.
+    fn find_task_file(&self, target: &str, scope: &Scope) -> PathBuf {
+        let t = Path::new(target);
+        if t.is_absolute() {
+            return t.to_path_buf();
+        }
+        let subdir = if scope.handlers { "handlers" } else { "tasks" };
+        let base = match &scope.role {
+            Some(role) => role.path.join(subdir),
+            None => scope.basedir.clone(),
+        };
+        let mut cumulative = PathBuf::new();
+        for dir in scope.import_dirs.iter().rev() {
+            cumulative = Path::new(dir).join(&cumulative);
+            let candidate = base.join(&cumulative).join(t);
+            if candidate.exists() {
+                return candidate;
+            }
+        }
+        let mut candidates = vec![base.join(t)];
+        if let Some(role) = &scope.role {
+            candidates.push(role.path.join(t));
+        }
+        candidates
+            .iter()
+            .find(|c| c.exists())
+            .cloned()
+            .unwrap_or_else(|| base.join(t))
+    }
+}
+
+/// The lookup plugins of ansible-core 2.19 (`with_<lookup>`).
+const KNOWN_LOOKUPS: &[&str] = &[
+    "config",
+    "csvfile",
+    "dict",
+    "env",
+    "file",
+    "fileglob",
+    "first_found",
+    "indexed_items",
+    "ini",
+    "inventory_hostnames",
+    "items",
+    "lines",
+    "list",
+    "nested",
+    "password",
+    "pipe",
+    "random_choice",
+    "sequence",
+    "subelements",
+    "template",
+    "together",
+    "unvault",
+    "url",
+    "varnames",
+    "vars",
+];
+
+fn validate_loop_control(node: &Node) -> Result<(), SourceError> {
+    let Some(map) = node.as_map() else {
+        return Ok(());
+    };
+    for (k, _) in map.iter() {
+        let key = k.key_string().unwrap_or_default();
+        if !LOOP_CONTROL.contains(&key.as_str()) {
+            return Err(keywords::unknown_keyword(
+                &key,
+                &k.span,
+                "LoopControl",
+                LOOP_CONTROL,
+            ));
+        }
+    }
+    Ok(())
+}

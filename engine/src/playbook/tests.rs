@@ -1,0 +1,516 @@
+//! Loader and listing tests against fixtures in `testdata/`; expected listings were
+//! recorded from ansible-playbook 2.19 (`expected/*.txt`, `PYTHONHASHSEED=3` so that the
+//! play TAGS line, a Python set, prints in source order).
+
+use std::path::PathBuf;
+
+use super::*;
+use crate::source::SourceError;
+
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/playbook/testdata")
+}
+
+fn opts() -> LoadOptions<'static> {
+    LoadOptions {
+        roles_path: Vec::new(),
+        ..LoadOptions::default()
+    }
+}
+
+fn load(rel: &str) -> Result<Playbook, SourceError> {
+    load_playbook(&testdata().join(rel), &opts())
+}
+
+fn load_ok(rel: &str) -> Playbook {
+    match load(rel) {
+        Ok(pb) => pb,
+        Err(e) => panic!("{rel} failed to load:\n{}", e.render()),
+    }
+}
+
+/// The error of loading `rel`: message, and the file name, line and column it points at.
+fn load_err(rel: &str) -> (String, Option<(String, u32, u32)>, Option<String>) {
+    match load(rel) {
+        Ok(_) => panic!("{rel} loaded but should fail"),
+        Err(e) => {
+            let at = e.span.as_ref().map(|s| {
+                let name = s
+                    .path()
+                    .strip_prefix(testdata())
+                    .unwrap_or(s.path())
+                    .display()
+                    .to_string();
+                (name, s.line, s.col)
+            });
+            (e.message, at, e.help)
+        }
+    }
+}
+
+fn at(file: &str, line: u32, col: u32) -> Option<(String, u32, u32)> {
+    Some((file.to_string(), line, col))
+}
+
+fn expected(name: &str) -> String {
+    let path = testdata().join("expected").join(name);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn tags(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+// ---- listings, compared with recorded ansible-playbook output ----
+
+#[test]
+fn list_tasks_matches_ansible_for_roles_blocks_imports_and_tags() {
+    let pb = load_ok("p1.yml");
+    let f = TagFilter::default();
+    assert_eq!(
+        format_list_tasks(&pb, "p1.yml", &f),
+        expected("p1.list-tasks.txt")
+    );
+    assert_eq!(
+        format_list_tags(&pb, "p1.yml", &f),
+        expected("p1.list-tags.txt")
+    );
+    // Both at once: `--list-tags` alone lists `never` tasks too.
+    let both = ListMode {
+        tasks: true,
+        tags: true,
+    };
+    assert_eq!(
+        format_listing(&pb, "p1.yml", &f, both, &|p| p.hosts_text()),
+        expected("p1.list-both.txt")
+    );
+}
+
+#[test]
+fn list_tasks_applies_tags_and_skip_tags() {
+    let pb = load_ok("p1.yml");
+    let only = TagFilter::from_cli(&tags(&["never,blk"]), &[]);
+    assert_eq!(
+        format_list_tasks(&pb, "p1.yml", &only),
+        expected("p1.list-tasks.tags-never-blk.txt")
+    );
+    let skip = TagFilter::from_cli(&[], &tags(&["webtag,ctag"]));
+    assert_eq!(
+        format_list_tasks(&pb, "p1.yml", &skip),
+        expected("p1.list-tasks.skip-webtag-ctag.txt")
+    );
+    let tagged = TagFilter::from_cli(&tags(&["tagged"]), &[]);
+    let both = ListMode {
+        tasks: true,
+        tags: true,
+    };
+    assert_eq!(
+        format_listing(&pb, "p1.yml", &tagged, both, &|p| p.hosts_text()),
+        expected("p1.list-both.tags-tagged.txt")
+    );
+}
+
+#[test]
+fn import_playbook_roles_listed_twice_and_dependencies() {
+    let pb = load_ok("p2.yml");
+    let f = TagFilter::default();
+    assert_eq!(
+        format_list_tasks(&pb, "p2.yml", &f),
+        expected("p2.list-tasks.txt")
+    );
+    assert_eq!(
+        format_list_tags(&pb, "p2.yml", &f),
+        expected("p2.list-tags.txt")
+    );
+    let only = TagFilter::from_cli(&tags(&["ct", "deptag"]), &[]);
+    assert_eq!(
+        format_list_tasks(&pb, "p2.yml", &only),
+        expected("p2.list-tasks.tags-ct-deptag.txt")
+    );
+}
+
+#[test]
+fn site_listing_templated_import_nested_dirs_and_import_role() {
+    let pb = load_ok("site.yml");
+    let f = TagFilter::default();
+    assert_eq!(
+        format_list_tasks(&pb, "site.yml", &f),
+        expected("site.list-tasks.txt")
+    );
+    assert_eq!(
+        format_list_tags(&pb, "site.yml", &f),
+        expected("site.list-tags.txt")
+    );
+    let skip = TagFilter::from_cli(&[], &tags(&["inner", "untagged"]));
+    assert_eq!(
+        format_list_tasks(&pb, "site.yml", &skip),
+        expected("site.list-tasks.skip-inner-untagged.txt")
+    );
+}
+
+// ---- the AST ----
+
+fn tasks_of(blocks: &[Block]) -> Vec<&Task> {
+    fn walk<'a>(entries: &'a [TaskOrBlock], out: &mut Vec<&'a Task>) {
+        for e in entries {
+            match e {
+                TaskOrBlock::Task(t) => out.push(t),
+                TaskOrBlock::Block(b) => {
+                    walk(&b.block, out);
+                    walk(&b.rescue, out);
+                    walk(&b.always, out);
+                }
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for b in blocks {
+        walk(&b.block, &mut out);
+        walk(&b.rescue, &mut out);
+        walk(&b.always, &mut out);
+    }
+    out
+}
+
+fn arg<'a>(t: &'a Task, k: &str) -> Option<&'a str> {
+    t.args.get(k).and_then(|n| n.as_str())
+}
+
+#[test]
+fn actions_and_args_in_every_form() {
+    let pb = load_ok("site.yml");
+    let play = &pb.plays[0];
+    assert_eq!(play.display_name(), "Site");
+    assert_eq!(play.hosts_text(), "web,db");
+    let tasks = tasks_of(&play.tasks);
+
+    let copy = tasks[0];
+    assert_eq!(copy.action, "ansible.builtin.copy");
+    assert_eq!(copy.action_as_written, "ansible.builtin.copy");
+    assert_eq!((copy.action_span.line, copy.action_span.col), (8, 7));
+    assert_eq!(arg(copy, "mode"), Some("0644"));
+    let dest = copy
+        .args
+        .key_node("dest")
+        .map(|n| (n.span.line, n.span.col));
+    assert_eq!(dest, Some((10, 9)));
+    assert_eq!((copy.span.line, copy.span.col), (7, 7));
+
+    // Free form: `k=v` stays in the command line except the keys command takes; `args:`
+    // merged under the module's own args.
+    let cmd = tasks[1];
+    assert_eq!(cmd.action, "ansible.builtin.command");
+    assert_eq!(arg(cmd, "_raw_params"), Some("echo hi"));
+    assert_eq!(arg(cmd, "chdir"), Some("/tmp"));
+    assert_eq!(arg(cmd, "creates"), Some("/tmp/x"));
+
+    let ping = tasks[2];
+    assert_eq!(ping.action, "ansible.builtin.ping");
+    assert_eq!(
+        ping.delegate_to.as_ref().and_then(|n| n.as_str()),
+        Some("localhost")
+    );
+
+    let debug = tasks[3];
+    assert_eq!(debug.action_as_written, "debug");
+    assert_eq!(arg(debug, "msg"), Some("hello world"));
+
+    let looped = tasks[4];
+    assert!(looped.keywords.contains("with_items"));
+    assert!(looped.keywords.contains("loop_control"));
+    assert_eq!(arg(looped, "msg"), Some("{{ item }}"));
+
+    // The import's `when` stays on the block that stands for it.
+    let import_block = play
+        .tasks
+        .iter()
+        .flat_map(|b| &b.block)
+        .find_map(|e| match e {
+            TaskOrBlock::Block(b) if matches!(b.origin, BlockOrigin::ImportTasks { .. }) => Some(b),
+            _ => None,
+        });
+    let import_block = import_block.expect("import_tasks block");
+    assert!(import_block.keywords.contains("when"));
+    match &import_block.origin {
+        BlockOrigin::ImportTasks { file } => assert!(file.ends_with("tasks/debian.yml")),
+        other => panic!("unexpected origin {other:?}"),
+    }
+
+    let names: Vec<String> = tasks.iter().map(|t| t.display_name()).collect();
+    assert!(names.contains(&"recover".to_string()));
+    assert!(names.contains(&"app : app more".to_string()));
+}
+
+#[test]
+fn handlers_roles_and_listen() {
+    let pb = load_ok("site.yml");
+    let play = &pb.plays[0];
+    let handlers = tasks_of(&play.handlers);
+    let names: Vec<String> = handlers.iter().map(|t| t.display_name()).collect();
+    // Role handlers come before the play's own, as Ansible orders them.
+    assert_eq!(names, ["app : app handler", "restart app", "extra handler"]);
+    assert!(handlers.iter().all(|h| h.is_handler));
+    assert_eq!(handlers[1].listen, ["restart app", "app changed"]);
+
+    let app = tasks_of(&play.tasks)
+        .into_iter()
+        .find_map(|t| t.role.clone().filter(|r| r.name == "app"))
+        .expect("app role");
+    assert!(app.allow_duplicates);
+    assert_eq!(app.tasks_from.as_deref(), Some("setup"));
+    assert!(app.defaults.get("app_port").is_some());
+    assert!(app.vars.get("app_user").is_some());
+    let dep = tasks_of(&play.tasks)
+        .into_iter()
+        .find_map(|t| t.role.clone().filter(|r| r.name == "dep"))
+        .expect("dep role");
+    assert_eq!(dep.dep_chain, ["app"]);
+}
+
+#[test]
+fn role_entries_params_and_dedup_identity() {
+    let pb = load_ok("p2.yml");
+    let play = &pb.plays[1];
+    assert_eq!(play.roles.len(), 5);
+    let roles: Vec<_> = play.roles.iter().filter_map(|b| b.role.clone()).collect();
+    assert_eq!(roles[0].dedup_key, roles[1].dedup_key);
+    assert_ne!(roles[2].dedup_key, roles[3].dedup_key);
+    assert!(play.roles[2].keywords.contains("vars"));
+    // `- name: web` is a role name, not a param.
+    assert_eq!(roles[4].name, "web");
+    assert!(roles[4].params.is_empty());
+
+    // The imported play carries the import's tags and vars.
+    let child = &pb.plays[0];
+    assert_eq!(child.tags, ["childtag", "imptag"]);
+    assert_eq!(child.import_vars.len(), 1);
+    assert!(child.basedir.ends_with("sub"));
+}
+
+// ---- errors: message, file, line, column ----
+
+#[test]
+fn unknown_play_keyword_points_at_the_key_with_a_suggestion() {
+    let (msg, loc, help) = load_err("errors/unknown_play_keyword.yml");
+    assert_eq!(msg, "'hots' is not a valid attribute for a Play");
+    assert_eq!(loc, at("errors/unknown_play_keyword.yml", 1, 3));
+    assert_eq!(help.as_deref(), Some("did you mean 'hosts'?"));
+}
+
+#[test]
+fn play_without_hosts() {
+    let (msg, loc, _) = load_err("errors/no_hosts.yml");
+    assert_eq!(msg, "The field 'hosts' is required but was not set.");
+    assert_eq!(loc, at("errors/no_hosts.yml", 1, 3));
+}
+
+#[test]
+fn playbook_must_be_a_list() {
+    let (msg, loc, _) = load_err("errors/not_a_list.yml");
+    assert!(
+        msg.starts_with("A playbook must be a list of plays, got a mapping instead: "),
+        "{msg}"
+    );
+    assert_eq!(loc.map(|l| (l.1, l.2)), Some((1, 1)));
+}
+
+#[test]
+fn conflicting_actions() {
+    let (msg, loc, _) = load_err("errors/conflicting_actions.yml");
+    assert_eq!(msg, "conflicting action statements: debug, command");
+    assert_eq!(loc, at("errors/conflicting_actions.yml", 5, 7));
+    let (msg, _, _) = load_err("errors/local_action_conflict.yml");
+    assert_eq!(msg, "conflicting action statements: ping, debug");
+    // `public` belongs in include_role's args; as a task key it is another action.
+    let (msg, _, _) = load_err("errors/include_role_public.yml");
+    assert_eq!(msg, "conflicting action statements: include_role, public");
+}
+
+#[test]
+fn unknown_module_and_misspelled_task_keyword() {
+    let (msg, loc, help) = load_err("errors/unknown_module.yml");
+    assert_eq!(
+        msg,
+        "couldn't resolve module/action 'debg'. This often indicates a misspelling, missing \
+         collection, or incorrect module path."
+    );
+    assert_eq!(loc, at("errors/unknown_module.yml", 4, 7));
+    assert_eq!(help.as_deref(), Some("did you mean 'debug'?"));
+
+    let (msg, loc, help) = load_err("errors/unknown_task_keyword.yml");
+    assert!(
+        msg.starts_with("couldn't resolve module/action 'whenn'."),
+        "{msg}"
+    );
+    assert_eq!(loc, at("errors/unknown_task_keyword.yml", 4, 7));
+    assert_eq!(help.as_deref(), Some("did you mean 'when'?"));
+}
+
+#[test]
+fn no_action_in_task() {
+    let (msg, loc, _) = load_err("errors/no_action.yml");
+    assert_eq!(msg, "no module/action detected in task.");
+    assert_eq!(loc, at("errors/no_action.yml", 3, 7));
+}
+
+#[test]
+fn unknown_block_loop_control_with_and_import_playbook_keywords() {
+    let (msg, loc, help) = load_err("errors/unknown_block_keyword.yml");
+    assert_eq!(msg, "'rescu' is not a valid attribute for a Block");
+    assert_eq!(loc, at("errors/unknown_block_keyword.yml", 5, 7));
+    assert_eq!(help.as_deref(), Some("did you mean 'rescue'?"));
+
+    let (msg, loc, _) = load_err("errors/unknown_loop_control.yml");
+    assert_eq!(msg, "'lop_var' is not a valid attribute for a LoopControl");
+    assert_eq!(loc, at("errors/unknown_loop_control.yml", 6, 9));
+
+    let (msg, loc, _) = load_err("errors/unknown_with_lookup.yml");
+    assert_eq!(msg, "'with_itemz' is not a valid attribute for a Task");
+    assert_eq!(loc, at("errors/unknown_with_lookup.yml", 4, 7));
+
+    let (msg, loc, _) = load_err("errors/listen_on_task.yml");
+    assert_eq!(msg, "'listen' is not a valid attribute for a Task");
+    assert_eq!(loc, at("errors/listen_on_task.yml", 4, 7));
+
+    let (msg, loc, _) = load_err("errors/unknown_import_playbook_keyword.yml");
+    assert_eq!(
+        msg,
+        "'hostz' is not a valid attribute for a PlaybookInclude"
+    );
+    assert_eq!(loc, at("errors/unknown_import_playbook_keyword.yml", 2, 3));
+}
+
+#[test]
+fn missing_import_file_points_at_the_import() {
+    let (msg, loc, _) = load_err("errors/missing_import.yml");
+    let missing = testdata().join("errors/nope.yml");
+    assert_eq!(
+        msg,
+        format!(
+            "Could not find or access '{}' on the Ansible Controller.",
+            missing.display()
+        )
+    );
+    assert_eq!(loc, at("errors/missing_import.yml", 3, 7));
+}
+
+#[test]
+fn include_cycles_name_the_chain() {
+    let (msg, loc, _) = load_err("errors/ti_cyc.yml");
+    assert!(msg.starts_with("import cycle detected: "), "{msg}");
+    assert!(
+        msg.contains("ti_a.yml -> ") && msg.ends_with("ti_a.yml"),
+        "{msg}"
+    );
+    assert_eq!(loc.map(|l| l.0), Some("errors/ti_b.yml".to_string()));
+
+    let (msg, loc, _) = load_err("errors/cyc_a.yml");
+    assert!(msg.starts_with("import cycle detected: "), "{msg}");
+    assert!(msg.ends_with("cyc_a.yml"), "{msg}");
+    assert_eq!(loc, at("errors/cyc_b.yml", 1, 20));
+}
+
+#[test]
+fn role_errors() {
+    let (msg, loc, _) = load_err("errors/role_not_found.yml");
+    let dir = testdata().join("errors");
+    assert_eq!(
+        msg,
+        format!(
+            "the role 'nope' was not found in {}:{}",
+            dir.join("roles").display(),
+            dir.display()
+        )
+    );
+    assert_eq!(loc, at("errors/role_not_found.yml", 3, 7));
+
+    let (msg, loc, help) = load_err("err_bad_meta_key.yml");
+    assert_eq!(msg, "'foo' is not a valid attribute for a RoleMetadata");
+    assert_eq!(loc, at("roles/badmeta/meta/main.yml", 1, 1));
+    assert_eq!(help, None);
+
+    let (msg, loc, _) = load_err("err_meta_not_dict.yml");
+    assert_eq!(
+        msg,
+        "the 'meta/main.yml' for role badmeta2 is not a dictionary"
+    );
+    assert_eq!(
+        loc.map(|l| l.0),
+        Some("roles/badmeta2/meta/main.yml".to_string())
+    );
+
+    let (msg, loc, _) = load_err("err_role_cycle.yml");
+    assert!(
+        msg.starts_with("A recursion loop was detected with the roles specified.")
+            && msg.ends_with("cyc1 -> cyc2 -> cyc1"),
+        "{msg}"
+    );
+    assert_eq!(loc, at("roles/cyc2/meta/main.yml", 1, 16));
+
+    let (msg, _, _) = load_err("err_tasks_from_missing.yml");
+    assert_eq!(msg, "Could not find specified file in role: tasks/nope");
+}
+
+#[test]
+fn syntax_hook_sees_names_args_and_when() {
+    use std::cell::RefCell;
+    let seen = RefCell::new(Vec::new());
+    let hook = |text: &str, span: &crate::source::Span| {
+        seen.borrow_mut().push((text.to_string(), span.line));
+        Ok(())
+    };
+    let options = LoadOptions {
+        roles_path: Vec::new(),
+        check_syntax: Some(&hook),
+        ..LoadOptions::default()
+    };
+    assert!(load_playbook(&testdata().join("site.yml"), &options).is_ok());
+    let seen = seen.borrow().clone();
+    // `when` is a bare expression: checked as `{{ expr }}`; k=v args at their line.
+    assert!(
+        seen.contains(&("{{ os == 'debian' }}".to_string(), 24)),
+        "{seen:?}"
+    );
+    assert!(seen.contains(&("{{ item }}".to_string(), 19)), "{seen:?}");
+
+    let failing = |text: &str, span: &crate::source::Span| {
+        if text == "{{ item }}" {
+            Err(SourceError::new(span, "unexpected end of template"))
+        } else {
+            Ok(())
+        }
+    };
+    let options = LoadOptions {
+        roles_path: Vec::new(),
+        check_syntax: Some(&failing),
+        ..LoadOptions::default()
+    };
+    let err = load_playbook(&testdata().join("site.yml"), &options).err();
+    assert_eq!(
+        err.map(|e| (e.message, e.span.map(|s| s.line))),
+        Some(("unexpected end of template".to_string(), Some(19)))
+    );
+}
+
+#[test]
+fn static_import_names_are_templated_with_extra_vars_over_play_vars() {
+    let mut extra = crate::yaml::Mapping::default();
+    let span = crate::source::Span::synthetic("extra vars");
+    extra.insert(
+        crate::yaml::Node::new(crate::yaml::Value::Str("os".into()), span.clone()),
+        crate::yaml::Node::new(crate::yaml::Value::Str("missing_os".into()), span),
+    );
+    let options = LoadOptions {
+        roles_path: Vec::new(),
+        extra_vars: extra,
+        ..LoadOptions::default()
+    };
+    let err = load_playbook(&testdata().join("site.yml"), &options)
+        .err()
+        .map(|e| e.message);
+    assert!(
+        err.as_deref()
+            .is_some_and(|m| m.contains("tasks/missing_os.yml")),
+        "{err:?}"
+    );
+}
