@@ -28,7 +28,8 @@ PLAYBOOK="$ANSIBLE_VENV/bin/ansible-playbook"
 ROOT=$(cd "$(dirname "$0")/../.." && pwd -P)
 CORPUS="$ROOT/tests/corpus"
 
-if ! "$PLAYBOOK" --version 2>/dev/null | head -1 | grep -q 'core 2\.19\.'; then
+version=$("$PLAYBOOK" --version 2>/dev/null || true)
+if [[ "$version" != *"[core 2.19."* ]]; then
     echo "need ansible-core 2.19 at $PLAYBOOK" >&2
     exit 1
 fi
