@@ -20,6 +20,8 @@
 #   <absolute path of the case dir>   -> <CASE>
 #   <absolute path of the repo root>  -> <REPO>
 #   <the temp HOME dir>               -> <HOME>
+# and a Python traceback (only when ansible crashes, rc 250) is cut from its
+# "Traceback (most recent call last):" line to the end and replaced by "<TRACEBACK>".
 # Nothing else is changed.
 set -euo pipefail
 
@@ -63,6 +65,11 @@ import sys
 path, case, root, home = sys.argv[1:5]
 text = open(path, encoding="utf-8", errors="surrogateescape").read()
 text = text.replace(case, "<CASE>").replace(root, "<REPO>").replace(home, "<HOME>")
+# A Python traceback (ansible crashed, rc 250) names files of this machine's Python
+# install; keep the first error line and replace the traceback with one marker line.
+start = text.find("\nTraceback (most recent call last):")
+if start != -1:
+    text = text[:start] + "\n<TRACEBACK>\n"
 open(path, "w", encoding="utf-8", errors="surrogateescape").write(text)
 PY
     done
