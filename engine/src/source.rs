@@ -103,6 +103,17 @@ pub struct SourceError {
     pub span: Option<Span>,
     /// A hint such as "did you mean 'hosts'?".
     pub help: Option<String>,
+    /// Which exit code the error ends the run with (ansible-playbook's distinction).
+    pub class: ErrorClass,
+}
+
+/// ansible-playbook exits 4 on input it cannot parse and 1 on other errors (a missing
+/// file, an unknown role, a host pattern that matches nothing).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ErrorClass {
+    #[default]
+    Parse,
+    General,
 }
 
 impl SourceError {
@@ -111,6 +122,7 @@ impl SourceError {
             message: message.into(),
             span: Some(span.clone()),
             help: None,
+            class: ErrorClass::Parse,
         }
     }
 
@@ -119,6 +131,21 @@ impl SourceError {
             message: message.into(),
             span: None,
             help: None,
+            class: ErrorClass::Parse,
+        }
+    }
+
+    /// Marks the error as a general one (exit code 1), e.g. a file that does not exist.
+    pub fn general(mut self) -> Self {
+        self.class = ErrorClass::General;
+        self
+    }
+
+    /// The exit code ansible-playbook gives for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self.class {
+            ErrorClass::Parse => 4,
+            ErrorClass::General => 1,
         }
     }
 

@@ -8,6 +8,8 @@ use clap::{ArgAction, Parser};
 #[derive(Debug, Parser, Default)]
 #[command(
     name = "ringmaster",
+    // As with argparse, a flag given twice keeps its last value (`-l a -l b` is `b`).
+    args_override_self = true,
     version,
     about = "Runs Ansible playbooks, executing the defined tasks on the targeted hosts.",
     long_about = "Runs Ansible playbooks, unchanged, natively and fast: the same flags, files and \
@@ -24,34 +26,84 @@ pub struct Args {
     pub verbose: u8,
 
     /// Use this file to authenticate the connection
-    #[arg(long = "private-key", visible_alias = "key-file", value_name = "PRIVATE_KEY_FILE", help_heading = "Connection Options")]
+    #[arg(
+        long = "private-key",
+        visible_alias = "key-file",
+        value_name = "PRIVATE_KEY_FILE",
+        help_heading = "Connection Options"
+    )]
     pub private_key: Option<PathBuf>,
     /// Connect as this user
-    #[arg(short = 'u', long = "user", value_name = "REMOTE_USER", help_heading = "Connection Options")]
+    #[arg(
+        short = 'u',
+        long = "user",
+        value_name = "REMOTE_USER",
+        help_heading = "Connection Options"
+    )]
     pub user: Option<String>,
     /// Connection type to use (default=ssh)
-    #[arg(short = 'c', long = "connection", value_name = "CONNECTION", help_heading = "Connection Options")]
+    #[arg(
+        short = 'c',
+        long = "connection",
+        value_name = "CONNECTION",
+        help_heading = "Connection Options"
+    )]
     pub connection: Option<String>,
     /// Override the connection timeout in seconds
-    #[arg(short = 'T', long = "timeout", value_name = "TIMEOUT", help_heading = "Connection Options")]
+    #[arg(
+        short = 'T',
+        long = "timeout",
+        value_name = "TIMEOUT",
+        help_heading = "Connection Options"
+    )]
     pub timeout: Option<u64>,
     /// Common arguments for ssh/sftp/scp (e.g. ProxyCommand)
-    #[arg(long = "ssh-common-args", allow_hyphen_values = true, value_name = "SSH_COMMON_ARGS", help_heading = "Connection Options")]
+    #[arg(
+        long = "ssh-common-args",
+        allow_hyphen_values = true,
+        value_name = "SSH_COMMON_ARGS",
+        help_heading = "Connection Options"
+    )]
     pub ssh_common_args: Option<String>,
     /// Extra arguments for sftp only
-    #[arg(long = "sftp-extra-args", allow_hyphen_values = true, value_name = "SFTP_EXTRA_ARGS", help_heading = "Connection Options")]
+    #[arg(
+        long = "sftp-extra-args",
+        allow_hyphen_values = true,
+        value_name = "SFTP_EXTRA_ARGS",
+        help_heading = "Connection Options"
+    )]
     pub sftp_extra_args: Option<String>,
     /// Extra arguments for scp only
-    #[arg(long = "scp-extra-args", allow_hyphen_values = true, value_name = "SCP_EXTRA_ARGS", help_heading = "Connection Options")]
+    #[arg(
+        long = "scp-extra-args",
+        allow_hyphen_values = true,
+        value_name = "SCP_EXTRA_ARGS",
+        help_heading = "Connection Options"
+    )]
     pub scp_extra_args: Option<String>,
     /// Extra arguments for ssh only (e.g. -R)
-    #[arg(long = "ssh-extra-args", allow_hyphen_values = true, value_name = "SSH_EXTRA_ARGS", help_heading = "Connection Options")]
+    #[arg(
+        long = "ssh-extra-args",
+        allow_hyphen_values = true,
+        value_name = "SSH_EXTRA_ARGS",
+        help_heading = "Connection Options"
+    )]
     pub ssh_extra_args: Option<String>,
     /// Ask for the connection password
-    #[arg(short = 'k', long = "ask-pass", conflicts_with = "connection_password_file", help_heading = "Connection Options")]
+    #[arg(
+        short = 'k',
+        long = "ask-pass",
+        conflicts_with = "connection_password_file",
+        help_heading = "Connection Options"
+    )]
     pub ask_pass: bool,
     /// Connection password file
-    #[arg(long = "connection-password-file", visible_alias = "conn-pass-file", value_name = "CONNECTION_PASSWORD_FILE", help_heading = "Connection Options")]
+    #[arg(
+        long = "connection-password-file",
+        visible_alias = "conn-pass-file",
+        value_name = "CONNECTION_PASSWORD_FILE",
+        help_heading = "Connection Options"
+    )]
     pub connection_password_file: Option<PathBuf>,
 
     /// Run handlers even if a task fails
@@ -59,19 +111,41 @@ pub struct Args {
     pub force_handlers: bool,
 
     /// Run operations with become (does not imply password prompting)
-    #[arg(short = 'b', long = "become", help_heading = "Privilege Escalation Options")]
+    #[arg(
+        short = 'b',
+        long = "become",
+        help_heading = "Privilege Escalation Options"
+    )]
     pub become_: bool,
     /// Privilege escalation method to use (default=sudo)
-    #[arg(long = "become-method", value_name = "BECOME_METHOD", help_heading = "Privilege Escalation Options")]
+    #[arg(
+        long = "become-method",
+        value_name = "BECOME_METHOD",
+        help_heading = "Privilege Escalation Options"
+    )]
     pub become_method: Option<String>,
     /// Run operations as this user (default=root)
-    #[arg(long = "become-user", value_name = "BECOME_USER", help_heading = "Privilege Escalation Options")]
+    #[arg(
+        long = "become-user",
+        value_name = "BECOME_USER",
+        help_heading = "Privilege Escalation Options"
+    )]
     pub become_user: Option<String>,
     /// Ask for privilege escalation password
-    #[arg(short = 'K', long = "ask-become-pass", conflicts_with = "become_password_file", help_heading = "Privilege Escalation Options")]
+    #[arg(
+        short = 'K',
+        long = "ask-become-pass",
+        conflicts_with = "become_password_file",
+        help_heading = "Privilege Escalation Options"
+    )]
     pub ask_become_pass: bool,
     /// Become password file
-    #[arg(long = "become-password-file", visible_alias = "become-pass-file", value_name = "BECOME_PASSWORD_FILE", help_heading = "Privilege Escalation Options")]
+    #[arg(
+        long = "become-password-file",
+        visible_alias = "become-pass-file",
+        value_name = "BECOME_PASSWORD_FILE",
+        help_heading = "Privilege Escalation Options"
+    )]
     pub become_password_file: Option<PathBuf>,
 
     /// Only run plays and tasks tagged with these values (repeatable, comma separated)
@@ -87,7 +161,12 @@ pub struct Args {
     #[arg(short = 'D', long = "diff")]
     pub diff: bool,
     /// Inventory host path or comma separated host list (repeatable)
-    #[arg(short = 'i', long = "inventory", visible_alias = "inventory-file", value_name = "INVENTORY")]
+    #[arg(
+        short = 'i',
+        long = "inventory",
+        visible_alias = "inventory-file",
+        value_name = "INVENTORY"
+    )]
     pub inventory: Vec<String>,
     /// Outputs a list of matching hosts; does not execute anything else
     #[arg(long = "list-hosts")]
@@ -99,16 +178,30 @@ pub struct Args {
     #[arg(long = "flush-cache")]
     pub flush_cache: bool,
     /// Set additional variables as key=value or YAML/JSON, if filename prepend with @ (repeatable)
-    #[arg(short = 'e', long = "extra-vars", value_name = "EXTRA_VARS", allow_hyphen_values = true)]
+    #[arg(
+        short = 'e',
+        long = "extra-vars",
+        value_name = "EXTRA_VARS",
+        allow_hyphen_values = true
+    )]
     pub extra_vars: Vec<String>,
     /// The vault identity to use (repeatable)
     #[arg(long = "vault-id", value_name = "VAULT_IDS")]
     pub vault_id: Vec<String>,
     /// Ask for vault password
-    #[arg(short = 'J', long = "ask-vault-password", visible_alias = "ask-vault-pass", conflicts_with = "vault_password_file")]
+    #[arg(
+        short = 'J',
+        long = "ask-vault-password",
+        visible_alias = "ask-vault-pass",
+        conflicts_with = "vault_password_file"
+    )]
     pub ask_vault_password: bool,
     /// Vault password file (repeatable)
-    #[arg(long = "vault-password-file", visible_alias = "vault-pass-file", value_name = "VAULT_PASSWORD_FILES")]
+    #[arg(
+        long = "vault-password-file",
+        visible_alias = "vault-pass-file",
+        value_name = "VAULT_PASSWORD_FILES"
+    )]
     pub vault_password_file: Vec<PathBuf>,
     /// Number of hosts worked on in parallel (default=5)
     #[arg(short = 'f', long = "forks", value_name = "FORKS")]

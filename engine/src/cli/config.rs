@@ -60,19 +60,31 @@ impl Config {
 
     /// Reads the config the way ansible-core does, from the real environment.
     pub fn load_from_process() -> Result<Self, SourceError> {
-        let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/root"));
+        let home = std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/root"));
         let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
         Self::load(&|k| std::env::var(k).ok(), &cwd, &home)
     }
 
     /// Reads the config with an explicit environment (for tests).
-    pub fn load(env: &dyn Fn(&str) -> Option<String>, cwd: &Path, home: &Path) -> Result<Self, SourceError> {
+    pub fn load(
+        env: &dyn Fn(&str) -> Option<String>,
+        cwd: &Path,
+        home: &Path,
+    ) -> Result<Self, SourceError> {
         let mut cfg = Config::defaults(home);
         if let Some(path) = find_config_file(env, cwd, home) {
             let text = std::fs::read_to_string(&path).map_err(|e| {
-                SourceError::plain(format!("could not read config file '{}': {e}", path.display()))
+                SourceError::plain(format!(
+                    "could not read config file '{}': {e}",
+                    path.display()
+                ))
             })?;
-            let base = path.parent().map(Path::to_path_buf).unwrap_or_else(|| cwd.to_path_buf());
+            let base = path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| cwd.to_path_buf());
             let ini = parse_ini(&text);
             for (section, key, value, line) in ini {
                 let origin = format!("{}:{line}", path.display());
@@ -82,7 +94,14 @@ impl Config {
         }
         for (var, section, key) in ENV_SETTINGS {
             if let Some(value) = env(var) {
-                cfg.apply(section, key, &value, cwd, home, &format!("environment variable {var}"))?;
+                cfg.apply(
+                    section,
+                    key,
+                    &value,
+                    cwd,
+                    home,
+                    &format!("environment variable {var}"),
+                )?;
             }
         }
         if env("NO_COLOR").is_some_and(|v| !v.is_empty()) {
@@ -91,8 +110,20 @@ impl Config {
         Ok(cfg)
     }
 
-    fn apply(&mut self, section: &str, key: &str, value: &str, base: &Path, home: &Path, origin: &str) -> Result<(), SourceError> {
-        let bad = |what: &str| SourceError::plain(format!("invalid value '{value}' for {section}.{key} ({origin}): expected {what}"));
+    fn apply(
+        &mut self,
+        section: &str,
+        key: &str,
+        value: &str,
+        base: &Path,
+        home: &Path,
+        origin: &str,
+    ) -> Result<(), SourceError> {
+        let bad = |what: &str| {
+            SourceError::plain(format!(
+                "invalid value '{value}' for {section}.{key} ({origin}): expected {what}"
+            ))
+        };
         match (section, key) {
             ("defaults", "inventory" | "hostfile") => {
                 self.inventory = value
@@ -102,9 +133,18 @@ impl Config {
                     .map(|s| resolve_path(s, base, home).to_string_lossy().into_owned())
                     .collect();
             }
-            ("defaults", "forks") => self.forks = value.trim().parse().ok().filter(|f| *f > 0).ok_or_else(|| bad("a positive integer"))?,
+            ("defaults", "forks") => {
+                self.forks = value
+                    .trim()
+                    .parse()
+                    .ok()
+                    .filter(|f| *f > 0)
+                    .ok_or_else(|| bad("a positive integer"))?
+            }
             ("defaults", "remote_user") => self.remote_user = Some(value.to_string()),
-            ("defaults", "host_key_checking") => self.host_key_checking = parse_bool(value).ok_or_else(|| bad("a boolean"))?,
+            ("defaults", "host_key_checking") => {
+                self.host_key_checking = parse_bool(value).ok_or_else(|| bad("a boolean"))?
+            }
             ("defaults", "roles_path") => {
                 self.roles_path = value
                     .split(':')
@@ -113,17 +153,31 @@ impl Config {
                     .collect();
             }
             ("defaults", "stdout_callback") => self.stdout_callback = value.to_string(),
-            ("defaults", "retry_files_enabled") => self.retry_files_enabled = parse_bool(value).ok_or_else(|| bad("a boolean"))?,
-            ("defaults", "retry_files_save_path") => self.retry_files_save_path = Some(resolve_path(value, base, home)),
-            ("defaults", "timeout") => self.timeout = value.trim().parse().map_err(|_| bad("an integer"))?,
+            ("defaults", "retry_files_enabled") => {
+                self.retry_files_enabled = parse_bool(value).ok_or_else(|| bad("a boolean"))?
+            }
+            ("defaults", "retry_files_save_path") => {
+                self.retry_files_save_path = Some(resolve_path(value, base, home))
+            }
+            ("defaults", "timeout") => {
+                self.timeout = value.trim().parse().map_err(|_| bad("an integer"))?
+            }
             ("defaults", "gathering") => match value {
                 "implicit" | "explicit" | "smart" => self.gathering = value.to_string(),
                 _ => return Err(bad("one of implicit, explicit, smart")),
             },
-            ("defaults", "private_key_file") => self.private_key_file = Some(resolve_path(value, base, home)),
-            ("defaults", "nocolor") => self.nocolor = parse_bool(value).ok_or_else(|| bad("a boolean"))?,
-            ("defaults", "force_color") => self.force_color = parse_bool(value).ok_or_else(|| bad("a boolean"))?,
-            ("privilege_escalation", "become") => self.become_ = parse_bool(value).ok_or_else(|| bad("a boolean"))?,
+            ("defaults", "private_key_file") => {
+                self.private_key_file = Some(resolve_path(value, base, home))
+            }
+            ("defaults", "nocolor") => {
+                self.nocolor = parse_bool(value).ok_or_else(|| bad("a boolean"))?
+            }
+            ("defaults", "force_color") => {
+                self.force_color = parse_bool(value).ok_or_else(|| bad("a boolean"))?
+            }
+            ("privilege_escalation", "become") => {
+                self.become_ = parse_bool(value).ok_or_else(|| bad("a boolean"))?
+            }
             ("privilege_escalation", "become_method") => self.become_method = value.to_string(),
             ("privilege_escalation", "become_user") => self.become_user = value.to_string(),
             // Settings ringmaster does not use are ignored, as ansible ignores unknown keys.
@@ -141,19 +195,35 @@ const ENV_SETTINGS: &[(&str, &str, &str)] = &[
     ("ANSIBLE_HOST_KEY_CHECKING", "defaults", "host_key_checking"),
     ("ANSIBLE_ROLES_PATH", "defaults", "roles_path"),
     ("ANSIBLE_STDOUT_CALLBACK", "defaults", "stdout_callback"),
-    ("ANSIBLE_RETRY_FILES_ENABLED", "defaults", "retry_files_enabled"),
-    ("ANSIBLE_RETRY_FILES_SAVE_PATH", "defaults", "retry_files_save_path"),
+    (
+        "ANSIBLE_RETRY_FILES_ENABLED",
+        "defaults",
+        "retry_files_enabled",
+    ),
+    (
+        "ANSIBLE_RETRY_FILES_SAVE_PATH",
+        "defaults",
+        "retry_files_save_path",
+    ),
     ("ANSIBLE_TIMEOUT", "defaults", "timeout"),
     ("ANSIBLE_GATHERING", "defaults", "gathering"),
     ("ANSIBLE_PRIVATE_KEY_FILE", "defaults", "private_key_file"),
     ("ANSIBLE_NOCOLOR", "defaults", "nocolor"),
     ("ANSIBLE_FORCE_COLOR", "defaults", "force_color"),
     ("ANSIBLE_BECOME", "privilege_escalation", "become"),
-    ("ANSIBLE_BECOME_METHOD", "privilege_escalation", "become_method"),
+    (
+        "ANSIBLE_BECOME_METHOD",
+        "privilege_escalation",
+        "become_method",
+    ),
     ("ANSIBLE_BECOME_USER", "privilege_escalation", "become_user"),
 ];
 
-fn find_config_file(env: &dyn Fn(&str) -> Option<String>, cwd: &Path, home: &Path) -> Option<PathBuf> {
+fn find_config_file(
+    env: &dyn Fn(&str) -> Option<String>,
+    cwd: &Path,
+    home: &Path,
+) -> Option<PathBuf> {
     if let Some(p) = env("ANSIBLE_CONFIG").filter(|p| !p.is_empty()) {
         let p = resolve_path(&p, cwd, home);
         // ansible accepts a directory holding ansible.cfg too.
@@ -162,9 +232,13 @@ fn find_config_file(env: &dyn Fn(&str) -> Option<String>, cwd: &Path, home: &Pat
             return Some(p);
         }
     }
-    [cwd.join("ansible.cfg"), home.join(".ansible.cfg"), PathBuf::from("/etc/ansible/ansible.cfg")]
-        .into_iter()
-        .find(|p| p.is_file())
+    [
+        cwd.join("ansible.cfg"),
+        home.join(".ansible.cfg"),
+        PathBuf::from("/etc/ansible/ansible.cfg"),
+    ]
+    .into_iter()
+    .find(|p| p.is_file())
 }
 
 /// `~` and relative paths as ansible resolves config paths (relative to the config file).
@@ -205,7 +279,9 @@ fn parse_ini(text: &str) -> Vec<(String, String, String, usize)> {
             section = name.trim().to_string();
             continue;
         }
-        let Some(pos) = line.find(['=', ':']) else { continue };
+        let Some(pos) = line.find(['=', ':']) else {
+            continue;
+        };
         let key = line[..pos].trim().to_ascii_lowercase();
         let mut value = line[pos + 1..].trim();
         if let Some(c) = value.find(" ;").or_else(|| value.find("\t;")) {
@@ -222,7 +298,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
-        let m: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         move |k| m.get(k).cloned()
     }
 
@@ -236,11 +315,17 @@ mod tests {
         .unwrap();
         let home = dir.path().join("home");
         let cfg = Config::load(&env_of(&[("ANSIBLE_FORKS", "7")]), dir.path(), &home).unwrap();
-        assert_eq!(cfg.inventory, vec![dir.path().join("hosts.ini").to_string_lossy().to_string()]);
+        assert_eq!(
+            cfg.inventory,
+            vec![dir.path().join("hosts.ini").to_string_lossy().to_string()]
+        );
         assert_eq!(cfg.forks, 7);
         assert!(!cfg.host_key_checking);
         assert!(cfg.become_);
-        assert_eq!(cfg.roles_path, vec![dir.path().join("roles"), home.join("more")]);
+        assert_eq!(
+            cfg.roles_path,
+            vec![dir.path().join("roles"), home.join("more")]
+        );
     }
 
     #[test]
@@ -249,7 +334,12 @@ mod tests {
         std::fs::write(dir.path().join("ansible.cfg"), "[defaults]\nforks = 3\n").unwrap();
         let other = dir.path().join("other.cfg");
         std::fs::write(&other, "[defaults]\nforks = 9\n").unwrap();
-        let cfg = Config::load(&env_of(&[("ANSIBLE_CONFIG", other.to_str().unwrap())]), dir.path(), dir.path()).unwrap();
+        let cfg = Config::load(
+            &env_of(&[("ANSIBLE_CONFIG", other.to_str().unwrap())]),
+            dir.path(),
+            dir.path(),
+        )
+        .unwrap();
         assert_eq!(cfg.forks, 9);
         assert_eq!(cfg.path.as_deref(), Some(other.as_path()));
     }
@@ -257,7 +347,12 @@ mod tests {
     #[test]
     fn bad_values_name_the_setting_and_origin() {
         let dir = tempfile::tempdir().unwrap();
-        let err = Config::load(&env_of(&[("ANSIBLE_FORKS", "many")]), dir.path(), dir.path()).unwrap_err();
+        let err = Config::load(
+            &env_of(&[("ANSIBLE_FORKS", "many")]),
+            dir.path(),
+            dir.path(),
+        )
+        .unwrap_err();
         assert!(err.message.contains("defaults.forks"), "{}", err.message);
         assert!(err.message.contains("ANSIBLE_FORKS"), "{}", err.message);
     }

@@ -9,7 +9,10 @@ use crate::source::{SourceError, SourceFile, Span};
 use crate::yaml::{self, Node, Value};
 
 /// Parses every `-e` value in order; `cwd` resolves `@file` paths.
-pub fn parse_extra_vars(values: &[String], cwd: &Path) -> Result<IndexMap<String, Node>, SourceError> {
+pub fn parse_extra_vars(
+    values: &[String],
+    cwd: &Path,
+) -> Result<IndexMap<String, Node>, SourceError> {
     let mut out = IndexMap::new();
     for value in values {
         for (k, v) in parse_one(value, cwd)? {
@@ -41,7 +44,9 @@ fn parse_one(value: &str, cwd: &Path) -> Result<Vec<(String, Node)>, SourceError
             _ => {
                 return Err(SourceError::new(
                     &span,
-                    format!("invalid extra vars '{token}': expected key=value, YAML/JSON ('{{...}}'), or @file"),
+                    format!(
+                        "invalid extra vars '{token}': expected key=value, YAML/JSON ('{{...}}'), or @file"
+                    ),
                 ));
             }
         }
@@ -59,7 +64,10 @@ fn mapping_entries(node: Node, what: &str) -> Result<Vec<(String, Node)>, Source
         Value::Null => Ok(Vec::new()),
         _ => Err(SourceError::new(
             &node.span,
-            format!("invalid extra vars data supplied: {what} could not be made into a dictionary (got {})", node.kind_name()),
+            format!(
+                "invalid extra vars data supplied: {what} could not be made into a dictionary (got {})",
+                node.kind_name()
+            ),
         )),
     }
 }
@@ -125,7 +133,8 @@ mod tests {
 
     #[test]
     fn key_value_pairs_stay_strings_and_quotes_group_words() {
-        let m = parse_extra_vars(&["a=1 b=\"two words\" c='x y'".to_string()], Path::new(".")).unwrap();
+        let m =
+            parse_extra_vars(&["a=1 b=\"two words\" c='x y'".to_string()], Path::new(".")).unwrap();
         assert_eq!(m["a"].as_str(), Some("1"));
         assert_eq!(m["b"].as_str(), Some("two words"));
         assert_eq!(m["c"].as_str(), Some("x y"));

@@ -1,6 +1,241 @@
-//! cli (to be written)
+//! The `ringmaster` command line: ansible-playbook's flags, config and exit codes.
+
+mod args;
+mod config;
+mod extra_vars;
+mod listing;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use clap::Parser as _;
+use indexmap::IndexMap;
+
+pub use args::Args;
+pub use config::{Config, parse_bool};
+pub use extra_vars::parse_extra_vars;
+
+use crate::inventory::{self, Inventory};
+use crate::playbook::{self, LoadOptions, Playbook};
+use crate::source::SourceError;
+use crate::template::{Templar, TemplarConfig};
+use crate::yaml::{Mapping, Node, Value};
+
+/// Ansible's exit codes.
+pub mod exit {
+    pub const OK: i32 = 0;
+    pub const ERROR: i32 = 1;
+    pub const HOST_FAILED: i32 = 2;
+    /// Also what ansible-playbook uses for parse errors.
+    pub const PARSER_ERROR: i32 = 4;
+    pub const BAD_OPTIONS: i32 = 5;
+    /// argparse rejects unknown flags with 2, as ansible-playbook does.
+    pub const USAGE: i32 = 2;
+}
+
+/// An error that ends the run, with the exit code ansible-playbook gives for it.
+#[derive(Debug)]
+pub struct Failure {
+    pub error: SourceError,
+    pub code: i32,
+}
+
+impl Failure {
+    /// The error with the exit code its class calls for (4 for bad input, 1 otherwise).
+    fn parse(error: SourceError) -> Self {
+        Failure {
+            code: error.exit_code(),
+            error,
+        }
+    }
+
+    fn general(error: SourceError) -> Self {
+        Failure {
+            error,
+            code: exit::ERROR,
+        }
+    }
+}
 
 /// Runs the `ringmaster` command line; returns the process exit code.
 pub fn main() -> i32 {
-    0
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            let code = match e.kind() {
+                ErrorKind::DisplayHelp | ErrorKind::DisplayVersion => exit::OK,
+                _ => exit::USAGE,
+            };
+            let _ = e.print();
+            return code;
+        }
+    };
+    let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
+    let mut out = std::io::stdout().lock();
+    match run(&args, &cwd, &mut out) {
+        Ok(code) => code,
+        Err(f) => {
+            let _ = out.flush();
+            eprintln!("{}", f.error.render());
+            f.code
+        }
+    }
+}
+
+/// Everything one invocation reads before it runs anything.
+pub struct Loaded {
+    pub config: Config,
+    pub inventory: Inventory,
+    pub extra_vars: IndexMap<String, Node>,
+    pub templar: Templar,
+    /// Each playbook as named on the command line, loaded.
+    pub playbooks: Vec<(String, Playbook)>,
+}
+
+/// Runs one invocation, writing what ansible-playbook writes to stdout into `out`.
+pub fn run(args: &Args, cwd: &Path, out: &mut dyn std::io::Write) -> Result<i32, Failure> {
+    let loaded = load(args, cwd)?;
+    if args.is_listing() {
+        let text = listing::render(args, &loaded)?;
+        let _ = out.write_all(text.as_bytes());
+        return Ok(exit::OK);
+    }
+    warn(
+        "ringmaster cannot execute playbooks yet (the executor is the next milestone); \
+          the playbooks were loaded and checked. Use --syntax-check, --list-hosts, --list-tasks \
+          or --list-tags.",
+    );
+    Ok(exit::ERROR)
+}
+
+/// Reads config, extra vars, the inventory and every playbook; reports bad input.
+pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
+    let config = Config::load_from_process().map_err(Failure::general)?;
+    for pb in &args.playbooks {
+        let path = cwd.join(pb);
+        if !path.exists() {
+            return Err(Failure::general(SourceError::plain(format!(
+                "the playbook: {} could not be found",
+                pb.display()
+            ))));
+        }
+        if !path.is_file() {
+            return Err(Failure::general(SourceError::plain(format!(
+                "the playbook: {} does not appear to be a file",
+                pb.display()
+            ))));
+        }
+    }
+    warn_ineffective(args);
+    let extra_vars = parse_extra_vars(&args.extra_vars, cwd).map_err(Failure::parse)?;
+
+    let sources = if args.inventory.is_empty() {
+        config.inventory.clone()
+    } else {
+        args.inventory.clone()
+    };
+    let mut inventory = inventory::load(&sources, cwd).map_err(Failure::parse)?;
+    for w in &inventory.warnings {
+        warn(w);
+    }
+    if let Some(limit) = &args.limit {
+        inventory
+            .apply_limit(limit, cwd)
+            .map_err(Failure::general)?;
+        let selected = inventory
+            .select_with_warnings(&["all"])
+            .map_err(Failure::general)?;
+        if selected.hosts.is_empty() && !inventory.hosts.is_empty() {
+            for w in &selected.warnings {
+                warn(w);
+            }
+            return Err(Failure::general(SourceError::plain(
+                "Specified inventory, host pattern and/or --limit leaves us with no hosts to target.",
+            )));
+        }
+    }
+
+    let mut search_paths = Vec::new();
+    if let Some(first) = args.playbooks.first() {
+        if let Some(dir) = cwd.join(first).parent() {
+            search_paths.push(dir.to_path_buf());
+        }
+    }
+    let templar = Templar::new(TemplarConfig {
+        search_paths,
+        ..TemplarConfig::default()
+    });
+
+    let extra_mapping = Mapping {
+        entries: extra_vars
+            .iter()
+            .map(|(k, v)| (Node::new(Value::Str(k.clone()), v.span.clone()), v.clone()))
+            .collect(),
+    };
+    let template_fn = |text: &str,
+                       layers: &[&Mapping],
+                       span: &crate::source::Span|
+     -> Result<String, SourceError> {
+        let mut vars = IndexMap::new();
+        for layer in layers {
+            for (k, v) in layer.iter() {
+                if let Some(k) = k.key_string() {
+                    vars.insert(k, crate::template::VarValue::Raw(v.clone()));
+                }
+            }
+        }
+        let scope = std::sync::Arc::new(crate::template::Scope::new(vars));
+        let v = templar.render_str(text, span, &scope)?;
+        Ok(crate::template::py_str(&v))
+    };
+    let syntax_fn = |text: &str, span: &crate::source::Span| templar.check_syntax(text, span);
+    let opts = LoadOptions {
+        roles_path: config.roles_path.clone(),
+        extra_vars: extra_mapping,
+        template: Some(&template_fn),
+        check_syntax: Some(&syntax_fn),
+        read_yaml: &crate::yaml::load_file,
+    };
+    let mut playbooks = Vec::new();
+    for pb in &args.playbooks {
+        let loaded = playbook::load_playbook(&cwd.join(pb), &opts).map_err(Failure::parse)?;
+        playbooks.push((pb.display().to_string(), loaded));
+    }
+    drop(opts);
+    Ok(Loaded {
+        config,
+        inventory,
+        extra_vars,
+        templar,
+        playbooks,
+    })
+}
+
+/// Prints `[WARNING]: ...` on stderr, as ansible does.
+pub fn warn(msg: &str) {
+    eprintln!("[WARNING]: {msg}");
+}
+
+/// Flags that parse (so scripts keep working) but change nothing yet say so.
+fn warn_ineffective(args: &Args) {
+    let mut unused = Vec::new();
+    if args.step {
+        unused.push("--step");
+    }
+    if args.flush_cache {
+        unused.push("--flush-cache");
+    }
+    if !args.vault_id.is_empty() || !args.vault_password_file.is_empty() || args.ask_vault_password
+    {
+        unused.push("vault options");
+    }
+    if !args.module_path.is_empty() {
+        unused.push("--module-path (ringmaster's modules are built in)");
+    }
+    for flag in unused {
+        warn(&format!(
+            "{flag} is accepted but has no effect in this version of ringmaster"
+        ));
+    }
 }

@@ -135,3 +135,37 @@ fn listed_name(task: &Task) -> String {
         _ => task.action_as_written.clone(),
     }
 }
+
+/// The `tasks:` / `TASK TAGS:` part of one play's listing (what ansible prints after the
+/// play line), for callers that print the play line themselves.
+pub fn format_play_tasks(
+    play: &Play,
+    filter: &TagFilter,
+    mode: ListMode,
+) -> Result<String, crate::source::SourceError> {
+    let listing_all;
+    let filter = if mode.tags && !filter.given {
+        listing_all = TagFilter {
+            only: vec!["never".to_string(), "all".to_string()],
+            ..filter.clone()
+        };
+        &listing_all
+    } else {
+        filter
+    };
+    let mut msg = String::new();
+    if mode.tasks {
+        msg.push_str("    tasks:\n");
+    }
+    let mut all_tags: Vec<String> = Vec::new();
+    for block in play.run_order() {
+        list_block(block, filter, mode, &mut msg, &mut all_tags);
+    }
+    if mode.tags {
+        let mut tags = play.tags.clone();
+        add_tags(&mut tags, &all_tags);
+        tags.sort();
+        msg.push_str(&format!("      TASK TAGS: [{}]\n", tags.join(", ")));
+    }
+    Ok(msg)
+}

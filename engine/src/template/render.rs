@@ -32,7 +32,11 @@ thread_local! {
 
 /// The environment's formatter: Python's `str()` of values, `None` as nothing, and an
 /// error for undefined values (Ansible never prints undefined as empty).
-pub(super) fn format_value(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+pub(super) fn format_value(
+    out: &mut Output,
+    _state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
     if value.is_undefined() {
         return Err(super::filters::undefined_error(value));
     }
@@ -66,7 +70,13 @@ pub(super) fn compile<'a>(
 }
 
 fn meta_for(templar: &Templar, text: &str, tmpl: &Template) -> Arc<TemplateMeta> {
-    if let Some(m) = templar.inner.meta.read().ok().and_then(|m| m.get(text).cloned()) {
+    if let Some(m) = templar
+        .inner
+        .meta
+        .read()
+        .ok()
+        .and_then(|m| m.get(text).cloned())
+    {
         return m;
     }
     let by_position = |names: std::collections::HashSet<String>| {

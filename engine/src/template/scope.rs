@@ -218,7 +218,9 @@ struct HostVars {
 
 impl fmt::Debug for HostVars {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HostVars").field("hosts", &self.hosts).finish()
+        f.debug_struct("HostVars")
+            .field("hosts", &self.hosts)
+            .finish()
     }
 }
 

@@ -8,7 +8,12 @@ use super::{Level, VarLayers};
 
 /// Pushes levels 3–10 for `host` onto `layers`. `playbook_dirs` holds the
 /// `group_vars/`/`host_vars/` found next to the playbook(s).
-pub fn push_inventory_layers(layers: &mut VarLayers, inventory: &Inventory, playbook_dirs: &[VarsDir], host: &str) {
+pub fn push_inventory_layers(
+    layers: &mut VarLayers,
+    inventory: &Inventory,
+    playbook_dirs: &[VarsDir],
+    host: &str,
+) {
     // Groups ordered as Ansible merges them: by depth, then priority, then name;
     // `all` comes first (depth 0).
     let groups = inventory.host_groups_sorted(host);

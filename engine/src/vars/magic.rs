@@ -34,33 +34,77 @@ pub fn play_magic(
 ) -> IndexMap<String, VarValue> {
     let (maj, min, rev) = ANSIBLE_COMPAT_VERSION;
     let version: IndexMap<String, Value> = [
-        ("full".to_string(), Value::from(format!("{maj}.{min}.{rev}"))),
+        (
+            "full".to_string(),
+            Value::from(format!("{maj}.{min}.{rev}")),
+        ),
         ("major".to_string(), Value::from(maj)),
         ("minor".to_string(), Value::from(min)),
         ("revision".to_string(), Value::from(rev)),
-        ("string".to_string(), Value::from(format!("{maj}.{min}.{rev}"))),
+        (
+            "string".to_string(),
+            Value::from(format!("{maj}.{min}.{rev}")),
+        ),
     ]
     .into_iter()
     .collect();
-    let run_tags = if run.run_tags.is_empty() { vec!["all".to_string()] } else { run.run_tags.clone() };
+    let run_tags = if run.run_tags.is_empty() {
+        vec!["all".to_string()]
+    } else {
+        run.run_tags.clone()
+    };
     let mut m: IndexMap<String, Value> = IndexMap::new();
     m.insert("playbook_dir".into(), Value::from(run.playbook_dir.clone()));
-    m.insert("ansible_inventory_sources".into(), Value::from(run.inventory_sources.clone()));
+    m.insert(
+        "ansible_inventory_sources".into(),
+        Value::from(run.inventory_sources.clone()),
+    );
     m.insert("ansible_check_mode".into(), Value::from(run.check_mode));
     m.insert("ansible_diff_mode".into(), Value::from(run.diff_mode));
     m.insert("ansible_forks".into(), Value::from(run.forks));
     m.insert("ansible_verbosity".into(), Value::from(run.verbosity));
     m.insert("ansible_run_tags".into(), Value::from(run_tags));
-    m.insert("ansible_skip_tags".into(), Value::from(run.skip_tags.clone()));
-    m.insert("ansible_limit".into(), run.limit.clone().map(Value::from).unwrap_or(Value::from(())));
-    m.insert("ansible_config_file".into(), run.config_file.clone().map(Value::from).unwrap_or(Value::from(())));
+    m.insert(
+        "ansible_skip_tags".into(),
+        Value::from(run.skip_tags.clone()),
+    );
+    m.insert(
+        "ansible_limit".into(),
+        run.limit
+            .clone()
+            .map(Value::from)
+            .unwrap_or(Value::from(())),
+    );
+    m.insert(
+        "ansible_config_file".into(),
+        run.config_file
+            .clone()
+            .map(Value::from)
+            .unwrap_or(Value::from(())),
+    );
     m.insert("ansible_version".into(), map_value(version));
     m.insert("ansible_play_name".into(), Value::from(play_name));
-    m.insert("groups".into(), map_value(groups.iter().map(|(k, v)| (k.clone(), Value::from(v.clone())))));
-    m.insert("ansible_play_hosts_all".into(), Value::from(play_hosts_all.to_vec()));
-    m.insert("ansible_play_hosts".into(), Value::from(play_hosts_all.to_vec()));
+    m.insert(
+        "groups".into(),
+        map_value(
+            groups
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::from(v.clone()))),
+        ),
+    );
+    m.insert(
+        "ansible_play_hosts_all".into(),
+        Value::from(play_hosts_all.to_vec()),
+    );
+    m.insert(
+        "ansible_play_hosts".into(),
+        Value::from(play_hosts_all.to_vec()),
+    );
     m.insert("play_hosts".into(), Value::from(play_hosts_all.to_vec()));
-    m.insert("ansible_play_batch".into(), Value::from(play_hosts_all.to_vec()));
+    m.insert(
+        "ansible_play_batch".into(),
+        Value::from(play_hosts_all.to_vec()),
+    );
     m.into_iter().map(|(k, v)| (k, VarValue::Data(v))).collect()
 }
 
@@ -79,6 +123,9 @@ pub fn host_magic(host: &str, group_names: &[String]) -> IndexMap<String, VarVal
 
 /// A template mapping that keeps insertion order.
 fn map_value(entries: impl IntoIterator<Item = (String, Value)>) -> Value {
-    let m: IndexMap<Value, Value> = entries.into_iter().map(|(k, v)| (Value::from(k), v)).collect();
+    let m: IndexMap<Value, Value> = entries
+        .into_iter()
+        .map(|(k, v)| (Value::from(k), v))
+        .collect();
     Value::from(m)
 }

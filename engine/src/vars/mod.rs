@@ -6,9 +6,11 @@
 
 mod host;
 mod magic;
+mod play;
 
 pub use host::push_inventory_layers;
-pub use magic::{host_magic, play_magic, RunFacts, ANSIBLE_COMPAT_VERSION};
+pub use magic::{ANSIBLE_COMPAT_VERSION, RunFacts, host_magic, play_magic};
+pub use play::{play_layers, with_magic};
 
 use indexmap::IndexMap;
 
@@ -61,9 +63,15 @@ impl VarLayers {
     }
 
     /// Adds a layer of raw values from the user's files (templated lazily when read).
-    pub fn push_raw<'a>(&mut self, level: Level, vars: impl IntoIterator<Item = (&'a String, &'a Node)>) {
-        let map: IndexMap<String, VarValue> =
-            vars.into_iter().map(|(k, v)| (k.clone(), VarValue::Raw(v.clone()))).collect();
+    pub fn push_raw<'a>(
+        &mut self,
+        level: Level,
+        vars: impl IntoIterator<Item = (&'a String, &'a Node)>,
+    ) {
+        let map: IndexMap<String, VarValue> = vars
+            .into_iter()
+            .map(|(k, v)| (k.clone(), VarValue::Raw(v.clone())))
+            .collect();
         self.push(level, map);
     }
 
@@ -103,9 +111,28 @@ mod tests {
     #[test]
     fn higher_levels_win_whatever_the_push_order() {
         let mut l = VarLayers::new();
-        l.push(Level::ExtraVars, [("a".to_string(), raw("extra"))].into_iter().collect());
-        l.push(Level::PlayVars, [("a".to_string(), raw("play")), ("b".to_string(), raw("play"))].into_iter().collect());
-        l.push(Level::RoleDefaults, [("b".to_string(), raw("default")), ("c".to_string(), raw("default"))].into_iter().collect());
+        l.push(
+            Level::ExtraVars,
+            [("a".to_string(), raw("extra"))].into_iter().collect(),
+        );
+        l.push(
+            Level::PlayVars,
+            [
+                ("a".to_string(), raw("play")),
+                ("b".to_string(), raw("play")),
+            ]
+            .into_iter()
+            .collect(),
+        );
+        l.push(
+            Level::RoleDefaults,
+            [
+                ("b".to_string(), raw("default")),
+                ("c".to_string(), raw("default")),
+            ]
+            .into_iter()
+            .collect(),
+        );
         let m = l.merged();
         assert_eq!(text(&m["a"]), "extra");
         assert_eq!(text(&m["b"]), "play");
@@ -115,8 +142,14 @@ mod tests {
     #[test]
     fn same_level_later_push_wins() {
         let mut l = VarLayers::new();
-        l.push(Level::InventoryGroupVars, [("x".to_string(), raw("all"))].into_iter().collect());
-        l.push(Level::InventoryGroupVars, [("x".to_string(), raw("web"))].into_iter().collect());
+        l.push(
+            Level::InventoryGroupVars,
+            [("x".to_string(), raw("all"))].into_iter().collect(),
+        );
+        l.push(
+            Level::InventoryGroupVars,
+            [("x".to_string(), raw("web"))].into_iter().collect(),
+        );
         assert_eq!(text(&l.merged()["x"]), "web");
     }
 }

@@ -1,0 +1,136 @@
+//! `--syntax-check`, `--list-hosts`, `--list-tasks`, `--list-tags`: ansible-playbook's
+//! output (`cli/playbook.py`), with play keywords templated as ansible's
+//! `play.post_validate` does (play-level variables and extra vars only).
+
+use std::sync::Arc;
+
+use crate::playbook::{ListMode, Play, TagFilter, format_play_tasks};
+use crate::source::SourceError;
+use crate::template::{Scope, py_repr, py_str};
+use crate::vars::{self, RunFacts};
+
+use super::{Args, Failure, Loaded, warn};
+
+/// The listing for every playbook.
+pub fn render(args: &Args, loaded: &Loaded) -> Result<String, Failure> {
+    let mut out = String::new();
+    let filter = TagFilter::from_cli(&args.tag_list(), &args.skip_tag_list());
+    let mode = ListMode {
+        tasks: args.list_tasks,
+        tags: args.list_tags,
+    };
+    let groups = loaded.inventory.groups_map();
+    for (arg, pb) in &loaded.playbooks {
+        out.push_str(&format!("\nplaybook: {arg}\n"));
+        if args.syntax_check {
+            continue;
+        }
+        let playbook_dir = pb
+            .path
+            .parent()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default();
+        for (idx, play) in pb.plays.iter().enumerate() {
+            let run = RunFacts {
+                playbook_dir: playbook_dir.clone(),
+                check_mode: args.check,
+                diff_mode: args.diff,
+                forks: args.forks.unwrap_or(loaded.config.forks),
+                verbosity: args.verbose,
+                run_tags: args.tag_list(),
+                skip_tags: args.skip_tag_list(),
+                limit: args.limit.clone(),
+                config_file: loaded.config.path.as_ref().map(|p| p.display().to_string()),
+                inventory_sources: Vec::new(),
+            };
+            let head = play_head(play, loaded, &run, &groups).map_err(Failure::parse)?;
+            out.push_str(&format!(
+                "\n  play #{} ({}): {}\tTAGS: [{}]",
+                idx + 1,
+                head.patterns.join(","),
+                head.name,
+                play.tags.join(",")
+            ));
+            if args.list_hosts {
+                let patterns: Vec<&str> = head.patterns.iter().map(String::as_str).collect();
+                let selection = loaded
+                    .inventory
+                    .select_with_warnings(&patterns)
+                    .map_err(Failure::general)?;
+                for w in &selection.warnings {
+                    warn(w);
+                }
+                out.push_str(&format!(
+                    "\n    pattern: {}\n    hosts ({}):",
+                    py_repr(&minijinja::Value::from(head.patterns.clone())),
+                    selection.hosts.len()
+                ));
+                for h in &selection.hosts {
+                    out.push_str(&format!("\n      {h}"));
+                }
+            }
+            out.push('\n');
+            if args.list_tasks || args.list_tags {
+                let tasks = format_play_tasks(play, &filter, mode).map_err(Failure::general)?;
+                out.push_str(&tasks);
+                if !tasks.ends_with('\n') {
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A play's keywords as templated before it runs.
+struct PlayHead {
+    /// `hosts:` as a list of patterns (a string is one pattern).
+    patterns: Vec<String>,
+    name: String,
+}
+
+fn play_head(
+    play: &Play,
+    loaded: &Loaded,
+    run: &RunFacts,
+    groups: &indexmap::IndexMap<String, Vec<String>>,
+) -> Result<PlayHead, SourceError> {
+    let templar = &loaded.templar;
+    // The play name is not known yet while templating its own keywords.
+    let all_hosts: Vec<String> = Vec::new();
+    let magic = vars::play_magic(run, "", groups, &all_hosts);
+    let layers = vars::play_layers(play, &loaded.extra_vars, &magic, templar)?;
+    let scope = Arc::new(Scope::new(vars::with_magic(&layers, &magic)));
+    let hosts = templar
+        .render_node(&play.hosts, &scope)
+        .map_err(|e| keyword_error("hosts", e))?;
+    let patterns: Vec<String> = match hosts.kind() {
+        minijinja::value::ValueKind::Seq => hosts
+            .try_iter()
+            .into_iter()
+            .flatten()
+            .map(|v| py_str(&v))
+            .collect(),
+        _ => vec![py_str(&hosts)],
+    };
+    if patterns.is_empty() || patterns.iter().all(String::is_empty) {
+        return Err(SourceError::new(
+            &play.hosts.span,
+            "Hosts list cannot be empty. Please check your playbook",
+        ));
+    }
+    let name = match &play.name {
+        Some(n) if !n.is_null() => py_str(
+            &templar
+                .render_node(n, &scope)
+                .map_err(|e| keyword_error("name", e))?,
+        ),
+        _ => patterns.join(","),
+    };
+    Ok(PlayHead { patterns, name })
+}
+
+fn keyword_error(keyword: &str, mut e: SourceError) -> SourceError {
+    e.message = format!("Error processing keyword '{keyword}': {}", e.message);
+    e
+}
