@@ -158,7 +158,12 @@ impl SourceError {
     /// origin `file:line:col`, the offending line with up to two lines before it, a caret
     /// under the column, and the hint.
     pub fn render(&self) -> String {
-        let mut out = format!("[ERROR]: {}", self.message);
+        self.render_as("ERROR")
+    }
+
+    /// Renders as `[LEVEL]: ...` (e.g. `WARNING` for input ansible accepts with a warning).
+    pub fn render_as(&self, level: &str) -> String {
+        let mut out = format!("[{level}]: {}", self.message);
         if let Some(span) = &self.span {
             if span.is_synthetic() {
                 out.push_str(&format!("\nOrigin: {}", span.path().display()));

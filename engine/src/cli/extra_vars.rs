@@ -26,6 +26,14 @@ fn parse_one(value: &str, cwd: &Path) -> Result<Vec<(String, Node)>, SourceError
     let origin = "<CLI option '-e'>";
     if let Some(file) = value.strip_prefix('@') {
         let path = cwd.join(file);
+        if !path.is_file() {
+            // A missing file is not bad input but a general error (exit 1), as in ansible.
+            return Err(SourceError::plain(format!(
+                "Unable to retrieve file contents. Could not find or access '{}' (given as -e @{file})",
+                path.display()
+            ))
+            .general());
+        }
         let node = yaml::load_file(&path)?;
         return mapping_entries(node, &format!("file '{}'", path.display()));
     }

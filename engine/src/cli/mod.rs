@@ -109,6 +109,20 @@ pub fn run(args: &Args, cwd: &Path, out: &mut dyn std::io::Write) -> Result<i32,
     Ok(exit::ERROR)
 }
 
+/// The listing modes on already loaded input; returns the exit code (errors are printed).
+pub fn run_listing(args: &Args, loaded: &Loaded, out: &mut dyn std::io::Write) -> i32 {
+    match listing::render(args, loaded) {
+        Ok(text) => {
+            let _ = out.write_all(text.as_bytes());
+            exit::OK
+        }
+        Err(f) => {
+            eprintln!("{}", f.error.render());
+            f.code
+        }
+    }
+}
+
 /// Reads config, extra vars, the inventory and every playbook; reports bad input.
 pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
     let config = Config::load_from_process().map_err(Failure::general)?;
@@ -195,7 +209,7 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
         extra_vars: extra_mapping,
         template: Some(&template_fn),
         check_syntax: Some(&syntax_fn),
-        read_yaml: &crate::yaml::load_file,
+        read_yaml: &read_yaml_warning,
     };
     let mut playbooks = Vec::new();
     for pb in &args.playbooks {
@@ -210,6 +224,22 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
         templar,
         playbooks,
     })
+}
+
+/// Reads a playbook-side YAML file, printing what ansible warns about (duplicate keys)
+/// with its location.
+fn read_yaml_warning(path: &Path) -> Result<Node, SourceError> {
+    let file = crate::source::SourceFile::read(path)?;
+    let (mut docs, warnings) = crate::yaml::load_all_with_warnings(file.clone())?;
+    for w in warnings {
+        let mut e = SourceError::new(&w.span, w.message);
+        e.help = w.help;
+        eprintln!("{}", e.render_as("WARNING"));
+    }
+    if docs.is_empty() {
+        return Ok(Node::new(Value::Null, crate::source::Span::new(file, 0, 1, 1)));
+    }
+    Ok(docs.swap_remove(0))
 }
 
 /// Prints `[WARNING]: ...` on stderr, as ansible does.
