@@ -55,13 +55,13 @@ impl Inventory {
         if name.is_empty() {
             return Err(SourceError::new(span, "Invalid empty host name provided"));
         }
-        if let Some(g) = group {
-            if !self.groups.contains_key(g) {
-                return Err(SourceError::new(
-                    span,
-                    format!("Could not find group {g} in inventory"),
-                ));
-            }
+        if let Some(g) = group
+            && !self.groups.contains_key(g)
+        {
+            return Err(SourceError::new(
+                span,
+                format!("Could not find group {g} in inventory"),
+            ));
         }
         if !self.hosts.contains_key(name) {
             let mut host = Host::new(name, span.clone());
@@ -154,10 +154,10 @@ impl Inventory {
         if let Some(p) = self.groups.get_mut(parent) {
             p.children.push(child.to_string());
         }
-        if let Some(c) = self.groups.get_mut(child) {
-            if !c.parents.iter().any(|p| p == parent) {
-                c.parents.push(parent.to_string());
-            }
+        if let Some(c) = self.groups.get_mut(child)
+            && !c.parents.iter().any(|p| p == parent)
+        {
+            c.parents.push(parent.to_string());
         }
     }
 

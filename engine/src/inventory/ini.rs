@@ -120,13 +120,13 @@ pub fn parse(
                 }
                 inv.add_group(&name, &line.span(1))?;
             }
-            if state != State::Vars {
-                if let Some(p) = pending.get(&name) {
-                    if p.state == State::Children {
-                        add_pending_children(inv, &name, &mut pending)?;
-                    } else {
-                        pending.shift_remove(&name);
-                    }
+            if state != State::Vars
+                && let Some(p) = pending.get(&name)
+            {
+                if p.state == State::Children {
+                    add_pending_children(inv, &name, &mut pending)?;
+                } else {
+                    pending.shift_remove(&name);
                 }
             }
             group = name;

@@ -18,10 +18,13 @@ mod vars_dir;
 mod yaml_inv;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests_ini;
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests_pattern;
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests_sources;
 
 use std::path::{Path, PathBuf};

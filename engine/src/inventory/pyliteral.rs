@@ -483,6 +483,7 @@ fn literal_eval(text: &str) -> Option<Lit> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -83,10 +83,11 @@ pub fn split(line: &str) -> Result<Vec<Token>, &'static str> {
             }
             State::Escape(_) => {
                 // Inside double quotes only the quote and the backslash can be escaped.
-                if let State::Quote(q) = escaped_from {
-                    if c != q && c != '\\' {
-                        token.push('\\');
-                    }
+                if let State::Quote(q) = escaped_from
+                    && c != q
+                    && c != '\\'
+                {
+                    token.push('\\');
                 }
                 token.push(c);
                 state = escaped_from;
@@ -116,6 +117,7 @@ pub fn split(line: &str) -> Result<Vec<Token>, &'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::split;
 
