@@ -38,9 +38,22 @@ impl Inventory {
             ));
         }
         if !self.groups.contains_key(name) {
+            if invalid_group_chars(name) {
+                self.warn(
+                    "Invalid characters were found in group names but not replaced, use -vvvv to see details"
+                        .to_string(),
+                );
+            }
             self.groups.insert(name.to_string(), Group::new(name));
         }
         Ok(())
+    }
+
+    /// Records a warning once (Ansible's display shows each distinct warning once).
+    pub(crate) fn warn(&mut self, message: String) {
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
     }
 
     /// Adds a host if new (setting `ansible_port` from `port`), and puts it in `group`.
@@ -78,7 +91,7 @@ impl Inventory {
                     .keys()
                     .find(|h| LOCALHOST_NAMES.contains(&h.as_str()))
             {
-                self.warnings.push(format!(
+                self.warn(format!(
                     "A duplicate localhost-like entry was found ({name}). First found localhost was {first}"
                 ));
             }
@@ -225,8 +238,7 @@ impl Inventory {
         }
         for name in &host_names {
             if self.groups.contains_key(name) {
-                self.warnings
-                    .push(format!("Found both group and host with same name: {name}"));
+                self.warn(format!("Found both group and host with same name: {name}"));
             }
         }
         self.compute_depths();
@@ -407,6 +419,15 @@ fn python_interpreter() -> String {
     found
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "/usr/bin/python3".to_string())
+}
+
+/// `C.INVALID_VARIABLE_NAMES` (`^[\d\W]|[^\w]`): Ansible keeps such group names but warns.
+fn invalid_group_chars(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_bad = chars.next().is_some_and(|c| {
+        c.is_ascii_digit() || c.is_numeric() || !(c.is_alphanumeric() || c == '_')
+    });
+    first_bad || name.chars().any(|c| !(c.is_alphanumeric() || c == '_'))
 }
 
 /// Python's `int(value)` for `ansible_group_priority`.

@@ -209,3 +209,35 @@ fn children_may_be_declared_before_their_group() {
     assert_eq!(inv.group_names("h1"), ["leaf", "mid", "top"]);
     assert_eq!(inv.groups["all"].children, ["ungrouped", "top"]);
 }
+
+#[test]
+fn odd_group_names_warn_and_group_vars_priority_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("group_vars")).unwrap();
+    let text = "[a_first]\nh1\n[b_second]\nh1\n[web-servers]\nh2\n[a_first:vars]\nx=from_a\n";
+    std::fs::write(dir.path().join("inv.ini"), text).unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/a_first.yml"),
+        "ansible_group_priority: 10\n",
+    )
+    .unwrap();
+    let inv = load(&["inv.ini".to_string()], dir.path()).unwrap();
+    assert_eq!(
+        inv.warnings,
+        ["Invalid characters were found in group names but not replaced, use -vvvv to see details"]
+    );
+    // `ansible h1 -m debug -a var=x` with b_second:vars x=from_b printed "from_b": a
+    // priority in group_vars/ is an ordinary variable, not the group's priority.
+    assert_eq!(inv.groups["a_first"].priority, 1);
+    assert!(
+        inv.groups["a_first"]
+            .dir_vars
+            .contains_key("ansible_group_priority")
+    );
+    let order: Vec<&str> = inv
+        .host_groups_sorted("h1")
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
+    assert_eq!(order, ["all", "a_first", "b_second"]);
+}
