@@ -255,3 +255,41 @@ fn executable_inventory_failures_name_the_script() {
     let inv = load(&["hosts.ini".into()], dir.path()).unwrap();
     assert_eq!(inv.groups["web"].hosts, ["w1"]);
 }
+
+/// Differential checking against ansible-inventory: with RINGMASTER_INV_DUMP=path,
+/// writes the hosts' and groups' own variables as JSON to path.json.
+#[test]
+#[ignore]
+fn dump_for_differential_check() {
+    let Ok(paths) = std::env::var("RINGMASTER_INV_DUMP") else {
+        return;
+    };
+    for path in paths.split(':') {
+        dump_one(path);
+    }
+}
+
+fn dump_one(path: &str) {
+    let inv = load(&[path.to_string()], Path::new("/")).unwrap();
+    let hosts: serde_json::Map<String, serde_json::Value> = inv
+        .hosts
+        .values()
+        .map(|h| (h.name.clone(), vars_json(&h.vars)))
+        .collect();
+    let groups: serde_json::Map<String, serde_json::Value> = inv
+        .groups
+        .values()
+        .map(|g| (g.name.clone(), vars_json(&g.vars)))
+        .collect();
+    let names: serde_json::Map<String, serde_json::Value> = inv
+        .hosts
+        .keys()
+        .map(|h| (h.clone(), json!(inv.group_names(h))))
+        .collect();
+    let out = json!({
+        "hosts": hosts, "groups": groups, "all": inv.select("all").unwrap(),
+        "groups_map": inv.groups_map(), "group_names": names,
+        "order": inv.groups.keys().collect::<Vec<_>>(),
+    });
+    std::fs::write(format!("{path}.json"), out.to_string()).unwrap();
+}
