@@ -286,7 +286,18 @@ fn dump_one(path: &str) {
         .keys()
         .map(|h| (h.clone(), json!(inv.group_names(h))))
         .collect();
+    let mut patterns = serde_json::Map::new();
+    if let Ok(list) = std::env::var("RINGMASTER_INV_PATTERNS") {
+        for p in std::fs::read_to_string(list).unwrap().lines() {
+            let r = match inv.select_with_warnings(&[p]) {
+                Ok(sel) => json!(sel.hosts),
+                Err(e) => json!(format!("ERROR {}", e.message)),
+            };
+            patterns.insert(p.to_string(), r);
+        }
+    }
     let out = json!({
+        "patterns": patterns,
         "hosts": hosts, "groups": groups, "all": inv.select("all").unwrap(),
         "groups_map": inv.groups_map(), "group_names": names,
         "order": inv.groups.keys().collect::<Vec<_>>(),
