@@ -303,8 +303,10 @@ impl Inventory {
     }
 
     /// A group's hosts and those of its descendants (`group.get_hosts()`): its own hosts
-    /// first, then its children's, level by level. Ansible walks levels below the first
-    /// in set order; here they follow the order of the children lists.
+    /// first, then its children's, level by level. Ansible walks the levels below the
+    /// first in Python set order, which varies between runs when two groups share
+    /// children listed in different orders; here levels follow the children lists
+    /// (one of the orders Ansible produces).
     pub fn group_hosts(&self, group: &str) -> Vec<String> {
         let mut ordered: Vec<&str> = vec![group];
         let mut seen: HashSet<&str> = HashSet::from([group]);

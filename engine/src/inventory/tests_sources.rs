@@ -270,7 +270,14 @@ fn dump_for_differential_check() {
 }
 
 fn dump_one(path: &str) {
-    let inv = load(&[path.to_string()], Path::new("/")).unwrap();
+    let inv = match load(&[path.to_string()], Path::new("/")) {
+        Ok(inv) => inv,
+        Err(e) => {
+            let out = json!({"error": e.message});
+            std::fs::write(format!("{path}.json"), out.to_string()).unwrap();
+            return;
+        }
+    };
     let hosts: serde_json::Map<String, serde_json::Value> = inv
         .hosts
         .values()
