@@ -57,6 +57,7 @@ impl Line<'_> {
 fn section_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(r"^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$")
             .unwrap_or_else(|e| panic!("section pattern: {e}"))
     })
@@ -65,6 +66,7 @@ fn section_re() -> &'static Regex {
 fn groupname_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(r"^([^:\]\s]+)\s*(?:#.*)?$").unwrap_or_else(|e| panic!("group pattern: {e}"))
     })
 }

@@ -31,6 +31,7 @@ pub fn split_host_pattern(pattern: &str) -> Vec<String> {
         vec![pattern.to_string()]
     } else {
         let re = SPLIT.get_or_init(|| {
+            // Invariant: a constant pattern; every test compiles it.
             Regex::new(r"(?:[^\s:\[\]]|\[[^\]]*\])+")
                 .unwrap_or_else(|e| panic!("split pattern: {e}"))
         });
@@ -80,6 +81,7 @@ fn split_subscript(pattern: &str) -> (&str, Option<Subscript>) {
         return (pattern, None);
     }
     let re = SUB.get_or_init(|| {
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$")
             .unwrap_or_else(|e| panic!("subscript pattern: {e}"))
     });

@@ -104,6 +104,7 @@ fn number_regex() -> &'static Regex {
         let pattern = format!(
             r"^(?:(?P<imag>(?:{pointfloat}|{expfloat}|{d})[jJ])|(?P<float>{pointfloat}|{expfloat})|(?P<hex>0[xX](?:_?[0-9a-fA-F])+)|(?P<oct>0[oO](?:_?[0-7])+)|(?P<bin>0[bB](?:_?[01])+)|(?P<dec>[1-9](?:_?[0-9])*|0(?:_?0)*))"
         );
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(&pattern).unwrap_or_else(|e| panic!("number pattern: {e}"))
     })
 }
