@@ -124,6 +124,18 @@ impl Host {
         }
     }
 
+    /// The magic var `inventory_dir`: the directory of [`Host::inventory_file`]
+    /// (`None` for `-i host,` lists, as Ansible's `basedir` finds no file there).
+    pub fn inventory_dir(&self) -> Option<PathBuf> {
+        let file = self.inventory_file.as_ref()?;
+        if file.is_dir() {
+            return Some(file.clone());
+        }
+        file.is_file()
+            .then(|| file.parent().map(Path::to_path_buf))
+            .flatten()
+    }
+
     /// The magic var `inventory_hostname_short`: up to the first dot, except for IPs.
     pub fn short_name(&self) -> &str {
         if address::is_ip_address(&self.name) {

@@ -91,6 +91,8 @@ fn sections_ranges_and_graph() {
     assert_eq!(host.groups, ["web"]);
     assert_eq!(host.span.line, 6);
     assert!(host.inventory_file.as_ref().unwrap().ends_with("basic.ini"));
+    assert!(host.inventory_dir().unwrap().ends_with("testdata"));
+    assert_eq!(host.short_name(), "web02");
 }
 
 #[test]

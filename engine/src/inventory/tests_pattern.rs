@@ -115,6 +115,10 @@ fn hosts_addresses_and_unmatched_patterns() {
         ["fe80::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3"]
     );
     assert_eq!(inv.hosts["::2"].vars["ansible_port"].to_json(), 2222);
+    // inventory_hostname_short: up to the first dot, except for IP addresses.
+    assert_eq!(inv.hosts[W1].short_name(), "web01");
+    assert_eq!(inv.hosts["10.0.0.1"].short_name(), "10.0.0.1");
+    assert_eq!(inv.hosts["fe80::1"].short_name(), "fe80::1");
 
     let none = inv.select_with_warnings(&["nothere"]).unwrap();
     assert!(none.hosts.is_empty());
