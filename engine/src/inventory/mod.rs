@@ -5,6 +5,16 @@
 //! Where Ansible only warns about a source it cannot parse and carries on with what it
 //! has, ringmaster stops with a [`SourceError`] that names the file, line and column:
 //! a typo in an inventory should not silently run a play against fewer hosts.
+//!
+//! Known differences from ansible-core 2.19:
+//! - below the first level, Ansible orders a group's descendants in Python set order,
+//!   which varies between runs; here they follow the children lists (see
+//!   [`Inventory::group_hosts`]);
+//! - INI values: `'\N{NAME}'` escapes and unhashable dict keys (`{[1]: 2}`) stay
+//!   strings, integers beyond 64 bits become their decimal text;
+//! - `~regex` patterns use Rust regex syntax (no look-around or backreferences);
+//! - TOML inventories and inventory plugins (`plugin: ...` YAML files) are rejected;
+//! - `@file` is read by `--limit` only ([`Inventory::apply_limit`]), as in Ansible.
 
 mod address;
 mod graph;
