@@ -49,6 +49,22 @@ impl Inventory {
         Ok(())
     }
 
+    /// Ansible 2.19 accepts invalid variable names in inventories with a deprecation
+    /// warning (`validate_variable_name`).
+    fn check_var_name(&mut self, key: &str) {
+        let mut chars = key.chars();
+        let valid = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !["true", "false", "none", "True", "False", "None", "not"].contains(&key);
+        if !valid {
+            self.warn(format!(
+                "Accepting inventory variable with invalid name '{key}'. This feature will be removed from ansible-core version 2.23."
+            ));
+        }
+    }
+
     /// Records a warning once (Ansible's display shows each distinct warning once).
     pub(crate) fn warn(&mut self, message: String) {
         if !self.warnings.contains(&message) {
@@ -181,6 +197,7 @@ impl Inventory {
         key: &str,
         value: Node,
     ) -> Result<(), SourceError> {
+        self.check_var_name(key);
         let Some(g) = self.groups.get_mut(group) else {
             return Err(SourceError::new(
                 &value.span,
@@ -205,6 +222,7 @@ impl Inventory {
 
     /// `set_variable` on a host (a later value replaces an earlier one).
     pub fn set_host_var(&mut self, host: &str, key: &str, value: Node) -> Result<(), SourceError> {
+        self.check_var_name(key);
         let Some(h) = self.hosts.get_mut(host) else {
             return Err(SourceError::new(
                 &value.span,

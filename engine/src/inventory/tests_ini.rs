@@ -164,6 +164,21 @@ fn errors_name_line_and_column() {
     );
     assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 3)));
 
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("w.ini"),
+        "[g]\nh1\n[g:vars]\n spaced key = v\n",
+    )
+    .unwrap();
+    let inv = load(&["w.ini".to_string()], dir.path()).unwrap();
+    assert_eq!(inv.groups["g"].vars["spaced key"].to_json(), "v");
+    assert_eq!(
+        inv.warnings,
+        [
+            "Accepting inventory variable with invalid name 'spaced key'. This feature will be removed from ansible-core version 2.23."
+        ]
+    );
+
     let e = ini_error("[g:foo]\nzz\n");
     assert_eq!(e.message, "Section [g:foo] has unknown type: foo");
 
