@@ -149,7 +149,8 @@ pub fn parse(
                     return Err(line.error(0, format!("Expected key=value, got: {text}")));
                 };
                 let value_at = k.len() + 1 + (v.len() - v.trim_start().len());
-                let value = ini_value(v.trim(), &line.span(value_at));
+                let value = ini_value(v.trim(), &line.span(value_at))
+                    .map_err(|e| line.error(value_at, e))?;
                 inv.set_group_var(&group, k.trim(), value)?;
             }
             State::Children => {
@@ -258,7 +259,8 @@ fn parse_host_line(
         // The value's position: the token's start plus the key and `=` (quotes in
         // the key would shift it, which INI keys do not have in practice).
         let span = line.span((t.offset + k.len() + 1).min(line.text.len()));
-        vars.push((k.to_string(), ini_value(v, &span)));
+        let value = ini_value(v, &span).map_err(|e| SourceError::new(&span, e))?;
+        vars.push((k.to_string(), value));
     }
     let span = line.span(first.offset);
     for name in &names {

@@ -10,8 +10,8 @@
 //! - below the first level, Ansible orders a group's descendants in Python set order,
 //!   which varies between runs; here they follow the children lists (see
 //!   [`Inventory::group_hosts`]);
-//! - INI values: `'\N{NAME}'` escapes and unhashable dict keys (`{[1]: 2}`) stay
-//!   strings, integers beyond 64 bits become their decimal text;
+//! - INI values: `'\N{NAME}'` escapes stay strings, integers beyond 64 bits become
+//!   their decimal text;
 //! - `~regex` patterns use Rust regex syntax (no look-around or backreferences);
 //! - TOML inventories and inventory plugins (`plugin: ...` YAML files) are rejected;
 //! - `@file` is read by `--limit` only ([`Inventory::apply_limit`]), as in Ansible.
