@@ -221,7 +221,11 @@ impl Inventory {
     }
 
     /// Like [`Inventory::select`] for a play's `hosts:` list, with the warnings.
+    /// An empty list selects nothing, but the pattern `""` selects `all` (Ansible).
     pub fn select_with_warnings(&self, patterns: &[&str]) -> Result<Selection, SourceError> {
+        if patterns.is_empty() {
+            return Ok(Selection::default());
+        }
         let split: Vec<String> = patterns
             .iter()
             .flat_map(|p| split_host_pattern(p))

@@ -33,6 +33,9 @@ fn all_follows_ansible_group_walk_order() {
     assert_eq!(sel(&inv, "all"), all);
     assert_eq!(sel(&inv, "*"), all);
     assert_eq!(sel(&inv, "all:!ungrouped"), all[1..]);
+    // InventoryManager.get_hosts: [] selects nothing; "" evaluates to `all`.
+    assert!(inv.select_with_warnings(&[]).unwrap().hosts.is_empty());
+    assert_eq!(sel(&inv, ""), all);
 }
 
 #[test]
