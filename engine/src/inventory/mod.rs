@@ -46,7 +46,7 @@ use crate::source::{SourceError, Span};
 use crate::yaml::Node;
 
 pub use address::{expand_hostname_range, parse_address};
-pub use pattern::{Selection, split_host_pattern};
+pub use pattern::{Selection, order_hosts, split_host_pattern};
 pub use vars_dir::{VarsDir, load_vars_dir};
 
 /// Host names Ansible treats as the local machine (`C.LOCALHOST`).

@@ -357,3 +357,27 @@ impl Inventory {
         Ok(results)
     }
 }
+
+/// A play's `order:` applied to its selected hosts (`get_hosts(order=...)`):
+/// `inventory` (default), `reverse_inventory`, `sorted`, `reverse_sorted`, `shuffle`.
+pub fn order_hosts(mut hosts: Vec<String>, order: Option<&str>) -> Result<Vec<String>, String> {
+    match order {
+        None | Some("inventory") => {}
+        Some("reverse_inventory") => hosts.reverse(),
+        Some("sorted") => hosts.sort(),
+        Some("reverse_sorted") => {
+            hosts.sort();
+            hosts.reverse();
+        }
+        Some("shuffle") => {
+            use rand::seq::SliceRandom;
+            hosts.shuffle(&mut rand::rng());
+        }
+        Some(other) => {
+            return Err(format!(
+                "Invalid 'order' specified for inventory hosts: {other}"
+            ));
+        }
+    }
+    Ok(hosts)
+}

@@ -209,3 +209,29 @@ fn select_is_not_quadratic_on_large_inventories() {
     assert_eq!(sel(&inv, "host0*").len(), 10_000);
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
 }
+
+#[test]
+fn play_order() {
+    let hosts: Vec<String> = ["b", "c", "a"].map(String::from).to_vec();
+    assert_eq!(order_hosts(hosts.clone(), None).unwrap(), ["b", "c", "a"]);
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("sorted")).unwrap(),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("reverse_sorted")).unwrap(),
+        ["c", "b", "a"]
+    );
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("reverse_inventory")).unwrap(),
+        ["a", "c", "b"]
+    );
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("shuffle")).unwrap().len(),
+        3
+    );
+    assert_eq!(
+        order_hosts(hosts, Some("random")).unwrap_err(),
+        "Invalid 'order' specified for inventory hosts: random"
+    );
+}
