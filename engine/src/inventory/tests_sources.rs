@@ -78,6 +78,11 @@ fn yaml_inventory_errors() {
         "host range must specify equal-length begin and end formats"
     );
     assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((3, 5)));
+    // A YAML syntax error in a .yml inventory is reported as such (not as INI).
+    std::fs::write(dir.path().join("s.yml"), "g:\n  hosts: {h1\n").unwrap();
+    let e = load(&["s.yml".into()], dir.path()).unwrap_err();
+    assert!(e.span.as_ref().is_some_and(|s| s.path().ends_with("s.yml")), "{e:?}");
+    assert!(!e.message.contains("key=value"), "{}", e.message);
     std::fs::write(dir.path().join("c.yml"), "g:\n  hosts:\n    42:\n").unwrap();
     let e = load(&["c.yml".into()], dir.path()).unwrap_err();
     assert_eq!(
