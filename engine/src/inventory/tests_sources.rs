@@ -81,7 +81,10 @@ fn yaml_inventory_errors() {
     // A YAML syntax error in a .yml inventory is reported as such (not as INI).
     std::fs::write(dir.path().join("s.yml"), "g:\n  hosts: {h1\n").unwrap();
     let e = load(&["s.yml".into()], dir.path()).unwrap_err();
-    assert!(e.span.as_ref().is_some_and(|s| s.path().ends_with("s.yml")), "{e:?}");
+    assert!(
+        e.span.as_ref().is_some_and(|s| s.path().ends_with("s.yml")),
+        "{e:?}"
+    );
     assert!(!e.message.contains("key=value"), "{}", e.message);
     std::fs::write(dir.path().join("c.yml"), "g:\n  hosts:\n    42:\n").unwrap();
     let e = load(&["c.yml".into()], dir.path()).unwrap_err();
@@ -315,4 +318,31 @@ fn dump_one(path: &str) {
         "order": inv.groups.keys().collect::<Vec<_>>(),
     });
     std::fs::write(format!("{path}.json"), out.to_string()).unwrap();
+}
+
+#[test]
+fn several_sources_merge_in_order() {
+    // `ansible-inventory -i a.ini -i b.ini -i sub --list`: h1 leaves ungrouped once it
+    // joins g; h2's later `v=3` wins; sub/deeper/ is read recursively.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("sub/deeper")).unwrap();
+    std::fs::write(d.join("a.ini"), "h1\nh2 v=1\n").unwrap();
+    std::fs::write(d.join("b.ini"), "[g]\nh1\n[g:vars]\nx=2\n").unwrap();
+    std::fs::write(d.join("sub/deeper/c.ini"), "[deep]\nh9\n").unwrap();
+    std::fs::write(d.join("sub/d.ini"), "h2 v=3\n").unwrap();
+    let inv = load(&["a.ini".into(), "b.ini".into(), "sub".into()], d).unwrap();
+    assert_eq!(inv.groups["all"].children, ["ungrouped", "g", "deep"]);
+    assert_eq!(inv.groups["ungrouped"].hosts, ["h2"]);
+    assert_eq!(inv.groups["g"].hosts, ["h1"]);
+    assert_eq!(inv.groups["deep"].hosts, ["h9"]);
+    assert_eq!(vars_json(&inv.hosts["h2"].vars), json!({"v": 3}));
+    assert_eq!(inv.hosts["h1"].groups, ["g"]);
+    assert!(
+        inv.hosts["h9"]
+            .inventory_file
+            .as_ref()
+            .unwrap()
+            .ends_with("sub/deeper/c.ini")
+    );
 }
