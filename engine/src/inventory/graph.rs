@@ -235,7 +235,7 @@ impl Inventory {
 
     /// `reconcile_inventory`: parentless groups go under `all`; hosts without a group
     /// go to `ungrouped` and leave it once they have another group; depths are set.
-    pub(crate) fn reconcile(&mut self) {
+    pub fn reconcile(&mut self) {
         let names: Vec<String> = self.groups.keys().cloned().collect();
         for name in &names {
             if name != "all" && self.groups[name].parents.is_empty() {
