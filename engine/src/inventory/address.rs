@@ -194,6 +194,7 @@ fn zfill(x: i64, width: usize) -> String {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -38,9 +38,38 @@ impl Inventory {
             ));
         }
         if !self.groups.contains_key(name) {
+            if invalid_group_chars(name) {
+                self.warn(
+                    "Invalid characters were found in group names but not replaced, use -vvvv to see details"
+                        .to_string(),
+                );
+            }
             self.groups.insert(name.to_string(), Group::new(name));
         }
         Ok(())
+    }
+
+    /// Ansible 2.19 accepts invalid variable names in inventories with a deprecation
+    /// warning (`validate_variable_name`).
+    fn check_var_name(&mut self, key: &str) {
+        let mut chars = key.chars();
+        let valid = chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !["true", "false", "none", "True", "False", "None", "not"].contains(&key);
+        if !valid {
+            self.warn(format!(
+                "Accepting inventory variable with invalid name '{key}'. This feature will be removed from ansible-core version 2.23."
+            ));
+        }
+    }
+
+    /// Records a warning once (Ansible's display shows each distinct warning once).
+    pub(crate) fn warn(&mut self, message: String) {
+        if !self.warnings.contains(&message) {
+            self.warnings.push(message);
+        }
     }
 
     /// Adds a host if new (setting `ansible_port` from `port`), and puts it in `group`.
@@ -55,13 +84,13 @@ impl Inventory {
         if name.is_empty() {
             return Err(SourceError::new(span, "Invalid empty host name provided"));
         }
-        if let Some(g) = group {
-            if !self.groups.contains_key(g) {
-                return Err(SourceError::new(
-                    span,
-                    format!("Could not find group {g} in inventory"),
-                ));
-            }
+        if let Some(g) = group
+            && !self.groups.contains_key(g)
+        {
+            return Err(SourceError::new(
+                span,
+                format!("Could not find group {g} in inventory"),
+            ));
         }
         if !self.hosts.contains_key(name) {
             let mut host = Host::new(name, span.clone());
@@ -78,7 +107,7 @@ impl Inventory {
                     .keys()
                     .find(|h| LOCALHOST_NAMES.contains(&h.as_str()))
             {
-                self.warnings.push(format!(
+                self.warn(format!(
                     "A duplicate localhost-like entry was found ({name}). First found localhost was {first}"
                 ));
             }
@@ -154,10 +183,10 @@ impl Inventory {
         if let Some(p) = self.groups.get_mut(parent) {
             p.children.push(child.to_string());
         }
-        if let Some(c) = self.groups.get_mut(child) {
-            if !c.parents.iter().any(|p| p == parent) {
-                c.parents.push(parent.to_string());
-            }
+        if let Some(c) = self.groups.get_mut(child)
+            && !c.parents.iter().any(|p| p == parent)
+        {
+            c.parents.push(parent.to_string());
         }
     }
 
@@ -168,6 +197,7 @@ impl Inventory {
         key: &str,
         value: Node,
     ) -> Result<(), SourceError> {
+        self.check_var_name(key);
         let Some(g) = self.groups.get_mut(group) else {
             return Err(SourceError::new(
                 &value.span,
@@ -192,6 +222,7 @@ impl Inventory {
 
     /// `set_variable` on a host (a later value replaces an earlier one).
     pub fn set_host_var(&mut self, host: &str, key: &str, value: Node) -> Result<(), SourceError> {
+        self.check_var_name(key);
         let Some(h) = self.hosts.get_mut(host) else {
             return Err(SourceError::new(
                 &value.span,
@@ -204,7 +235,7 @@ impl Inventory {
 
     /// `reconcile_inventory`: parentless groups go under `all`; hosts without a group
     /// go to `ungrouped` and leave it once they have another group; depths are set.
-    pub(crate) fn reconcile(&mut self) {
+    pub fn reconcile(&mut self) {
         let names: Vec<String> = self.groups.keys().cloned().collect();
         for name in &names {
             if name != "all" && self.groups[name].parents.is_empty() {
@@ -225,8 +256,7 @@ impl Inventory {
         }
         for name in &host_names {
             if self.groups.contains_key(name) {
-                self.warnings
-                    .push(format!("Found both group and host with same name: {name}"));
+                self.warn(format!("Found both group and host with same name: {name}"));
             }
         }
         self.compute_depths();
@@ -291,8 +321,10 @@ impl Inventory {
     }
 
     /// A group's hosts and those of its descendants (`group.get_hosts()`): its own hosts
-    /// first, then its children's, level by level. Ansible walks levels below the first
-    /// in set order; here they follow the order of the children lists.
+    /// first, then its children's, level by level. Ansible walks the levels below the
+    /// first in Python set order, which varies between runs when two groups share
+    /// children listed in different orders; here levels follow the children lists
+    /// (one of the orders Ansible produces).
     pub fn group_hosts(&self, group: &str) -> Vec<String> {
         let mut ordered: Vec<&str> = vec![group];
         let mut seen: HashSet<&str> = HashSet::from([group]);
@@ -407,6 +439,15 @@ fn python_interpreter() -> String {
     found
         .map(|p| p.display().to_string())
         .unwrap_or_else(|| "/usr/bin/python3".to_string())
+}
+
+/// `C.INVALID_VARIABLE_NAMES` (`^[\d\W]|[^\w]`): Ansible keeps such group names but warns.
+fn invalid_group_chars(name: &str) -> bool {
+    let mut chars = name.chars();
+    let first_bad = chars.next().is_some_and(|c| {
+        c.is_ascii_digit() || c.is_numeric() || !(c.is_alphanumeric() || c == '_')
+    });
+    first_bad || name.chars().any(|c| !(c.is_alphanumeric() || c == '_'))
 }
 
 /// Python's `int(value)` for `ansible_group_priority`.

@@ -57,6 +57,7 @@ impl Line<'_> {
 fn section_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(r"^\[([^:\]\s]+)(?::(\w+))?\]\s*(?:#.*)?$")
             .unwrap_or_else(|e| panic!("section pattern: {e}"))
     })
@@ -65,6 +66,7 @@ fn section_re() -> &'static Regex {
 fn groupname_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(r"^([^:\]\s]+)\s*(?:#.*)?$").unwrap_or_else(|e| panic!("group pattern: {e}"))
     })
 }
@@ -120,13 +122,13 @@ pub fn parse(
                 }
                 inv.add_group(&name, &line.span(1))?;
             }
-            if state != State::Vars {
-                if let Some(p) = pending.get(&name) {
-                    if p.state == State::Children {
-                        add_pending_children(inv, &name, &mut pending)?;
-                    } else {
-                        pending.shift_remove(&name);
-                    }
+            if state != State::Vars
+                && let Some(p) = pending.get(&name)
+            {
+                if p.state == State::Children {
+                    add_pending_children(inv, &name, &mut pending)?;
+                } else {
+                    pending.shift_remove(&name);
                 }
             }
             group = name;
@@ -147,7 +149,8 @@ pub fn parse(
                     return Err(line.error(0, format!("Expected key=value, got: {text}")));
                 };
                 let value_at = k.len() + 1 + (v.len() - v.trim_start().len());
-                let value = ini_value(v.trim(), &line.span(value_at));
+                let value = ini_value(v.trim(), &line.span(value_at))
+                    .map_err(|e| line.error(value_at, e))?;
                 inv.set_group_var(&group, k.trim(), value)?;
             }
             State::Children => {
@@ -256,7 +259,8 @@ fn parse_host_line(
         // The value's position: the token's start plus the key and `=` (quotes in
         // the key would shift it, which INI keys do not have in practice).
         let span = line.span((t.offset + k.len() + 1).min(line.text.len()));
-        vars.push((k.to_string(), ini_value(v, &span)));
+        let value = ini_value(v, &span).map_err(|e| SourceError::new(&span, e))?;
+        vars.push((k.to_string(), value));
     }
     let span = line.span(first.offset);
     for name in &names {

@@ -5,6 +5,16 @@
 //! Where Ansible only warns about a source it cannot parse and carries on with what it
 //! has, ringmaster stops with a [`SourceError`] that names the file, line and column:
 //! a typo in an inventory should not silently run a play against fewer hosts.
+//!
+//! Known differences from ansible-core 2.19:
+//! - below the first level, Ansible orders a group's descendants in Python set order,
+//!   which varies between runs; here they follow the children lists (see
+//!   [`Inventory::group_hosts`]);
+//! - INI values: `'\N{NAME}'` escapes stay strings, integers beyond 64 bits become
+//!   their decimal text;
+//! - `~regex` patterns use Rust regex syntax (no look-around or backreferences);
+//! - TOML inventories and inventory plugins (`plugin: ...` YAML files) are rejected;
+//! - `@file` is read by `--limit` only ([`Inventory::apply_limit`]), as in Ansible.
 
 mod address;
 mod graph;
@@ -18,10 +28,13 @@ mod vars_dir;
 mod yaml_inv;
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests_ini;
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests_pattern;
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests_sources;
 
 use std::path::{Path, PathBuf};
@@ -33,7 +46,7 @@ use crate::source::{SourceError, Span};
 use crate::yaml::Node;
 
 pub use address::{expand_hostname_range, parse_address};
-pub use pattern::{Selection, split_host_pattern};
+pub use pattern::{Selection, order_hosts, split_host_pattern};
 pub use vars_dir::{VarsDir, load_vars_dir};
 
 /// Host names Ansible treats as the local machine (`C.LOCALHOST`).
@@ -119,6 +132,18 @@ impl Host {
             inventory_file: None,
             span,
         }
+    }
+
+    /// The magic var `inventory_dir`: the directory of [`Host::inventory_file`]
+    /// (`None` for `-i host,` lists, as Ansible's `basedir` finds no file there).
+    pub fn inventory_dir(&self) -> Option<PathBuf> {
+        let file = self.inventory_file.as_ref()?;
+        if file.is_dir() {
+            return Some(file.clone());
+        }
+        file.is_file()
+            .then(|| file.parent().map(Path::to_path_buf))
+            .flatten()
     }
 
     /// The magic var `inventory_hostname_short`: up to the first dot, except for IPs.

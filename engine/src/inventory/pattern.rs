@@ -31,6 +31,7 @@ pub fn split_host_pattern(pattern: &str) -> Vec<String> {
         vec![pattern.to_string()]
     } else {
         let re = SPLIT.get_or_init(|| {
+            // Invariant: a constant pattern; every test compiles it.
             Regex::new(r"(?:[^\s:\[\]]|\[[^\]]*\])+")
                 .unwrap_or_else(|e| panic!("split pattern: {e}"))
         });
@@ -80,6 +81,7 @@ fn split_subscript(pattern: &str) -> (&str, Option<Subscript>) {
         return (pattern, None);
     }
     let re = SUB.get_or_init(|| {
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(r"^(.+)\[(?:(-?[0-9]+)|([0-9]+)([:-])([0-9]*))\]$")
             .unwrap_or_else(|e| panic!("subscript pattern: {e}"))
     });
@@ -219,7 +221,11 @@ impl Inventory {
     }
 
     /// Like [`Inventory::select`] for a play's `hosts:` list, with the warnings.
+    /// An empty list selects nothing, but the pattern `""` selects `all` (Ansible).
     pub fn select_with_warnings(&self, patterns: &[&str]) -> Result<Selection, SourceError> {
+        if patterns.is_empty() {
+            return Ok(Selection::default());
+        }
         let split: Vec<String> = patterns
             .iter()
             .flat_map(|p| split_host_pattern(p))
@@ -350,4 +356,28 @@ impl Inventory {
         }
         Ok(results)
     }
+}
+
+/// A play's `order:` applied to its selected hosts (`get_hosts(order=...)`):
+/// `inventory` (default), `reverse_inventory`, `sorted`, `reverse_sorted`, `shuffle`.
+pub fn order_hosts(mut hosts: Vec<String>, order: Option<&str>) -> Result<Vec<String>, String> {
+    match order {
+        None | Some("inventory") => {}
+        Some("reverse_inventory") => hosts.reverse(),
+        Some("sorted") => hosts.sort(),
+        Some("reverse_sorted") => {
+            hosts.sort();
+            hosts.reverse();
+        }
+        Some("shuffle") => {
+            use rand::seq::SliceRandom;
+            hosts.shuffle(&mut rand::rng());
+        }
+        Some(other) => {
+            return Err(format!(
+                "Invalid 'order' specified for inventory hosts: {other}"
+            ));
+        }
+    }
+    Ok(hosts)
 }

@@ -13,12 +13,13 @@ use regex::Regex;
 use crate::source::Span;
 use crate::yaml::{Mapping, Node, Value};
 
-/// The value Ansible stores for the INI value `text`.
-pub fn ini_value(text: &str, span: &Span) -> Node {
-    match literal_eval(text) {
+/// The value Ansible stores for the INI value `text`; an error (Python's TypeError
+/// message) for a dict with a list or dict as key.
+pub fn ini_value(text: &str, span: &Span) -> Result<Node, String> {
+    Ok(match literal_eval(text)? {
         Some(lit) => lit.into_node(span),
         None => Node::new(Value::Str(text.to_string()), span.clone()),
-    }
+    })
 }
 
 /// A Python literal before conversion to a [`Node`].
@@ -104,6 +105,7 @@ fn number_regex() -> &'static Regex {
         let pattern = format!(
             r"^(?:(?P<imag>(?:{pointfloat}|{expfloat}|{d})[jJ])|(?P<float>{pointfloat}|{expfloat})|(?P<hex>0[xX](?:_?[0-9a-fA-F])+)|(?P<oct>0[oO](?:_?[0-7])+)|(?P<bin>0[bB](?:_?[01])+)|(?P<dec>[1-9](?:_?[0-9])*|0(?:_?0)*))"
         );
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(&pattern).unwrap_or_else(|e| panic!("number pattern: {e}"))
     })
 }
@@ -281,6 +283,8 @@ fn tokenize(s: &str) -> Option<Vec<Tok>> {
 struct Parser {
     toks: Vec<Tok>,
     pos: usize,
+    /// Set when a list/dict/set is used as a dict key or set element.
+    unhashable: Option<&'static str>,
 }
 
 impl Parser {
@@ -412,11 +416,24 @@ impl Parser {
         }
     }
 
+    /// A dict key or set element starting with `[` or `{` is a list, dict or set:
+    /// Python raises TypeError (unhashable), which Ansible reports as an error.
+    fn element(&mut self) -> Option<Lit> {
+        if matches!(self.peek(), Some(Tok::Punct('[' | '{'))) {
+            self.unhashable = Some(if self.peek() == Some(&Tok::Punct('[')) {
+                "list"
+            } else {
+                "dict"
+            });
+        }
+        self.expr()
+    }
+
     fn dict_or_set(&mut self) -> Option<Lit> {
         if self.eat('}') {
             return Some(Lit::Dict(Vec::new()));
         }
-        let first = self.expr()?;
+        let first = self.element()?;
         if !self.eat(':') {
             // A set: Python iterates it in hash order; source order is kept here.
             let mut items = vec![first];
@@ -424,7 +441,7 @@ impl Parser {
                 if self.eat('}') {
                     return Some(Lit::List(dedup(items)));
                 }
-                items.push(self.expr()?);
+                items.push(self.element()?);
             }
             return self.eat('}').then(|| Lit::List(dedup(items)));
         }
@@ -433,18 +450,11 @@ impl Parser {
             if self.eat('}') {
                 return Some(Lit::Dict(entries));
             }
-            let k = self.expr()?;
+            let k = self.element()?;
             if !self.eat(':') {
                 return None;
             }
             entries.push((k, self.expr()?));
-        }
-        // Unhashable keys make Python raise TypeError; treat as not a literal.
-        if entries
-            .iter()
-            .any(|(k, _)| matches!(k, Lit::List(_) | Lit::Dict(_)))
-        {
-            return None;
         }
         self.eat('}').then_some(Lit::Dict(entries))
     }
@@ -460,34 +470,44 @@ fn dedup(items: Vec<Lit>) -> Vec<Lit> {
     out
 }
 
-/// `ast.literal_eval(text)`, or `None` where Python raises ValueError/SyntaxError.
-fn literal_eval(text: &str) -> Option<Lit> {
+/// `ast.literal_eval(text)`: `Ok(None)` where Python raises ValueError/SyntaxError
+/// (Ansible keeps the text), `Err` for TypeError (Ansible fails to parse the file).
+fn literal_eval(text: &str) -> Result<Option<Lit>, String> {
     let text = text.trim_start_matches([' ', '\t']);
     if text.contains('\0') {
-        return None;
+        return Ok(None);
     }
-    let toks = tokenize(text)?;
-    if toks.is_empty() {
-        return None;
-    }
-    let mut p = Parser { toks, pos: 0 };
-    let (mut items, comma) = p.expr_list()?;
+    let Some(toks) = tokenize(text).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        unhashable: None,
+    };
+    let Some((mut items, comma)) = p.expr_list() else {
+        return Ok(None);
+    };
     if p.pos != p.toks.len() {
-        return None;
+        return Ok(None);
     }
-    if comma {
+    if let Some(kind) = p.unhashable {
+        return Err(format!("unhashable type: '{kind}'"));
+    }
+    Ok(if comma {
         Some(Lit::List(items))
     } else {
         items.pop()
-    }
+    })
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
     fn j(text: &str) -> serde_json::Value {
-        ini_value(text, &Span::synthetic("t")).to_json()
+        ini_value(text, &Span::synthetic("t")).unwrap().to_json()
     }
 
     #[test]
@@ -529,6 +549,16 @@ mod tests {
         assert_eq!(j("9999999999999999999999"), json!("9999999999999999999999"));
         assert_eq!(j("{1, 2}"), json!([1, 2]));
         assert_eq!(j("{}"), json!({}));
+        let span = Span::synthetic("t");
+        assert_eq!(
+            ini_value("{[1]: 2}", &span).unwrap_err(),
+            "unhashable type: 'list'"
+        );
+        assert_eq!(
+            ini_value("{1, {}}", &span).unwrap_err(),
+            "unhashable type: 'dict'"
+        );
+        assert_eq!(j("{[1]: x}"), json!("{[1]: x}"));
         assert_eq!(j("00"), json!(0));
         assert_eq!(j("1."), json!(1.0));
         assert_eq!(j("-True"), json!("-True"));

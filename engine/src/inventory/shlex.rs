@@ -2,6 +2,11 @@
 //! uses to split host lines. The `shlex` crate does not treat `#` as a comment, and a
 //! `#` in the middle of a word ends the line in Python, so the INI reader needs this.
 
+/// `shlex.whitespace`: only ASCII space, tab and line breaks separate tokens.
+fn is_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\r' | '\n')
+}
+
 /// One token and the byte offset in the line where it started.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Token {
@@ -29,7 +34,7 @@ pub fn split(line: &str) -> Result<Vec<Token>, &'static str> {
     for (i, c) in line.char_indices() {
         match state {
             State::Space => {
-                if c.is_whitespace() {
+                if is_space(c) {
                     continue;
                 }
                 start = i;
@@ -49,7 +54,7 @@ pub fn split(line: &str) -> Result<Vec<Token>, &'static str> {
                 }
             }
             State::Word => {
-                if c.is_whitespace() || c == '#' {
+                if is_space(c) || c == '#' {
                     tokens.push(Token {
                         text: std::mem::take(&mut token),
                         offset: start,
@@ -83,10 +88,11 @@ pub fn split(line: &str) -> Result<Vec<Token>, &'static str> {
             }
             State::Escape(_) => {
                 // Inside double quotes only the quote and the backslash can be escaped.
-                if let State::Quote(q) = escaped_from {
-                    if c != q && c != '\\' {
-                        token.push('\\');
-                    }
+                if let State::Quote(q) = escaped_from
+                    && c != q
+                    && c != '\\'
+                {
+                    token.push('\\');
                 }
                 token.push(c);
                 state = escaped_from;
@@ -116,6 +122,7 @@ pub fn split(line: &str) -> Result<Vec<Token>, &'static str> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::split;
 
@@ -137,5 +144,6 @@ mod tests {
         assert_eq!(split("h a=\"x").unwrap_err(), "No closing quotation");
         assert_eq!(split("h a\\").unwrap_err(), "No escaped character");
         assert_eq!(split("h  b=2").unwrap()[1].offset, 3);
+        assert_eq!(texts("h a=x\u{a0}y"), ["h", "a=x\u{a0}y"]);
     }
 }

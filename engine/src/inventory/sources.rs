@@ -27,6 +27,7 @@ fn ignored_re() -> &'static Regex {
             "^vars_plugins$".to_string(),
         ];
         parts.extend(exts.iter().map(|e| format!("{}$", regex::escape(e))));
+        // Invariant: a constant pattern; every test compiles it.
         Regex::new(&parts.join("|")).unwrap_or_else(|e| panic!("ignore pattern: {e}"))
     })
 }
@@ -81,8 +82,7 @@ pub fn load(sources: &[String], cwd: &Path) -> Result<Inventory, SourceError> {
         vars_dirs.push(dir);
     }
     if !parsed_any {
-        inv.warnings
-            .push("No inventory was parsed, only implicit localhost is available".into());
+        inv.warn("No inventory was parsed, only implicit localhost is available".into());
     }
     inv.reconcile();
     for dir in vars_dirs {
@@ -123,7 +123,7 @@ fn parse_path(inv: &mut Inventory, path: &Path, cwd: &Path) -> Result<bool, Sour
             parsed |= parse_path(inv, &path.join(name), cwd)?;
         }
         if !parsed {
-            inv.warnings.push(format!(
+            inv.warn(format!(
                 "Unable to parse {} as an inventory source",
                 path.display()
             ));
@@ -132,7 +132,7 @@ fn parse_path(inv: &mut Inventory, path: &Path, cwd: &Path) -> Result<bool, Sour
     }
     if !path.is_file() {
         if path != Path::new("/etc/ansible/hosts") {
-            inv.warnings.push(format!(
+            inv.warn(format!(
                 "Unable to parse {} as an inventory source",
                 path.display()
             ));

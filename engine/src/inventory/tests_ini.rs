@@ -91,6 +91,8 @@ fn sections_ranges_and_graph() {
     assert_eq!(host.groups, ["web"]);
     assert_eq!(host.span.line, 6);
     assert!(host.inventory_file.as_ref().unwrap().ends_with("basic.ini"));
+    assert!(host.inventory_dir().unwrap().ends_with("testdata"));
+    assert_eq!(host.short_name(), "web02");
 }
 
 #[test]
@@ -162,6 +164,21 @@ fn errors_name_line_and_column() {
     );
     assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 3)));
 
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("w.ini"),
+        "[g]\nh1\n[g:vars]\n spaced key = v\n",
+    )
+    .unwrap();
+    let inv = load(&["w.ini".to_string()], dir.path()).unwrap();
+    assert_eq!(inv.groups["g"].vars["spaced key"].to_json(), "v");
+    assert_eq!(
+        inv.warnings,
+        [
+            "Accepting inventory variable with invalid name 'spaced key'. This feature will be removed from ansible-core version 2.23."
+        ]
+    );
+
     let e = ini_error("[g:foo]\nzz\n");
     assert_eq!(e.message, "Section [g:foo] has unknown type: foo");
 
@@ -208,4 +225,36 @@ fn children_may_be_declared_before_their_group() {
     assert_eq!(inv.groups["mid"].children, ["leaf"]);
     assert_eq!(inv.group_names("h1"), ["leaf", "mid", "top"]);
     assert_eq!(inv.groups["all"].children, ["ungrouped", "top"]);
+}
+
+#[test]
+fn odd_group_names_warn_and_group_vars_priority_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("group_vars")).unwrap();
+    let text = "[a_first]\nh1\n[b_second]\nh1\n[web-servers]\nh2\n[a_first:vars]\nx=from_a\n";
+    std::fs::write(dir.path().join("inv.ini"), text).unwrap();
+    std::fs::write(
+        dir.path().join("group_vars/a_first.yml"),
+        "ansible_group_priority: 10\n",
+    )
+    .unwrap();
+    let inv = load(&["inv.ini".to_string()], dir.path()).unwrap();
+    assert_eq!(
+        inv.warnings,
+        ["Invalid characters were found in group names but not replaced, use -vvvv to see details"]
+    );
+    // `ansible h1 -m debug -a var=x` with b_second:vars x=from_b printed "from_b": a
+    // priority in group_vars/ is an ordinary variable, not the group's priority.
+    assert_eq!(inv.groups["a_first"].priority, 1);
+    assert!(
+        inv.groups["a_first"]
+            .dir_vars
+            .contains_key("ansible_group_priority")
+    );
+    let order: Vec<&str> = inv
+        .host_groups_sorted("h1")
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
+    assert_eq!(order, ["all", "a_first", "b_second"]);
 }

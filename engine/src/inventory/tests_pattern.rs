@@ -33,6 +33,9 @@ fn all_follows_ansible_group_walk_order() {
     assert_eq!(sel(&inv, "all"), all);
     assert_eq!(sel(&inv, "*"), all);
     assert_eq!(sel(&inv, "all:!ungrouped"), all[1..]);
+    // InventoryManager.get_hosts: [] selects nothing; "" evaluates to `all`.
+    assert!(inv.select_with_warnings(&[]).unwrap().hosts.is_empty());
+    assert_eq!(sel(&inv, ""), all);
 }
 
 #[test]
@@ -115,6 +118,10 @@ fn hosts_addresses_and_unmatched_patterns() {
         ["fe80::1", "::2", "10.0.0.1", "10.0.0.2", "10.0.0.3"]
     );
     assert_eq!(inv.hosts["::2"].vars["ansible_port"].to_json(), 2222);
+    // inventory_hostname_short: up to the first dot, except for IP addresses.
+    assert_eq!(inv.hosts[W1].short_name(), "web01");
+    assert_eq!(inv.hosts["10.0.0.1"].short_name(), "10.0.0.1");
+    assert_eq!(inv.hosts["fe80::1"].short_name(), "fe80::1");
 
     let none = inv.select_with_warnings(&["nothere"]).unwrap();
     assert!(none.hosts.is_empty());
@@ -201,4 +208,30 @@ fn select_is_not_quadratic_on_large_inventories() {
     assert_eq!(sel(&inv, "all,big,half").len(), 10_000);
     assert_eq!(sel(&inv, "host0*").len(), 10_000);
     assert!(start.elapsed().as_secs() < 20, "took {:?}", start.elapsed());
+}
+
+#[test]
+fn play_order() {
+    let hosts: Vec<String> = ["b", "c", "a"].map(String::from).to_vec();
+    assert_eq!(order_hosts(hosts.clone(), None).unwrap(), ["b", "c", "a"]);
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("sorted")).unwrap(),
+        ["a", "b", "c"]
+    );
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("reverse_sorted")).unwrap(),
+        ["c", "b", "a"]
+    );
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("reverse_inventory")).unwrap(),
+        ["a", "c", "b"]
+    );
+    assert_eq!(
+        order_hosts(hosts.clone(), Some("shuffle")).unwrap().len(),
+        3
+    );
+    assert_eq!(
+        order_hosts(hosts, Some("random")).unwrap_err(),
+        "Invalid 'order' specified for inventory hosts: random"
+    );
 }

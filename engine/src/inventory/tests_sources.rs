@@ -78,6 +78,14 @@ fn yaml_inventory_errors() {
         "host range must specify equal-length begin and end formats"
     );
     assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((3, 5)));
+    // A YAML syntax error in a .yml inventory is reported as such (not as INI).
+    std::fs::write(dir.path().join("s.yml"), "g:\n  hosts: {h1\n").unwrap();
+    let e = load(&["s.yml".into()], dir.path()).unwrap_err();
+    assert!(
+        e.span.as_ref().is_some_and(|s| s.path().ends_with("s.yml")),
+        "{e:?}"
+    );
+    assert!(!e.message.contains("key=value"), "{}", e.message);
     std::fs::write(dir.path().join("c.yml"), "g:\n  hosts:\n    42:\n").unwrap();
     let e = load(&["c.yml".into()], dir.path()).unwrap_err();
     assert_eq!(
@@ -254,4 +262,87 @@ fn executable_inventory_failures_name_the_script() {
     write_script(dir.path(), "hosts.ini", "[web]\nw1\n");
     let inv = load(&["hosts.ini".into()], dir.path()).unwrap();
     assert_eq!(inv.groups["web"].hosts, ["w1"]);
+}
+
+/// Differential checking against ansible-inventory: with RINGMASTER_INV_DUMP=path,
+/// writes the hosts' and groups' own variables as JSON to path.json.
+#[test]
+#[ignore]
+fn dump_for_differential_check() {
+    let Ok(paths) = std::env::var("RINGMASTER_INV_DUMP") else {
+        return;
+    };
+    for path in paths.split(':') {
+        dump_one(path);
+    }
+}
+
+fn dump_one(path: &str) {
+    let inv = match load(&[path.to_string()], Path::new("/")) {
+        Ok(inv) => inv,
+        Err(e) => {
+            let out = json!({"error": e.message});
+            std::fs::write(format!("{path}.json"), out.to_string()).unwrap();
+            return;
+        }
+    };
+    let hosts: serde_json::Map<String, serde_json::Value> = inv
+        .hosts
+        .values()
+        .map(|h| (h.name.clone(), vars_json(&h.vars)))
+        .collect();
+    let groups: serde_json::Map<String, serde_json::Value> = inv
+        .groups
+        .values()
+        .map(|g| (g.name.clone(), vars_json(&g.vars)))
+        .collect();
+    let names: serde_json::Map<String, serde_json::Value> = inv
+        .hosts
+        .keys()
+        .map(|h| (h.clone(), json!(inv.group_names(h))))
+        .collect();
+    let mut patterns = serde_json::Map::new();
+    if let Ok(list) = std::env::var("RINGMASTER_INV_PATTERNS") {
+        for p in std::fs::read_to_string(list).unwrap().lines() {
+            let r = match inv.select_with_warnings(&[p]) {
+                Ok(sel) => json!(sel.hosts),
+                Err(e) => json!(format!("ERROR {}", e.message)),
+            };
+            patterns.insert(p.to_string(), r);
+        }
+    }
+    let out = json!({
+        "patterns": patterns,
+        "hosts": hosts, "groups": groups, "all": inv.select("all").unwrap(),
+        "groups_map": inv.groups_map(), "group_names": names,
+        "order": inv.groups.keys().collect::<Vec<_>>(),
+    });
+    std::fs::write(format!("{path}.json"), out.to_string()).unwrap();
+}
+
+#[test]
+fn several_sources_merge_in_order() {
+    // `ansible-inventory -i a.ini -i b.ini -i sub --list`: h1 leaves ungrouped once it
+    // joins g; h2's later `v=3` wins; sub/deeper/ is read recursively.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("sub/deeper")).unwrap();
+    std::fs::write(d.join("a.ini"), "h1\nh2 v=1\n").unwrap();
+    std::fs::write(d.join("b.ini"), "[g]\nh1\n[g:vars]\nx=2\n").unwrap();
+    std::fs::write(d.join("sub/deeper/c.ini"), "[deep]\nh9\n").unwrap();
+    std::fs::write(d.join("sub/d.ini"), "h2 v=3\n").unwrap();
+    let inv = load(&["a.ini".into(), "b.ini".into(), "sub".into()], d).unwrap();
+    assert_eq!(inv.groups["all"].children, ["ungrouped", "g", "deep"]);
+    assert_eq!(inv.groups["ungrouped"].hosts, ["h2"]);
+    assert_eq!(inv.groups["g"].hosts, ["h1"]);
+    assert_eq!(inv.groups["deep"].hosts, ["h9"]);
+    assert_eq!(vars_json(&inv.hosts["h2"].vars), json!({"v": 3}));
+    assert_eq!(inv.hosts["h1"].groups, ["g"]);
+    assert!(
+        inv.hosts["h9"]
+            .inventory_file
+            .as_ref()
+            .unwrap()
+            .ends_with("sub/deeper/c.ini")
+    );
 }

@@ -166,23 +166,42 @@ fn is_empty(n: &Node) -> bool {
 }
 
 impl Inventory {
-    /// Merges `dir`'s `group_vars/` and `host_vars/` into the `dir_vars` of the groups
-    /// and hosts of this inventory (as Ansible does next to each inventory source).
-    pub fn load_dir_vars(&mut self, dir: &Path) -> Result<(), SourceError> {
+    /// The `group_vars/` and `host_vars/` of `dir` for exactly this inventory's groups
+    /// and hosts, as Ansible looks them up (by entity name; other files are never
+    /// read). Use this next to the playbook; [`load_vars_dir`] reads every name.
+    pub fn vars_dir_for(&self, dir: &Path) -> Result<VarsDir, SourceError> {
+        let mut out = VarsDir::default();
         let group_base = dir.join("group_vars");
         if group_base.is_dir() {
-            for group in self.groups.values_mut() {
-                if let Some(vars) = entity_vars(&group_base, &group.name)? {
-                    group.dir_vars.extend(vars);
+            for name in self.groups.keys() {
+                if let Some(vars) = entity_vars(&group_base, name)? {
+                    out.groups.insert(name.clone(), vars);
                 }
             }
         }
         let host_base = dir.join("host_vars");
         if host_base.is_dir() {
-            for host in self.hosts.values_mut() {
-                if let Some(vars) = entity_vars(&host_base, &host.name)? {
-                    host.dir_vars.extend(vars);
+            for name in self.hosts.keys() {
+                if let Some(vars) = entity_vars(&host_base, name)? {
+                    out.hosts.insert(name.clone(), vars);
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Merges `dir`'s `group_vars/` and `host_vars/` into the `dir_vars` of the groups
+    /// and hosts of this inventory (as Ansible does next to each inventory source).
+    pub fn load_dir_vars(&mut self, dir: &Path) -> Result<(), SourceError> {
+        let found = self.vars_dir_for(dir)?;
+        for (name, vars) in found.groups {
+            if let Some(g) = self.groups.get_mut(&name) {
+                g.dir_vars.extend(vars);
+            }
+        }
+        for (name, vars) in found.hosts {
+            if let Some(h) = self.hosts.get_mut(&name) {
+                h.dir_vars.extend(vars);
             }
         }
         Ok(())

@@ -41,10 +41,18 @@ pub fn parse(inv: &mut Inventory, data: &Node, source: &Path) -> Result<(), Sour
         }
     };
     if map.get("plugin").is_some_and(is_truthy) {
+        let plugin = map
+            .get("plugin")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_string();
         return Err(SourceError::new(
             &data.span,
             "Plugin configuration YAML file, not YAML inventory",
-        ));
+        )
+        .with_help(format!(
+            "inventory plugins (here '{plugin}') are not supported; list the hosts in an INI or YAML inventory"
+        )));
     }
     for (name, group_data) in map.iter() {
         parse_group(inv, name, group_data, source)?;
@@ -118,7 +126,7 @@ fn parse_group(
         Value::Map(m) => Some(m),
         Value::Null => None,
         _ => {
-            inv.warnings.push(format!(
+            inv.warn(format!(
                 "Skipping '{}' as this is not a valid group definition",
                 key.key_string().unwrap_or_default()
             ));
@@ -137,7 +145,7 @@ fn parse_group(
                 Value::Null => None,
                 Value::Map(m) => Some(m.clone()),
                 _ => {
-                    inv.warnings.push(format!(
+                    inv.warn(format!(
                         "Skipping key ({kname}) in group ({group}) as it is not a mapping, it is a {}",
                         python_type(v)
                     ));
@@ -165,7 +173,7 @@ fn parse_group(
                     parse_host(inv, &group, pattern, host_vars, source)?;
                 }
             }
-            _ => inv.warnings.push(format!(
+            _ => inv.warn(format!(
                 "Skipping unexpected key ({kname}) in group ({group}), only \"vars\", \"children\" and \"hosts\" are valid"
             )),
         }
