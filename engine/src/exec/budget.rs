@@ -73,7 +73,8 @@ pub fn max_fail_breached(
 
 /// Whether the whole run stops after a batch because every host of it failed or
 /// became unreachable (playbook_executor.py:199-204: `len(batch) ==
-/// failed_hosts_count`, counting failures and unreachables new in this batch).
+/// failed_hosts_count`, counting failures and unreachables new in this batch;
+/// `>=` here is the same for consistent counts and safe for inconsistent ones).
 /// So `serial: 1` with one failure stops everything, even without
 /// `max_fail_percentage`.
 pub fn whole_batch_failed(counts: BatchCounts) -> bool {

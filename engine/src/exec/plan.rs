@@ -8,7 +8,7 @@ use minijinja::value::{Value as JValue, ValueKind};
 use rand::Rng;
 use rand::seq::SliceRandom;
 
-use super::pyparse::py_int;
+use super::pyparse::{py_float, py_int};
 use crate::source::SourceError;
 use crate::yaml::{Node, Value as YValue};
 
@@ -81,11 +81,9 @@ fn parse_item(raw: Raw<'_>) -> Result<SerialItem, SerialError> {
         // `value.replace("%", "")` removes every '%', so "%20%" is 20 percent.
         Raw::Str(s) if s.ends_with('%') => match py_int(&s.replace('%', "")) {
             Some(pct) => Ok(SerialItem::Percent(pct)),
-            None if super::pyparse::py_float(&s.replace('%', "")).is_some() => {
-                Err(serial_error(format!(
-                    "serial: {s:?} is not a whole percentage; only whole numbers such as \"12%\" are allowed"
-                )))
-            }
+            None if py_float(&s.replace('%', "")).is_some() => Err(serial_error(format!(
+                "serial: {s:?} is not a whole percentage; only whole numbers such as \"12%\" are allowed"
+            ))),
             None => Err(serial_error(format!(
                 "serial: {s:?} is not a percentage such as \"30%\""
             ))),
@@ -130,8 +128,9 @@ fn raw_of_value(value: &JValue) -> Raw<'_> {
         ValueKind::None | ValueKind::Undefined => Raw::Null,
         ValueKind::Bool => Raw::Bool(value.is_true()),
         ValueKind::Number if value.is_integer() => {
-            // Beyond i64 behaves like i64's extremes: all hosts in one batch.
-            let wide = i128::try_from(value.clone()).unwrap_or(0);
+            // Beyond i64 behaves like i64's extremes: all hosts in one batch. Only
+            // a huge u128 fails to convert to i128, so that failure means "huge".
+            let wide = i128::try_from(value.clone()).unwrap_or(i128::MAX);
             Raw::Int(wide.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64)
         }
         ValueKind::Number => Raw::Float(f64::try_from(value.clone()).unwrap_or(f64::NAN)),
@@ -183,6 +182,7 @@ pub fn plan_batch_sizes(total_hosts: usize, serial: &[SerialItem]) -> Vec<usize>
     let mut sizes = Vec::new();
     let mut remaining = total_hosts;
     let mut index = 0;
+    // `index` stays below `items.len()` (non-empty), so indexing cannot panic.
     while remaining > 0 {
         let size = items[index].size(total_hosts);
         if size <= 0 {
