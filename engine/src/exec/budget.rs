@@ -14,7 +14,9 @@ use super::pyparse::py_float;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct BatchCounts {
     /// Hosts in the batch as planned (`PlayIterator.batch_size = len(batch)`),
-    /// including hosts that became unreachable or failed earlier.
+    /// including hosts that became unreachable during it and hosts that failed in
+    /// an earlier play (those still take a slot in a later play's batches, but
+    /// are never counted in `failed`).
     pub batch_size: usize,
     /// Hosts of this batch whose failure is final: not rescued, not
     /// `ignore_errors`, including hosts failed by `any_errors_fatal` or a failed

@@ -197,7 +197,10 @@ pub fn plan_batch_sizes(total_hosts: usize, serial: &[SerialItem]) -> Vec<usize>
     sizes
 }
 
-/// `hosts` (already in `order:` order) cut into batches, order kept.
+/// `hosts` (already in `order:` order) cut into batches, order kept. `hosts` are
+/// all hosts the play's pattern matches, including hosts that failed in an earlier
+/// play: ansible 2.19 still gives them a slot (and counts them in percentages),
+/// then skips them (`serial: 2` after h1 failed: batches h1 h2 | h3 h4 | h5).
 pub fn plan_batches<H: Clone>(hosts: &[H], serial: &[SerialItem]) -> Vec<Vec<H>> {
     let mut rest = hosts;
     plan_batch_sizes(hosts.len(), serial)

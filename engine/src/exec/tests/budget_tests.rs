@@ -62,6 +62,8 @@ fn whole_batch_failure_stops_the_run() {
     assert!(whole_batch_failed(counts(1, 0, 1)));
     assert!(whole_batch_failed(counts(1, 1, 0)));
     assert!(whole_batch_failed(counts(2, 1, 1)));
+    // Recorded: h1 failed in play 1; play 2 `serial: 2` batch [h1, h2] where h2
+    // fails: the run goes on to [h3, h4] (h1 takes a slot but is not counted).
     assert!(!whole_batch_failed(counts(2, 1, 0)));
     assert!(!whole_batch_failed(counts(10, 3, 4)));
     assert!(!whole_batch_failed(counts(0, 0, 0)));
