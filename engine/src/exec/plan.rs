@@ -106,10 +106,11 @@ fn parse_item(raw: Raw<'_>) -> Result<SerialItem, SerialError> {
 /// Reads a templated `serial:` value: a number, a string (`"5"`, `"30%"`), or a
 /// list of those. Null or an empty list means one batch of all hosts (returns `[]`).
 ///
-/// Two deliberate differences from ansible 2.19, which crashes ("Unexpected
-/// Exception", exit 250) instead: an explicit `serial: null` is one batch here, and
-/// every list item is checked up front, while ansible only trips over a bad item
-/// once the rollout reaches it (`[1, "abc"]` on one host passes there).
+/// Bad values are errors where ansible 2.19 crashes ("Unexpected Exception",
+/// exit 250). Two deliberate differences: an explicit `serial: null` is one batch
+/// here (ansible crashes on it), and every list item is checked up front, while
+/// ansible only trips over a bad item once the rollout reaches it (`[1, "abc"]`
+/// on one host runs there).
 pub fn parse_serial(value: &JValue) -> Result<Vec<SerialItem>, SerialError> {
     match value.kind() {
         ValueKind::None | ValueKind::Undefined => Ok(Vec::new()),
