@@ -2,6 +2,7 @@
 //! them, and (later) runs them.
 
 pub mod cli;
+pub mod exec;
 pub mod inventory;
 pub mod playbook;
 pub mod source;
