@@ -129,7 +129,11 @@ fn corpus_matches_recorded_ansible_playbook() {
             continue;
         }
         // `stdout.ringmaster`: where ansible crashed, what ringmaster prints instead.
-        let stdout_file = if case.join("stdout.ringmaster").is_file() { "stdout.ringmaster" } else { "stdout" };
+        let stdout_file = if case.join("stdout.ringmaster").is_file() {
+            "stdout.ringmaster"
+        } else {
+            "stdout"
+        };
         let want = std::fs::read_to_string(case.join(stdout_file)).expect("stdout");
         let (got, want) = (normalise_set_order(&stdout), normalise_set_order(&want));
         if got != want {

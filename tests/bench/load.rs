@@ -3,7 +3,7 @@
 //! Reports wall time per phase and peak memory (VmHWM). Run:
 //! `cargo bench -p ringmaster --bench load`.
 
-mod gen;
+mod inputs;
 
 use std::time::Instant;
 
@@ -13,9 +13,11 @@ fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|kb| kb.parse::<f64>().ok())
+            })
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(f64::NAN)
@@ -24,10 +26,17 @@ fn peak_rss_mb() -> f64 {
 fn main() {
     // `cargo bench` passes `--bench`; nothing else to parse.
     let dir = tempfile::tempdir().expect("temp dir");
-    gen::write_inputs(dir.path()).expect("write benchmark inputs");
+    inputs::write_inputs(dir.path()).expect("write benchmark inputs");
     let base_rss = peak_rss_mb();
 
-    let args = engine::cli::Args::parse_from(["ringmaster", "-i", "hosts.ini", "site.yml", "--list-hosts", "--list-tasks"]);
+    let args = engine::cli::Args::parse_from([
+        "ringmaster",
+        "-i",
+        "hosts.ini",
+        "site.yml",
+        "--list-hosts",
+        "--list-tasks",
+    ]);
     let runs = 5;
     let mut load_ms = Vec::new();
     let mut list_ms = Vec::new();
@@ -50,11 +59,20 @@ fn main() {
     load_ms.sort_by(f64::total_cmp);
     list_ms.sort_by(f64::total_cmp);
     let (load, list) = (load_ms[runs / 2], list_ms[runs / 2]);
-    println!("load benchmark: {} tasks ({} roles), {} hosts, {} groups", 5_000, gen::ROLES, gen::HOSTS, gen::GROUPS);
+    println!(
+        "load benchmark: {} tasks ({} roles), {} hosts, {} groups",
+        5_000,
+        inputs::ROLES,
+        inputs::HOSTS,
+        inputs::GROUPS
+    );
     println!("| phase | median ms (of {runs}) |");
     println!("| --- | --- |");
     println!("| load (config, inventory + vars dirs, playbook + roles) | {load:.1} |");
     println!("| list hosts + tasks ({output_len} bytes of output) | {list:.1} |");
     println!("| total | {:.1} |", load + list);
-    println!("peak memory (VmHWM): {:.1} MB (process before loading: {base_rss:.1} MB)", peak_rss_mb());
+    println!(
+        "peak memory (VmHWM): {:.1} MB (process before loading: {base_rss:.1} MB)",
+        peak_rss_mb()
+    );
 }

@@ -214,6 +214,9 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
     let mut playbooks = Vec::new();
     for pb in &args.playbooks {
         let loaded = playbook::load_playbook(&cwd.join(pb), &opts).map_err(Failure::parse)?;
+        for play in &loaded.plays {
+            crate::exec::check_play_keywords(play).map_err(Failure::parse)?;
+        }
         playbooks.push((pb.display().to_string(), loaded));
     }
     drop(opts);
@@ -237,7 +240,10 @@ fn read_yaml_warning(path: &Path) -> Result<Node, SourceError> {
         eprintln!("{}", e.render_as("WARNING"));
     }
     if docs.is_empty() {
-        return Ok(Node::new(Value::Null, crate::source::Span::new(file, 0, 1, 1)));
+        return Ok(Node::new(
+            Value::Null,
+            crate::source::Span::new(file, 0, 1, 1),
+        ));
     }
     Ok(docs.swap_remove(0))
 }

@@ -11,3 +11,29 @@ mod pyparse;
 
 #[cfg(test)]
 mod tests;
+
+use crate::playbook::Play;
+use crate::source::SourceError;
+use crate::template::has_jinja;
+use crate::yaml::{Node, Value};
+
+/// Checks, when the playbook is loaded, the play keywords whose literal values can
+/// already be judged (`serial:`), so a bad value stops the run before any host is
+/// touched rather than when the rollout reaches it. Templated values are checked when
+/// the play starts.
+pub fn check_play_keywords(play: &Play) -> Result<(), SourceError> {
+    if let Some(serial) = play.keywords.get("serial") {
+        if !mentions_jinja(serial) {
+            plan::parse_serial_node(serial)?;
+        }
+    }
+    Ok(())
+}
+
+fn mentions_jinja(node: &Node) -> bool {
+    match &node.value {
+        Value::Str(s) => has_jinja(s),
+        Value::Seq(items) => items.iter().any(mentions_jinja),
+        _ => false,
+    }
+}

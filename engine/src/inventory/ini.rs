@@ -226,7 +226,9 @@ fn parse_host_line(
         return Err(line.error(0, "Expected a host name"));
     };
     let pattern = &first.text;
-    let (names, port) = expand_hostpattern(pattern).map_err(|e| line.error(first.offset, e))?;
+    // A bad range is reported at its opening bracket, where the user must look.
+    let (names, port) = expand_hostpattern(pattern)
+        .map_err(|e| line.error(first.offset + pattern.find('[').unwrap_or(0), e))?;
     if pattern.trim().ends_with(':') && port.is_none() {
         return Err(line.error(
             first.offset,

@@ -12,7 +12,9 @@ pub const GROUPS: usize = 50;
 
 /// Writes `site.yml`, `roles/`, `hosts.ini`, `group_vars/` and `host_vars/` under `dir`.
 pub fn write_inputs(dir: &Path) -> std::io::Result<()> {
-    let mut site = String::from("- name: Big play\n  hosts: all\n  gather_facts: false\n  vars:\n    greeting: hello\n  roles:\n");
+    let mut site = String::from(
+        "- name: Big play\n  hosts: all\n  gather_facts: false\n  vars:\n    greeting: hello\n  roles:\n",
+    );
     for r in 0..ROLES {
         let _ = writeln!(site, "    - role: role{r:03}\n      tags: [r{r}]");
     }
@@ -38,9 +40,17 @@ pub fn write_inputs(dir: &Path) -> std::io::Result<()> {
             );
         }
         std::fs::write(role.join("tasks/main.yml"), tasks)?;
-        std::fs::write(role.join("defaults/main.yml"), format!("role_var_{r}: value {r}\nport: {}\n", 8000 + r))?;
-        std::fs::write(role.join("handlers/main.yml"), format!("- name: handler {r}\n  ansible.builtin.debug:\n    msg: handled\n"))?;
-        let deps = if r > 0 { format!("dependencies:\n  - role: role{:03}\n", r - 1) } else { "dependencies: []\n".to_string() };
+        std::fs::write(
+            role.join("defaults/main.yml"),
+            format!("role_var_{r}: value {r}\nport: {}\n", 8000 + r),
+        )?;
+        std::fs::write(
+            role.join("handlers/main.yml"),
+            format!("- name: handler {r}\n  ansible.builtin.debug:\n    msg: handled\n"),
+        )?;
+        // Dependencies are expanded per use (as ansible lists them), so a chain would
+        // multiply tasks; the benchmark keeps every role's own 24 tasks.
+        let deps = "dependencies: []\n".to_string();
         std::fs::write(role.join("meta/main.yml"), deps)?;
     }
 
@@ -50,7 +60,12 @@ pub fn write_inputs(dir: &Path) -> std::io::Result<()> {
         let _ = writeln!(inv, "[group{g:02}]");
         for h in 0..per_group {
             let n = g * per_group + h;
-            let _ = writeln!(inv, "host{n:05} ansible_host=127.0.{}.{} idx={n}", n / 250, n % 250 + 1);
+            let _ = writeln!(
+                inv,
+                "host{n:05} ansible_host=127.0.{}.{} idx={n}",
+                n / 250,
+                n % 250 + 1
+            );
         }
         let _ = writeln!(inv, "\n[group{g:02}:vars]\ngroup_number={g}\n");
     }
@@ -61,13 +76,22 @@ pub fn write_inputs(dir: &Path) -> std::io::Result<()> {
     std::fs::write(dir.join("hosts.ini"), inv)?;
 
     std::fs::create_dir_all(dir.join("group_vars"))?;
-    std::fs::write(dir.join("group_vars/all.yml"), "ntp_server: ntp.example.com\npackages: [a, b, c]\n")?;
+    std::fs::write(
+        dir.join("group_vars/all.yml"),
+        "ntp_server: ntp.example.com\npackages: [a, b, c]\n",
+    )?;
     for g in 0..GROUPS {
-        std::fs::write(dir.join(format!("group_vars/group{g:02}.yml")), format!("rack: r{g}\nlimits:\n  cpu: {g}\n"))?;
+        std::fs::write(
+            dir.join(format!("group_vars/group{g:02}.yml")),
+            format!("rack: r{g}\nlimits:\n  cpu: {g}\n"),
+        )?;
     }
     std::fs::create_dir_all(dir.join("host_vars"))?;
     for h in (0..HOSTS).step_by(100) {
-        std::fs::write(dir.join(format!("host_vars/host{h:05}.yml")), "special: true\n")?;
+        std::fs::write(
+            dir.join(format!("host_vars/host{h:05}.yml")),
+            "special: true\n",
+        )?;
     }
     Ok(())
 }
