@@ -253,10 +253,10 @@ impl Loader<'_> {
             if !valid {
                 return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
             }
-            if let Some(lookup) = key.strip_prefix("with_") {
-                if !KNOWN_LOOKUPS.contains(&lookup) {
-                    return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
-                }
+            if let Some(lookup) = key.strip_prefix("with_")
+                && !KNOWN_LOOKUPS.contains(&lookup)
+            {
+                return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
             }
             if key == "loop_control" {
                 validate_loop_control(v)?;

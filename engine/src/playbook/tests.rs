@@ -1,6 +1,7 @@
 //! Loader and listing tests against fixtures in `testdata/`; expected listings were
 //! recorded from ansible-playbook 2.19 (`expected/*.txt`, `PYTHONHASHSEED=3` so that the
 //! play TAGS line, a Python set, prints in source order).
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::PathBuf;
 
