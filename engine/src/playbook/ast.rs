@@ -209,6 +209,19 @@ impl Task {
     }
 }
 
+impl Task {
+    /// The handler names or topics this task notifies (`notify:` is a string or a list).
+    pub fn notify(&self) -> Vec<String> {
+        match self.keywords.get("notify") {
+            None => Vec::new(),
+            Some(n) => match n.as_seq() {
+                Some(items) => items.iter().filter_map(scalar_text).collect(),
+                None => scalar_text(n).into_iter().collect(),
+            },
+        }
+    }
+}
+
 /// One loaded role (a `roles:` entry, an `import_role:` or a dependency).
 #[derive(Debug, Clone)]
 pub struct RoleInstance {

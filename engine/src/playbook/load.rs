@@ -258,6 +258,10 @@ impl Loader<'_> {
             vars.push(m.clone());
         }
         vars.extend(import.vars.iter().cloned());
+        if let Some(files) = keywords.get("vars_files") {
+            let found = self.static_vars_files(files, &vars, basedir);
+            vars.extend(found);
+        }
         let scope = Scope {
             basedir: basedir.to_path_buf(),
             vars,
@@ -319,6 +323,45 @@ impl Loader<'_> {
             Some(list) => self.load_blocks(list, scope),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// The contents of the play's `vars_files` that can be read at load time (names
+    /// templated with the play's vars; for a list entry, the first file found), so that
+    /// static import names may use them. Missing or unreadable files are left to the
+    /// executor, which reports them when the play starts, as Ansible does.
+    fn static_vars_files(&self, files: &Node, vars: &[Mapping], basedir: &Path) -> Vec<Mapping> {
+        let entries: Vec<&Node> = match &files.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![files],
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let candidates: Vec<&Node> = match &entry.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![entry],
+            };
+            for candidate in candidates {
+                let Some(raw) = candidate.as_str() else {
+                    continue;
+                };
+                let Ok(name) = self.template_static(raw, vars, &candidate.span) else {
+                    continue;
+                };
+                let path = basedir.join(name);
+                if !path.is_file() {
+                    continue;
+                }
+                if let Ok(Node {
+                    value: Value::Map(m),
+                    ..
+                }) = (self.opts.read_yaml)(&path)
+                {
+                    out.push(m);
+                }
+                break;
+            }
+        }
+        out
     }
 
     /// Templates a static import's file name with the variables known at load time.

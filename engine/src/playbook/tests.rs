@@ -515,3 +515,32 @@ fn static_import_names_are_templated_with_extra_vars_over_play_vars() {
         "{err:?}"
     );
 }
+
+#[test]
+fn module_arguments_are_checked_at_their_line() {
+    let (msg, loc, help) = load_err("errors/bad_module_arg.yml");
+    assert!(msg.contains("srcc"), "{msg}");
+    assert_eq!(loc, at("errors/bad_module_arg.yml", 9, 9));
+    assert_eq!(help.as_deref(), Some("did you mean 'src'?"));
+    let (msg, loc, _) = load_err("errors/bad_module_choice.yml");
+    assert!(msg.contains("bogus"), "{msg}");
+    assert_eq!(
+        loc.map(|l| (l.0, l.1)),
+        Some(("errors/bad_module_choice.yml".to_string(), 3))
+    );
+}
+
+#[test]
+fn vars_files_feed_static_import_names_and_notify_forms() {
+    let pb = load_ok("vars_files.yml");
+    let tasks = tasks_of(&pb.plays[0].tasks);
+    let names: Vec<String> = tasks.iter().map(|t| t.display_name()).collect();
+    assert_eq!(names[0], "debian task");
+    let notify_both = tasks.iter().find(|t| t.display_name() == "notify both");
+    assert_eq!(
+        notify_both.map(|t| t.notify()),
+        Some(vec!["a".into(), "b".into()])
+    );
+    let notify_one = tasks.iter().find(|t| t.display_name() == "notify one");
+    assert_eq!(notify_one.map(|t| t.notify()), Some(vec!["a".to_string()]));
+}
