@@ -46,6 +46,10 @@ impl Loader<'_> {
         let mut blocks = Vec::new();
         let mut pending: Vec<&Node> = Vec::new();
         for item in items {
+            // Ansible skips empty entries (`- ` alone) of task lists.
+            if item.is_null() {
+                continue;
+            }
             let Some(map) = item.as_map() else {
                 return Err(SourceError::new(
                     &item.span,

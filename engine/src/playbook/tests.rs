@@ -544,3 +544,20 @@ fn vars_files_feed_static_import_names_and_notify_forms() {
     let notify_one = tasks.iter().find(|t| t.display_name() == "notify one");
     assert_eq!(notify_one.map(|t| t.notify()), Some(vec!["a".to_string()]));
 }
+
+#[test]
+fn role_tags_reach_dependencies_and_empty_task_entries_are_skipped() {
+    let pb = load_ok("role_keywords.yml");
+    assert_eq!(
+        format_list_tasks(&pb, "role_keywords.yml", &TagFilter::default()),
+        expected("role_keywords.list-tasks.txt")
+    );
+    let role_block = &pb.plays[0].roles[0];
+    assert!(role_block.keywords.contains("when"));
+    assert!(matches!(role_block.origin, BlockOrigin::Role));
+    let include = tasks_of(&pb.plays[0].tasks)
+        .into_iter()
+        .find(|t| t.kind == TaskKind::IncludeRole)
+        .map(|t| arg(t, "name").map(str::to_string));
+    assert_eq!(include, Some(Some("web".to_string())));
+}
