@@ -1,6 +1,19 @@
 //! What a module is, and the static registry of every module ringmaster knows: names,
 //! aliases and argument specs, so that playbooks can be checked before any host is
 //! touched.
+//!
+//! ```
+//! use modules::{ArgValue, ProblemKind, lookup, suggest, validate};
+//!
+//! assert_eq!(lookup("cpy"), None);
+//! assert_eq!(suggest("cpy"), Some("copy"));
+//! let copy = lookup("ansible.builtin.copy").ok_or("copy is built in")?;
+//! let args = [("contnt", ArgValue::Str("x".into())), ("dest", ArgValue::Templated)];
+//! let problems = validate(copy, &args, false);
+//! assert_eq!(problems[0].kind, ProblemKind::UnknownArgument);
+//! assert_eq!(problems[0].suggestion, Some("content"));
+//! # Ok::<(), &str>(())
+//! ```
 
 #[rustfmt::skip]
 mod builtin_specs;

@@ -75,7 +75,8 @@ pub(crate) fn nearest(
     wanted: &str,
     candidates: impl Iterator<Item = &'static str>,
 ) -> Option<&'static str> {
-    let limit = (wanted.chars().count() / 3).max(2);
+    let len = wanted.chars().count();
+    let limit = if len <= 3 { 1 } else { (len / 3).max(2) };
     let mut best: Option<(usize, &'static str)> = None;
     for candidate in candidates {
         let distance = strsim::damerau_levenshtein(wanted, candidate);

@@ -1,5 +1,7 @@
 //! Behaviour a playbook author notices. Expected messages come from ansible-core 2.19.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::HashMap;
 
 use crate::{
@@ -481,4 +483,70 @@ fn ringmaster_modules() {
     let problems = check("validate", &[("fail_fast", s("yes"))]);
     assert_eq!(problems[0].message, "missing required arguments: checks");
     assert_eq!(check("validate", &[("checks", ArgValue::List(2))]), vec![]);
+}
+
+#[test]
+fn backend_dispatching_modules_require_nothing_themselves() {
+    // `package: name=bash` runs with apt although the docs call `state` required.
+    assert_eq!(check("package", &[("name", s("bash"))]), vec![]);
+    assert_eq!(
+        check(
+            "package",
+            &[("name", s("bash")), ("update_cache", s("yes"))]
+        ),
+        vec![]
+    );
+    // systemd as service backend needs no name for a daemon reload.
+    assert_eq!(
+        check("service", &[("daemon_reload", ArgValue::Bool(true))]),
+        vec![]
+    );
+}
+
+#[test]
+fn constraint_groups_name_real_options() {
+    for spec in all_specs() {
+        let groups = spec
+            .mutually_exclusive
+            .iter()
+            .chain(spec.required_one_of)
+            .chain(spec.required_together);
+        for group in groups {
+            for member in group.iter() {
+                assert!(
+                    *member == "_raw_params" || spec.option(member).is_some(),
+                    "{}: constraint names unknown option {member}",
+                    spec.name
+                );
+                if *member == "_raw_params" {
+                    assert_ne!(spec.free_form, FreeForm::None, "{}", spec.name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn templated_values_pass_every_option_of_every_module() {
+    for spec in all_specs() {
+        let args: Vec<(&str, ArgValue)> = spec
+            .options
+            .iter()
+            .map(|o| (o.name, ArgValue::Templated))
+            .collect();
+        let problems = validate(spec, &args, false);
+        assert!(
+            problems
+                .iter()
+                .all(|p| !matches!(p.kind, ProblemKind::WrongType | ProblemKind::NotAChoice)),
+            "{}: {problems:?}",
+            spec.name
+        );
+    }
+}
+
+#[test]
+fn short_typos_get_no_far_fetched_suggestion() {
+    assert_eq!(suggest("ab"), None);
+    assert_eq!(suggest("ap"), Some("apt"));
 }

@@ -166,17 +166,13 @@ pub fn validate(
         let present: Vec<&str> = group.iter().copied().filter(|n| given(n)).collect();
         if present.len() > 1 {
             // Point at the last argument of the group the task gave: the one that conflicts.
-            let arg = args
-                .iter()
-                .map(|(name, _)| *name)
-                .filter(|name| {
-                    spec.option(name).is_some_and(|o| {
-                        group
-                            .iter()
-                            .any(|m| spec.option(m).is_some_and(|g| g.name == o.name))
-                    })
+            let arg = args.iter().map(|(name, _)| *name).rfind(|name| {
+                spec.option(name).is_some_and(|o| {
+                    group
+                        .iter()
+                        .any(|m| spec.option(m).is_some_and(|g| g.name == o.name))
                 })
-                .last();
+            });
             problems.push(ArgProblem::new(
                 arg,
                 ProblemKind::MutuallyExclusive,

@@ -112,7 +112,14 @@ ACTION_SPECS = {
     # template's action plugin takes real newlines as well as their escaped spellings.
     'template': dict(spec=dict(newline_sequence=dict(
         type='str', choices=['\n', '\r', '\r\n', '\\n', '\\r', '\\r\\n'])),
-        merge_docs=True),
+        merge_docs=True, add_module='copy'),
+    # package and service hand their arguments to a backend module chosen at run time
+    # (apt, dnf, systemd, ...): what is required depends on the backend (`package: name=x`
+    # without the documented-as-required `state` runs fine with apt).
+    'package': dict(relax=True),
+    'service': dict(relax=True, merge_capture=True),
+    # shell runs the command module, which validates its arguments.
+    'shell': dict(add_module='command', add_constraints=True),
     # gather_facts hands its arguments to the fact module (setup).
     'gather_facts': dict(spec=dict(parallel=dict(type='bool')), add_module='setup'),
 }
@@ -236,9 +243,15 @@ def module_options(name, doc, captured, action):
                 cons[key] = cons.get(key, []) + action[key]
         if 'add_module' in action:
             extra = capture(action['add_module']) or {}
+            if action.get('add_constraints'):
+                for key in ('mutually_exclusive', 'required_one_of', 'required_together'):
+                    cons[key] = cons.get(key, []) + [list(g) for g in (extra.get(key) or [])]
             merge_missing(spec, {k: dict(v, type=v.get('type', 'str'))
                                  for k, v in (extra.get('argument_spec') or {}).items()})
     spec.pop('_raw_params', None)
+    if action is not None and action.get('relax'):
+        spec = {k: dict(v, required=False) for k, v in spec.items()}
+        cons = {}
     return spec, cons, untyped
 
 

@@ -17,8 +17,7 @@ impl PartialEq for Value {
             }
             (Value::Map(a), Value::Map(b)) => {
                 a.len() == b.len()
-                    && a
-                        .iter()
+                    && a.iter()
                         .zip(b.iter())
                         .all(|((ka, va), (kb, vb))| ka.value == kb.value && va.value == vb.value)
             }

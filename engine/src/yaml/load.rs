@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, StrInput};
 
-use super::errors::{reword, syntax_error};
+use super::errors::{construct_error, reword, syntax_error};
 use super::mapping::MapBuilder;
 use super::positions::Positions;
 use super::tags::{Scalar, TagKind, construct_scalar, unknown_tag_message};
@@ -50,6 +50,7 @@ pub fn load_all_with_warnings(
         parser: Parser::new(StrInput::new(&owner.text)),
         pos: Positions::new(file.clone()),
         anchors: HashMap::new(),
+        anchor_names: HashMap::new(),
         alias_nodes: 0,
         warnings: Vec::new(),
         stack: Vec::new(),
@@ -86,6 +87,8 @@ struct Loader<'a> {
     pos: Positions,
     /// Anchors of the current document, by saphyr's anchor id.
     anchors: HashMap<usize, Anchored>,
+    /// Where each anchor name of the current document was defined.
+    anchor_names: HashMap<String, Span>,
     alias_nodes: usize,
     warnings: Vec<YamlWarning>,
     stack: Vec<Frame>,
@@ -104,8 +107,17 @@ impl<'a> Loader<'a> {
                 Ok((event, start, end))
             }
             Some(Err(e)) => {
-                let span = self.pos.span(*e.marker());
-                Err(syntax_error(span, &reword(e.info())))
+                let mut span = self.pos.span(*e.marker());
+                let mut detail = reword(e.info());
+                if e.info().contains("tab") {
+                    // saphyr may stop before the tab; point at it, as Ansible does.
+                    if let Some(i) = self.pos.text()[span.offset..].find('\t') {
+                        span = self.pos.advance(&span, span.offset + i);
+                    }
+                } else if e.info() == "while parsing node, found unknown anchor" {
+                    detail = undefined_alias(self.pos.text(), &span);
+                }
+                Err(syntax_error(span, &detail))
             }
             None => Err(SourceError::new(
                 &self.last_end,
@@ -116,17 +128,28 @@ impl<'a> Loader<'a> {
 
     fn stream(&mut self) -> Result<Vec<Node>, YamlError> {
         let mut docs = Vec::new();
+        let mut after_end_marker = false;
         loop {
             let (event, start, end) = self.next()?;
+            let explicit_end = matches!(event, Event::DocumentEnd) && end.offset > start.offset;
             self.last_end = end;
             match event {
                 Event::StreamEnd => return Ok(docs),
+                Event::DocumentStart(false) if after_end_marker => {
+                    // YAML 1.1 (libyaml) needs '---' after a '...' before more content.
+                    return Err(syntax_error(
+                        start,
+                        "unexpected content after the document end marker '...': expected '---' to start a new document",
+                    ));
+                }
                 Event::DocumentStart(_) => {
                     // Anchors are per document, as in PyYAML's composer.
                     self.anchors.clear();
+                    self.anchor_names.clear();
                     docs.push(self.document()?);
                 }
-                Event::StreamStart | Event::DocumentEnd | Event::Nothing => {}
+                Event::DocumentEnd => after_end_marker = explicit_end,
+                Event::StreamStart | Event::Nothing => {}
                 _ => {
                     return Err(SourceError::new(
                         &start,
@@ -142,7 +165,12 @@ impl<'a> Loader<'a> {
         loop {
             let (event, start, end) = self.next()?;
             let done = match event {
-                Event::Scalar(text, style, anchor, tag) => {
+                Event::Scalar(mut text, style, anchor, tag) => {
+                    self.check_anchor(anchor, &start)?;
+                    if self.block_scalar_at_unterminated_eof(style, &end) {
+                        // libyaml keeps no line break the file does not have.
+                        text.to_mut().pop();
+                    }
                     let kind = TagKind::of(tag.as_deref());
                     let start = self.block_scalar_start(style, start);
                     let is_key = self.expects_key();
@@ -159,19 +187,26 @@ impl<'a> Loader<'a> {
                             self.attach_merge_key(Node::new(Value::Str(text.into_owned()), start))?;
                             continue;
                         }
-                        Err(message) => return Err(syntax_error(start, &message)),
+                        Err(message) => return Err(construct_error(start, &message)),
                     };
                     self.remember(anchor, &node, 1);
                     Some((node, 1))
                 }
                 Event::Alias(id) => Some(self.alias(id, &start)?),
                 Event::SequenceStart(anchor, tag) => {
+                    self.check_anchor(anchor, &start)?;
                     let start = self.sequence_start(start);
                     self.open(Items::Seq(Vec::new()), start, anchor, tag.as_deref())?;
                     None
                 }
                 Event::MappingStart(anchor, tag) => {
-                    self.open(Items::Map(MapBuilder::default()), start, anchor, tag.as_deref())?;
+                    self.check_anchor(anchor, &start)?;
+                    self.open(
+                        Items::Map(MapBuilder::default()),
+                        start,
+                        anchor,
+                        tag.as_deref(),
+                    )?;
                     None
                 }
                 Event::SequenceEnd | Event::MappingEnd => Some(self.close()?),
@@ -183,10 +218,10 @@ impl<'a> Loader<'a> {
                 }
             };
             self.last_end = end;
-            if let Some((node, size)) = done {
-                if let Some(root) = self.attach(node, size)? {
-                    return Ok(root);
-                }
+            if let Some((node, size)) = done
+                && let Some(root) = self.attach(node, size)?
+            {
+                return Ok(root);
             }
         }
     }
@@ -205,7 +240,9 @@ impl<'a> Loader<'a> {
         if self.stack.len() >= MAX_DEPTH {
             return Err(SourceError::new(
                 &span,
-                format!("YAML parsing failed: the document is nested more than {MAX_DEPTH} levels deep."),
+                format!(
+                    "YAML parsing failed: the document is nested more than {MAX_DEPTH} levels deep."
+                ),
             ));
         }
         let kind = TagKind::of(tag);
@@ -214,19 +251,24 @@ impl<'a> Loader<'a> {
             Items::Map(_) => "mapping",
         };
         match &kind {
-            TagKind::Unknown(name) => return Err(syntax_error(span, &unknown_tag_message(name))),
+            TagKind::Unknown(name) => {
+                return Err(construct_error(span, &unknown_tag_message(name)));
+            }
             TagKind::Vault => {
-                return Err(syntax_error(span, "the '!vault' tag requires a string value"));
+                return Err(construct_error(
+                    span,
+                    "the '!vault' tag requires a string value",
+                ));
             }
             TagKind::Unsafe => self.unsafe_depth += 1,
             other => {
-                if let Some(required) = other.required_kind() {
-                    if required != found {
-                        return Err(syntax_error(
-                            span,
-                            &format!("expected a {required} node, but found {found}"),
-                        ));
-                    }
+                if let Some(required) = other.required_kind()
+                    && required != found
+                {
+                    return Err(construct_error(
+                        span,
+                        &format!("expected a {required} node, but found {found}"),
+                    ));
                 }
             }
         }
@@ -286,6 +328,28 @@ impl<'a> Loader<'a> {
         Ok(())
     }
 
+    /// PyYAML refuses an anchor name defined twice in a document (saphyr would rebind).
+    fn check_anchor(&mut self, anchor: usize, start: &Span) -> Result<(), YamlError> {
+        if anchor == 0 {
+            return Ok(());
+        }
+        let Some(name) = anchor_name(self.pos.text(), start.offset) else {
+            return Ok(());
+        };
+        if let Some(first) = self.anchor_names.get(&name) {
+            return Err(SourceError::new(
+                start,
+                format!(
+                    "YAML parsing failed: found duplicate anchor '&{name}'; its first occurrence is at line {}, column {}.",
+                    first.line, first.col
+                ),
+            )
+            .with_help("Give each anchor a different name."));
+        }
+        self.anchor_names.insert(name, start.clone());
+        Ok(())
+    }
+
     fn remember(&mut self, anchor: usize, node: &Node, size: usize) {
         if anchor > 0 {
             self.anchors.insert(
@@ -303,7 +367,7 @@ impl<'a> Loader<'a> {
         let Some(anchored) = self.anchors.get(&id) else {
             return Err(syntax_error(
                 at.clone(),
-                "found undefined alias: its anchor is not defined earlier in this document",
+                &undefined_alias(self.pos.text(), at),
             ));
         };
         self.alias_nodes = self.alias_nodes.saturating_add(anchored.size);
@@ -328,7 +392,12 @@ impl<'a> Loader<'a> {
         }
         let text = self.pos.text();
         let from = self.last_end.offset;
-        if from >= content.offset || matches!(text.as_bytes().get(content.offset), Some(b'|' | b'>' | b'!' | b'&')) {
+        if from >= content.offset
+            || matches!(
+                text.as_bytes().get(content.offset),
+                Some(b'|' | b'>' | b'!' | b'&')
+            )
+        {
             return content;
         }
         let gap = &text[from..content.offset];
@@ -344,6 +413,18 @@ impl<'a> Loader<'a> {
             prev_blank = c.is_whitespace();
         }
         content
+    }
+
+    /// A block scalar whose last line is the file's last line, without a line break.
+    fn block_scalar_at_unterminated_eof(&self, style: ScalarStyle, end: &Span) -> bool {
+        let text = self.pos.text();
+        matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+            && end.offset >= text.len()
+            && !text.ends_with(['\n', '\r'])
+            && text
+                .rsplit(['\n', '\r'])
+                .next()
+                .is_some_and(|last| !last.trim().is_empty())
     }
 
     /// saphyr places a sequence that is not indented under its key (`key:\n- a`) after
@@ -376,7 +457,7 @@ fn pairs(items: Vec<Node>) -> Result<Value, YamlError> {
                 }
             }
             _ => {
-                return Err(syntax_error(
+                return Err(construct_error(
                     span,
                     "expected a single mapping item in an !!omap or !!pairs list",
                 ));
@@ -384,4 +465,33 @@ fn pairs(items: Vec<Node>) -> Result<Value, YamlError> {
         }
     }
     Ok(Value::Seq(out))
+}
+
+/// "found undefined alias '*name'", with the name read from the text at `at`.
+fn undefined_alias(text: &str, at: &Span) -> String {
+    let rest = text.get(at.offset..).unwrap_or("");
+    let name: String = rest
+        .strip_prefix('*')
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .collect();
+    format!(
+        "found undefined alias '*{name}': no anchor '&{name}' is defined before it in this document"
+    )
+}
+
+/// The anchor name of a node starting at `offset` (`&name`, or `!tag &name`).
+fn anchor_name(text: &str, offset: usize) -> Option<String> {
+    let mut rest = text.get(offset..)?;
+    if rest.starts_with('!') {
+        let tag_end = rest.find(char::is_whitespace)?;
+        rest = rest[tag_end..].trim_start();
+    }
+    let name: String = rest
+        .strip_prefix('&')?
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+        .collect();
+    (!name.is_empty()).then_some(name)
 }

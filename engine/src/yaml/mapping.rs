@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 
-use super::{Mapping, Node, Value, YamlWarning};
 use super::errors::syntax_error;
+use super::{Mapping, Node, Value, YamlWarning};
 use crate::source::SourceError;
 
 /// The entries of a mapping being read, in document order.

@@ -90,15 +90,14 @@ impl Mapping {
 
     /// Inserts or replaces `key` (keeps the first position, like a Python dict).
     pub fn insert(&mut self, key: Node, value: Node) {
-        if let Some(k) = key.key_string() {
-            if let Some(slot) = self
+        if let Some(k) = key.key_string()
+            && let Some(slot) = self
                 .entries
                 .iter_mut()
                 .find(|(ek, _)| ek.key_string().as_deref() == Some(k.as_str()))
-            {
-                slot.1 = value;
-                return;
-            }
+        {
+            slot.1 = value;
+            return;
         }
         self.entries.push((key, value));
     }

@@ -75,7 +75,9 @@ impl Positions {
             self.file.clone(),
             near.offset - back,
             near.line,
-            near.col.saturating_sub(u32::try_from(back).unwrap_or(0)).max(1),
+            near.col
+                .saturating_sub(u32::try_from(back).unwrap_or(0))
+                .max(1),
         )
     }
 

@@ -261,7 +261,9 @@ fn is_int(text: &str) -> bool {
             rest.iter().all(|&c| c.is_ascii_hexdigit() || c == b'_')
         }
         [b'0'] => true,
-        [b'0', rest @ ..] => rest.iter().all(|&c| (b'0'..=b'7').contains(&c) || c == b'_'),
+        [b'0', rest @ ..] => rest
+            .iter()
+            .all(|&c| (b'0'..=b'7').contains(&c) || c == b'_'),
         [b'1'..=b'9', ..] => {
             p.i += 1;
             p.many(digit_or_underscore);
@@ -295,10 +297,12 @@ impl Acc {
     }
     fn add_scaled(self, other: Acc, scale: i128) -> Acc {
         match (self, other) {
-            (Acc::Exact(a), Acc::Exact(b)) => match b.checked_mul(scale).and_then(|b| a.checked_add(b)) {
-                Some(v) => Acc::Exact(v),
-                None => Acc::Approx(a as f64 + b as f64 * scale as f64),
-            },
+            (Acc::Exact(a), Acc::Exact(b)) => {
+                match b.checked_mul(scale).and_then(|b| a.checked_add(b)) {
+                    Some(v) => Acc::Exact(v),
+                    None => Acc::Approx(a as f64 + b as f64 * scale as f64),
+                }
+            }
             (a, b) => Acc::Approx(a.as_f64() + b.as_f64() * scale as f64),
         }
     }

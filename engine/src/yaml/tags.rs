@@ -122,15 +122,19 @@ pub(super) fn construct_scalar(
         TagKind::Str => string(text),
         // PyYAML builds a date or datetime; it stays text here (see resolve.rs).
         TagKind::Timestamp if is_timestamp(text) => string(text),
-        TagKind::Timestamp => return Err(format!("invalid value for the !!timestamp tag: {text:?}")),
-        TagKind::Int => construct_int(text)
-            .ok_or_else(|| format!("invalid value for the !!int tag: {text:?} is not an integer"))?,
-        TagKind::Float => Value::Float(
-            construct_float(text)
-                .ok_or_else(|| format!("invalid value for the !!float tag: {text:?} is not a number"))?,
-        ),
+        TagKind::Timestamp => {
+            return Err(format!("invalid value for the !!timestamp tag: {text:?}"));
+        }
+        TagKind::Int => construct_int(text).ok_or_else(|| {
+            format!("invalid value for the !!int tag: {text:?} is not an integer")
+        })?,
+        TagKind::Float => Value::Float(construct_float(text).ok_or_else(|| {
+            format!("invalid value for the !!float tag: {text:?} is not a number")
+        })?),
         TagKind::Bool => Value::Bool(construct_bool(text).ok_or_else(|| {
-            format!("invalid value for the !!bool tag: {text:?} (expected yes/no, true/false or on/off)")
+            format!(
+                "invalid value for the !!bool tag: {text:?} (expected yes/no, true/false or on/off)"
+            )
         })?),
         TagKind::Null => Value::Null,
         TagKind::Binary => binary(text)?,
@@ -139,7 +143,11 @@ pub(super) fn construct_scalar(
         TagKind::Merge | TagKind::ValueKey => {
             return Err(format!(
                 "the tag '!!{}' is only valid on a mapping key",
-                if *kind == TagKind::Merge { "merge" } else { "value" }
+                if *kind == TagKind::Merge {
+                    "merge"
+                } else {
+                    "value"
+                }
             ));
         }
         TagKind::Unsafe => match implicit(text, is_key, true)? {
