@@ -15,6 +15,7 @@ mod roles;
 mod splitter;
 mod tags;
 mod tasks;
+mod templar_hooks;
 
 pub use ast::{
     Block, BlockOrigin, Keyword, Keywords, Play, Playbook, RoleInstance, Task, TaskKind,
@@ -25,6 +26,7 @@ pub use listing::{ListMode, format_list_tags, format_list_tasks, format_listing}
 pub use load::load_playbook;
 pub use splitter::{parse_kv, split_args};
 pub use tags::{TagFilter, parse_tags};
+pub use templar_hooks::TemplarHooks;
 
 #[cfg(test)]
 mod tests;

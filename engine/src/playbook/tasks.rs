@@ -276,14 +276,19 @@ impl Loader<'_> {
             _ => vec![when],
         };
         for item in items {
-            if let Some(text) = item.as_str() {
-                let wrapped = if text.contains("{{") || text.contains("{%") {
-                    text.to_string()
-                } else {
-                    format!("{{{{ {text} }}}}")
-                };
-                self.check_syntax(&wrapped, &item.span)?;
+            let Some(text) = item.as_str() else {
+                continue;
+            };
+            if let Some(check) = self.opts.check_expr {
+                check(text, &item.span)?;
+                continue;
             }
+            let wrapped = if text.contains("{{") || text.contains("{%") {
+                text.to_string()
+            } else {
+                format!("{{{{ {text} }}}}")
+            };
+            self.check_syntax(&wrapped, &item.span)?;
         }
         Ok(())
     }
@@ -311,8 +316,13 @@ impl Loader<'_> {
         for (_, v) in parsed.args.iter() {
             self.check_strings(v)?;
         }
-        if let Some(when) = kw.get("when") {
-            self.check_when(when)?;
+        for key in ["when", "changed_when", "failed_when", "until"] {
+            if let Some(cond) = kw.get(key) {
+                self.check_when(cond)?;
+            }
+        }
+        if let Some(items) = kw.get("loop") {
+            self.check_strings(items)?;
         }
         modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span)?;
         let mut tags = scope.tags.clone();

@@ -561,3 +561,34 @@ fn role_tags_reach_dependencies_and_empty_task_entries_are_skipped() {
         .map(|t| arg(t, "name").map(str::to_string));
     assert_eq!(include, Some(Some("web".to_string())));
 }
+
+#[test]
+fn templar_hooks_template_import_names_and_catch_jinja_syntax_errors() {
+    let templar = crate::template::Templar::new(Default::default());
+    let hooks = TemplarHooks::new(&templar);
+    let options = hooks.options(Vec::new(), Default::default());
+    let pb = load_playbook(&testdata().join("templar.yml"), &options);
+    let pb = pb.unwrap_or_else(|e| panic!("{}", e.render()));
+    let names: Vec<String> = tasks_of(&pb.plays[0].tasks)
+        .iter()
+        .map(|t| t.display_name())
+        .collect();
+    assert_eq!(names[0], "debian task");
+    assert!(names.contains(&"fine {{ os }}".to_string()));
+
+    // ansible-playbook only finds these when the task runs; ringmaster refuses them at
+    // load, before any host is touched.
+    for (file, line) in [
+        ("errors/bad_jinja_name.yml", 3),
+        ("errors/bad_jinja_when.yml", 5),
+    ] {
+        let err = load_playbook(&testdata().join(file), &options).err();
+        let err = err.unwrap_or_else(|| panic!("{file} should fail"));
+        assert_eq!(
+            err.span.as_ref().map(|s| s.line),
+            Some(line),
+            "{}",
+            err.render()
+        );
+    }
+}
