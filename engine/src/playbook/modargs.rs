@@ -141,8 +141,15 @@ fn unknown_action(name: &str, span: &Span) -> SourceError {
              missing collection, or incorrect module path."
         ),
     );
-    let hint =
-        modspec::suggest(name).or_else(|| super::keywords::closest(name, TASK.iter().copied()));
+    // A misspelled keyword (`whenn`) or module (`debg`): suggest whichever is closer.
+    let module = modspec::suggest(name);
+    let keyword = super::keywords::closest(name, TASK.iter().copied());
+    let score = |s: Option<&str>| s.map_or(0.0, |s| strsim::jaro_winkler(name, s));
+    let hint = if score(keyword) > score(module) {
+        keyword
+    } else {
+        module
+    };
     match hint {
         Some(h) => err.with_help(format!("did you mean '{h}'?")),
         None => err,

@@ -592,3 +592,11 @@ fn templar_hooks_template_import_names_and_catch_jinja_syntax_errors() {
         );
     }
 }
+
+#[test]
+fn misspelled_keyword_next_to_a_module_is_a_conflict_like_ansible() {
+    // Ansible sees two action candidates before resolving either.
+    let (msg, loc, _) = load_err("errors/misspelled_register.yml");
+    assert_eq!(msg, "conflicting action statements: command, registr");
+    assert_eq!(loc, at("errors/misspelled_register.yml", 4, 7));
+}
