@@ -245,7 +245,23 @@ impl Loader<'_> {
             )?;
             entries.push(TaskOrBlock::Block(Box::new(b)));
         }
-        if let Some((file, doc)) = self.role_file(&path, "tasks", from.tasks.as_deref())? {
+        let tasks = self.role_file(&path, "tasks", from.tasks.as_deref())?;
+        let entrypoint = from.tasks.as_deref().unwrap_or("main");
+        let validation = self.validation_task(&name, &path, entrypoint, &def, meta.as_ref())?;
+        let tasks = match (tasks, validation) {
+            (tasks, None) => tasks,
+            (None, Some(v)) => Some((path.join("tasks"), seq_node(vec![v]))),
+            (Some((file, doc)), Some(v)) => {
+                let mut items = vec![v];
+                if let Value::Seq(rest) = doc.value {
+                    items.extend(rest);
+                    Some((file, seq_node(items)))
+                } else {
+                    Some((file, doc))
+                }
+            }
+        };
+        if let Some((file, doc)) = tasks {
             self.enter(&file, Some(&def.span))?;
             let blocks = self.load_blocks(&doc, &inner)?;
             self.leave();
@@ -271,6 +287,80 @@ impl Loader<'_> {
             role: Some(role),
             span: def.span,
         })
+    }
+
+    /// The `validate_argument_spec` task Ansible puts first in a role whose argument
+    /// specs (`meta/argument_specs.yml`, else `argument_specs` in `meta/main.yml`) cover
+    /// the entry point.
+    fn validation_task(
+        &self,
+        role_name: &str,
+        role_path: &Path,
+        entrypoint: &str,
+        def: &RoleDef,
+        meta: Option<&(PathBuf, Node)>,
+    ) -> Result<Option<Node>, SourceError> {
+        let specs_file = [".yml", ".yaml", ".json"]
+            .iter()
+            .map(|ext| role_path.join("meta").join(format!("argument_specs{ext}")))
+            .find(|p| p.is_file());
+        let specs = match specs_file {
+            Some(file) => {
+                let doc = (self.opts.read_yaml)(&file)?;
+                doc.as_map().and_then(|m| m.get("argument_specs")).cloned()
+            }
+            None => meta.and_then(|(_, doc)| doc.as_map()?.get("argument_specs").cloned()),
+        };
+        let Some(spec) = specs
+            .as_ref()
+            .and_then(|s| s.as_map())
+            .and_then(|m| m.get(entrypoint))
+            .filter(|s| s.as_map().is_some_and(|m| !m.is_empty()))
+        else {
+            return Ok(None);
+        };
+        let span = spec.span.clone();
+        let s = |text: &str| Node::new(Value::Str(text.to_string()), span.clone());
+        let map = |entries: Vec<(&str, Node)>| {
+            let mut m = Mapping::default();
+            for (k, v) in entries {
+                m.insert(s(k), v);
+            }
+            Node::new(Value::Map(m), span.clone())
+        };
+        let mut name = format!("Validating arguments against arg spec '{entrypoint}'");
+        if let Some(short) = spec
+            .as_map()
+            .and_then(|m| m.get("short_description"))
+            .and_then(super::ast::scalar_text)
+        {
+            name = format!("{name} - {short}");
+        }
+        let options = spec
+            .as_map()
+            .and_then(|m| m.get("options"))
+            .cloned()
+            .unwrap_or_else(|| map(Vec::new()));
+        let context = map(vec![
+            ("type", s("role")),
+            ("name", s(role_name)),
+            ("argument_spec_name", s(entrypoint)),
+            ("path", s(&role_path.display().to_string())),
+        ]);
+        let args = map(vec![
+            ("argument_spec", options),
+            (
+                "provided_arguments",
+                Node::new(Value::Map(def.params.clone()), span.clone()),
+            ),
+            ("validate_args_context", context),
+        ]);
+        Ok(Some(map(vec![
+            ("action", s("ansible.builtin.validate_argument_spec")),
+            ("args", args),
+            ("name", s(&name)),
+            ("tags", seq_node(vec![s("always")])),
+        ])))
     }
 
     /// `<role>/<subdir>/<main>` with Ansible's extensions; a named file that does not
@@ -326,6 +416,15 @@ impl Loader<'_> {
             },
         }
     }
+}
+
+/// A list node located where its first item is (synthetic lists only).
+fn seq_node(items: Vec<Node>) -> Node {
+    let span = items
+        .first()
+        .map(|n| n.span.clone())
+        .unwrap_or_else(|| Span::synthetic("role tasks"));
+    Node::new(Value::Seq(items), span)
 }
 
 /// `meta/main.yml`: (allow_duplicates, dependencies).

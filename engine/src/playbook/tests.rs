@@ -600,3 +600,24 @@ fn misspelled_keyword_next_to_a_module_is_a_conflict_like_ansible() {
     assert_eq!(msg, "conflicting action statements: command, registr");
     assert_eq!(loc, at("errors/misspelled_register.yml", 4, 7));
 }
+
+#[test]
+fn roles_with_argument_specs_get_ansibles_validation_task_first() {
+    let pb = load_ok("argspecs.yml");
+    assert_eq!(
+        format_list_tasks(&pb, "argspecs.yml", &TagFilter::default()),
+        expected("argspecs.list-tasks.txt")
+    );
+    let skip = TagFilter::from_cli(&[], &tags(&["always"]));
+    assert_eq!(
+        format_list_tasks(&pb, "argspecs.yml", &skip),
+        expected("argspecs.list-tasks.skip-always.txt")
+    );
+    let first = tasks_of(&pb.plays[0].roles)[0];
+    assert_eq!(first.action, "ansible.builtin.validate_argument_spec");
+    let provided = first
+        .args
+        .get("provided_arguments")
+        .and_then(|n| n.as_map());
+    assert!(provided.is_some_and(|m| m.get("app_port").is_some()));
+}
