@@ -1,8 +1,11 @@
 //! `ansible-playbook --list-tasks` / `--list-tags` output, byte for byte
 //! (`cli/playbook.py`).
 
-use super::ast::{Block, Play, Playbook, Task, TaskOrBlock};
+use super::ast::{Block, Play, Playbook, Task, TaskOrBlock, scalar_text};
+use super::hooks::{LoadOptions, substitute_simple};
 use super::tags::{TagFilter, add_tags};
+use crate::source::Span;
+use crate::yaml::Mapping;
 
 /// Which listing to produce (both may be asked at once, as on the command line).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,31 +15,39 @@ pub struct ListMode {
 }
 
 /// `--list-tasks` output for `playbook` as named on the command line (`playbook_arg`).
-pub fn format_list_tasks(pb: &Playbook, playbook_arg: &str, filter: &TagFilter) -> String {
-    format_listing(
-        pb,
-        playbook_arg,
-        filter,
-        ListMode {
-            tasks: true,
-            tags: false,
-        },
-        &|p| p.hosts_text(),
-    )
+/// Play names and hosts are templated with the play's vars and `opts.extra_vars`.
+pub fn format_list_tasks(
+    pb: &Playbook,
+    playbook_arg: &str,
+    filter: &TagFilter,
+    opts: &LoadOptions,
+) -> String {
+    let mode = ListMode {
+        tasks: true,
+        tags: false,
+    };
+    format_listing(pb, playbook_arg, filter, mode, &|p| play_header(p, opts))
 }
 
 /// `--list-tags` output.
-pub fn format_list_tags(pb: &Playbook, playbook_arg: &str, filter: &TagFilter) -> String {
-    format_listing(
-        pb,
-        playbook_arg,
-        filter,
-        ListMode {
-            tasks: false,
-            tags: true,
-        },
-        &|p| p.hosts_text(),
-    )
+pub fn format_list_tags(
+    pb: &Playbook,
+    playbook_arg: &str,
+    filter: &TagFilter,
+    opts: &LoadOptions,
+) -> String {
+    let mode = ListMode {
+        tasks: false,
+        tags: true,
+    };
+    format_listing(pb, playbook_arg, filter, mode, &|p| play_header(p, opts))
+}
+
+/// What the `play #N (hosts): name` line shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlayHeader {
+    pub hosts: String,
+    pub name: String,
 }
 
 impl Play {
@@ -46,13 +57,51 @@ impl Play {
     }
 }
 
-/// Both listings; `hosts` gives each play's (templated) host pattern text.
+/// The play's hosts and name templated as Ansible's post-validation does (play vars,
+/// import vars, extra vars; a value that cannot be templated is shown as written).
+/// Without a `name:` key the name is the hosts; with an empty one, the hosts as written.
+pub fn play_header(play: &Play, opts: &LoadOptions) -> PlayHeader {
+    let mut layers: Vec<&Mapping> = Vec::new();
+    if let Some(m) = play.keywords.get("vars").and_then(|n| n.as_map()) {
+        layers.push(m);
+    }
+    layers.extend(play.import_vars.iter());
+    layers.push(&opts.extra_vars);
+    let render = |text: &str, span: &Span| -> String {
+        if !text.contains("{{") && !text.contains("{%") {
+            return text.to_string();
+        }
+        let result = match opts.template {
+            Some(f) => f(text, &layers, span),
+            None => substitute_simple(text, &layers, span),
+        };
+        result.unwrap_or_else(|_| text.to_string())
+    };
+    let hosts = match play.hosts.as_seq() {
+        Some(items) => items
+            .iter()
+            .filter_map(|n| scalar_text(n).map(|t| render(&t, &n.span)))
+            .collect::<Vec<_>>()
+            .join(","),
+        None => render(&play.hosts_text(), &play.hosts.span),
+    };
+    let name = match &play.name {
+        None => hosts.clone(),
+        Some(n) => match scalar_text(n) {
+            Some(text) if !text.is_empty() => render(&text, &n.span),
+            _ => play.hosts_text(),
+        },
+    };
+    PlayHeader { hosts, name }
+}
+
+/// Both listings; `header` gives each play's (templated) hosts and name.
 pub fn format_listing(
     pb: &Playbook,
     playbook_arg: &str,
     filter: &TagFilter,
     mode: ListMode,
-    hosts: &dyn Fn(&Play) -> String,
+    header: &dyn Fn(&Play) -> PlayHeader,
 ) -> String {
     // `--list-tags` without `--tags`/`--skip-tags` lists every tag, `never` included.
     let listing_all;
@@ -67,11 +116,12 @@ pub fn format_listing(
     };
     let mut out = format!("\nplaybook: {playbook_arg}\n");
     for (idx, play) in pb.plays.iter().enumerate() {
+        let head = header(play);
         out.push_str(&format!(
             "\n  play #{} ({}): {}\tTAGS: [{}]\n",
             idx + 1,
-            hosts(play),
-            play.display_name(),
+            head.hosts,
+            head.name,
             play.tags.join(",")
         ));
         if !mode.tasks && !mode.tags {

@@ -22,7 +22,9 @@ pub use ast::{
     TaskOrBlock, hosts_text, scalar_text,
 };
 pub use hooks::{LoadOptions, ReadYamlFn, SyntaxFn, TemplateFn, default_roles_path};
-pub use listing::{ListMode, format_list_tags, format_list_tasks, format_listing};
+pub use listing::{
+    ListMode, PlayHeader, format_list_tags, format_list_tasks, format_listing, play_header,
+};
 pub use load::load_playbook;
 pub use splitter::{parse_kv, split_args};
 pub use tags::{TagFilter, parse_tags};
@@ -30,3 +32,5 @@ pub use templar_hooks::TemplarHooks;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_errors;

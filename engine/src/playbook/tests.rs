@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use super::*;
 use crate::source::SourceError;
 
-fn testdata() -> PathBuf {
+pub(super) fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/playbook/testdata")
 }
 
@@ -19,7 +19,7 @@ fn opts() -> LoadOptions<'static> {
     }
 }
 
-fn load(rel: &str) -> Result<Playbook, SourceError> {
+pub(super) fn load(rel: &str) -> Result<Playbook, SourceError> {
     load_playbook(&testdata().join(rel), &opts())
 }
 
@@ -31,7 +31,7 @@ fn load_ok(rel: &str) -> Playbook {
 }
 
 /// The error of loading `rel`: message, and the file name, line and column it points at.
-fn load_err(rel: &str) -> (String, Option<(String, u32, u32)>, Option<String>) {
+pub(super) fn load_err(rel: &str) -> (String, Option<(String, u32, u32)>, Option<String>) {
     match load(rel) {
         Ok(_) => panic!("{rel} loaded but should fail"),
         Err(e) => {
@@ -49,7 +49,7 @@ fn load_err(rel: &str) -> (String, Option<(String, u32, u32)>, Option<String>) {
     }
 }
 
-fn at(file: &str, line: u32, col: u32) -> Option<(String, u32, u32)> {
+pub(super) fn at(file: &str, line: u32, col: u32) -> Option<(String, u32, u32)> {
     Some((file.to_string(), line, col))
 }
 
@@ -69,11 +69,11 @@ fn list_tasks_matches_ansible_for_roles_blocks_imports_and_tags() {
     let pb = load_ok("p1.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &f),
+        format_list_tasks(&pb, "p1.yml", &f, &opts()),
         expected("p1.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "p1.yml", &f),
+        format_list_tags(&pb, "p1.yml", &f, &opts()),
         expected("p1.list-tags.txt")
     );
     // Both at once: `--list-tags` alone lists `never` tasks too.
@@ -82,7 +82,7 @@ fn list_tasks_matches_ansible_for_roles_blocks_imports_and_tags() {
         tags: true,
     };
     assert_eq!(
-        format_listing(&pb, "p1.yml", &f, both, &|p| p.hosts_text()),
+        format_listing(&pb, "p1.yml", &f, both, &|p| play_header(p, &opts())),
         expected("p1.list-both.txt")
     );
 }
@@ -92,12 +92,12 @@ fn list_tasks_applies_tags_and_skip_tags() {
     let pb = load_ok("p1.yml");
     let only = TagFilter::from_cli(&tags(&["never,blk"]), &[]);
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &only),
+        format_list_tasks(&pb, "p1.yml", &only, &opts()),
         expected("p1.list-tasks.tags-never-blk.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["webtag,ctag"]));
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &skip),
+        format_list_tasks(&pb, "p1.yml", &skip, &opts()),
         expected("p1.list-tasks.skip-webtag-ctag.txt")
     );
     let tagged = TagFilter::from_cli(&tags(&["tagged"]), &[]);
@@ -106,7 +106,7 @@ fn list_tasks_applies_tags_and_skip_tags() {
         tags: true,
     };
     assert_eq!(
-        format_listing(&pb, "p1.yml", &tagged, both, &|p| p.hosts_text()),
+        format_listing(&pb, "p1.yml", &tagged, both, &|p| play_header(p, &opts())),
         expected("p1.list-both.tags-tagged.txt")
     );
 }
@@ -116,16 +116,16 @@ fn import_playbook_roles_listed_twice_and_dependencies() {
     let pb = load_ok("p2.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "p2.yml", &f),
+        format_list_tasks(&pb, "p2.yml", &f, &opts()),
         expected("p2.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "p2.yml", &f),
+        format_list_tags(&pb, "p2.yml", &f, &opts()),
         expected("p2.list-tags.txt")
     );
     let only = TagFilter::from_cli(&tags(&["ct", "deptag"]), &[]);
     assert_eq!(
-        format_list_tasks(&pb, "p2.yml", &only),
+        format_list_tasks(&pb, "p2.yml", &only, &opts()),
         expected("p2.list-tasks.tags-ct-deptag.txt")
     );
 }
@@ -135,16 +135,16 @@ fn site_listing_templated_import_nested_dirs_and_import_role() {
     let pb = load_ok("site.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "site.yml", &f),
+        format_list_tasks(&pb, "site.yml", &f, &opts()),
         expected("site.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "site.yml", &f),
+        format_list_tags(&pb, "site.yml", &f, &opts()),
         expected("site.list-tags.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["inner", "untagged"]));
     assert_eq!(
-        format_list_tasks(&pb, "site.yml", &skip),
+        format_list_tasks(&pb, "site.yml", &skip, &opts()),
         expected("site.list-tasks.skip-inner-untagged.txt")
     );
 }
@@ -288,170 +288,6 @@ fn role_entries_params_and_dedup_identity() {
     assert!(child.basedir.ends_with("sub"));
 }
 
-// ---- errors: message, file, line, column ----
-
-#[test]
-fn unknown_play_keyword_points_at_the_key_with_a_suggestion() {
-    let (msg, loc, help) = load_err("errors/unknown_play_keyword.yml");
-    assert_eq!(msg, "'hots' is not a valid attribute for a Play");
-    assert_eq!(loc, at("errors/unknown_play_keyword.yml", 1, 3));
-    assert_eq!(help.as_deref(), Some("did you mean 'hosts'?"));
-}
-
-#[test]
-fn play_without_hosts() {
-    let (msg, loc, _) = load_err("errors/no_hosts.yml");
-    assert_eq!(msg, "The field 'hosts' is required but was not set.");
-    assert_eq!(loc, at("errors/no_hosts.yml", 1, 3));
-}
-
-#[test]
-fn playbook_must_be_a_list() {
-    let (msg, loc, _) = load_err("errors/not_a_list.yml");
-    assert!(
-        msg.starts_with("A playbook must be a list of plays, got a mapping instead: "),
-        "{msg}"
-    );
-    assert_eq!(loc.map(|l| (l.1, l.2)), Some((1, 1)));
-}
-
-#[test]
-fn conflicting_actions() {
-    let (msg, loc, _) = load_err("errors/conflicting_actions.yml");
-    assert_eq!(msg, "conflicting action statements: debug, command");
-    assert_eq!(loc, at("errors/conflicting_actions.yml", 5, 7));
-    let (msg, _, _) = load_err("errors/local_action_conflict.yml");
-    assert_eq!(msg, "conflicting action statements: ping, debug");
-    // `public` belongs in include_role's args; as a task key it is another action.
-    let (msg, _, _) = load_err("errors/include_role_public.yml");
-    assert_eq!(msg, "conflicting action statements: include_role, public");
-}
-
-#[test]
-fn unknown_module_and_misspelled_task_keyword() {
-    let (msg, loc, help) = load_err("errors/unknown_module.yml");
-    assert_eq!(
-        msg,
-        "couldn't resolve module/action 'debg'. This often indicates a misspelling, missing \
-         collection, or incorrect module path."
-    );
-    assert_eq!(loc, at("errors/unknown_module.yml", 4, 7));
-    assert_eq!(help.as_deref(), Some("did you mean 'debug'?"));
-
-    let (msg, loc, help) = load_err("errors/unknown_task_keyword.yml");
-    assert!(
-        msg.starts_with("couldn't resolve module/action 'whenn'."),
-        "{msg}"
-    );
-    assert_eq!(loc, at("errors/unknown_task_keyword.yml", 4, 7));
-    assert_eq!(help.as_deref(), Some("did you mean 'when'?"));
-}
-
-#[test]
-fn no_action_in_task() {
-    let (msg, loc, _) = load_err("errors/no_action.yml");
-    assert_eq!(msg, "no module/action detected in task.");
-    assert_eq!(loc, at("errors/no_action.yml", 3, 7));
-}
-
-#[test]
-fn unknown_block_loop_control_with_and_import_playbook_keywords() {
-    let (msg, loc, help) = load_err("errors/unknown_block_keyword.yml");
-    assert_eq!(msg, "'rescu' is not a valid attribute for a Block");
-    assert_eq!(loc, at("errors/unknown_block_keyword.yml", 5, 7));
-    assert_eq!(help.as_deref(), Some("did you mean 'rescue'?"));
-
-    let (msg, loc, _) = load_err("errors/unknown_loop_control.yml");
-    assert_eq!(msg, "'lop_var' is not a valid attribute for a LoopControl");
-    assert_eq!(loc, at("errors/unknown_loop_control.yml", 6, 9));
-
-    let (msg, loc, _) = load_err("errors/unknown_with_lookup.yml");
-    assert_eq!(msg, "'with_itemz' is not a valid attribute for a Task");
-    assert_eq!(loc, at("errors/unknown_with_lookup.yml", 4, 7));
-
-    let (msg, loc, _) = load_err("errors/listen_on_task.yml");
-    assert_eq!(msg, "'listen' is not a valid attribute for a Task");
-    assert_eq!(loc, at("errors/listen_on_task.yml", 4, 7));
-
-    let (msg, loc, _) = load_err("errors/unknown_import_playbook_keyword.yml");
-    assert_eq!(
-        msg,
-        "'hostz' is not a valid attribute for a PlaybookInclude"
-    );
-    assert_eq!(loc, at("errors/unknown_import_playbook_keyword.yml", 2, 3));
-}
-
-#[test]
-fn missing_import_file_points_at_the_import() {
-    let (msg, loc, _) = load_err("errors/missing_import.yml");
-    let missing = testdata().join("errors/nope.yml");
-    assert_eq!(
-        msg,
-        format!(
-            "Could not find or access '{}' on the Ansible Controller.",
-            missing.display()
-        )
-    );
-    assert_eq!(loc, at("errors/missing_import.yml", 3, 7));
-}
-
-#[test]
-fn include_cycles_name_the_chain() {
-    let (msg, loc, _) = load_err("errors/ti_cyc.yml");
-    assert!(msg.starts_with("import cycle detected: "), "{msg}");
-    assert!(
-        msg.contains("ti_a.yml -> ") && msg.ends_with("ti_a.yml"),
-        "{msg}"
-    );
-    assert_eq!(loc.map(|l| l.0), Some("errors/ti_b.yml".to_string()));
-
-    let (msg, loc, _) = load_err("errors/cyc_a.yml");
-    assert!(msg.starts_with("import cycle detected: "), "{msg}");
-    assert!(msg.ends_with("cyc_a.yml"), "{msg}");
-    assert_eq!(loc, at("errors/cyc_b.yml", 1, 20));
-}
-
-#[test]
-fn role_errors() {
-    let (msg, loc, _) = load_err("errors/role_not_found.yml");
-    let dir = testdata().join("errors");
-    assert_eq!(
-        msg,
-        format!(
-            "the role 'nope' was not found in {}:{}",
-            dir.join("roles").display(),
-            dir.display()
-        )
-    );
-    assert_eq!(loc, at("errors/role_not_found.yml", 3, 7));
-
-    let (msg, loc, help) = load_err("err_bad_meta_key.yml");
-    assert_eq!(msg, "'foo' is not a valid attribute for a RoleMetadata");
-    assert_eq!(loc, at("roles/badmeta/meta/main.yml", 1, 1));
-    assert_eq!(help, None);
-
-    let (msg, loc, _) = load_err("err_meta_not_dict.yml");
-    assert_eq!(
-        msg,
-        "the 'meta/main.yml' for role badmeta2 is not a dictionary"
-    );
-    assert_eq!(
-        loc.map(|l| l.0),
-        Some("roles/badmeta2/meta/main.yml".to_string())
-    );
-
-    let (msg, loc, _) = load_err("err_role_cycle.yml");
-    assert!(
-        msg.starts_with("A recursion loop was detected with the roles specified.")
-            && msg.ends_with("cyc1 -> cyc2 -> cyc1"),
-        "{msg}"
-    );
-    assert_eq!(loc, at("roles/cyc2/meta/main.yml", 1, 16));
-
-    let (msg, _, _) = load_err("err_tasks_from_missing.yml");
-    assert_eq!(msg, "Could not find specified file in role: tasks/nope");
-}
-
 #[test]
 fn syntax_hook_sees_names_args_and_when() {
     use std::cell::RefCell;
@@ -517,20 +353,6 @@ fn static_import_names_are_templated_with_extra_vars_over_play_vars() {
 }
 
 #[test]
-fn module_arguments_are_checked_at_their_line() {
-    let (msg, loc, help) = load_err("errors/bad_module_arg.yml");
-    assert!(msg.contains("srcc"), "{msg}");
-    assert_eq!(loc, at("errors/bad_module_arg.yml", 9, 9));
-    assert_eq!(help.as_deref(), Some("did you mean 'src'?"));
-    let (msg, loc, _) = load_err("errors/bad_module_choice.yml");
-    assert!(msg.contains("bogus"), "{msg}");
-    assert_eq!(
-        loc.map(|l| (l.0, l.1)),
-        Some(("errors/bad_module_choice.yml".to_string(), 3))
-    );
-}
-
-#[test]
 fn vars_files_feed_static_import_names_and_notify_forms() {
     let pb = load_ok("vars_files.yml");
     let tasks = tasks_of(&pb.plays[0].tasks);
@@ -549,7 +371,7 @@ fn vars_files_feed_static_import_names_and_notify_forms() {
 fn role_tags_reach_dependencies_and_empty_task_entries_are_skipped() {
     let pb = load_ok("role_keywords.yml");
     assert_eq!(
-        format_list_tasks(&pb, "role_keywords.yml", &TagFilter::default()),
+        format_list_tasks(&pb, "role_keywords.yml", &TagFilter::default(), &opts()),
         expected("role_keywords.list-tasks.txt")
     );
     let role_block = &pb.plays[0].roles[0];
@@ -594,23 +416,15 @@ fn templar_hooks_template_import_names_and_catch_jinja_syntax_errors() {
 }
 
 #[test]
-fn misspelled_keyword_next_to_a_module_is_a_conflict_like_ansible() {
-    // Ansible sees two action candidates before resolving either.
-    let (msg, loc, _) = load_err("errors/misspelled_register.yml");
-    assert_eq!(msg, "conflicting action statements: command, registr");
-    assert_eq!(loc, at("errors/misspelled_register.yml", 4, 7));
-}
-
-#[test]
 fn roles_with_argument_specs_get_ansibles_validation_task_first() {
     let pb = load_ok("argspecs.yml");
     assert_eq!(
-        format_list_tasks(&pb, "argspecs.yml", &TagFilter::default()),
+        format_list_tasks(&pb, "argspecs.yml", &TagFilter::default(), &opts()),
         expected("argspecs.list-tasks.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["always"]));
     assert_eq!(
-        format_list_tasks(&pb, "argspecs.yml", &skip),
+        format_list_tasks(&pb, "argspecs.yml", &skip, &opts()),
         expected("argspecs.list-tasks.skip-always.txt")
     );
     let first = tasks_of(&pb.plays[0].roles)[0];
@@ -620,4 +434,26 @@ fn roles_with_argument_specs_get_ansibles_validation_task_first() {
         .get("provided_arguments")
         .and_then(|n| n.as_map());
     assert!(provided.is_some_and(|m| m.get("app_port").is_some()));
+}
+
+#[test]
+fn play_names_and_hosts_are_templated_like_post_validation() {
+    let pb = load_ok("play_header.yml");
+    let f = TagFilter::default();
+    assert_eq!(
+        format_list_tasks(&pb, "play_header.yml", &f, &opts()),
+        expected("play_header.list-tasks.txt")
+    );
+    let mut extra = crate::yaml::Mapping::default();
+    let span = crate::source::Span::synthetic("extra vars");
+    let s = |v: &str| crate::yaml::Node::new(crate::yaml::Value::Str(v.into()), span.clone());
+    extra.insert(s("grp"), s("localhost"));
+    let with_extra = LoadOptions {
+        extra_vars: extra,
+        ..opts()
+    };
+    assert_eq!(
+        format_list_tasks(&pb, "play_header.yml", &f, &with_extra),
+        expected("play_header.list-tasks.extra-vars.txt")
+    );
 }

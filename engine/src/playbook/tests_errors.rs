@@ -1,0 +1,189 @@
+//! Errors: message, file, line and column, as ansible-playbook 2.19 reports them (with
+//! ringmaster's "did you mean" hints and including-line locations added).
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use super::tests::{at, load_err, testdata};
+
+#[test]
+fn unknown_play_keyword_points_at_the_key_with_a_suggestion() {
+    let (msg, loc, help) = load_err("errors/unknown_play_keyword.yml");
+    assert_eq!(msg, "'hots' is not a valid attribute for a Play");
+    assert_eq!(loc, at("errors/unknown_play_keyword.yml", 1, 3));
+    assert_eq!(help.as_deref(), Some("did you mean 'hosts'?"));
+}
+
+#[test]
+fn play_without_hosts() {
+    let (msg, loc, _) = load_err("errors/no_hosts.yml");
+    assert_eq!(msg, "The field 'hosts' is required but was not set.");
+    assert_eq!(loc, at("errors/no_hosts.yml", 1, 3));
+}
+
+#[test]
+fn playbook_must_be_a_list() {
+    let (msg, loc, _) = load_err("errors/not_a_list.yml");
+    assert!(
+        msg.starts_with("A playbook must be a list of plays, got a mapping instead: "),
+        "{msg}"
+    );
+    assert_eq!(loc.map(|l| (l.1, l.2)), Some((1, 1)));
+}
+
+#[test]
+fn conflicting_actions() {
+    let (msg, loc, _) = load_err("errors/conflicting_actions.yml");
+    assert_eq!(msg, "conflicting action statements: debug, command");
+    assert_eq!(loc, at("errors/conflicting_actions.yml", 5, 7));
+    let (msg, _, _) = load_err("errors/local_action_conflict.yml");
+    assert_eq!(msg, "conflicting action statements: ping, debug");
+    // `public` belongs in include_role's args; as a task key it is another action.
+    let (msg, _, _) = load_err("errors/include_role_public.yml");
+    assert_eq!(msg, "conflicting action statements: include_role, public");
+}
+
+#[test]
+fn unknown_module_and_misspelled_task_keyword() {
+    let (msg, loc, help) = load_err("errors/unknown_module.yml");
+    assert_eq!(
+        msg,
+        "couldn't resolve module/action 'debg'. This often indicates a misspelling, missing \
+         collection, or incorrect module path."
+    );
+    assert_eq!(loc, at("errors/unknown_module.yml", 4, 7));
+    assert_eq!(help.as_deref(), Some("did you mean 'debug'?"));
+
+    let (msg, loc, help) = load_err("errors/unknown_task_keyword.yml");
+    assert!(
+        msg.starts_with("couldn't resolve module/action 'whenn'."),
+        "{msg}"
+    );
+    assert_eq!(loc, at("errors/unknown_task_keyword.yml", 4, 7));
+    assert_eq!(help.as_deref(), Some("did you mean 'when'?"));
+}
+
+#[test]
+fn no_action_in_task() {
+    let (msg, loc, _) = load_err("errors/no_action.yml");
+    assert_eq!(msg, "no module/action detected in task.");
+    assert_eq!(loc, at("errors/no_action.yml", 3, 7));
+}
+
+#[test]
+fn unknown_block_loop_control_with_and_import_playbook_keywords() {
+    let (msg, loc, help) = load_err("errors/unknown_block_keyword.yml");
+    assert_eq!(msg, "'rescu' is not a valid attribute for a Block");
+    assert_eq!(loc, at("errors/unknown_block_keyword.yml", 5, 7));
+    assert_eq!(help.as_deref(), Some("did you mean 'rescue'?"));
+
+    let (msg, loc, _) = load_err("errors/unknown_loop_control.yml");
+    assert_eq!(msg, "'lop_var' is not a valid attribute for a LoopControl");
+    assert_eq!(loc, at("errors/unknown_loop_control.yml", 6, 9));
+
+    let (msg, loc, _) = load_err("errors/unknown_with_lookup.yml");
+    assert_eq!(msg, "'with_itemz' is not a valid attribute for a Task");
+    assert_eq!(loc, at("errors/unknown_with_lookup.yml", 4, 7));
+
+    let (msg, loc, _) = load_err("errors/listen_on_task.yml");
+    assert_eq!(msg, "'listen' is not a valid attribute for a Task");
+    assert_eq!(loc, at("errors/listen_on_task.yml", 4, 7));
+
+    let (msg, loc, _) = load_err("errors/unknown_import_playbook_keyword.yml");
+    assert_eq!(
+        msg,
+        "'hostz' is not a valid attribute for a PlaybookInclude"
+    );
+    assert_eq!(loc, at("errors/unknown_import_playbook_keyword.yml", 2, 3));
+}
+
+#[test]
+fn missing_import_file_points_at_the_import() {
+    let (msg, loc, _) = load_err("errors/missing_import.yml");
+    let missing = testdata().join("errors/nope.yml");
+    assert_eq!(
+        msg,
+        format!(
+            "Could not find or access '{}' on the Ansible Controller.",
+            missing.display()
+        )
+    );
+    assert_eq!(loc, at("errors/missing_import.yml", 3, 7));
+}
+
+#[test]
+fn include_cycles_name_the_chain() {
+    let (msg, loc, _) = load_err("errors/ti_cyc.yml");
+    assert!(msg.starts_with("import cycle detected: "), "{msg}");
+    assert!(
+        msg.contains("ti_a.yml -> ") && msg.ends_with("ti_a.yml"),
+        "{msg}"
+    );
+    assert_eq!(loc.map(|l| l.0), Some("errors/ti_b.yml".to_string()));
+
+    let (msg, loc, _) = load_err("errors/cyc_a.yml");
+    assert!(msg.starts_with("import cycle detected: "), "{msg}");
+    assert!(msg.ends_with("cyc_a.yml"), "{msg}");
+    assert_eq!(loc, at("errors/cyc_b.yml", 1, 20));
+}
+
+#[test]
+fn role_errors() {
+    let (msg, loc, _) = load_err("errors/role_not_found.yml");
+    let dir = testdata().join("errors");
+    assert_eq!(
+        msg,
+        format!(
+            "the role 'nope' was not found in {}:{}",
+            dir.join("roles").display(),
+            dir.display()
+        )
+    );
+    assert_eq!(loc, at("errors/role_not_found.yml", 3, 7));
+
+    let (msg, loc, help) = load_err("err_bad_meta_key.yml");
+    assert_eq!(msg, "'foo' is not a valid attribute for a RoleMetadata");
+    assert_eq!(loc, at("roles/badmeta/meta/main.yml", 1, 1));
+    assert_eq!(help, None);
+
+    let (msg, loc, _) = load_err("err_meta_not_dict.yml");
+    assert_eq!(
+        msg,
+        "the 'meta/main.yml' for role badmeta2 is not a dictionary"
+    );
+    assert_eq!(
+        loc.map(|l| l.0),
+        Some("roles/badmeta2/meta/main.yml".to_string())
+    );
+
+    let (msg, loc, _) = load_err("err_role_cycle.yml");
+    assert!(
+        msg.starts_with("A recursion loop was detected with the roles specified.")
+            && msg.ends_with("cyc1 -> cyc2 -> cyc1"),
+        "{msg}"
+    );
+    assert_eq!(loc, at("roles/cyc2/meta/main.yml", 1, 16));
+
+    let (msg, _, _) = load_err("err_tasks_from_missing.yml");
+    assert_eq!(msg, "Could not find specified file in role: tasks/nope");
+}
+
+#[test]
+fn module_arguments_are_checked_at_their_line() {
+    let (msg, loc, help) = load_err("errors/bad_module_arg.yml");
+    assert!(msg.contains("srcc"), "{msg}");
+    assert_eq!(loc, at("errors/bad_module_arg.yml", 9, 9));
+    assert_eq!(help.as_deref(), Some("did you mean 'src'?"));
+    let (msg, loc, _) = load_err("errors/bad_module_choice.yml");
+    assert!(msg.contains("bogus"), "{msg}");
+    assert_eq!(
+        loc.map(|l| (l.0, l.1)),
+        Some(("errors/bad_module_choice.yml".to_string(), 3))
+    );
+}
+
+#[test]
+fn misspelled_keyword_next_to_a_module_is_a_conflict_like_ansible() {
+    // Ansible sees two action candidates before resolving either.
+    let (msg, loc, _) = load_err("errors/misspelled_register.yml");
+    assert_eq!(msg, "conflicting action statements: command, registr");
+    assert_eq!(loc, at("errors/misspelled_register.yml", 4, 7));
+}
