@@ -130,6 +130,18 @@ fn merged(mut base: Mapping, args: Mapping) -> Mapping {
 }
 
 fn resolve_or_err(written: &str, span: &Span) -> Result<String, SourceError> {
+    let short = written
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| written.strip_prefix("ansible.legacy."))
+        .unwrap_or(written);
+    if short == "include" {
+        return Err(SourceError::new(
+            span,
+            "The 'ansible.builtin.include' action plugin has been removed. Use include_tasks \
+             or import_tasks instead. This feature was removed from ansible-core in a release \
+             after 2023-05-16.",
+        ));
+    }
     modspec::resolve(written).ok_or_else(|| unknown_action(written, span))
 }
 

@@ -187,3 +187,16 @@ fn misspelled_keyword_next_to_a_module_is_a_conflict_like_ansible() {
     assert_eq!(msg, "conflicting action statements: command, registr");
     assert_eq!(loc, at("errors/misspelled_register.yml", 4, 7));
 }
+
+#[test]
+fn removed_include_and_bad_tags() {
+    let (msg, loc, _) = load_err("errors/removed_include.yml");
+    assert!(
+        msg.starts_with("The 'ansible.builtin.include' action plugin has been removed."),
+        "{msg}"
+    );
+    assert_eq!(loc, at("errors/removed_include.yml", 3, 7));
+    let (msg, loc, _) = load_err("errors/tags_not_a_list.yml");
+    assert_eq!(msg, "tags must be specified as a list");
+    assert_eq!(loc, at("errors/tags_not_a_list.yml", 2, 9));
+}
