@@ -230,6 +230,13 @@ impl Loader<'_> {
         let mut inner = scope.clone();
         inner.role = Some(role.clone());
         inner.import_dirs.clear();
+        // Role defaults are below play vars; role vars, the entry's vars and params above.
+        inner.vars.insert(0, role.defaults.clone());
+        inner.vars.push(role.vars.clone());
+        if let Some(vars) = def.keywords.get("vars").and_then(Node::as_map) {
+            inner.vars.push(vars.clone());
+        }
+        inner.vars.push(role.params.clone());
         if let Some(t) = def.keywords.get("tags") {
             add_tags(&mut inner.tags, &parse_tags(t)?);
         }

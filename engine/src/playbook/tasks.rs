@@ -120,6 +120,9 @@ impl Loader<'_> {
         if let Some(t) = kw.get("tags") {
             add_tags(&mut inner.tags, &parse_tags(t)?);
         }
+        if let Some(vars) = kw.get("vars").and_then(Node::as_map) {
+            inner.vars.push(vars.clone());
+        }
         if let Some(when) = kw.get("when") {
             self.check_when(when)?;
         }
@@ -386,7 +389,12 @@ impl Loader<'_> {
             .or_else(|| parsed.args.get("file"))
             .and_then(super::ast::scalar_text)
             .ok_or_else(|| SourceError::new(&parsed.span, "No file specified for import_tasks"))?;
-        let target = self.template_static(&raw, &scope.vars, &parsed.span)?;
+        // The statement's own `vars:` are visible to its file name, as in Ansible.
+        let mut vars = scope.vars.clone();
+        if let Some(own) = kw.get("vars").and_then(Node::as_map) {
+            vars.push(own.clone());
+        }
+        let target = self.template_static(&raw, &vars, &parsed.span)?;
         let path = self.find_task_file(&target, scope);
         let doc = self.read_included(&path, Some(&parsed.span))?;
         let items = match &doc.value {
@@ -402,6 +410,7 @@ impl Loader<'_> {
         };
         self.enter(&path, Some(&parsed.span))?;
         let mut inner = scope.clone();
+        inner.vars = vars;
         let dir = Path::new(&raw)
             .parent()
             .map(|p| p.to_string_lossy().into_owned())
@@ -455,7 +464,11 @@ impl Loader<'_> {
         }
         let mut candidates = vec![base.join(t)];
         if let Some(role) = &scope.role {
+            // Ansible's path_dwim_relative also looks beside the role and in the
+            // playbook's directory.
             candidates.push(role.path.join(t));
+            candidates.push(scope.basedir.join(subdir).join(t));
+            candidates.push(scope.basedir.join(t));
         }
         candidates
             .iter()

@@ -457,3 +457,12 @@ fn play_names_and_hosts_are_templated_like_post_validation() {
         expected("play_header.list-tasks.extra-vars.txt")
     );
 }
+
+#[test]
+fn import_names_see_statement_block_and_role_vars() {
+    let pb = load_ok("import_vars.yml");
+    assert_eq!(
+        format_list_tasks(&pb, "import_vars.yml", &TagFilter::default(), &opts()),
+        expected("import_vars.list-tasks.txt")
+    );
+}
