@@ -5,6 +5,7 @@
 //! Entry point: [`load_playbook`]. Listings: [`format_list_tasks`], [`format_list_tags`].
 
 mod ast;
+mod dynamic;
 mod hooks;
 mod keywords;
 mod listing;
@@ -21,6 +22,7 @@ pub use ast::{
     Block, BlockOrigin, Keyword, Keywords, Play, Playbook, RoleInstance, Task, TaskKind,
     TaskOrBlock, hosts_text, scalar_text,
 };
+pub use dynamic::{load_include_role, load_include_tasks};
 pub use hooks::{LoadOptions, ReadYamlFn, SyntaxFn, TemplateFn, default_roles_path};
 pub use listing::{
     ListMode, PlayHeader, format_list_tags, format_list_tasks, format_listing, play_header,

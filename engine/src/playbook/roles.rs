@@ -98,15 +98,25 @@ impl Loader<'_> {
     /// keywords.
     pub(crate) fn import_role(
         &mut self,
-        _node: &Node,
         parsed: &ParsedAction,
         kw: Keywords,
         scope: &Scope,
     ) -> Result<Block, SourceError> {
-        let arg = |k: &str| parsed.args.get(k).and_then(super::ast::scalar_text);
-        let name = arg("name").or_else(|| arg("role")).ok_or_else(|| {
-            SourceError::new(&parsed.span, "'name' is a required field for import_role.")
-        })?;
+        self.role_from_args(&parsed.args, kw, &parsed.span, scope)
+    }
+
+    /// A role named by `import_role` / `include_role` arguments.
+    pub(crate) fn role_from_args(
+        &mut self,
+        args: &Mapping,
+        kw: Keywords,
+        span: &Span,
+        scope: &Scope,
+    ) -> Result<Block, SourceError> {
+        let arg = |k: &str| args.get(k).and_then(super::ast::scalar_text);
+        let name = arg("name")
+            .or_else(|| arg("role"))
+            .ok_or_else(|| SourceError::new(span, "'name' is a required field for import_role."))?;
         let from = FromFiles {
             tasks: arg("tasks_from"),
             vars: arg("vars_from"),
@@ -117,9 +127,9 @@ impl Loader<'_> {
             name,
             keywords: kw,
             params: Mapping::default(),
-            span: parsed.span.clone(),
+            span: span.clone(),
         };
-        let allow_dup = parsed.args.get("allow_duplicates").and_then(Node::as_bool);
+        let allow_dup = args.get("allow_duplicates").and_then(Node::as_bool);
         let parent = scope.role.clone();
         let mut block = self.load_role(
             def,

@@ -223,7 +223,7 @@ impl Loader<'_> {
                          'include_role' instead.",
                     ));
                 }
-                let b = self.import_role(node, &parsed, kw, scope)?;
+                let b = self.import_role(&parsed, kw, scope)?;
                 out.push(TaskOrBlock::Block(Box::new(b)));
             }
             action => {
@@ -444,7 +444,7 @@ impl Loader<'_> {
     /// Where an `import_tasks` file is, searched as Ansible's helpers do: relative to
     /// the directories of the enclosing imports (innermost first), then the role's
     /// `tasks/` (or `handlers/`) directory or the playbook's directory.
-    fn find_task_file(&self, target: &str, scope: &Scope) -> PathBuf {
+    pub(crate) fn find_task_file(&self, target: &str, scope: &Scope) -> PathBuf {
         let t = Path::new(target);
         if t.is_absolute() {
             return t.to_path_buf();

@@ -466,3 +466,37 @@ fn import_names_see_statement_block_and_role_vars() {
         expected("import_vars.list-tasks.txt")
     );
 }
+
+#[test]
+fn dynamic_includes_load_on_demand_with_the_including_tasks_tags_and_role() {
+    let pb = load_ok("p1.yml");
+    let play = &pb.plays[0];
+    let tasks = tasks_of(&play.tasks);
+    let include = tasks
+        .iter()
+        .find(|t| t.kind == TaskKind::IncludeTasks)
+        .expect("include_tasks");
+    let blocks = load_include_tasks("inc.yml", play, include, &opts()).expect("inc.yml");
+    let loaded = tasks_of(&blocks);
+    assert_eq!(loaded[0].display_name(), "included task");
+    assert_eq!(loaded[0].tags, ["included", "inctag", "playtag"]);
+
+    let missing = load_include_tasks("nope.yml", play, include, &opts()).err();
+    let span = missing.and_then(|e| e.span).map(|s| (s.line, s.col));
+    assert_eq!(
+        span,
+        Some((include.action_span.line, include.action_span.col))
+    );
+
+    let include_role = tasks
+        .iter()
+        .find(|t| t.kind == TaskKind::IncludeRole)
+        .expect("include_role");
+    let (block, handlers) =
+        load_include_role(&include_role.args, play, include_role, &opts()).expect("web");
+    assert_eq!(
+        tasks_of(&[block])[0].display_name(),
+        "web : web task {{ x }}"
+    );
+    assert!(handlers.is_empty());
+}
