@@ -261,3 +261,45 @@ mod tests {
         assert_eq!(closest("zzzzzz", PLAY.iter().copied()), None);
     }
 }
+
+/// Names Jinja reserves; Ansible refuses them as variable names.
+const JINJA_KEYWORDS: &[&str] = &["False", "None", "True", "false", "none", "not", "true"];
+
+/// Ansible's `_load_vars` + `validate_variable_name`: `vars:` must be a mapping of
+/// identifier names.
+pub fn validate_vars(node: &crate::yaml::Node, object: &str) -> Result<(), SourceError> {
+    use crate::yaml::Value;
+    let map = match &node.value {
+        Value::Null => return Ok(()),
+        Value::Map(m) => m,
+        _ => {
+            return Err(SourceError::new(
+                &node.span,
+                format!("Vars in a {object} must be specified as a dictionary."),
+            ));
+        }
+    };
+    for (k, _) in map.iter() {
+        let valid = match k.as_str() {
+            Some(name) => {
+                let mut chars = name.chars();
+                chars
+                    .next()
+                    .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+                    && !JINJA_KEYWORDS.contains(&name)
+            }
+            None => false,
+        };
+        if !valid {
+            let shown = k.key_string().unwrap_or_default();
+            return Err(
+                SourceError::new(&k.span, format!("Invalid variable name '{shown}'.")).with_help(
+                    "Variable names must be strings starting with a letter or underscore \
+                 character, and contain only letters, numbers and underscores.",
+                ),
+            );
+        }
+    }
+    Ok(())
+}

@@ -184,16 +184,12 @@ impl Loader<'_> {
                 "import_playbook" => file = Some(v),
                 "tags" => add_tags(&mut import.tags, &parse_tags(v)?),
                 "when" => import.when.push(v.clone()),
-                "vars" => match &v.value {
-                    Value::Map(m) => import.vars.push(m.clone()),
-                    Value::Null => {}
-                    _ => {
-                        return Err(SourceError::new(
-                            &v.span,
-                            "Vars in a PlaybookInclude must be specified as a dictionary",
-                        ));
+                "vars" => {
+                    keywords::validate_vars(v, "PlaybookInclude")?;
+                    if let Value::Map(m) = &v.value {
+                        import.vars.push(m.clone());
                     }
-                },
+                }
                 _ => {}
             }
         }
@@ -240,6 +236,9 @@ impl Loader<'_> {
                 return Err(keywords::unknown_keyword(&key, &k.span, "Play", PLAY));
             }
             keywords.insert(&key, k.span.clone(), v.clone());
+        }
+        if let Some(vars) = keywords.get("vars") {
+            keywords::validate_vars(vars, "Play")?;
         }
         let Some(hosts) = keywords.get("hosts").cloned() else {
             return Err(SourceError::new(

@@ -116,6 +116,9 @@ impl Loader<'_> {
             }
             kw.insert(&key, k.span.clone(), v.clone());
         }
+        if let Some(vars) = kw.get("vars") {
+            keywords::validate_vars(vars, "Block")?;
+        }
         let mut inner = scope.clone();
         if let Some(t) = kw.get("tags") {
             add_tags(&mut inner.tags, &parse_tags(t)?);
@@ -267,6 +270,9 @@ impl Loader<'_> {
             }
             if key == "loop_control" {
                 validate_loop_control(v)?;
+            }
+            if key == "vars" {
+                keywords::validate_vars(v, "Task")?;
             }
             kw.insert(&key, k.span.clone(), v.clone());
         }

@@ -200,3 +200,29 @@ fn removed_include_and_bad_tags() {
     assert_eq!(msg, "tags must be specified as a list");
     assert_eq!(loc, at("errors/tags_not_a_list.yml", 2, 9));
 }
+
+#[test]
+fn rendered_error_names_file_line_and_hint() {
+    let err = super::tests::load("errors/unknown_play_keyword.yml").err();
+    let text = err.map(|e| e.render()).unwrap_or_default();
+    assert!(
+        text.starts_with("ERROR! 'hots' is not a valid attribute for a Play"),
+        "{text}"
+    );
+    assert!(
+        text.contains("unknown_play_keyword.yml': line 1, column 3."),
+        "{text}"
+    );
+    assert!(text.ends_with("did you mean 'hosts'?"), "{text}");
+}
+
+#[test]
+fn vars_must_be_a_mapping_of_identifiers() {
+    let (msg, loc, help) = load_err("errors/bad_var_name.yml");
+    assert_eq!(msg, "Invalid variable name 'bad-name'.");
+    assert_eq!(loc, at("errors/bad_var_name.yml", 3, 5));
+    assert!(help.is_some_and(|h| h.starts_with("Variable names must be strings")));
+    let (msg, loc, _) = load_err("errors/task_vars_not_dict.yml");
+    assert_eq!(msg, "Vars in a Task must be specified as a dictionary.");
+    assert_eq!(loc, at("errors/task_vars_not_dict.yml", 4, 13));
+}
