@@ -249,19 +249,6 @@ pub fn unknown_keyword(key: &str, span: &Span, object: &str, valid: &[&str]) -> 
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn typos_get_a_suggestion() {
-        assert_eq!(closest("hots", PLAY.iter().copied()), Some("hosts"));
-        assert_eq!(closest("rescu", BLOCK.iter().copied()), Some("rescue"));
-        assert_eq!(closest("whenn", TASK.iter().copied()), Some("when"));
-        assert_eq!(closest("zzzzzz", PLAY.iter().copied()), None);
-    }
-}
-
 /// Names Jinja reserves; Ansible refuses them as variable names.
 const JINJA_KEYWORDS: &[&str] = &["False", "None", "True", "false", "none", "not", "true"];
 
@@ -302,4 +289,17 @@ pub fn validate_vars(node: &crate::yaml::Node, object: &str) -> Result<(), Sourc
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typos_get_a_suggestion() {
+        assert_eq!(closest("hots", PLAY.iter().copied()), Some("hosts"));
+        assert_eq!(closest("rescu", BLOCK.iter().copied()), Some("rescue"));
+        assert_eq!(closest("whenn", TASK.iter().copied()), Some("when"));
+        assert_eq!(closest("zzzzzz", PLAY.iter().copied()), None);
+    }
 }
