@@ -64,12 +64,7 @@ impl Loader<'_> {
                 if !pending.is_empty() {
                     blocks.push(self.implicit_block(&std::mem::take(&mut pending), scope)?);
                 }
-                if scope.handlers {
-                    return Err(SourceError::new(
-                        &item.span,
-                        "Using a block as a handler is not supported.",
-                    ));
-                }
+                // A top-level block of handlers is fine; nested ones are refused below.
                 blocks.push(self.load_block(item, map, scope)?);
             } else {
                 pending.push(item);
@@ -172,6 +167,12 @@ impl Loader<'_> {
         for item in items {
             match item.as_map() {
                 Some(map) if is_block(map) => {
+                    if scope.handlers {
+                        return Err(SourceError::new(
+                            &item.span,
+                            "Using a block as a handler is not supported.",
+                        ));
+                    }
                     let b = self.load_block(item, map, scope)?;
                     out.push(TaskOrBlock::Block(Box::new(b)));
                 }

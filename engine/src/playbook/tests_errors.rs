@@ -226,3 +226,11 @@ fn vars_must_be_a_mapping_of_identifiers() {
     assert_eq!(msg, "Vars in a Task must be specified as a dictionary.");
     assert_eq!(loc, at("errors/task_vars_not_dict.yml", 4, 13));
 }
+
+#[test]
+fn handler_blocks_only_at_top_level() {
+    assert!(super::tests::load("handler_block.yml").is_ok());
+    let (msg, loc, _) = load_err("errors/nested_handler_block.yml");
+    assert_eq!(msg, "Using a block as a handler is not supported.");
+    assert_eq!(loc, at("errors/nested_handler_block.yml", 5, 11));
+}
