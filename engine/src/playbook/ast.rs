@@ -189,7 +189,7 @@ pub struct Task {
     /// Effective tags: the task's own and those inherited from its blocks, imports,
     /// roles and play, sorted and unique (what `--list-tasks` prints).
     pub tags: Vec<String>,
-    /// For handlers: the names it answers to (`name` and `listen`).
+    /// For handlers: the `listen` topics, and for role handlers also `role : topic`.
     pub listen: Vec<String>,
     pub role: Option<Arc<RoleInstance>>,
     pub span: Span,
@@ -210,6 +210,15 @@ impl Task {
 }
 
 impl Task {
+    /// Whether a notification names this handler: its name or `role : name` (Ansible
+    /// searches handlers last-defined first by name, then every `listen` match).
+    pub fn answers_to_name(&self, notification: &str) -> bool {
+        match self.name.as_ref().and_then(scalar_text) {
+            Some(n) if !n.is_empty() => n == notification || self.display_name() == notification,
+            _ => false,
+        }
+    }
+
     /// The handler names or topics this task notifies (`notify:` is a string or a list).
     pub fn notify(&self) -> Vec<String> {
         match self.keywords.get("notify") {

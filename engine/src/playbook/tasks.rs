@@ -347,17 +347,22 @@ impl Loader<'_> {
             _ => TaskKind::Module,
         };
         let mut listen = Vec::new();
-        if scope.handlers {
-            if let Some(n) = name.as_ref().and_then(super::ast::scalar_text) {
-                listen.push(n);
-            }
-            if let Some(l) = kw.get("listen") {
-                match &l.value {
-                    Value::Seq(items) => {
-                        listen.extend(items.iter().filter_map(super::ast::scalar_text))
-                    }
-                    _ => listen.extend(super::ast::scalar_text(l)),
+        if scope.handlers
+            && let Some(l) = kw.get("listen")
+        {
+            match &l.value {
+                Value::Seq(items) => {
+                    listen.extend(items.iter().filter_map(super::ast::scalar_text))
                 }
+                _ => listen.extend(super::ast::scalar_text(l)),
+            }
+            // A role's handler also listens as `role : topic` (Handler._validate_listen).
+            if let Some(role) = &scope.role {
+                let prefixed: Vec<String> = listen
+                    .iter()
+                    .map(|t| format!("{} : {t}", role.name))
+                    .collect();
+                listen.extend(prefixed);
             }
         }
         let delegate_to = match parsed.delegate_to {

@@ -251,7 +251,10 @@ fn handlers_roles_and_listen() {
     // Role handlers come before the play's own, as Ansible orders them.
     assert_eq!(names, ["app : app handler", "restart app", "extra handler"]);
     assert!(handlers.iter().all(|h| h.is_handler));
-    assert_eq!(handlers[1].listen, ["restart app", "app changed"]);
+    assert_eq!(handlers[1].listen, ["app changed"]);
+    assert!(handlers[1].answers_to_name("restart app"));
+    assert!(handlers[0].answers_to_name("app : app handler"));
+    assert!(handlers[0].answers_to_name("app handler"));
 
     let app = tasks_of(&play.tasks)
         .into_iter()
