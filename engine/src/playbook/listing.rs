@@ -87,9 +87,9 @@ pub fn play_header(play: &Play, opts: &LoadOptions) -> PlayHeader {
     };
     let name = match &play.name {
         None => hosts.clone(),
-        Some(n) => match scalar_text(n) {
-            Some(text) if !text.is_empty() => render(&text, &n.span),
-            _ => play.hosts_text(),
+        Some(n) => match super::ast::name_text(n) {
+            Some(text) => render(&text, &n.span),
+            None => play.hosts_text(),
         },
     };
     PlayHeader { hosts, name }
@@ -180,8 +180,8 @@ fn list_block(
 
 /// A named task shows `role : name`; an unnamed one only its action as written.
 fn listed_name(task: &Task) -> String {
-    match task.name.as_ref().and_then(super::ast::scalar_text) {
-        Some(n) if !n.is_empty() => task.display_name(),
-        _ => task.action_as_written.clone(),
+    match task.name.as_ref().and_then(super::ast::name_text) {
+        Some(_) => task.display_name(),
+        None => task.action_as_written.clone(),
     }
 }

@@ -103,14 +103,15 @@ impl Loader<'_> {
         self.chain.pop();
     }
 
+    /// `from`: the file name's span (missing file) and the statement's (cycle).
     fn load_playbook_file(
         &mut self,
         path: &Path,
-        from: Option<&Span>,
+        from: Option<(&Span, &Span)>,
         import: &PlaybookImport,
     ) -> Result<Vec<Play>, SourceError> {
-        let doc = self.read_included(path, from)?;
-        self.enter(path, from)?;
+        let doc = self.read_included(path, from.map(|f| f.0))?;
+        self.enter(path, from.map(|f| f.1))?;
         let basedir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let shown = path.display();
         let entries = match &doc.value {
@@ -168,6 +169,7 @@ impl Loader<'_> {
         outer: &PlaybookImport,
     ) -> Result<Vec<Play>, SourceError> {
         let mut file: Option<&Node> = None;
+        let mut statement: Option<&Span> = None;
         let mut import = outer.clone();
         for (k, v) in map.iter() {
             let key = k.key_string().unwrap_or_default();
@@ -181,7 +183,10 @@ impl Loader<'_> {
                 ));
             }
             match key {
-                "import_playbook" => file = Some(v),
+                "import_playbook" => {
+                    file = Some(v);
+                    statement = Some(&k.span);
+                }
                 "tags" => add_tags(&mut import.tags, &parse_tags(v)?),
                 "when" => import.when.push(v.clone()),
                 "vars" => {
@@ -206,7 +211,8 @@ impl Loader<'_> {
         let scope_vars: Vec<Mapping> = import.vars.clone();
         let name = self.template_static(raw, &scope_vars, &file.span)?;
         let path = basedir.join(name);
-        self.load_playbook_file(&path, Some(&file.span), &import)
+        let statement = statement.unwrap_or(&file.span);
+        self.load_playbook_file(&path, Some((&file.span, statement)), &import)
     }
 
     fn load_play(
@@ -247,11 +253,9 @@ impl Loader<'_> {
             ));
         };
         validate_hosts(&hosts)?;
-        let mut tags = match keywords.get("tags") {
-            Some(t) => parse_tags(t)?,
-            None => Vec::new(),
-        };
-        add_tags(&mut tags, &import.tags);
+        for (k, v) in keywords.iter() {
+            keywords::check_keyword_type(k, &v.value)?;
+        }
         let mut vars = Vec::new();
         if let Some(Value::Map(m)) = keywords.get("vars").map(|n| &n.value) {
             vars.push(m.clone());
@@ -261,6 +265,11 @@ impl Loader<'_> {
             let found = self.static_vars_files(files, &vars, basedir);
             vars.extend(found);
         }
+        let mut tags = match keywords.get("tags") {
+            Some(t) => self.tags_of(t, &vars)?,
+            None => Vec::new(),
+        };
+        add_tags(&mut tags, &import.tags);
         let scope = Scope {
             basedir: basedir.to_path_buf(),
             vars,
@@ -292,8 +301,10 @@ impl Loader<'_> {
         }
         keywords.entries.shift_remove("hosts");
         let name = keywords.entries.shift_remove("name").map(|k| k.value);
-        if let Some(n) = name.as_ref().and_then(Node::as_str) {
-            self.check_syntax(n, &entry.span)?;
+        if let Some(n) = &name
+            && let Some(text) = n.as_str()
+        {
+            self.check_syntax(text, &n.span)?;
         }
         Ok(Play {
             name,
@@ -392,6 +403,32 @@ impl Loader<'_> {
                 e.message
             ))
         })
+    }
+
+    /// A `tags:` value with templated tags rendered with the load-time variables, as
+    /// Ansible renders them (with the play's vars) when it lists or selects tasks.
+    pub fn tags_of(&self, node: &Node, vars: &[Mapping]) -> Result<Vec<String>, SourceError> {
+        let mut tags = parse_tags(node)?;
+        for tag in tags.iter_mut() {
+            if tag.contains("{{") || tag.contains("{%") {
+                let mut layers: Vec<&Mapping> = vars.iter().collect();
+                layers.push(&self.opts.extra_vars);
+                let span = node
+                    .as_seq()
+                    .and_then(|items| {
+                        items
+                            .iter()
+                            .find(|n| n.as_str() == Some(tag.as_str()))
+                            .map(|n| n.span.clone())
+                    })
+                    .unwrap_or_else(|| node.span.clone());
+                *tag = match self.opts.template {
+                    Some(f) => f(tag, &layers, &span)?,
+                    None => super::hooks::substitute_simple(tag, &layers, &span)?,
+                };
+            }
+        }
+        Ok(tags)
     }
 
     /// Runs the Jinja syntax hook on a template string.

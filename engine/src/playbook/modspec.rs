@@ -3,7 +3,7 @@
 
 use crate::source::{SourceError, Span};
 use crate::yaml::{Mapping, Node, Value};
-use modules::{ArgValue, ProblemKind};
+use modules::ArgValue;
 
 /// Free-form modules: a string argument is a command line (`_raw_params`).
 const FREE_FORM: &[&str] = &[
@@ -89,13 +89,13 @@ pub fn validate_args(fqcn: &str, args: &Mapping, action_span: &Span) -> Result<(
         if problem.is_warning() {
             continue;
         }
-        let key = problem.arg.as_deref().and_then(|a| args.key_node(a));
-        let value = problem.arg.as_deref().and_then(|a| args.get(a));
-        let span = match problem.kind {
-            ProblemKind::WrongType | ProblemKind::NotAChoice => value.map(|n| &n.span),
-            _ => key.map(|n| &n.span),
-        }
-        .unwrap_or(action_span);
+        // Point at the argument as written (`state=banana`, `state:`); problems of the
+        // task as a whole point at the module name.
+        let span = problem
+            .arg
+            .as_deref()
+            .and_then(|a| args.key_node(a))
+            .map_or(action_span, |n| &n.span);
         let err = SourceError::new(span, problem.message);
         return Err(match problem.suggestion {
             Some(s) => err.with_help(format!("did you mean '{s}'?")),

@@ -8,13 +8,15 @@ use super::ast::{Block, BlockOrigin, Keywords, RoleInstance, TaskOrBlock};
 use super::keywords::{self, ROLE_INCLUDE, ROLE_METADATA};
 use super::load::{Loader, Scope};
 use super::modargs::ParsedAction;
-use super::tags::{add_tags, parse_tags};
+use super::tags::add_tags;
 use crate::source::{SourceError, Span};
 use crate::yaml::{Mapping, Node, Value};
 
 /// A role entry as written: its name, keywords and params.
 struct RoleDef {
     name: String,
+    /// Where the name is written (errors about the role point here).
+    name_span: Span,
     keywords: Keywords,
     params: Mapping,
     span: Span,
@@ -27,6 +29,8 @@ struct FromFiles {
     vars: Option<String>,
     defaults: Option<String>,
     handlers: Option<String>,
+    /// Where each `<subdir>_from` value is written, for "file not found" errors.
+    spans: Vec<(&'static str, Span)>,
 }
 
 fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
@@ -34,18 +38,19 @@ fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
     match &node.value {
         Value::Str(_) | Value::Int(_) => Ok(RoleDef {
             name: super::ast::scalar_text(node).unwrap_or_default(),
+            name_span: node.span.clone(),
             keywords: Keywords::default(),
             params: Mapping::default(),
             span: node.span.clone(),
         }),
         Value::Map(map) => {
-            let name = map
+            let name_node = map
                 .get("role")
                 .or_else(|| map.get("name"))
-                .and_then(Node::as_str)
-                .filter(|s| !s.is_empty())
-                .ok_or_else(missing)?
-                .to_string();
+                .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+                .ok_or_else(missing)?;
+            let name = name_node.as_str().unwrap_or_default().to_string();
+            let name_span = name_node.span.clone();
             let mut kw = Keywords::default();
             let mut params = Mapping::default();
             for (k, v) in map.iter() {
@@ -60,6 +65,7 @@ fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
             kw.entries.shift_remove("name");
             Ok(RoleDef {
                 name,
+                name_span,
                 keywords: kw,
                 params,
                 span: node.span.clone(),
@@ -117,14 +123,31 @@ impl Loader<'_> {
         let name = arg("name")
             .or_else(|| arg("role"))
             .ok_or_else(|| SourceError::new(span, "'name' is a required field for import_role."))?;
+        let mut spans = Vec::new();
+        for (subdir, key) in [
+            ("tasks", "tasks_from"),
+            ("vars", "vars_from"),
+            ("defaults", "defaults_from"),
+            ("handlers", "handlers_from"),
+        ] {
+            if let Some(n) = args.get(key) {
+                spans.push((subdir, n.span.clone()));
+            }
+        }
         let from = FromFiles {
             tasks: arg("tasks_from"),
             vars: arg("vars_from"),
             defaults: arg("defaults_from"),
             handlers: arg("handlers_from"),
+            spans,
         };
+        let name_span = args
+            .get("name")
+            .or_else(|| args.get("role"))
+            .map_or_else(|| span.clone(), |n| n.span.clone());
         let def = RoleDef {
             name,
+            name_span,
             keywords: kw,
             params: Mapping::default(),
             span: span.clone(),
@@ -192,8 +215,8 @@ impl Loader<'_> {
         parent_dir: Option<&Path>,
         dep_chain: &[(String, PathBuf)],
     ) -> Result<Block, SourceError> {
-        let name = self.template_static(&def.name, &scope.vars, &def.span)?;
-        let (name, path) = self.find_role(&name, scope, parent_dir, &def.span)?;
+        let name = self.template_static(&def.name, &scope.vars, &def.name_span)?;
+        let (name, path) = self.find_role(&name, scope, parent_dir, &def.name_span)?;
         let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if dep_chain.iter().any(|(_, p)| *p == canon) {
             let mut names: Vec<&str> = dep_chain.iter().map(|(n, _)| n.as_str()).collect();
@@ -248,7 +271,7 @@ impl Loader<'_> {
         }
         inner.vars.push(role.params.clone());
         if let Some(t) = def.keywords.get("tags") {
-            add_tags(&mut inner.tags, &parse_tags(t)?);
+            add_tags(&mut inner.tags, &self.tags_of(t, &scope.vars)?);
         }
         let mut entries = Vec::new();
         let parent_of_role = path.parent().map(Path::to_path_buf);
@@ -262,7 +285,7 @@ impl Loader<'_> {
             )?;
             entries.push(TaskOrBlock::Block(Box::new(b)));
         }
-        let tasks = self.role_file(&path, "tasks", from.tasks.as_deref())?;
+        let tasks = self.role_file_from(&path, "tasks", &from)?;
         let entrypoint = from.tasks.as_deref().unwrap_or("main");
         let validation = self.validation_task(&name, &path, entrypoint, &def, meta.as_ref())?;
         let tasks = match (tasks, validation) {
@@ -284,7 +307,7 @@ impl Loader<'_> {
             self.leave();
             entries.extend(blocks.into_iter().map(|b| TaskOrBlock::Block(Box::new(b))));
         }
-        if let Some((file, doc)) = self.role_file(&path, "handlers", from.handlers.as_deref())? {
+        if let Some((file, doc)) = self.role_file_from(&path, "handlers", &from)? {
             let handler_scope = Scope {
                 handlers: true,
                 ..inner.clone()
@@ -409,6 +432,31 @@ impl Loader<'_> {
             ))),
             None => Ok(None),
         }
+    }
+
+    /// [`Self::role_file`] with a "not found" error located at the `<subdir>_from` value.
+    fn role_file_from(
+        &self,
+        role: &Path,
+        subdir: &'static str,
+        from: &FromFiles,
+    ) -> Result<Option<(PathBuf, Node)>, SourceError> {
+        let main = match subdir {
+            "tasks" => from.tasks.as_deref(),
+            "vars" => from.vars.as_deref(),
+            "defaults" => from.defaults.as_deref(),
+            _ => from.handlers.as_deref(),
+        };
+        self.role_file(role, subdir, main).map_err(|mut e| {
+            if e.span.is_none() {
+                e.span = from
+                    .spans
+                    .iter()
+                    .find(|(d, _)| *d == subdir)
+                    .map(|(_, s)| s.clone());
+            }
+            e
+        })
     }
 
     fn role_vars_file(

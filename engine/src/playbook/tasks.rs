@@ -8,7 +8,7 @@ use super::keywords::{self, BLOCK, LOOP_CONTROL, TASK};
 use super::load::{Loader, Scope};
 use super::modargs::{ParsedAction, parse_action};
 use super::modspec;
-use super::tags::{add_tags, parse_tags};
+use super::tags::add_tags;
 use crate::source::{SourceError, Span};
 use crate::yaml::{Mapping, Node, Value};
 
@@ -116,7 +116,7 @@ impl Loader<'_> {
         }
         let mut inner = scope.clone();
         if let Some(t) = kw.get("tags") {
-            add_tags(&mut inner.tags, &parse_tags(t)?);
+            add_tags(&mut inner.tags, &self.tags_of(t, &scope.vars)?);
         }
         if let Some(vars) = kw.get("vars").and_then(Node::as_map) {
             inner.vars.push(vars.clone());
@@ -334,10 +334,15 @@ impl Loader<'_> {
         if let Some(items) = kw.get("loop") {
             self.check_strings(items)?;
         }
-        modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span)?;
+        if self.opts.strict {
+            modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span)?;
+            for (k, v) in kw.iter() {
+                keywords::check_keyword_type(k, &v.value)?;
+            }
+        }
         let mut tags = scope.tags.clone();
         if let Some(t) = kw.get("tags") {
-            add_tags(&mut tags, &parse_tags(t)?);
+            add_tags(&mut tags, &self.tags_of(t, &scope.vars)?);
         }
         tags.sort();
         tags.dedup();
@@ -395,20 +400,24 @@ impl Loader<'_> {
         kw: Keywords,
         scope: &Scope,
     ) -> Result<Option<Block>, SourceError> {
-        let raw = parsed
+        let file_node = parsed
             .args
             .get("_raw_params")
             .or_else(|| parsed.args.get("file"))
-            .and_then(super::ast::scalar_text)
             .ok_or_else(|| SourceError::new(&parsed.span, "No file specified for import_tasks"))?;
+        let raw = super::ast::scalar_text(file_node).ok_or_else(|| {
+            SourceError::new(&file_node.span, "No file specified for import_tasks")
+        })?;
+        let file_span = file_node.span.clone();
+
         // The statement's own `vars:` are visible to its file name, as in Ansible.
         let mut vars = scope.vars.clone();
         if let Some(own) = kw.get("vars").and_then(Node::as_map) {
             vars.push(own.clone());
         }
-        let target = self.template_static(&raw, &vars, &parsed.span)?;
+        let target = self.template_static(&raw, &vars, &file_span)?;
         let path = self.find_task_file(&target, scope);
-        let doc = self.read_included(&path, Some(&parsed.span))?;
+        let doc = self.read_included(&path, Some(&file_span))?;
         let items = match &doc.value {
             Value::Null => return Ok(None),
             Value::Seq(items) if items.is_empty() => return Ok(None),
@@ -429,7 +438,7 @@ impl Loader<'_> {
             .unwrap_or_default();
         inner.import_dirs.push(dir);
         if let Some(t) = kw.get("tags") {
-            add_tags(&mut inner.tags, &parse_tags(t)?);
+            add_tags(&mut inner.tags, &self.tags_of(t, &inner.vars)?);
         }
         if let Some(when) = kw.get("when") {
             self.check_when(when)?;

@@ -503,3 +503,24 @@ fn dynamic_includes_load_on_demand_with_the_including_tasks_tags_and_role() {
     );
     assert!(handlers.is_empty());
 }
+
+#[test]
+fn falsy_names_show_the_action_and_tags_are_templated_with_play_vars() {
+    let pb = load_ok("falsy_names.yml");
+    assert_eq!(
+        format_list_tasks(&pb, "falsy_names.yml", &TagFilter::default(), &opts()),
+        expected("falsy_names.list-tasks.txt")
+    );
+}
+
+#[test]
+fn strict_off_accepts_what_ansible_only_refuses_at_run_time() {
+    let lenient = LoadOptions {
+        strict: false,
+        ..opts()
+    };
+    for file in ["errors/bad_module_arg.yml", "errors/bad_module_choice.yml"] {
+        let loaded = load_playbook(&testdata().join(file), &lenient);
+        assert!(loaded.is_ok(), "{file}");
+    }
+}

@@ -106,7 +106,7 @@ fn missing_import_file_points_at_the_import() {
             missing.display()
         )
     );
-    assert_eq!(loc, at("errors/missing_import.yml", 3, 7));
+    assert_eq!(loc, at("errors/missing_import.yml", 3, 21));
 }
 
 #[test]
@@ -122,7 +122,7 @@ fn include_cycles_name_the_chain() {
     let (msg, loc, _) = load_err("errors/cyc_a.yml");
     assert!(msg.starts_with("import cycle detected: "), "{msg}");
     assert!(msg.ends_with("cyc_a.yml"), "{msg}");
-    assert_eq!(loc, at("errors/cyc_b.yml", 1, 20));
+    assert_eq!(loc, at("errors/cyc_b.yml", 1, 3));
 }
 
 #[test]
@@ -172,12 +172,10 @@ fn module_arguments_are_checked_at_their_line() {
     assert!(msg.contains("srcc"), "{msg}");
     assert_eq!(loc, at("errors/bad_module_arg.yml", 9, 9));
     assert_eq!(help.as_deref(), Some("did you mean 'src'?"));
+    // `k=v` arguments are located token by token.
     let (msg, loc, _) = load_err("errors/bad_module_choice.yml");
     assert!(msg.contains("bogus"), "{msg}");
-    assert_eq!(
-        loc.map(|l| (l.0, l.1)),
-        Some(("errors/bad_module_choice.yml".to_string(), 3))
-    );
+    assert_eq!(loc, at("errors/bad_module_choice.yml", 3, 25));
 }
 
 #[test]
@@ -233,4 +231,37 @@ fn handler_blocks_only_at_top_level() {
     let (msg, loc, _) = load_err("errors/nested_handler_block.yml");
     assert_eq!(msg, "Using a block as a handler is not supported.");
     assert_eq!(loc, at("errors/nested_handler_block.yml", 5, 11));
+}
+
+#[test]
+fn keyword_values_of_the_wrong_type() {
+    let (msg, loc, _) = load_err("errors/bool_keyword.yml");
+    assert_eq!(
+        msg,
+        "Error processing keyword 'gather_facts': The value 'maybe' could not be converted to \
+         'bool'."
+    );
+    assert_eq!(loc, at("errors/bool_keyword.yml", 2, 17));
+
+    // ansible-playbook only fails on these when the play runs.
+    let (msg, loc, _) = load_err("errors/serial_percent.yml");
+    assert_eq!(msg, "serial percentage must be an integer ('12.5%')");
+    assert_eq!(loc, at("errors/serial_percent.yml", 2, 15));
+    let (msg, loc, help) = load_err("errors/bad_order.yml");
+    assert!(msg.starts_with("order must be one of inventory, "), "{msg}");
+    assert_eq!(loc, at("errors/bad_order.yml", 2, 10));
+    assert_eq!(help.as_deref(), Some("did you mean 'sorted'?"));
+}
+
+#[test]
+fn role_errors_point_at_the_role_name_and_the_from_file() {
+    let (msg, loc, _) = load_err("errors/role_name_not_found.yml");
+    assert!(
+        msg.starts_with("the role 'nosuchrole' was not found in "),
+        "{msg}"
+    );
+    assert_eq!(loc, at("errors/role_name_not_found.yml", 3, 13));
+    let (msg, loc, _) = load_err("err_tasks_from_span.yml");
+    assert_eq!(msg, "Could not find specified file in role: tasks/nope");
+    assert_eq!(loc, at("err_tasks_from_span.yml", 5, 21));
 }
