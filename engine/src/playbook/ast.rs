@@ -14,6 +14,9 @@ use crate::yaml::{Mapping, Node};
 pub struct Playbook {
     pub path: PathBuf,
     pub plays: Vec<Play>,
+    /// Problems Ansible only warns about (empty imported files, `include_tasks` files
+    /// not found at load, module arguments Ansible ignores), each located.
+    pub warnings: Vec<crate::source::SourceError>,
 }
 
 /// The keywords of a play, block, task or role entry, kept raw (templated later by the

@@ -39,6 +39,7 @@ pub fn load_include_tasks(
         opts,
         chain: Vec::new(),
         role_handlers: Vec::new(),
+        warnings: Vec::new(),
     };
     let mut scope = play_scope(play, including);
     let path = loader.find_task_file(file, &scope);
@@ -76,6 +77,7 @@ pub fn load_include_role(
         opts,
         chain: Vec::new(),
         role_handlers: Vec::new(),
+        warnings: Vec::new(),
     };
     let scope = play_scope(play, including);
     // The include's own keywords stay on the including task: the executor applies them.

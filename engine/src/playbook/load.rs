@@ -18,6 +18,8 @@ pub(crate) struct Loader<'o> {
     pub chain: Vec<PathBuf>,
     /// Handlers of the roles of the play being loaded, in load order.
     pub role_handlers: Vec<Block>,
+    /// What Ansible would warn about (in load order).
+    pub warnings: Vec<SourceError>,
 }
 
 /// Where in the playbook the loader is: what relative paths, tags and vars apply.
@@ -41,11 +43,13 @@ pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, Source
         opts,
         chain: Vec::new(),
         role_handlers: Vec::new(),
+        warnings: Vec::new(),
     };
     let plays = loader.load_playbook_file(path, None, &PlaybookImport::default())?;
     Ok(Playbook {
         path: path.to_path_buf(),
         plays,
+        warnings: loader.warnings,
     })
 }
 

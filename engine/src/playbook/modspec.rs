@@ -67,7 +67,12 @@ fn arg_value(node: &Node) -> ArgValue {
 /// Checks a task's literal arguments against its module's spec; the first error is
 /// returned, located at the argument's key, its value, or the module name. Templated
 /// values are never rejected; problems Ansible only warns about are not errors.
-pub fn validate_args(fqcn: &str, args: &Mapping, action_span: &Span) -> Result<(), SourceError> {
+pub fn validate_args(
+    fqcn: &str,
+    args: &Mapping,
+    action_span: &Span,
+    warnings: &mut Vec<SourceError>,
+) -> Result<(), SourceError> {
     let Some(spec) = modules::lookup(fqcn) else {
         return Ok(());
     };
@@ -86,9 +91,6 @@ pub fn validate_args(fqcn: &str, args: &Mapping, action_span: &Span) -> Result<(
         .map(|(n, v)| (n.as_str(), v.clone()))
         .collect();
     for problem in modules::validate(spec, &borrowed, has_free_form) {
-        if problem.is_warning() {
-            continue;
-        }
         // Point at the argument as written (`state=banana`, `state:`); problems of the
         // task as a whole point at the module name.
         let span = problem
@@ -96,6 +98,10 @@ pub fn validate_args(fqcn: &str, args: &Mapping, action_span: &Span) -> Result<(
             .as_deref()
             .and_then(|a| args.key_node(a))
             .map_or(action_span, |n| &n.span);
+        if problem.is_warning() {
+            warnings.push(SourceError::new(span, problem.message));
+            continue;
+        }
         let err = SourceError::new(span, problem.message);
         return Err(match problem.suggestion {
             Some(s) => err.with_help(format!("did you mean '{s}'?")),

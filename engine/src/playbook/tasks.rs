@@ -335,7 +335,7 @@ impl Loader<'_> {
             self.check_strings(items)?;
         }
         if self.opts.strict {
-            modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span)?;
+            modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span, &mut self.warnings)?;
             for (k, v) in kw.iter() {
                 keywords::check_keyword_type(k, &v.value)?;
             }
@@ -347,7 +347,10 @@ impl Loader<'_> {
         tags.sort();
         tags.dedup();
         let kind = match short_action(&parsed.fqcn) {
-            "include_tasks" => TaskKind::IncludeTasks,
+            "include_tasks" => {
+                self.warn_missing_include(&parsed.args, scope);
+                TaskKind::IncludeTasks
+            }
             "include_role" => TaskKind::IncludeRole,
             _ => TaskKind::Module,
         };
@@ -418,9 +421,22 @@ impl Loader<'_> {
         let target = self.template_static(&raw, &vars, &file_span)?;
         let path = self.find_task_file(&target, scope);
         let doc = self.read_included(&path, Some(&file_span))?;
+        let empty = match &doc.value {
+            Value::Null => true,
+            Value::Seq(items) => items.is_empty(),
+            _ => false,
+        };
+        if empty {
+            self.warnings.push(SourceError::new(
+                &file_span,
+                format!(
+                    "file {} is empty and had no tasks to include",
+                    path.display()
+                ),
+            ));
+            return Ok(None);
+        }
         let items = match &doc.value {
-            Value::Null => return Ok(None),
-            Value::Seq(items) if items.is_empty() => return Ok(None),
             Value::Seq(_) => &doc,
             _ => {
                 return Err(SourceError::new(
@@ -460,6 +476,30 @@ impl Loader<'_> {
             role: scope.role.clone(),
             span: node.span.clone(),
         }))
+    }
+
+    /// An `include_tasks` file that is named literally but does not exist: Ansible only
+    /// fails when the task runs, so this is a warning.
+    fn warn_missing_include(&mut self, args: &Mapping, scope: &Scope) {
+        let Some(node) = args.get("_raw_params").or_else(|| args.get("file")) else {
+            return;
+        };
+        let Some(name) = node
+            .as_str()
+            .filter(|s| !s.contains("{{") && !s.contains("{%"))
+        else {
+            return;
+        };
+        let path = self.find_task_file(name, scope);
+        if !path.exists() {
+            self.warnings.push(SourceError::new(
+                &node.span,
+                format!(
+                    "include_tasks file '{}' not found (the task will fail when it runs)",
+                    path.display()
+                ),
+            ));
+        }
     }
 
     /// Where an `import_tasks` file is, searched as Ansible's helpers do: relative to

@@ -524,3 +524,25 @@ fn strict_off_accepts_what_ansible_only_refuses_at_run_time() {
         assert!(loaded.is_ok(), "{file}");
     }
 }
+
+#[test]
+fn warnings_for_what_ansible_only_warns_about() {
+    let pb = load_ok("warnings.yml");
+    let warnings: Vec<(String, u32, u32)> = pb
+        .warnings
+        .iter()
+        .map(|w| {
+            let s = w.span.as_ref().expect("located");
+            (w.message.clone(), s.line, s.col)
+        })
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .0
+            .ends_with("empty.yml is empty and had no tasks to include")
+    );
+    assert_eq!((warnings[0].1, warnings[0].2), (3, 21));
+    assert!(warnings[1].0.starts_with("include_tasks file '"));
+    assert_eq!((warnings[1].1, warnings[1].2), (4, 22));
+}
