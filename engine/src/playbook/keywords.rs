@@ -418,6 +418,48 @@ fn check_serial(node: &crate::yaml::Node) -> Result<(), SourceError> {
     Ok(())
 }
 
+/// The lookup plugins of ansible-core 2.19 (`with_<lookup>`).
+pub const KNOWN_LOOKUPS: &[&str] = &[
+    "config",
+    "csvfile",
+    "dict",
+    "env",
+    "file",
+    "fileglob",
+    "first_found",
+    "indexed_items",
+    "ini",
+    "inventory_hostnames",
+    "items",
+    "lines",
+    "list",
+    "nested",
+    "password",
+    "pipe",
+    "random_choice",
+    "sequence",
+    "subelements",
+    "template",
+    "together",
+    "unvault",
+    "url",
+    "varnames",
+    "vars",
+];
+
+pub fn validate_loop_control(node: &crate::yaml::Node) -> Result<(), SourceError> {
+    let Some(map) = node.as_map() else {
+        return Ok(());
+    };
+    for (k, _) in map.iter() {
+        let key = k.key_string().unwrap_or_default();
+        if !LOOP_CONTROL.contains(&key.as_str()) {
+            return Err(unknown_keyword(&key, &k.span, "LoopControl", LOOP_CONTROL));
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

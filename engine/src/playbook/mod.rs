@@ -7,6 +7,7 @@
 mod ast;
 mod dynamic;
 mod hooks;
+mod imports;
 mod keywords;
 mod listing;
 mod load;
