@@ -4,7 +4,7 @@
 use super::ast::{Block, Play, Playbook, Task, TaskOrBlock, scalar_text};
 use super::hooks::{LoadOptions, substitute_simple};
 use super::tags::{TagFilter, add_tags};
-use crate::source::Span;
+use crate::source::{SourceError, Span};
 use crate::yaml::Mapping;
 
 /// Which listing to produce (both may be asked at once, as on the command line).
@@ -21,7 +21,7 @@ pub fn format_list_tasks(
     playbook_arg: &str,
     filter: &TagFilter,
     opts: &LoadOptions,
-) -> String {
+) -> Result<String, SourceError> {
     let mode = ListMode {
         tasks: true,
         tags: false,
@@ -35,7 +35,7 @@ pub fn format_list_tags(
     playbook_arg: &str,
     filter: &TagFilter,
     opts: &LoadOptions,
-) -> String {
+) -> Result<String, SourceError> {
     let mode = ListMode {
         tasks: false,
         tags: true,
@@ -58,41 +58,48 @@ impl Play {
 }
 
 /// The play's hosts and name templated as Ansible's post-validation does (play vars,
-/// import vars, extra vars; a value that cannot be templated is shown as written).
-/// Without a `name:` key the name is the hosts; with an empty one, the hosts as written.
-pub fn play_header(play: &Play, opts: &LoadOptions) -> PlayHeader {
+/// import vars, extra vars); an undefined variable is an error at the value, as in
+/// Ansible. Without a `name:` key the name is the hosts; with an empty one, the hosts as
+/// written.
+pub fn play_header(play: &Play, opts: &LoadOptions) -> Result<PlayHeader, SourceError> {
     let mut layers: Vec<&Mapping> = Vec::new();
     if let Some(m) = play.keywords.get("vars").and_then(|n| n.as_map()) {
         layers.push(m);
     }
     layers.extend(play.import_vars.iter());
     layers.push(&opts.extra_vars);
-    let render = |text: &str, span: &Span| -> String {
+    let render = |keyword: &str, text: &str, span: &Span| -> Result<String, SourceError> {
         if !text.contains("{{") && !text.contains("{%") {
-            return text.to_string();
+            return Ok(text.to_string());
         }
         let result = match opts.template {
             Some(f) => f(text, &layers, span),
             None => substitute_simple(text, &layers, span),
         };
-        result.unwrap_or_else(|_| text.to_string())
+        result.map_err(|e| {
+            let at = e.span.clone().unwrap_or_else(|| span.clone());
+            SourceError::new(
+                &at,
+                format!("Error processing keyword '{keyword}': {}", e.message),
+            )
+        })
     };
     let hosts = match play.hosts.as_seq() {
         Some(items) => items
             .iter()
-            .filter_map(|n| scalar_text(n).map(|t| render(&t, &n.span)))
-            .collect::<Vec<_>>()
+            .filter_map(|n| scalar_text(n).map(|t| render("hosts", &t, &n.span)))
+            .collect::<Result<Vec<_>, _>>()?
             .join(","),
-        None => render(&play.hosts_text(), &play.hosts.span),
+        None => render("hosts", &play.hosts_text(), &play.hosts.span)?,
     };
     let name = match &play.name {
         None => hosts.clone(),
         Some(n) => match super::ast::name_text(n) {
-            Some(text) => render(&text, &n.span),
+            Some(text) => render("name", &text, &n.span)?,
             None => play.hosts_text(),
         },
     };
-    PlayHeader { hosts, name }
+    Ok(PlayHeader { hosts, name })
 }
 
 /// Both listings; `header` gives each play's (templated) hosts and name.
@@ -101,8 +108,10 @@ pub fn format_listing(
     playbook_arg: &str,
     filter: &TagFilter,
     mode: ListMode,
-    header: &dyn Fn(&Play) -> PlayHeader,
-) -> String {
+    header: &dyn Fn(&Play) -> Result<PlayHeader, SourceError>,
+) -> Result<String, SourceError> {
+    // Ansible post-validates every play before printing anything.
+    let headers = pb.plays.iter().map(header).collect::<Result<Vec<_>, _>>()?;
     // `--list-tags` without `--tags`/`--skip-tags` lists every tag, `never` included.
     let listing_all;
     let filter = if mode.tags && !filter.given {
@@ -115,8 +124,7 @@ pub fn format_listing(
         filter
     };
     let mut out = format!("\nplaybook: {playbook_arg}\n");
-    for (idx, play) in pb.plays.iter().enumerate() {
-        let head = header(play);
+    for (idx, (play, head)) in pb.plays.iter().zip(&headers).enumerate() {
         out.push_str(&format!(
             "\n  play #{} ({}): {}\tTAGS: [{}]\n",
             idx + 1,
@@ -147,7 +155,7 @@ pub fn format_listing(
             out.push('\n');
         }
     }
-    out
+    Ok(out)
 }
 
 /// Ansible lists only the `block:` part of each block (not rescue/always).

@@ -53,6 +53,11 @@ pub(super) fn at(file: &str, line: u32, col: u32) -> Option<(String, u32, u32)> 
     Some((file.to_string(), line, col))
 }
 
+/// A listing that must succeed.
+fn listed(result: Result<String, SourceError>) -> String {
+    result.unwrap_or_else(|e| panic!("listing failed:\n{}", e.render()))
+}
+
 fn expected(name: &str) -> String {
     let path = testdata().join("expected").join(name);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
@@ -69,11 +74,11 @@ fn list_tasks_matches_ansible_for_roles_blocks_imports_and_tags() {
     let pb = load_ok("p1.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &f, &opts()),
+        listed(format_list_tasks(&pb, "p1.yml", &f, &opts())),
         expected("p1.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "p1.yml", &f, &opts()),
+        listed(format_list_tags(&pb, "p1.yml", &f, &opts())),
         expected("p1.list-tags.txt")
     );
     // Both at once: `--list-tags` alone lists `never` tasks too.
@@ -82,7 +87,10 @@ fn list_tasks_matches_ansible_for_roles_blocks_imports_and_tags() {
         tags: true,
     };
     assert_eq!(
-        format_listing(&pb, "p1.yml", &f, both, &|p| play_header(p, &opts())),
+        listed(format_listing(&pb, "p1.yml", &f, both, &|p| play_header(
+            p,
+            &opts()
+        ))),
         expected("p1.list-both.txt")
     );
 }
@@ -92,12 +100,12 @@ fn list_tasks_applies_tags_and_skip_tags() {
     let pb = load_ok("p1.yml");
     let only = TagFilter::from_cli(&tags(&["never,blk"]), &[]);
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &only, &opts()),
+        listed(format_list_tasks(&pb, "p1.yml", &only, &opts())),
         expected("p1.list-tasks.tags-never-blk.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["webtag,ctag"]));
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &skip, &opts()),
+        listed(format_list_tasks(&pb, "p1.yml", &skip, &opts())),
         expected("p1.list-tasks.skip-webtag-ctag.txt")
     );
     let tagged = TagFilter::from_cli(&tags(&["tagged"]), &[]);
@@ -106,7 +114,9 @@ fn list_tasks_applies_tags_and_skip_tags() {
         tags: true,
     };
     assert_eq!(
-        format_listing(&pb, "p1.yml", &tagged, both, &|p| play_header(p, &opts())),
+        listed(format_listing(&pb, "p1.yml", &tagged, both, &|p| {
+            play_header(p, &opts())
+        })),
         expected("p1.list-both.tags-tagged.txt")
     );
 }
@@ -116,16 +126,16 @@ fn import_playbook_roles_listed_twice_and_dependencies() {
     let pb = load_ok("p2.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "p2.yml", &f, &opts()),
+        listed(format_list_tasks(&pb, "p2.yml", &f, &opts())),
         expected("p2.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "p2.yml", &f, &opts()),
+        listed(format_list_tags(&pb, "p2.yml", &f, &opts())),
         expected("p2.list-tags.txt")
     );
     let only = TagFilter::from_cli(&tags(&["ct", "deptag"]), &[]);
     assert_eq!(
-        format_list_tasks(&pb, "p2.yml", &only, &opts()),
+        listed(format_list_tasks(&pb, "p2.yml", &only, &opts())),
         expected("p2.list-tasks.tags-ct-deptag.txt")
     );
 }
@@ -135,16 +145,16 @@ fn site_listing_templated_import_nested_dirs_and_import_role() {
     let pb = load_ok("site.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "site.yml", &f, &opts()),
+        listed(format_list_tasks(&pb, "site.yml", &f, &opts())),
         expected("site.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "site.yml", &f, &opts()),
+        listed(format_list_tags(&pb, "site.yml", &f, &opts())),
         expected("site.list-tags.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["inner", "untagged"]));
     assert_eq!(
-        format_list_tasks(&pb, "site.yml", &skip, &opts()),
+        listed(format_list_tasks(&pb, "site.yml", &skip, &opts())),
         expected("site.list-tasks.skip-inner-untagged.txt")
     );
 }
@@ -374,7 +384,12 @@ fn vars_files_feed_static_import_names_and_notify_forms() {
 fn role_tags_reach_dependencies_and_empty_task_entries_are_skipped() {
     let pb = load_ok("role_keywords.yml");
     assert_eq!(
-        format_list_tasks(&pb, "role_keywords.yml", &TagFilter::default(), &opts()),
+        listed(format_list_tasks(
+            &pb,
+            "role_keywords.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
         expected("role_keywords.list-tasks.txt")
     );
     let role_block = &pb.plays[0].roles[0];
@@ -422,12 +437,17 @@ fn templar_hooks_template_import_names_and_catch_jinja_syntax_errors() {
 fn roles_with_argument_specs_get_ansibles_validation_task_first() {
     let pb = load_ok("argspecs.yml");
     assert_eq!(
-        format_list_tasks(&pb, "argspecs.yml", &TagFilter::default(), &opts()),
+        listed(format_list_tasks(
+            &pb,
+            "argspecs.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
         expected("argspecs.list-tasks.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["always"]));
     assert_eq!(
-        format_list_tasks(&pb, "argspecs.yml", &skip, &opts()),
+        listed(format_list_tasks(&pb, "argspecs.yml", &skip, &opts())),
         expected("argspecs.list-tasks.skip-always.txt")
     );
     let first = tasks_of(&pb.plays[0].roles)[0];
@@ -444,7 +464,7 @@ fn play_names_and_hosts_are_templated_like_post_validation() {
     let pb = load_ok("play_header.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "play_header.yml", &f, &opts()),
+        listed(format_list_tasks(&pb, "play_header.yml", &f, &opts())),
         expected("play_header.list-tasks.txt")
     );
     let mut extra = crate::yaml::Mapping::default();
@@ -456,7 +476,7 @@ fn play_names_and_hosts_are_templated_like_post_validation() {
         ..opts()
     };
     assert_eq!(
-        format_list_tasks(&pb, "play_header.yml", &f, &with_extra),
+        listed(format_list_tasks(&pb, "play_header.yml", &f, &with_extra)),
         expected("play_header.list-tasks.extra-vars.txt")
     );
 }
@@ -465,7 +485,12 @@ fn play_names_and_hosts_are_templated_like_post_validation() {
 fn import_names_see_statement_block_and_role_vars() {
     let pb = load_ok("import_vars.yml");
     assert_eq!(
-        format_list_tasks(&pb, "import_vars.yml", &TagFilter::default(), &opts()),
+        listed(format_list_tasks(
+            &pb,
+            "import_vars.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
         expected("import_vars.list-tasks.txt")
     );
 }
@@ -508,7 +533,12 @@ fn dynamic_includes_load_on_demand_with_the_including_tasks_tags_and_role() {
 fn falsy_names_show_the_action_and_tags_are_templated_with_play_vars() {
     let pb = load_ok("falsy_names.yml");
     assert_eq!(
-        format_list_tasks(&pb, "falsy_names.yml", &TagFilter::default(), &opts()),
+        listed(format_list_tasks(
+            &pb,
+            "falsy_names.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
         expected("falsy_names.list-tasks.txt")
     );
 }

@@ -3,6 +3,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use super::tests::{at, load_err, testdata};
+use super::{LoadOptions, TagFilter, format_list_tasks};
 
 #[test]
 fn unknown_play_keyword_points_at_the_key_with_a_suggestion() {
@@ -264,4 +265,21 @@ fn role_errors_point_at_the_role_name_and_the_from_file() {
     let (msg, loc, _) = load_err("err_tasks_from_span.yml");
     assert_eq!(msg, "Could not find specified file in role: tasks/nope");
     assert_eq!(loc, at("err_tasks_from_span.yml", 5, 21));
+}
+
+#[test]
+fn listing_fails_on_an_undefined_variable_in_hosts() {
+    let pb = super::tests::load("errors/undefined_in_hosts.yml").expect("loads");
+    let opts = LoadOptions {
+        roles_path: Vec::new(),
+        ..LoadOptions::default()
+    };
+    let err = format_list_tasks(&pb, "x.yml", &TagFilter::default(), &opts).err();
+    let err = err.expect("undefined target");
+    assert_eq!(
+        err.message,
+        "Error processing keyword 'hosts': 'target' is undefined"
+    );
+    let loc = err.span.map(|s| (s.line, s.col));
+    assert_eq!(loc, Some((2, 10)));
 }
