@@ -31,6 +31,8 @@ struct FromFiles {
     handlers: Option<String>,
     /// Where each `<subdir>_from` value is written, for "file not found" errors.
     spans: Vec<(&'static str, Span)>,
+    /// `rolespec_validate: false` on import_role/include_role: no argument-spec task.
+    skip_spec_validation: bool,
 }
 
 fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
@@ -140,6 +142,8 @@ impl Loader<'_> {
             defaults: arg("defaults_from"),
             handlers: arg("handlers_from"),
             spans,
+            skip_spec_validation: args.get("rolespec_validate").and_then(Node::as_bool)
+                == Some(false),
         };
         let name_span = args
             .get("name")
@@ -287,7 +291,11 @@ impl Loader<'_> {
         }
         let tasks = self.role_file_from(&path, "tasks", &from)?;
         let entrypoint = from.tasks.as_deref().unwrap_or("main");
-        let validation = self.validation_task(&name, &path, entrypoint, &def, meta.as_ref())?;
+        let validation = if from.skip_spec_validation {
+            None
+        } else {
+            self.validation_task(&name, &path, entrypoint, &def, meta.as_ref())?
+        };
         let tasks = match (tasks, validation) {
             (tasks, None) => tasks,
             (None, Some(v)) => Some((path.join("tasks"), seq_node(vec![v]))),
