@@ -187,29 +187,10 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
             .map(|(k, v)| (Node::new(Value::Str(k.clone()), v.span.clone()), v.clone()))
             .collect(),
     };
-    let template_fn = |text: &str,
-                       layers: &[&Mapping],
-                       span: &crate::source::Span|
-     -> Result<String, SourceError> {
-        let mut vars = IndexMap::new();
-        for layer in layers {
-            for (k, v) in layer.iter() {
-                if let Some(k) = k.key_string() {
-                    vars.insert(k, crate::template::VarValue::Raw(v.clone()));
-                }
-            }
-        }
-        let scope = std::sync::Arc::new(crate::template::Scope::new(vars));
-        let v = templar.render_str(text, span, &scope)?;
-        Ok(crate::template::py_str(&v))
-    };
-    let syntax_fn = |text: &str, span: &crate::source::Span| templar.check_syntax(text, span);
+    let hooks = crate::playbook::TemplarHooks::new(&templar);
     let opts = LoadOptions {
-        roles_path: config.roles_path.clone(),
-        extra_vars: extra_mapping,
-        template: Some(&template_fn),
-        check_syntax: Some(&syntax_fn),
         read_yaml: &read_yaml_warning,
+        ..hooks.options(config.roles_path.clone(), extra_mapping)
     };
     let mut playbooks = Vec::new();
     for pb in &args.playbooks {
@@ -219,7 +200,6 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
         }
         playbooks.push((pb.display().to_string(), loaded));
     }
-    drop(opts);
     Ok(Loaded {
         config,
         inventory,

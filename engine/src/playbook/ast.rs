@@ -14,6 +14,9 @@ use crate::yaml::{Mapping, Node};
 pub struct Playbook {
     pub path: PathBuf,
     pub plays: Vec<Play>,
+    /// Problems Ansible only warns about (empty imported files, `include_tasks` files
+    /// not found at load, module arguments Ansible ignores), each located.
+    pub warnings: Vec<crate::source::SourceError>,
 }
 
 /// The keywords of a play, block, task or role entry, kept raw (templated later by the
@@ -82,9 +85,9 @@ pub struct Play {
 impl Play {
     /// What Ansible prints for the play: its name, else its hosts joined by ','.
     pub fn display_name(&self) -> String {
-        match self.name.as_ref().and_then(scalar_text) {
-            Some(n) if !n.is_empty() => n,
-            _ => hosts_text(&self.hosts),
+        match self.name.as_ref().and_then(name_text) {
+            Some(n) => n,
+            None => hosts_text(&self.hosts),
         }
     }
 
@@ -107,6 +110,19 @@ pub fn hosts_text(hosts: &Node) -> String {
             .collect::<Vec<_>>()
             .join(","),
         None => scalar_text(hosts).unwrap_or_default(),
+    }
+}
+
+/// A name as Ansible uses it: None when Python would find it falsy (`null`, `false`,
+/// `0`, `""`), else its text.
+pub fn name_text(node: &Node) -> Option<String> {
+    use crate::yaml::Value;
+    match &node.value {
+        Value::Null | Value::Bool(false) | Value::Int(0) => None,
+        Value::Float(f) if *f == 0.0 => None,
+        Value::Seq(items) if items.is_empty() => None,
+        Value::Map(m) if m.is_empty() => None,
+        _ => scalar_text(node).filter(|s| !s.is_empty()),
     }
 }
 
@@ -189,7 +205,7 @@ pub struct Task {
     /// Effective tags: the task's own and those inherited from its blocks, imports,
     /// roles and play, sorted and unique (what `--list-tasks` prints).
     pub tags: Vec<String>,
-    /// For handlers: the names it answers to (`name` and `listen`).
+    /// For handlers: the `listen` topics, and for role handlers also `role : topic`.
     pub listen: Vec<String>,
     pub role: Option<Arc<RoleInstance>>,
     pub span: Span,
@@ -198,13 +214,35 @@ pub struct Task {
 impl Task {
     /// The name Ansible prints: `role : name`, the name, or the action as written.
     pub fn display_name(&self) -> String {
-        let base = match self.name.as_ref().and_then(scalar_text) {
-            Some(n) if !n.is_empty() => n,
-            _ => self.action_as_written.clone(),
+        let base = match self.name.as_ref().and_then(name_text) {
+            Some(n) => n,
+            None => self.action_as_written.clone(),
         };
         match &self.role {
             Some(role) => format!("{} : {}", role.name, base),
             None => base,
+        }
+    }
+}
+
+impl Task {
+    /// Whether a notification names this handler: its name or `role : name` (Ansible
+    /// searches handlers last-defined first by name, then every `listen` match).
+    pub fn answers_to_name(&self, notification: &str) -> bool {
+        match self.name.as_ref().and_then(name_text) {
+            Some(n) => n == notification || self.display_name() == notification,
+            None => false,
+        }
+    }
+
+    /// The handler names or topics this task notifies (`notify:` is a string or a list).
+    pub fn notify(&self) -> Vec<String> {
+        match self.keywords.get("notify") {
+            None => Vec::new(),
+            Some(n) => match n.as_seq() {
+                Some(items) => items.iter().filter_map(scalar_text).collect(),
+                None => scalar_text(n).into_iter().collect(),
+            },
         }
     }
 }

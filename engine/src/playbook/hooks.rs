@@ -24,8 +24,16 @@ pub struct LoadOptions<'a> {
     /// Templating for static import names; without it only `{{ name }}` of a scalar
     /// variable is substituted.
     pub template: Option<&'a TemplateFn<'a>>,
-    /// Jinja syntax check; without it templates are not checked at load.
+    /// Jinja syntax check of template strings; without it templates are not checked.
     pub check_syntax: Option<&'a SyntaxFn<'a>>,
+    /// Syntax check of bare expressions (`when:`); without it they are checked as
+    /// `{{ expr }}` by `check_syntax`.
+    pub check_expr: Option<&'a SyntaxFn<'a>>,
+    /// Refuse at load what Ansible only refuses when the task runs: module arguments
+    /// against the module's spec, and types of block/task keywords. On by default (no
+    /// host is touched with a broken task); off for `--list-*`/`--syntax-check`, where
+    /// ansible-playbook accepts such playbooks.
+    pub strict: bool,
     /// The YAML reader (the engine's YAML 1.1 loader by default).
     pub read_yaml: &'a ReadYamlFn<'a>,
 }
@@ -37,6 +45,8 @@ impl Default for LoadOptions<'_> {
             extra_vars: Mapping::default(),
             template: None,
             check_syntax: None,
+            check_expr: None,
+            strict: true,
             read_yaml: &crate::yaml::load_file,
         }
     }

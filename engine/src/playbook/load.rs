@@ -18,6 +18,8 @@ pub(crate) struct Loader<'o> {
     pub chain: Vec<PathBuf>,
     /// Handlers of the roles of the play being loaded, in load order.
     pub role_handlers: Vec<Block>,
+    /// What Ansible would warn about (in load order).
+    pub warnings: Vec<SourceError>,
 }
 
 /// Where in the playbook the loader is: what relative paths, tags and vars apply.
@@ -41,11 +43,13 @@ pub fn load_playbook(path: &Path, opts: &LoadOptions) -> Result<Playbook, Source
         opts,
         chain: Vec::new(),
         role_handlers: Vec::new(),
+        warnings: Vec::new(),
     };
     let plays = loader.load_playbook_file(path, None, &PlaybookImport::default())?;
     Ok(Playbook {
         path: path.to_path_buf(),
         plays,
+        warnings: loader.warnings,
     })
 }
 
@@ -103,14 +107,15 @@ impl Loader<'_> {
         self.chain.pop();
     }
 
+    /// `from`: the file name's span (missing file) and the statement's (cycle).
     fn load_playbook_file(
         &mut self,
         path: &Path,
-        from: Option<&Span>,
+        from: Option<(&Span, &Span)>,
         import: &PlaybookImport,
     ) -> Result<Vec<Play>, SourceError> {
-        let doc = self.read_included(path, from)?;
-        self.enter(path, from)?;
+        let doc = self.read_included(path, from.map(|f| f.0))?;
+        self.enter(path, from.map(|f| f.1))?;
         let basedir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let shown = path.display();
         let entries = match &doc.value {
@@ -168,6 +173,7 @@ impl Loader<'_> {
         outer: &PlaybookImport,
     ) -> Result<Vec<Play>, SourceError> {
         let mut file: Option<&Node> = None;
+        let mut statement: Option<&Span> = None;
         let mut import = outer.clone();
         for (k, v) in map.iter() {
             let key = k.key_string().unwrap_or_default();
@@ -181,19 +187,18 @@ impl Loader<'_> {
                 ));
             }
             match key {
-                "import_playbook" => file = Some(v),
+                "import_playbook" => {
+                    file = Some(v);
+                    statement = Some(&k.span);
+                }
                 "tags" => add_tags(&mut import.tags, &parse_tags(v)?),
                 "when" => import.when.push(v.clone()),
-                "vars" => match &v.value {
-                    Value::Map(m) => import.vars.push(m.clone()),
-                    Value::Null => {}
-                    _ => {
-                        return Err(SourceError::new(
-                            &v.span,
-                            "Vars in a PlaybookInclude must be specified as a dictionary",
-                        ));
+                "vars" => {
+                    keywords::validate_vars(v, "PlaybookInclude")?;
+                    if let Value::Map(m) = &v.value {
+                        import.vars.push(m.clone());
                     }
-                },
+                }
                 _ => {}
             }
         }
@@ -210,7 +215,8 @@ impl Loader<'_> {
         let scope_vars: Vec<Mapping> = import.vars.clone();
         let name = self.template_static(raw, &scope_vars, &file.span)?;
         let path = basedir.join(name);
-        self.load_playbook_file(&path, Some(&file.span), &import)
+        let statement = statement.unwrap_or(&file.span);
+        self.load_playbook_file(&path, Some((&file.span, statement)), &import)
     }
 
     fn load_play(
@@ -241,6 +247,9 @@ impl Loader<'_> {
             }
             keywords.insert(&key, k.span.clone(), v.clone());
         }
+        if let Some(vars) = keywords.get("vars") {
+            keywords::validate_vars(vars, "Play")?;
+        }
         let Some(hosts) = keywords.get("hosts").cloned() else {
             return Err(SourceError::new(
                 &entry.span,
@@ -248,16 +257,23 @@ impl Loader<'_> {
             ));
         };
         validate_hosts(&hosts)?;
-        let mut tags = match keywords.get("tags") {
-            Some(t) => parse_tags(t)?,
-            None => Vec::new(),
-        };
-        add_tags(&mut tags, &import.tags);
+        for (k, v) in keywords.iter() {
+            keywords::check_keyword_type(k, &v.value)?;
+        }
         let mut vars = Vec::new();
         if let Some(Value::Map(m)) = keywords.get("vars").map(|n| &n.value) {
             vars.push(m.clone());
         }
         vars.extend(import.vars.iter().cloned());
+        if let Some(files) = keywords.get("vars_files") {
+            let found = self.static_vars_files(files, &vars, basedir);
+            vars.extend(found);
+        }
+        let mut tags = match keywords.get("tags") {
+            Some(t) => self.tags_of(t, &vars)?,
+            None => Vec::new(),
+        };
+        add_tags(&mut tags, &import.tags);
         let scope = Scope {
             basedir: basedir.to_path_buf(),
             vars,
@@ -289,8 +305,10 @@ impl Loader<'_> {
         }
         keywords.entries.shift_remove("hosts");
         let name = keywords.entries.shift_remove("name").map(|k| k.value);
-        if let Some(n) = name.as_ref().and_then(Node::as_str) {
-            self.check_syntax(n, &entry.span)?;
+        if let Some(n) = &name
+            && let Some(text) = n.as_str()
+        {
+            self.check_syntax(text, &n.span)?;
         }
         Ok(Play {
             name,
@@ -319,6 +337,45 @@ impl Loader<'_> {
             Some(list) => self.load_blocks(list, scope),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// The contents of the play's `vars_files` that can be read at load time (names
+    /// templated with the play's vars; for a list entry, the first file found), so that
+    /// static import names may use them. Missing or unreadable files are left to the
+    /// executor, which reports them when the play starts, as Ansible does.
+    fn static_vars_files(&self, files: &Node, vars: &[Mapping], basedir: &Path) -> Vec<Mapping> {
+        let entries: Vec<&Node> = match &files.value {
+            Value::Seq(items) => items.iter().collect(),
+            _ => vec![files],
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let candidates: Vec<&Node> = match &entry.value {
+                Value::Seq(items) => items.iter().collect(),
+                _ => vec![entry],
+            };
+            for candidate in candidates {
+                let Some(raw) = candidate.as_str() else {
+                    continue;
+                };
+                let Ok(name) = self.template_static(raw, vars, &candidate.span) else {
+                    continue;
+                };
+                let path = basedir.join(name);
+                if !path.is_file() {
+                    continue;
+                }
+                if let Ok(Node {
+                    value: Value::Map(m),
+                    ..
+                }) = (self.opts.read_yaml)(&path)
+                {
+                    out.push(m);
+                }
+                break;
+            }
+        }
+        out
     }
 
     /// Templates a static import's file name with the variables known at load time.
@@ -350,6 +407,32 @@ impl Loader<'_> {
                 e.message
             ))
         })
+    }
+
+    /// A `tags:` value with templated tags rendered with the load-time variables, as
+    /// Ansible renders them (with the play's vars) when it lists or selects tasks.
+    pub fn tags_of(&self, node: &Node, vars: &[Mapping]) -> Result<Vec<String>, SourceError> {
+        let mut tags = parse_tags(node)?;
+        for tag in tags.iter_mut() {
+            if tag.contains("{{") || tag.contains("{%") {
+                let mut layers: Vec<&Mapping> = vars.iter().collect();
+                layers.push(&self.opts.extra_vars);
+                let span = node
+                    .as_seq()
+                    .and_then(|items| {
+                        items
+                            .iter()
+                            .find(|n| n.as_str() == Some(tag.as_str()))
+                            .map(|n| n.span.clone())
+                    })
+                    .unwrap_or_else(|| node.span.clone());
+                *tag = match self.opts.template {
+                    Some(f) => f(tag, &layers, &span)?,
+                    None => super::hooks::substitute_simple(tag, &layers, &span)?,
+                };
+            }
+        }
+        Ok(tags)
     }
 
     /// Runs the Jinja syntax hook on a template string.

@@ -28,10 +28,62 @@ fn str_node(text: impl Into<String>, span: &Span) -> Node {
 
 fn kv_mapping(text: &str, check_raw: bool, span: &Span) -> Mapping {
     let mut m = Mapping::default();
+    let locate = TokenLocator::new(text, span);
+    let mut from = 0;
     for (k, v) in parse_kv(text, check_raw) {
-        m.insert(str_node(k, span), str_node(v, span));
+        let (key_span, value_span) = match locate.find(&format!("{k}="), from) {
+            Some((at, key_span)) => {
+                from = at + k.len() + 1;
+                (
+                    key_span,
+                    locate.span_at(from).unwrap_or_else(|| span.clone()),
+                )
+            }
+            None => (span.clone(), span.clone()),
+        };
+        m.insert(str_node(k, &key_span), str_node(v, &value_span));
     }
     m
+}
+
+/// Spans of pieces of a one-line `k=v` string, when the string appears verbatim in the
+/// source at its node's span (plain or simply quoted); otherwise the node's span.
+struct TokenLocator<'a> {
+    text: &'a str,
+    span: &'a Span,
+    /// Bytes between the span's offset and the string's first character (a quote).
+    lead: Option<usize>,
+}
+
+impl<'a> TokenLocator<'a> {
+    fn new(text: &'a str, span: &'a Span) -> Self {
+        let src = span.file.text.get(span.offset..).unwrap_or("");
+        let lead = if text.contains('\n') || span.is_synthetic() {
+            None
+        } else if src.starts_with(text) {
+            Some(0)
+        } else if (src.starts_with('"') || src.starts_with('\'')) && src[1..].starts_with(text) {
+            Some(1)
+        } else {
+            None
+        };
+        TokenLocator { text, span, lead }
+    }
+
+    /// The byte index of `needle` in the text at or after `from`, and its span.
+    fn find(&self, needle: &str, from: usize) -> Option<(usize, Span)> {
+        let at = from + self.text.get(from..)?.find(needle)?;
+        Some((at, self.span_at(at)?))
+    }
+
+    fn span_at(&self, at: usize) -> Option<Span> {
+        let lead = self.lead?;
+        let chars = self.text.get(..at)?.chars().count() as u32;
+        let mut s = self.span.clone();
+        s.offset += lead + at;
+        s.col += lead as u32 + chars;
+        Some(s)
+    }
 }
 
 /// Splits `"copy src=a dest=b"` into the module name and its argument text.
@@ -130,6 +182,18 @@ fn merged(mut base: Mapping, args: Mapping) -> Mapping {
 }
 
 fn resolve_or_err(written: &str, span: &Span) -> Result<String, SourceError> {
+    let short = written
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| written.strip_prefix("ansible.legacy."))
+        .unwrap_or(written);
+    if short == "include" {
+        return Err(SourceError::new(
+            span,
+            "The 'ansible.builtin.include' action plugin has been removed. Use include_tasks \
+             or import_tasks instead. This feature was removed from ansible-core in a release \
+             after 2023-05-16.",
+        ));
+    }
     modspec::resolve(written).ok_or_else(|| unknown_action(written, span))
 }
 
@@ -141,8 +205,15 @@ fn unknown_action(name: &str, span: &Span) -> SourceError {
              missing collection, or incorrect module path."
         ),
     );
-    let hint =
-        modspec::suggest(name).or_else(|| super::keywords::closest(name, TASK.iter().copied()));
+    // A misspelled keyword (`whenn`) or module (`debg`): suggest whichever is closer.
+    let module = modspec::suggest(name);
+    let keyword = super::keywords::closest(name, TASK.iter().copied());
+    let score = |s: Option<&str>| s.map_or(0.0, |s| strsim::jaro_winkler(name, s));
+    let hint = if score(keyword) > score(module) {
+        keyword
+    } else {
+        module
+    };
     match hint {
         Some(h) => err.with_help(format!("did you mean '{h}'?")),
         None => err,

@@ -3,7 +3,7 @@
 
 use crate::source::{SourceError, Span};
 use crate::yaml::{Mapping, Node, Value};
-use modules::{ArgValue, ProblemKind};
+use modules::ArgValue;
 
 /// Free-form modules: a string argument is a command line (`_raw_params`).
 const FREE_FORM: &[&str] = &[
@@ -67,7 +67,12 @@ fn arg_value(node: &Node) -> ArgValue {
 /// Checks a task's literal arguments against its module's spec; the first error is
 /// returned, located at the argument's key, its value, or the module name. Templated
 /// values are never rejected; problems Ansible only warns about are not errors.
-pub fn validate_args(fqcn: &str, args: &Mapping, action_span: &Span) -> Result<(), SourceError> {
+pub fn validate_args(
+    fqcn: &str,
+    args: &Mapping,
+    action_span: &Span,
+    warnings: &mut Vec<SourceError>,
+) -> Result<(), SourceError> {
     let Some(spec) = modules::lookup(fqcn) else {
         return Ok(());
     };
@@ -86,16 +91,17 @@ pub fn validate_args(fqcn: &str, args: &Mapping, action_span: &Span) -> Result<(
         .map(|(n, v)| (n.as_str(), v.clone()))
         .collect();
     for problem in modules::validate(spec, &borrowed, has_free_form) {
+        // Point at the argument as written (`state=banana`, `state:`); problems of the
+        // task as a whole point at the module name.
+        let span = problem
+            .arg
+            .as_deref()
+            .and_then(|a| args.key_node(a))
+            .map_or(action_span, |n| &n.span);
         if problem.is_warning() {
+            warnings.push(SourceError::new(span, problem.message));
             continue;
         }
-        let key = problem.arg.as_deref().and_then(|a| args.key_node(a));
-        let value = problem.arg.as_deref().and_then(|a| args.get(a));
-        let span = match problem.kind {
-            ProblemKind::WrongType | ProblemKind::NotAChoice => value.map(|n| &n.span),
-            _ => key.map(|n| &n.span),
-        }
-        .unwrap_or(action_span);
         let err = SourceError::new(span, problem.message);
         return Err(match problem.suggestion {
             Some(s) => err.with_help(format!("did you mean '{s}'?")),

@@ -8,13 +8,15 @@ use super::ast::{Block, BlockOrigin, Keywords, RoleInstance, TaskOrBlock};
 use super::keywords::{self, ROLE_INCLUDE, ROLE_METADATA};
 use super::load::{Loader, Scope};
 use super::modargs::ParsedAction;
-use super::tags::{add_tags, parse_tags};
+use super::tags::add_tags;
 use crate::source::{SourceError, Span};
 use crate::yaml::{Mapping, Node, Value};
 
 /// A role entry as written: its name, keywords and params.
 struct RoleDef {
     name: String,
+    /// Where the name is written (errors about the role point here).
+    name_span: Span,
     keywords: Keywords,
     params: Mapping,
     span: Span,
@@ -27,6 +29,10 @@ struct FromFiles {
     vars: Option<String>,
     defaults: Option<String>,
     handlers: Option<String>,
+    /// Where each `<subdir>_from` value is written, for "file not found" errors.
+    spans: Vec<(&'static str, Span)>,
+    /// `rolespec_validate: false` on import_role/include_role: no argument-spec task.
+    skip_spec_validation: bool,
 }
 
 fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
@@ -34,18 +40,19 @@ fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
     match &node.value {
         Value::Str(_) | Value::Int(_) => Ok(RoleDef {
             name: super::ast::scalar_text(node).unwrap_or_default(),
+            name_span: node.span.clone(),
             keywords: Keywords::default(),
             params: Mapping::default(),
             span: node.span.clone(),
         }),
         Value::Map(map) => {
-            let name = map
+            let name_node = map
                 .get("role")
                 .or_else(|| map.get("name"))
-                .and_then(Node::as_str)
-                .filter(|s| !s.is_empty())
-                .ok_or_else(missing)?
-                .to_string();
+                .filter(|n| n.as_str().is_some_and(|s| !s.is_empty()))
+                .ok_or_else(missing)?;
+            let name = name_node.as_str().unwrap_or_default().to_string();
+            let name_span = name_node.span.clone();
             let mut kw = Keywords::default();
             let mut params = Mapping::default();
             for (k, v) in map.iter() {
@@ -60,6 +67,7 @@ fn role_def(node: &Node) -> Result<RoleDef, SourceError> {
             kw.entries.shift_remove("name");
             Ok(RoleDef {
                 name,
+                name_span,
                 keywords: kw,
                 params,
                 span: node.span.clone(),
@@ -98,28 +106,57 @@ impl Loader<'_> {
     /// keywords.
     pub(crate) fn import_role(
         &mut self,
-        _node: &Node,
         parsed: &ParsedAction,
         kw: Keywords,
         scope: &Scope,
     ) -> Result<Block, SourceError> {
-        let arg = |k: &str| parsed.args.get(k).and_then(super::ast::scalar_text);
-        let name = arg("name").or_else(|| arg("role")).ok_or_else(|| {
-            SourceError::new(&parsed.span, "'name' is a required field for import_role.")
-        })?;
+        self.role_from_args(&parsed.args, kw, &parsed.span, scope)
+    }
+
+    /// A role named by `import_role` / `include_role` arguments.
+    pub(crate) fn role_from_args(
+        &mut self,
+        args: &Mapping,
+        kw: Keywords,
+        span: &Span,
+        scope: &Scope,
+    ) -> Result<Block, SourceError> {
+        let arg = |k: &str| args.get(k).and_then(super::ast::scalar_text);
+        let name = arg("name")
+            .or_else(|| arg("role"))
+            .ok_or_else(|| SourceError::new(span, "'name' is a required field for import_role."))?;
+        let mut spans = Vec::new();
+        for (subdir, key) in [
+            ("tasks", "tasks_from"),
+            ("vars", "vars_from"),
+            ("defaults", "defaults_from"),
+            ("handlers", "handlers_from"),
+        ] {
+            if let Some(n) = args.get(key) {
+                spans.push((subdir, n.span.clone()));
+            }
+        }
         let from = FromFiles {
             tasks: arg("tasks_from"),
             vars: arg("vars_from"),
             defaults: arg("defaults_from"),
             handlers: arg("handlers_from"),
+            spans,
+            skip_spec_validation: args.get("rolespec_validate").and_then(Node::as_bool)
+                == Some(false),
         };
+        let name_span = args
+            .get("name")
+            .or_else(|| args.get("role"))
+            .map_or_else(|| span.clone(), |n| n.span.clone());
         let def = RoleDef {
             name,
+            name_span,
             keywords: kw,
             params: Mapping::default(),
-            span: parsed.span.clone(),
+            span: span.clone(),
         };
-        let allow_dup = parsed.args.get("allow_duplicates").and_then(Node::as_bool);
+        let allow_dup = args.get("allow_duplicates").and_then(Node::as_bool);
         let parent = scope.role.clone();
         let mut block = self.load_role(
             def,
@@ -182,8 +219,8 @@ impl Loader<'_> {
         parent_dir: Option<&Path>,
         dep_chain: &[(String, PathBuf)],
     ) -> Result<Block, SourceError> {
-        let name = self.template_static(&def.name, &scope.vars, &def.span)?;
-        let (name, path) = self.find_role(&name, scope, parent_dir, &def.span)?;
+        let name = self.template_static(&def.name, &scope.vars, &def.name_span)?;
+        let (name, path) = self.find_role(&name, scope, parent_dir, &def.name_span)?;
         let canon = std::fs::canonicalize(&path).unwrap_or_else(|_| path.clone());
         if dep_chain.iter().any(|(_, p)| *p == canon) {
             let mut names: Vec<&str> = dep_chain.iter().map(|(n, _)| n.as_str()).collect();
@@ -230,8 +267,15 @@ impl Loader<'_> {
         let mut inner = scope.clone();
         inner.role = Some(role.clone());
         inner.import_dirs.clear();
+        // Role defaults are below play vars; role vars, the entry's vars and params above.
+        inner.vars.insert(0, role.defaults.clone());
+        inner.vars.push(role.vars.clone());
+        if let Some(vars) = def.keywords.get("vars").and_then(Node::as_map) {
+            inner.vars.push(vars.clone());
+        }
+        inner.vars.push(role.params.clone());
         if let Some(t) = def.keywords.get("tags") {
-            add_tags(&mut inner.tags, &parse_tags(t)?);
+            add_tags(&mut inner.tags, &self.tags_of(t, &scope.vars)?);
         }
         let mut entries = Vec::new();
         let parent_of_role = path.parent().map(Path::to_path_buf);
@@ -245,13 +289,33 @@ impl Loader<'_> {
             )?;
             entries.push(TaskOrBlock::Block(Box::new(b)));
         }
-        if let Some((file, doc)) = self.role_file(&path, "tasks", from.tasks.as_deref())? {
+        let tasks = self.role_file_from(&path, "tasks", &from)?;
+        let entrypoint = from.tasks.as_deref().unwrap_or("main");
+        let validation = if from.skip_spec_validation {
+            None
+        } else {
+            self.validation_task(&name, &path, entrypoint, &def, meta.as_ref())?
+        };
+        let tasks = match (tasks, validation) {
+            (tasks, None) => tasks,
+            (None, Some(v)) => Some((path.join("tasks"), seq_node(vec![v]))),
+            (Some((file, doc)), Some(v)) => {
+                let mut items = vec![v];
+                if let Value::Seq(rest) = doc.value {
+                    items.extend(rest);
+                    Some((file, seq_node(items)))
+                } else {
+                    Some((file, doc))
+                }
+            }
+        };
+        if let Some((file, doc)) = tasks {
             self.enter(&file, Some(&def.span))?;
             let blocks = self.load_blocks(&doc, &inner)?;
             self.leave();
             entries.extend(blocks.into_iter().map(|b| TaskOrBlock::Block(Box::new(b))));
         }
-        if let Some((file, doc)) = self.role_file(&path, "handlers", from.handlers.as_deref())? {
+        if let Some((file, doc)) = self.role_file_from(&path, "handlers", &from)? {
             let handler_scope = Scope {
                 handlers: true,
                 ..inner.clone()
@@ -271,6 +335,80 @@ impl Loader<'_> {
             role: Some(role),
             span: def.span,
         })
+    }
+
+    /// The `validate_argument_spec` task Ansible puts first in a role whose argument
+    /// specs (`meta/argument_specs.yml`, else `argument_specs` in `meta/main.yml`) cover
+    /// the entry point.
+    fn validation_task(
+        &self,
+        role_name: &str,
+        role_path: &Path,
+        entrypoint: &str,
+        def: &RoleDef,
+        meta: Option<&(PathBuf, Node)>,
+    ) -> Result<Option<Node>, SourceError> {
+        let specs_file = [".yml", ".yaml", ".json"]
+            .iter()
+            .map(|ext| role_path.join("meta").join(format!("argument_specs{ext}")))
+            .find(|p| p.is_file());
+        let specs = match specs_file {
+            Some(file) => {
+                let doc = (self.opts.read_yaml)(&file)?;
+                doc.as_map().and_then(|m| m.get("argument_specs")).cloned()
+            }
+            None => meta.and_then(|(_, doc)| doc.as_map()?.get("argument_specs").cloned()),
+        };
+        let Some(spec) = specs
+            .as_ref()
+            .and_then(|s| s.as_map())
+            .and_then(|m| m.get(entrypoint))
+            .filter(|s| s.as_map().is_some_and(|m| !m.is_empty()))
+        else {
+            return Ok(None);
+        };
+        let span = spec.span.clone();
+        let s = |text: &str| Node::new(Value::Str(text.to_string()), span.clone());
+        let map = |entries: Vec<(&str, Node)>| {
+            let mut m = Mapping::default();
+            for (k, v) in entries {
+                m.insert(s(k), v);
+            }
+            Node::new(Value::Map(m), span.clone())
+        };
+        let mut name = format!("Validating arguments against arg spec '{entrypoint}'");
+        if let Some(short) = spec
+            .as_map()
+            .and_then(|m| m.get("short_description"))
+            .and_then(super::ast::scalar_text)
+        {
+            name = format!("{name} - {short}");
+        }
+        let options = spec
+            .as_map()
+            .and_then(|m| m.get("options"))
+            .cloned()
+            .unwrap_or_else(|| map(Vec::new()));
+        let context = map(vec![
+            ("type", s("role")),
+            ("name", s(role_name)),
+            ("argument_spec_name", s(entrypoint)),
+            ("path", s(&role_path.display().to_string())),
+        ]);
+        let args = map(vec![
+            ("argument_spec", options),
+            (
+                "provided_arguments",
+                Node::new(Value::Map(def.params.clone()), span.clone()),
+            ),
+            ("validate_args_context", context),
+        ]);
+        Ok(Some(map(vec![
+            ("action", s("ansible.builtin.validate_argument_spec")),
+            ("args", args),
+            ("name", s(&name)),
+            ("tags", seq_node(vec![s("always")])),
+        ])))
     }
 
     /// `<role>/<subdir>/<main>` with Ansible's extensions; a named file that does not
@@ -304,6 +442,31 @@ impl Loader<'_> {
         }
     }
 
+    /// [`Self::role_file`] with a "not found" error located at the `<subdir>_from` value.
+    fn role_file_from(
+        &self,
+        role: &Path,
+        subdir: &'static str,
+        from: &FromFiles,
+    ) -> Result<Option<(PathBuf, Node)>, SourceError> {
+        let main = match subdir {
+            "tasks" => from.tasks.as_deref(),
+            "vars" => from.vars.as_deref(),
+            "defaults" => from.defaults.as_deref(),
+            _ => from.handlers.as_deref(),
+        };
+        self.role_file(role, subdir, main).map_err(|mut e| {
+            if e.span.is_none() {
+                e.span = from
+                    .spans
+                    .iter()
+                    .find(|(d, _)| *d == subdir)
+                    .map(|(_, s)| s.clone());
+            }
+            e
+        })
+    }
+
     fn role_vars_file(
         &self,
         role_name: &str,
@@ -326,6 +489,15 @@ impl Loader<'_> {
             },
         }
     }
+}
+
+/// A list node located where its first item is (synthetic lists only).
+fn seq_node(items: Vec<Node>) -> Node {
+    let span = items
+        .first()
+        .map(|n| n.span.clone())
+        .unwrap_or_else(|| Span::synthetic("role tasks"));
+    Node::new(Value::Seq(items), span)
 }
 
 /// `meta/main.yml`: (allow_duplicates, dependencies).

@@ -1,14 +1,12 @@
 //! Blocks and tasks, with `import_tasks` / `import_role` expanded where they stand
 //! (Ansible's `playbook/helpers.py`).
 
-use std::path::{Path, PathBuf};
-
 use super::ast::{Block, BlockOrigin, Keywords, Task, TaskKind, TaskOrBlock};
-use super::keywords::{self, BLOCK, LOOP_CONTROL, TASK};
+use super::keywords::{self, BLOCK, KNOWN_LOOKUPS, TASK, validate_loop_control};
 use super::load::{Loader, Scope};
 use super::modargs::{ParsedAction, parse_action};
 use super::modspec;
-use super::tags::{add_tags, parse_tags};
+use super::tags::add_tags;
 use crate::source::{SourceError, Span};
 use crate::yaml::{Mapping, Node, Value};
 
@@ -46,6 +44,10 @@ impl Loader<'_> {
         let mut blocks = Vec::new();
         let mut pending: Vec<&Node> = Vec::new();
         for item in items {
+            // Ansible skips empty entries (`- ` alone) of task lists.
+            if item.is_null() {
+                continue;
+            }
             let Some(map) = item.as_map() else {
                 return Err(SourceError::new(
                     &item.span,
@@ -60,12 +62,7 @@ impl Loader<'_> {
                 if !pending.is_empty() {
                     blocks.push(self.implicit_block(&std::mem::take(&mut pending), scope)?);
                 }
-                if scope.handlers {
-                    return Err(SourceError::new(
-                        &item.span,
-                        "Using a block as a handler is not supported.",
-                    ));
-                }
+                // A top-level block of handlers is fine; nested ones are refused below.
                 blocks.push(self.load_block(item, map, scope)?);
             } else {
                 pending.push(item);
@@ -112,9 +109,15 @@ impl Loader<'_> {
             }
             kw.insert(&key, k.span.clone(), v.clone());
         }
+        if let Some(vars) = kw.get("vars") {
+            keywords::validate_vars(vars, "Block")?;
+        }
         let mut inner = scope.clone();
         if let Some(t) = kw.get("tags") {
-            add_tags(&mut inner.tags, &parse_tags(t)?);
+            add_tags(&mut inner.tags, &self.tags_of(t, &scope.vars)?);
+        }
+        if let Some(vars) = kw.get("vars").and_then(Node::as_map) {
+            inner.vars.push(vars.clone());
         }
         if let Some(when) = kw.get("when") {
             self.check_when(when)?;
@@ -162,6 +165,12 @@ impl Loader<'_> {
         for item in items {
             match item.as_map() {
                 Some(map) if is_block(map) => {
+                    if scope.handlers {
+                        return Err(SourceError::new(
+                            &item.span,
+                            "Using a block as a handler is not supported.",
+                        ));
+                    }
                     let b = self.load_block(item, map, scope)?;
                     out.push(TaskOrBlock::Block(Box::new(b)));
                 }
@@ -216,7 +225,7 @@ impl Loader<'_> {
                          'include_role' instead.",
                     ));
                 }
-                let b = self.import_role(node, &parsed, kw, scope)?;
+                let b = self.import_role(&parsed, kw, scope)?;
                 out.push(TaskOrBlock::Block(Box::new(b)));
             }
             action => {
@@ -253,33 +262,41 @@ impl Loader<'_> {
             if !valid {
                 return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
             }
-            if let Some(lookup) = key.strip_prefix("with_") {
-                if !KNOWN_LOOKUPS.contains(&lookup) {
-                    return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
-                }
+            if let Some(lookup) = key.strip_prefix("with_")
+                && !KNOWN_LOOKUPS.contains(&lookup)
+            {
+                return Err(keywords::unknown_keyword(&key, &k.span, "Task", TASK));
             }
             if key == "loop_control" {
                 validate_loop_control(v)?;
+            }
+            if key == "vars" {
+                keywords::validate_vars(v, "Task")?;
             }
             kw.insert(&key, k.span.clone(), v.clone());
         }
         Ok(kw)
     }
 
-    fn check_when(&self, when: &Node) -> Result<(), SourceError> {
+    pub(crate) fn check_when(&self, when: &Node) -> Result<(), SourceError> {
         let items: Vec<&Node> = match &when.value {
             Value::Seq(items) => items.iter().collect(),
             _ => vec![when],
         };
         for item in items {
-            if let Some(text) = item.as_str() {
-                let wrapped = if text.contains("{{") || text.contains("{%") {
-                    text.to_string()
-                } else {
-                    format!("{{{{ {text} }}}}")
-                };
-                self.check_syntax(&wrapped, &item.span)?;
+            let Some(text) = item.as_str() else {
+                continue;
+            };
+            if let Some(check) = self.opts.check_expr {
+                check(text, &item.span)?;
+                continue;
             }
+            let wrapped = if text.contains("{{") || text.contains("{%") {
+                text.to_string()
+            } else {
+                format!("{{{{ {text} }}}}")
+            };
+            self.check_syntax(&wrapped, &item.span)?;
         }
         Ok(())
     }
@@ -307,33 +324,51 @@ impl Loader<'_> {
         for (_, v) in parsed.args.iter() {
             self.check_strings(v)?;
         }
-        if let Some(when) = kw.get("when") {
-            self.check_when(when)?;
+        for key in ["when", "changed_when", "failed_when", "until"] {
+            if let Some(cond) = kw.get(key) {
+                self.check_when(cond)?;
+            }
         }
-        modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span)?;
+        if let Some(items) = kw.get("loop") {
+            self.check_strings(items)?;
+        }
+        if self.opts.strict {
+            modspec::validate_args(&parsed.fqcn, &parsed.args, &parsed.span, &mut self.warnings)?;
+            for (k, v) in kw.iter() {
+                keywords::check_keyword_type(k, &v.value)?;
+            }
+        }
         let mut tags = scope.tags.clone();
         if let Some(t) = kw.get("tags") {
-            add_tags(&mut tags, &parse_tags(t)?);
+            add_tags(&mut tags, &self.tags_of(t, &scope.vars)?);
         }
         tags.sort();
         tags.dedup();
         let kind = match short_action(&parsed.fqcn) {
-            "include_tasks" => TaskKind::IncludeTasks,
+            "include_tasks" => {
+                self.warn_missing_include(&parsed.args, scope);
+                TaskKind::IncludeTasks
+            }
             "include_role" => TaskKind::IncludeRole,
             _ => TaskKind::Module,
         };
         let mut listen = Vec::new();
-        if scope.handlers {
-            if let Some(n) = name.as_ref().and_then(super::ast::scalar_text) {
-                listen.push(n);
-            }
-            if let Some(l) = kw.get("listen") {
-                match &l.value {
-                    Value::Seq(items) => {
-                        listen.extend(items.iter().filter_map(super::ast::scalar_text))
-                    }
-                    _ => listen.extend(super::ast::scalar_text(l)),
+        if scope.handlers
+            && let Some(l) = kw.get("listen")
+        {
+            match &l.value {
+                Value::Seq(items) => {
+                    listen.extend(items.iter().filter_map(super::ast::scalar_text))
                 }
+                _ => listen.extend(super::ast::scalar_text(l)),
+            }
+            // A role's handler also listens as `role : topic` (Handler._validate_listen).
+            if let Some(role) = &scope.role {
+                let prefixed: Vec<String> = listen
+                    .iter()
+                    .map(|t| format!("{} : {t}", role.name))
+                    .collect();
+                listen.extend(prefixed);
             }
         }
         let delegate_to = match parsed.delegate_to {
@@ -356,144 +391,4 @@ impl Loader<'_> {
             span: node.span.clone(),
         })
     }
-
-    /// `import_tasks`: the file's blocks, wrapped in a block carrying the statement's
-    /// keywords. Returns None for an empty file (Ansible warns and skips it).
-    fn import_tasks(
-        &mut self,
-        node: &Node,
-        parsed: &ParsedAction,
-        kw: Keywords,
-        scope: &Scope,
-    ) -> Result<Option<Block>, SourceError> {
-        let raw = parsed
-            .args
-            .get("_raw_params")
-            .or_else(|| parsed.args.get("file"))
-            .and_then(super::ast::scalar_text)
-            .ok_or_else(|| SourceError::new(&parsed.span, "No file specified for import_tasks"))?;
-        let target = self.template_static(&raw, &scope.vars, &parsed.span)?;
-        let path = self.find_task_file(&target, scope);
-        let doc = self.read_included(&path, Some(&parsed.span))?;
-        let items = match &doc.value {
-            Value::Null => return Ok(None),
-            Value::Seq(items) if items.is_empty() => return Ok(None),
-            Value::Seq(_) => &doc,
-            _ => {
-                return Err(SourceError::new(
-                    &doc.span,
-                    "included task files must contain a list of tasks",
-                ));
-            }
-        };
-        self.enter(&path, Some(&parsed.span))?;
-        let mut inner = scope.clone();
-        let dir = Path::new(&raw)
-            .parent()
-            .map(|p| p.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        inner.import_dirs.push(dir);
-        if let Some(t) = kw.get("tags") {
-            add_tags(&mut inner.tags, &parse_tags(t)?);
-        }
-        if let Some(when) = kw.get("when") {
-            self.check_when(when)?;
-        }
-        let blocks = self.load_blocks(items, &inner)?;
-        self.leave();
-        let mut kw = kw;
-        let name = kw.entries.shift_remove("name").map(|k| k.value);
-        Ok(Some(Block {
-            name,
-            block: blocks
-                .into_iter()
-                .map(|b| TaskOrBlock::Block(Box::new(b)))
-                .collect(),
-            rescue: Vec::new(),
-            always: Vec::new(),
-            keywords: kw,
-            origin: BlockOrigin::ImportTasks { file: path },
-            role: scope.role.clone(),
-            span: node.span.clone(),
-        }))
-    }
-
-    /// Where an `import_tasks` file is, searched as Ansible's helpers do: relative to
-    /// the directories of the enclosing imports (innermost first), then the role's
-    /// `tasks/` (or `handlers/`) directory or the playbook's directory.
-    fn find_task_file(&self, target: &str, scope: &Scope) -> PathBuf {
-        let t = Path::new(target);
-        if t.is_absolute() {
-            return t.to_path_buf();
-        }
-        let subdir = if scope.handlers { "handlers" } else { "tasks" };
-        let base = match &scope.role {
-            Some(role) => role.path.join(subdir),
-            None => scope.basedir.clone(),
-        };
-        let mut cumulative = PathBuf::new();
-        for dir in scope.import_dirs.iter().rev() {
-            cumulative = Path::new(dir).join(&cumulative);
-            let candidate = base.join(&cumulative).join(t);
-            if candidate.exists() {
-                return candidate;
-            }
-        }
-        let mut candidates = vec![base.join(t)];
-        if let Some(role) = &scope.role {
-            candidates.push(role.path.join(t));
-        }
-        candidates
-            .iter()
-            .find(|c| c.exists())
-            .cloned()
-            .unwrap_or_else(|| base.join(t))
-    }
-}
-
-/// The lookup plugins of ansible-core 2.19 (`with_<lookup>`).
-const KNOWN_LOOKUPS: &[&str] = &[
-    "config",
-    "csvfile",
-    "dict",
-    "env",
-    "file",
-    "fileglob",
-    "first_found",
-    "indexed_items",
-    "ini",
-    "inventory_hostnames",
-    "items",
-    "lines",
-    "list",
-    "nested",
-    "password",
-    "pipe",
-    "random_choice",
-    "sequence",
-    "subelements",
-    "template",
-    "together",
-    "unvault",
-    "url",
-    "varnames",
-    "vars",
-];
-
-fn validate_loop_control(node: &Node) -> Result<(), SourceError> {
-    let Some(map) = node.as_map() else {
-        return Ok(());
-    };
-    for (k, _) in map.iter() {
-        let key = k.key_string().unwrap_or_default();
-        if !LOOP_CONTROL.contains(&key.as_str()) {
-            return Err(keywords::unknown_keyword(
-                &key,
-                &k.span,
-                "LoopControl",
-                LOOP_CONTROL,
-            ));
-        }
-    }
-    Ok(())
 }

@@ -1,13 +1,14 @@
 //! Loader and listing tests against fixtures in `testdata/`; expected listings were
 //! recorded from ansible-playbook 2.19 (`expected/*.txt`, `PYTHONHASHSEED=3` so that the
 //! play TAGS line, a Python set, prints in source order).
+#![allow(clippy::expect_used, clippy::unwrap_used)]
 
 use std::path::PathBuf;
 
 use super::*;
 use crate::source::SourceError;
 
-fn testdata() -> PathBuf {
+pub(super) fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/playbook/testdata")
 }
 
@@ -18,7 +19,7 @@ fn opts() -> LoadOptions<'static> {
     }
 }
 
-fn load(rel: &str) -> Result<Playbook, SourceError> {
+pub(super) fn load(rel: &str) -> Result<Playbook, SourceError> {
     load_playbook(&testdata().join(rel), &opts())
 }
 
@@ -30,7 +31,7 @@ fn load_ok(rel: &str) -> Playbook {
 }
 
 /// The error of loading `rel`: message, and the file name, line and column it points at.
-fn load_err(rel: &str) -> (String, Option<(String, u32, u32)>, Option<String>) {
+pub(super) fn load_err(rel: &str) -> (String, Option<(String, u32, u32)>, Option<String>) {
     match load(rel) {
         Ok(_) => panic!("{rel} loaded but should fail"),
         Err(e) => {
@@ -48,8 +49,13 @@ fn load_err(rel: &str) -> (String, Option<(String, u32, u32)>, Option<String>) {
     }
 }
 
-fn at(file: &str, line: u32, col: u32) -> Option<(String, u32, u32)> {
+pub(super) fn at(file: &str, line: u32, col: u32) -> Option<(String, u32, u32)> {
     Some((file.to_string(), line, col))
+}
+
+/// A listing that must succeed.
+fn listed(result: Result<String, SourceError>) -> String {
+    result.unwrap_or_else(|e| panic!("listing failed:\n{}", e.render()))
 }
 
 fn expected(name: &str) -> String {
@@ -68,11 +74,11 @@ fn list_tasks_matches_ansible_for_roles_blocks_imports_and_tags() {
     let pb = load_ok("p1.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &f),
+        listed(format_list_tasks(&pb, "p1.yml", &f, &opts())),
         expected("p1.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "p1.yml", &f),
+        listed(format_list_tags(&pb, "p1.yml", &f, &opts())),
         expected("p1.list-tags.txt")
     );
     // Both at once: `--list-tags` alone lists `never` tasks too.
@@ -81,7 +87,10 @@ fn list_tasks_matches_ansible_for_roles_blocks_imports_and_tags() {
         tags: true,
     };
     assert_eq!(
-        format_listing(&pb, "p1.yml", &f, both, &|p| p.hosts_text()),
+        listed(format_listing(&pb, "p1.yml", &f, both, &|p| play_header(
+            p,
+            &opts()
+        ))),
         expected("p1.list-both.txt")
     );
 }
@@ -91,12 +100,12 @@ fn list_tasks_applies_tags_and_skip_tags() {
     let pb = load_ok("p1.yml");
     let only = TagFilter::from_cli(&tags(&["never,blk"]), &[]);
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &only),
+        listed(format_list_tasks(&pb, "p1.yml", &only, &opts())),
         expected("p1.list-tasks.tags-never-blk.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["webtag,ctag"]));
     assert_eq!(
-        format_list_tasks(&pb, "p1.yml", &skip),
+        listed(format_list_tasks(&pb, "p1.yml", &skip, &opts())),
         expected("p1.list-tasks.skip-webtag-ctag.txt")
     );
     let tagged = TagFilter::from_cli(&tags(&["tagged"]), &[]);
@@ -105,7 +114,9 @@ fn list_tasks_applies_tags_and_skip_tags() {
         tags: true,
     };
     assert_eq!(
-        format_listing(&pb, "p1.yml", &tagged, both, &|p| p.hosts_text()),
+        listed(format_listing(&pb, "p1.yml", &tagged, both, &|p| {
+            play_header(p, &opts())
+        })),
         expected("p1.list-both.tags-tagged.txt")
     );
 }
@@ -115,16 +126,16 @@ fn import_playbook_roles_listed_twice_and_dependencies() {
     let pb = load_ok("p2.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "p2.yml", &f),
+        listed(format_list_tasks(&pb, "p2.yml", &f, &opts())),
         expected("p2.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "p2.yml", &f),
+        listed(format_list_tags(&pb, "p2.yml", &f, &opts())),
         expected("p2.list-tags.txt")
     );
     let only = TagFilter::from_cli(&tags(&["ct", "deptag"]), &[]);
     assert_eq!(
-        format_list_tasks(&pb, "p2.yml", &only),
+        listed(format_list_tasks(&pb, "p2.yml", &only, &opts())),
         expected("p2.list-tasks.tags-ct-deptag.txt")
     );
 }
@@ -134,16 +145,16 @@ fn site_listing_templated_import_nested_dirs_and_import_role() {
     let pb = load_ok("site.yml");
     let f = TagFilter::default();
     assert_eq!(
-        format_list_tasks(&pb, "site.yml", &f),
+        listed(format_list_tasks(&pb, "site.yml", &f, &opts())),
         expected("site.list-tasks.txt")
     );
     assert_eq!(
-        format_list_tags(&pb, "site.yml", &f),
+        listed(format_list_tags(&pb, "site.yml", &f, &opts())),
         expected("site.list-tags.txt")
     );
     let skip = TagFilter::from_cli(&[], &tags(&["inner", "untagged"]));
     assert_eq!(
-        format_list_tasks(&pb, "site.yml", &skip),
+        listed(format_list_tasks(&pb, "site.yml", &skip, &opts())),
         expected("site.list-tasks.skip-inner-untagged.txt")
     );
 }
@@ -250,7 +261,10 @@ fn handlers_roles_and_listen() {
     // Role handlers come before the play's own, as Ansible orders them.
     assert_eq!(names, ["app : app handler", "restart app", "extra handler"]);
     assert!(handlers.iter().all(|h| h.is_handler));
-    assert_eq!(handlers[1].listen, ["restart app", "app changed"]);
+    assert_eq!(handlers[1].listen, ["app changed"]);
+    assert!(handlers[1].answers_to_name("restart app"));
+    assert!(handlers[0].answers_to_name("app : app handler"));
+    assert!(handlers[0].answers_to_name("app handler"));
 
     let app = tasks_of(&play.tasks)
         .into_iter()
@@ -285,170 +299,6 @@ fn role_entries_params_and_dedup_identity() {
     assert_eq!(child.tags, ["childtag", "imptag"]);
     assert_eq!(child.import_vars.len(), 1);
     assert!(child.basedir.ends_with("sub"));
-}
-
-// ---- errors: message, file, line, column ----
-
-#[test]
-fn unknown_play_keyword_points_at_the_key_with_a_suggestion() {
-    let (msg, loc, help) = load_err("errors/unknown_play_keyword.yml");
-    assert_eq!(msg, "'hots' is not a valid attribute for a Play");
-    assert_eq!(loc, at("errors/unknown_play_keyword.yml", 1, 3));
-    assert_eq!(help.as_deref(), Some("did you mean 'hosts'?"));
-}
-
-#[test]
-fn play_without_hosts() {
-    let (msg, loc, _) = load_err("errors/no_hosts.yml");
-    assert_eq!(msg, "The field 'hosts' is required but was not set.");
-    assert_eq!(loc, at("errors/no_hosts.yml", 1, 3));
-}
-
-#[test]
-fn playbook_must_be_a_list() {
-    let (msg, loc, _) = load_err("errors/not_a_list.yml");
-    assert!(
-        msg.starts_with("A playbook must be a list of plays, got a mapping instead: "),
-        "{msg}"
-    );
-    assert_eq!(loc.map(|l| (l.1, l.2)), Some((1, 1)));
-}
-
-#[test]
-fn conflicting_actions() {
-    let (msg, loc, _) = load_err("errors/conflicting_actions.yml");
-    assert_eq!(msg, "conflicting action statements: debug, command");
-    assert_eq!(loc, at("errors/conflicting_actions.yml", 5, 7));
-    let (msg, _, _) = load_err("errors/local_action_conflict.yml");
-    assert_eq!(msg, "conflicting action statements: ping, debug");
-    // `public` belongs in include_role's args; as a task key it is another action.
-    let (msg, _, _) = load_err("errors/include_role_public.yml");
-    assert_eq!(msg, "conflicting action statements: include_role, public");
-}
-
-#[test]
-fn unknown_module_and_misspelled_task_keyword() {
-    let (msg, loc, help) = load_err("errors/unknown_module.yml");
-    assert_eq!(
-        msg,
-        "couldn't resolve module/action 'debg'. This often indicates a misspelling, missing \
-         collection, or incorrect module path."
-    );
-    assert_eq!(loc, at("errors/unknown_module.yml", 4, 7));
-    assert_eq!(help.as_deref(), Some("did you mean 'debug'?"));
-
-    let (msg, loc, help) = load_err("errors/unknown_task_keyword.yml");
-    assert!(
-        msg.starts_with("couldn't resolve module/action 'whenn'."),
-        "{msg}"
-    );
-    assert_eq!(loc, at("errors/unknown_task_keyword.yml", 4, 7));
-    assert_eq!(help.as_deref(), Some("did you mean 'when'?"));
-}
-
-#[test]
-fn no_action_in_task() {
-    let (msg, loc, _) = load_err("errors/no_action.yml");
-    assert_eq!(msg, "no module/action detected in task.");
-    assert_eq!(loc, at("errors/no_action.yml", 3, 7));
-}
-
-#[test]
-fn unknown_block_loop_control_with_and_import_playbook_keywords() {
-    let (msg, loc, help) = load_err("errors/unknown_block_keyword.yml");
-    assert_eq!(msg, "'rescu' is not a valid attribute for a Block");
-    assert_eq!(loc, at("errors/unknown_block_keyword.yml", 5, 7));
-    assert_eq!(help.as_deref(), Some("did you mean 'rescue'?"));
-
-    let (msg, loc, _) = load_err("errors/unknown_loop_control.yml");
-    assert_eq!(msg, "'lop_var' is not a valid attribute for a LoopControl");
-    assert_eq!(loc, at("errors/unknown_loop_control.yml", 6, 9));
-
-    let (msg, loc, _) = load_err("errors/unknown_with_lookup.yml");
-    assert_eq!(msg, "'with_itemz' is not a valid attribute for a Task");
-    assert_eq!(loc, at("errors/unknown_with_lookup.yml", 4, 7));
-
-    let (msg, loc, _) = load_err("errors/listen_on_task.yml");
-    assert_eq!(msg, "'listen' is not a valid attribute for a Task");
-    assert_eq!(loc, at("errors/listen_on_task.yml", 4, 7));
-
-    let (msg, loc, _) = load_err("errors/unknown_import_playbook_keyword.yml");
-    assert_eq!(
-        msg,
-        "'hostz' is not a valid attribute for a PlaybookInclude"
-    );
-    assert_eq!(loc, at("errors/unknown_import_playbook_keyword.yml", 2, 3));
-}
-
-#[test]
-fn missing_import_file_points_at_the_import() {
-    let (msg, loc, _) = load_err("errors/missing_import.yml");
-    let missing = testdata().join("errors/nope.yml");
-    assert_eq!(
-        msg,
-        format!(
-            "Could not find or access '{}' on the Ansible Controller.",
-            missing.display()
-        )
-    );
-    assert_eq!(loc, at("errors/missing_import.yml", 3, 7));
-}
-
-#[test]
-fn include_cycles_name_the_chain() {
-    let (msg, loc, _) = load_err("errors/ti_cyc.yml");
-    assert!(msg.starts_with("import cycle detected: "), "{msg}");
-    assert!(
-        msg.contains("ti_a.yml -> ") && msg.ends_with("ti_a.yml"),
-        "{msg}"
-    );
-    assert_eq!(loc.map(|l| l.0), Some("errors/ti_b.yml".to_string()));
-
-    let (msg, loc, _) = load_err("errors/cyc_a.yml");
-    assert!(msg.starts_with("import cycle detected: "), "{msg}");
-    assert!(msg.ends_with("cyc_a.yml"), "{msg}");
-    assert_eq!(loc, at("errors/cyc_b.yml", 1, 20));
-}
-
-#[test]
-fn role_errors() {
-    let (msg, loc, _) = load_err("errors/role_not_found.yml");
-    let dir = testdata().join("errors");
-    assert_eq!(
-        msg,
-        format!(
-            "the role 'nope' was not found in {}:{}",
-            dir.join("roles").display(),
-            dir.display()
-        )
-    );
-    assert_eq!(loc, at("errors/role_not_found.yml", 3, 7));
-
-    let (msg, loc, help) = load_err("err_bad_meta_key.yml");
-    assert_eq!(msg, "'foo' is not a valid attribute for a RoleMetadata");
-    assert_eq!(loc, at("roles/badmeta/meta/main.yml", 1, 1));
-    assert_eq!(help, None);
-
-    let (msg, loc, _) = load_err("err_meta_not_dict.yml");
-    assert_eq!(
-        msg,
-        "the 'meta/main.yml' for role badmeta2 is not a dictionary"
-    );
-    assert_eq!(
-        loc.map(|l| l.0),
-        Some("roles/badmeta2/meta/main.yml".to_string())
-    );
-
-    let (msg, loc, _) = load_err("err_role_cycle.yml");
-    assert!(
-        msg.starts_with("A recursion loop was detected with the roles specified.")
-            && msg.ends_with("cyc1 -> cyc2 -> cyc1"),
-        "{msg}"
-    );
-    assert_eq!(loc, at("roles/cyc2/meta/main.yml", 1, 16));
-
-    let (msg, _, _) = load_err("err_tasks_from_missing.yml");
-    assert_eq!(msg, "Could not find specified file in role: tasks/nope");
 }
 
 #[test]
@@ -513,4 +363,216 @@ fn static_import_names_are_templated_with_extra_vars_over_play_vars() {
             .is_some_and(|m| m.contains("tasks/missing_os.yml")),
         "{err:?}"
     );
+}
+
+#[test]
+fn vars_files_feed_static_import_names_and_notify_forms() {
+    let pb = load_ok("vars_files.yml");
+    let tasks = tasks_of(&pb.plays[0].tasks);
+    let names: Vec<String> = tasks.iter().map(|t| t.display_name()).collect();
+    assert_eq!(names[0], "debian task");
+    let notify_both = tasks.iter().find(|t| t.display_name() == "notify both");
+    assert_eq!(
+        notify_both.map(|t| t.notify()),
+        Some(vec!["a".into(), "b".into()])
+    );
+    let notify_one = tasks.iter().find(|t| t.display_name() == "notify one");
+    assert_eq!(notify_one.map(|t| t.notify()), Some(vec!["a".to_string()]));
+}
+
+#[test]
+fn role_tags_reach_dependencies_and_empty_task_entries_are_skipped() {
+    let pb = load_ok("role_keywords.yml");
+    assert_eq!(
+        listed(format_list_tasks(
+            &pb,
+            "role_keywords.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
+        expected("role_keywords.list-tasks.txt")
+    );
+    let role_block = &pb.plays[0].roles[0];
+    assert!(role_block.keywords.contains("when"));
+    assert!(matches!(role_block.origin, BlockOrigin::Role));
+    let include = tasks_of(&pb.plays[0].tasks)
+        .into_iter()
+        .find(|t| t.kind == TaskKind::IncludeRole)
+        .map(|t| arg(t, "name").map(str::to_string));
+    assert_eq!(include, Some(Some("web".to_string())));
+}
+
+#[test]
+fn templar_hooks_template_import_names_and_catch_jinja_syntax_errors() {
+    let templar = crate::template::Templar::new(Default::default());
+    let hooks = TemplarHooks::new(&templar);
+    let options = hooks.options(Vec::new(), Default::default());
+    let pb = load_playbook(&testdata().join("templar.yml"), &options);
+    let pb = pb.unwrap_or_else(|e| panic!("{}", e.render()));
+    let names: Vec<String> = tasks_of(&pb.plays[0].tasks)
+        .iter()
+        .map(|t| t.display_name())
+        .collect();
+    assert_eq!(names[0], "debian task");
+    assert!(names.contains(&"fine {{ os }}".to_string()));
+
+    // ansible-playbook only finds these when the task runs; ringmaster refuses them at
+    // load, before any host is touched.
+    for (file, line) in [
+        ("errors/bad_jinja_name.yml", 3),
+        ("errors/bad_jinja_when.yml", 5),
+    ] {
+        let err = load_playbook(&testdata().join(file), &options).err();
+        let err = err.unwrap_or_else(|| panic!("{file} should fail"));
+        assert_eq!(
+            err.span.as_ref().map(|s| s.line),
+            Some(line),
+            "{}",
+            err.render()
+        );
+    }
+}
+
+#[test]
+fn roles_with_argument_specs_get_ansibles_validation_task_first() {
+    let pb = load_ok("argspecs.yml");
+    assert_eq!(
+        listed(format_list_tasks(
+            &pb,
+            "argspecs.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
+        expected("argspecs.list-tasks.txt")
+    );
+    let skip = TagFilter::from_cli(&[], &tags(&["always"]));
+    assert_eq!(
+        listed(format_list_tasks(&pb, "argspecs.yml", &skip, &opts())),
+        expected("argspecs.list-tasks.skip-always.txt")
+    );
+    let first = tasks_of(&pb.plays[0].roles)[0];
+    assert_eq!(first.action, "ansible.builtin.validate_argument_spec");
+    let provided = first
+        .args
+        .get("provided_arguments")
+        .and_then(|n| n.as_map());
+    assert!(provided.is_some_and(|m| m.get("app_port").is_some()));
+}
+
+#[test]
+fn play_names_and_hosts_are_templated_like_post_validation() {
+    let pb = load_ok("play_header.yml");
+    let f = TagFilter::default();
+    assert_eq!(
+        listed(format_list_tasks(&pb, "play_header.yml", &f, &opts())),
+        expected("play_header.list-tasks.txt")
+    );
+    let mut extra = crate::yaml::Mapping::default();
+    let span = crate::source::Span::synthetic("extra vars");
+    let s = |v: &str| crate::yaml::Node::new(crate::yaml::Value::Str(v.into()), span.clone());
+    extra.insert(s("grp"), s("localhost"));
+    let with_extra = LoadOptions {
+        extra_vars: extra,
+        ..opts()
+    };
+    assert_eq!(
+        listed(format_list_tasks(&pb, "play_header.yml", &f, &with_extra)),
+        expected("play_header.list-tasks.extra-vars.txt")
+    );
+}
+
+#[test]
+fn import_names_see_statement_block_and_role_vars() {
+    let pb = load_ok("import_vars.yml");
+    assert_eq!(
+        listed(format_list_tasks(
+            &pb,
+            "import_vars.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
+        expected("import_vars.list-tasks.txt")
+    );
+}
+
+#[test]
+fn dynamic_includes_load_on_demand_with_the_including_tasks_tags_and_role() {
+    let pb = load_ok("p1.yml");
+    let play = &pb.plays[0];
+    let tasks = tasks_of(&play.tasks);
+    let include = tasks
+        .iter()
+        .find(|t| t.kind == TaskKind::IncludeTasks)
+        .expect("include_tasks");
+    let blocks = load_include_tasks("inc.yml", play, include, &opts()).expect("inc.yml");
+    let loaded = tasks_of(&blocks);
+    assert_eq!(loaded[0].display_name(), "included task");
+    assert_eq!(loaded[0].tags, ["included", "inctag", "playtag"]);
+
+    let missing = load_include_tasks("nope.yml", play, include, &opts()).err();
+    let span = missing.and_then(|e| e.span).map(|s| (s.line, s.col));
+    assert_eq!(
+        span,
+        Some((include.action_span.line, include.action_span.col))
+    );
+
+    let include_role = tasks
+        .iter()
+        .find(|t| t.kind == TaskKind::IncludeRole)
+        .expect("include_role");
+    let (block, handlers) =
+        load_include_role(&include_role.args, play, include_role, &opts()).expect("web");
+    assert_eq!(
+        tasks_of(&[block])[0].display_name(),
+        "web : web task {{ x }}"
+    );
+    assert!(handlers.is_empty());
+}
+
+#[test]
+fn falsy_names_show_the_action_and_tags_are_templated_with_play_vars() {
+    let pb = load_ok("falsy_names.yml");
+    assert_eq!(
+        listed(format_list_tasks(
+            &pb,
+            "falsy_names.yml",
+            &TagFilter::default(),
+            &opts()
+        )),
+        expected("falsy_names.list-tasks.txt")
+    );
+}
+
+#[test]
+fn strict_off_accepts_what_ansible_only_refuses_at_run_time() {
+    let lenient = LoadOptions {
+        strict: false,
+        ..opts()
+    };
+    for file in ["errors/bad_module_arg.yml", "errors/bad_module_choice.yml"] {
+        let loaded = load_playbook(&testdata().join(file), &lenient);
+        assert!(loaded.is_ok(), "{file}");
+    }
+}
+
+#[test]
+fn warnings_for_what_ansible_only_warns_about() {
+    let pb = load_ok("warnings.yml");
+    let warnings: Vec<(String, u32, u32)> = pb
+        .warnings
+        .iter()
+        .map(|w| {
+            let s = w.span.as_ref().expect("located");
+            (w.message.clone(), s.line, s.col)
+        })
+        .collect();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .0
+            .ends_with("empty.yml is empty and had no tasks to include")
+    );
+    assert_eq!((warnings[0].1, warnings[0].2), (3, 21));
+    assert!(warnings[1].0.starts_with("include_tasks file '"));
+    assert_eq!((warnings[1].1, warnings[1].2), (4, 22));
 }
