@@ -85,7 +85,10 @@ fn write_repr(out: &mut String, v: &Value) {
         ValueKind::String => write_str_repr(out, v.as_str().unwrap_or_default()),
         ValueKind::Bytes => {
             out.push('b');
-            write_str_repr(out, &String::from_utf8_lossy(v.as_bytes().unwrap_or_default()));
+            write_str_repr(
+                out,
+                &String::from_utf8_lossy(v.as_bytes().unwrap_or_default()),
+            );
         }
         ValueKind::Map => {
             out.push('{');

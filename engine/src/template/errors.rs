@@ -43,13 +43,19 @@ pub(super) fn to_source_error(
         return nested;
     }
     let detail = err.detail().unwrap_or_default().to_string();
-    let undefined_expr = detail.split('`').nth(1).filter(|_| detail.contains("` is undefined"));
+    let undefined_expr = detail
+        .split('`')
+        .nth(1)
+        .filter(|_| detail.contains("` is undefined"));
     let mandatory = super::filters::take_mandatory_failure();
     let message = match err.kind() {
         _ if mandatory.is_some() => {
             let root = undefined_expr.map(|e| split_path(e).into_iter().next().unwrap_or_default());
             let msg = mandatory.flatten().unwrap_or_else(|| {
-                format!("Mandatory variable '{}' not defined.", root.unwrap_or_default())
+                format!(
+                    "Mandatory variable '{}' not defined.",
+                    root.unwrap_or_default()
+                )
             });
             format!("The filter plugin 'ansible.builtin.mandatory' failed: {msg}")
         }
@@ -62,8 +68,14 @@ pub(super) fn to_source_error(
             Some((scope, meta)) => describe_undefined(templar, &detail, scope, meta),
             None => "undefined variable".to_string(),
         },
-        ErrorKind::UnknownFilter => format!("Syntax error in template: No filter named '{}'.", name_in(&detail)),
-        ErrorKind::UnknownTest => format!("Syntax error in template: No test named '{}'.", name_in(&detail)),
+        ErrorKind::UnknownFilter => format!(
+            "Syntax error in template: No filter named '{}'.",
+            name_in(&detail)
+        ),
+        ErrorKind::UnknownTest => format!(
+            "Syntax error in template: No test named '{}'.",
+            name_in(&detail)
+        ),
         _ if detail.is_empty() => format!("Error rendering template: {}", err.kind()),
         _ => format!("Error rendering template: {detail}"),
     };
@@ -104,7 +116,12 @@ fn block_scalar_line(span: &Span, line: u32) -> Option<(u32, u32)> {
 
 /// Ansible's message for an undefined value: `'foo' is undefined` for a missing variable,
 /// `object of type 'dict' has no attribute 'x'` for a missing key.
-fn describe_undefined(templar: &Templar, detail: &str, scope: &Arc<Scope>, meta: &TemplateMeta) -> String {
+fn describe_undefined(
+    templar: &Templar,
+    detail: &str,
+    scope: &Arc<Scope>,
+    meta: &TemplateMeta,
+) -> String {
     // minijinja names the expression in its detail: "`foo.bar` is undefined".
     let mut candidates: Vec<String> = Vec::new();
     if let Some(expr) = detail.split('`').nth(1) {
@@ -145,7 +162,8 @@ fn explain_path(templar: &Templar, path: &str, scope: &Arc<Scope>) -> Option<Str
         match next {
             Some(v) => value = v,
             None => {
-                let is_index = part.parse::<i64>().is_ok() && value.kind() == minijinja::value::ValueKind::Seq;
+                let is_index =
+                    part.parse::<i64>().is_ok() && value.kind() == minijinja::value::ValueKind::Seq;
                 let shown = if is_index { part } else { format!("'{part}'") };
                 return Some(format!(
                     "object of type '{}' has no attribute {shown}",

@@ -15,7 +15,9 @@ fn test_error(name: &str, msg: impl std::fmt::Display) -> Error {
 }
 
 fn result_field(v: &Value, key: &str) -> Option<Value> {
-    v.get_item(&Value::from(key)).ok().filter(|x| !x.is_undefined())
+    v.get_item(&Value::from(key))
+        .ok()
+        .filter(|x| !x.is_undefined())
 }
 
 /// Registered task results must be dicts.
@@ -75,17 +77,26 @@ pub(super) fn register(env: &mut Environment<'static>) {
         require_result("started", v)?;
         Ok(result_field(v, "started").is_none_or(|f| f.is_true() || f.as_i64() == Some(1)))
     });
-    add_test!(env, "match", |v: &Value, p: &str, kwargs: Kwargs| -> Result<bool, Error> {
+    add_test!(env, "match", |v: &Value,
+                             p: &str,
+                             kwargs: Kwargs|
+     -> Result<bool, Error> {
         let r = regex_test(v, p, true, &kwargs)?;
         kwargs.assert_all_used()?;
         Ok(r)
     });
-    add_test!(env, "search", |v: &Value, p: &str, kwargs: Kwargs| -> Result<bool, Error> {
+    add_test!(env, "search", |v: &Value,
+                              p: &str,
+                              kwargs: Kwargs|
+     -> Result<bool, Error> {
         let r = regex_test(v, p, false, &kwargs)?;
         kwargs.assert_all_used()?;
         Ok(r)
     });
-    add_test!(env, "regex", |v: &Value, p: &str, kwargs: Kwargs| -> Result<bool, Error> {
+    add_test!(env, "regex", |v: &Value,
+                             p: &str,
+                             kwargs: Kwargs|
+     -> Result<bool, Error> {
         let match_type: Option<String> = kwargs.get("match_type")?;
         let r = regex_test(v, p, match_type.as_deref() == Some("match"), &kwargs)?;
         kwargs.assert_all_used()?;
@@ -98,34 +109,55 @@ pub(super) fn register(env: &mut Environment<'static>) {
         let b: Vec<Value> = b.try_iter()?.collect();
         Ok(a.try_iter()?.all(|x| b.contains(&x)))
     });
-    add_test!(env, "superset", |a: Value, b: Value| -> Result<bool, Error> {
+    add_test!(env, "superset", |a: Value,
+                                b: Value|
+     -> Result<bool, Error> {
         let a: Vec<Value> = a.try_iter()?.collect();
         Ok(b.try_iter()?.all(|x| a.contains(&x)))
     });
-    add_test!(env, "contains", |seq: Value, item: Value| -> Result<bool, Error> {
+    add_test!(env, "contains", |seq: Value,
+                                item: Value|
+     -> Result<bool, Error> {
         Ok(seq.try_iter()?.any(|x| x == item))
     });
     add_test!(env, "truthy", |v: &Value| v.is_true());
     add_test!(env, "falsy", |v: &Value| !v.is_true());
     add_test!(env, "boolean", |v: &Value| v.kind() == ValueKind::Bool);
-    add_test!(env, "float", |v: &Value| v.kind() == ValueKind::Number && !v.is_integer());
-    add_test!(env, "integer", |v: &Value| v.kind() == ValueKind::Number && v.is_integer());
+    add_test!(env, "float", |v: &Value| v.kind() == ValueKind::Number
+        && !v.is_integer());
+    add_test!(env, "integer", |v: &Value| v.kind() == ValueKind::Number
+        && v.is_integer());
     add_test!(env, "number", |v: &Value| v.kind() == ValueKind::Number);
     add_test!(env, "string", |v: &Value| v.kind() == ValueKind::String);
     add_test!(env, "mapping", |v: &Value| is_mapping(v));
     add_test!(env, "sequence", |v: &Value| {
-        matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable | ValueKind::String | ValueKind::Map)
+        matches!(
+            v.kind(),
+            ValueKind::Seq | ValueKind::Iterable | ValueKind::String | ValueKind::Map
+        )
     });
     add_test!(env, "iterable", |v: &Value| {
-        matches!(v.kind(), ValueKind::Seq | ValueKind::Iterable | ValueKind::String | ValueKind::Map)
+        matches!(
+            v.kind(),
+            ValueKind::Seq | ValueKind::Iterable | ValueKind::String | ValueKind::Map
+        )
     });
     add_test!(env, "abs", |v: &Value| py_str(v).starts_with('/'));
-    add_test!(env, "exists", |v: &Value| std::path::Path::new(&py_str(v)).exists());
-    add_test!(env, "file", |v: &Value| std::path::Path::new(&py_str(v)).is_file());
-    add_test!(env, "directory", |v: &Value| std::path::Path::new(&py_str(v)).is_dir());
-    add_test!(env, "link", |v: &Value| std::path::Path::new(&py_str(v)).is_symlink());
+    add_test!(env, "exists", |v: &Value| std::path::Path::new(&py_str(v))
+        .exists());
+    add_test!(env, "file", |v: &Value| std::path::Path::new(&py_str(v))
+        .is_file());
+    add_test!(env, "directory", |v: &Value| std::path::Path::new(&py_str(
+        v
+    ))
+    .is_dir());
+    add_test!(env, "link", |v: &Value| std::path::Path::new(&py_str(v))
+        .is_symlink());
     add_test!(env, "same_file", |a: &Value, b: &Value| {
-        match (std::fs::canonicalize(py_str(a)), std::fs::canonicalize(py_str(b))) {
+        match (
+            std::fs::canonicalize(py_str(a)),
+            std::fs::canonicalize(py_str(b)),
+        ) {
             (Ok(x), Ok(y)) => x == y,
             _ => false,
         }
@@ -143,7 +175,16 @@ fn version_test(v: &Value, other: &Value, op: Option<&str>, kwargs: Kwargs) -> R
     let strict: Option<bool> = kwargs.get("strict")?;
     let vtype: Option<String> = kwargs.get("version_type")?;
     kwargs.assert_all_used()?;
-    let op = op.map(str::to_string).or(op_kw).unwrap_or_else(|| "eq".into());
-    version::compare(&py_str(v), &py_str(other), &op, strict.unwrap_or(false), vtype.as_deref())
-        .map_err(|e| test_error("version", e))
+    let op = op
+        .map(str::to_string)
+        .or(op_kw)
+        .unwrap_or_else(|| "eq".into());
+    version::compare(
+        &py_str(v),
+        &py_str(other),
+        &op,
+        strict.unwrap_or(false),
+        vtype.as_deref(),
+    )
+    .map_err(|e| test_error("version", e))
 }

@@ -54,7 +54,11 @@ pub fn raw_string_literals(text: &str) -> Cow<'_, str> {
 
 fn is_raw_block(body: &str) -> bool {
     let inner = body[2..].trim_start_matches(['-', '+']).trim_start();
-    inner.starts_with("raw") && inner[3..].trim_start().trim_start_matches(['-', '+']).starts_with("%}")
+    inner.starts_with("raw")
+        && inner[3..]
+            .trim_start()
+            .trim_start_matches(['-', '+'])
+            .starts_with("%}")
 }
 
 /// Copies one code region (starting at its opening delimiter) to `out`, doubling
@@ -109,9 +113,18 @@ mod tests {
 
     #[test]
     fn backslashes_in_literals_are_doubled() {
-        assert_eq!(raw_string_literals(r"{{ x | regex_replace('\d', '\1') }}"), r"{{ x | regex_replace('\\d', '\\1') }}");
-        assert_eq!(raw_string_literals(r"a\b {{ 'it\'s' }}"), r"a\b {{ 'it\\\'s' }}");
-        assert_eq!(raw_string_literals(r"{% raw %}{{ '\d' }}{% endraw %}"), r"{% raw %}{{ '\d' }}{% endraw %}");
+        assert_eq!(
+            raw_string_literals(r"{{ x | regex_replace('\d', '\1') }}"),
+            r"{{ x | regex_replace('\\d', '\\1') }}"
+        );
+        assert_eq!(
+            raw_string_literals(r"a\b {{ 'it\'s' }}"),
+            r"a\b {{ 'it\\\'s' }}"
+        );
+        assert_eq!(
+            raw_string_literals(r"{% raw %}{{ '\d' }}{% endraw %}"),
+            r"{% raw %}{{ '\d' }}{% endraw %}"
+        );
         assert_eq!(raw_string_literals("no backslash"), "no backslash");
     }
 }

@@ -76,7 +76,9 @@ fn strings(args: &[Value]) -> Vec<String> {
     args.iter()
         .flat_map(|a| {
             if a.kind() == ValueKind::Seq {
-                a.try_iter().map(|i| i.map(|x| py_str(&x)).collect::<Vec<_>>()).unwrap_or_default()
+                a.try_iter()
+                    .map(|i| i.map(|x| py_str(&x)).collect::<Vec<_>>())
+                    .unwrap_or_default()
             } else {
                 vec![py_str(a)]
             }
@@ -84,7 +86,13 @@ fn strings(args: &[Value]) -> Vec<String> {
         .collect()
 }
 
-fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+fn run_plugin(
+    state: &State,
+    config: &TemplarConfig,
+    name: &str,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Vec<Value>, Error> {
     match name {
         "env" => {
             let default: Option<Value> = kwargs.get("default")?;
@@ -103,7 +111,9 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
             for term in strings(args) {
                 let path = find_file(state, config, "files", &term)
                     .ok_or_else(|| lookup_error("file", format!("Unable to access the file '{term}': File not found. Use -vvvvv to see paths searched.")))?;
-                let mut text = std::fs::read_to_string(&path).map_err(|e| lookup_error("file", format!("could not read '{}': {e}", path.display())))?;
+                let mut text = std::fs::read_to_string(&path).map_err(|e| {
+                    lookup_error("file", format!("could not read '{}': {e}", path.display()))
+                })?;
                 if rstrip.unwrap_or(true) {
                     text = text.trim_end().to_string();
                 }
@@ -117,12 +127,20 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
         "template" => {
             let mut out = Vec::new();
             for term in strings(args) {
-                let path = find_file(state, config, "templates", &term)
-                    .ok_or_else(|| lookup_error("template", format!("Unable to find '{term}' in expected paths.")))?;
-                let text = std::fs::read_to_string(&path).map_err(|e| lookup_error("template", e))?;
-                let (templar, scope) = current_render().ok_or_else(|| lookup_error("template", "no active template"))?;
+                let path = find_file(state, config, "templates", &term).ok_or_else(|| {
+                    lookup_error(
+                        "template",
+                        format!("Unable to find '{term}' in expected paths."),
+                    )
+                })?;
+                let text =
+                    std::fs::read_to_string(&path).map_err(|e| lookup_error("template", e))?;
+                let (templar, scope) = current_render()
+                    .ok_or_else(|| lookup_error("template", "no active template"))?;
                 let span = Span::synthetic(&path.display().to_string());
-                let rendered = templar.render_text(&text, &span, &scope).map_err(|e| lookup_error("template", e.message))?;
+                let rendered = templar
+                    .render_text(&text, &span, &scope)
+                    .map_err(|e| lookup_error("template", e.message))?;
                 out.push(Value::from(rendered));
             }
             Ok(out)
@@ -147,10 +165,12 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
             Ok(out)
         }
         "varnames" => {
-            let (_, scope) = current_render().ok_or_else(|| lookup_error("varnames", "no active template"))?;
+            let (_, scope) =
+                current_render().ok_or_else(|| lookup_error("varnames", "no active template"))?;
             let mut out = Vec::new();
             for term in strings(args) {
-                let re = super::filters::py_regex(&term, "").map_err(|e| lookup_error("varnames", e))?;
+                let re =
+                    super::filters::py_regex(&term, "").map_err(|e| lookup_error("varnames", e))?;
                 for name in scope.names() {
                     if re.is_match(&name).unwrap_or(false) {
                         out.push(Value::from(name));
@@ -162,19 +182,39 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
         "pipe" => {
             let mut out = Vec::new();
             for cmd in strings(args) {
-                let o = std::process::Command::new("/bin/sh").arg("-c").arg(&cmd).output().map_err(|e| lookup_error("pipe", e))?;
+                let o = std::process::Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(&cmd)
+                    .output()
+                    .map_err(|e| lookup_error("pipe", e))?;
                 if !o.status.success() {
-                    return Err(lookup_error("pipe", format!("lookup_plugin.pipe({cmd}) returned {}", o.status.code().unwrap_or(-1))));
+                    return Err(lookup_error(
+                        "pipe",
+                        format!(
+                            "lookup_plugin.pipe({cmd}) returned {}",
+                            o.status.code().unwrap_or(-1)
+                        ),
+                    ));
                 }
-                out.push(Value::from(String::from_utf8_lossy(&o.stdout).trim_end().to_string()));
+                out.push(Value::from(
+                    String::from_utf8_lossy(&o.stdout).trim_end().to_string(),
+                ));
             }
             Ok(out)
         }
         "lines" => {
             let mut out = Vec::new();
             for cmd in strings(args) {
-                let o = std::process::Command::new("/bin/sh").arg("-c").arg(&cmd).output().map_err(|e| lookup_error("lines", e))?;
-                out.extend(String::from_utf8_lossy(&o.stdout).lines().map(|l| Value::from(l.to_string())));
+                let o = std::process::Command::new("/bin/sh")
+                    .arg("-c")
+                    .arg(&cmd)
+                    .output()
+                    .map_err(|e| lookup_error("lines", e))?;
+                out.extend(
+                    String::from_utf8_lossy(&o.stdout)
+                        .lines()
+                        .map(|l| Value::from(l.to_string())),
+                );
             }
             Ok(out)
         }
@@ -191,7 +231,11 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
         }
         "indexed_items" => Ok(args
             .iter()
-            .flat_map(|a| a.try_iter().map(|i| i.collect::<Vec<_>>()).unwrap_or_default())
+            .flat_map(|a| {
+                a.try_iter()
+                    .map(|i| i.collect::<Vec<_>>())
+                    .unwrap_or_default()
+            })
             .enumerate()
             .map(|(i, v)| Value::from(vec![Value::from(i as i64), v]))
             .collect()),
@@ -203,7 +247,10 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
                 }
                 for k in d.try_iter()? {
                     let v = d.get_item(&k)?;
-                    out.push(map_value([(Value::from("key"), k), (Value::from("value"), v)]));
+                    out.push(map_value([
+                        (Value::from("key"), k),
+                        (Value::from("value"), v),
+                    ]));
                 }
             }
             Ok(out)
@@ -215,11 +262,20 @@ fn run_plugin(state: &State, config: &TemplarConfig, name: &str, args: &[Value],
                 let full = if pattern.starts_with('/') {
                     vec![PathBuf::from(&pattern)]
                 } else {
-                    search_dirs(state, config, "files").into_iter().map(|d| d.join(&pattern)).collect()
+                    search_dirs(state, config, "files")
+                        .into_iter()
+                        .map(|d| d.join(&pattern))
+                        .collect()
                 };
                 for p in full {
-                    let Ok(paths) = glob::glob(&p.to_string_lossy()) else { continue };
-                    let found: Vec<Value> = paths.flatten().filter(|p| p.is_file()).map(|p| Value::from(p.to_string_lossy().into_owned())).collect();
+                    let Ok(paths) = glob::glob(&p.to_string_lossy()) else {
+                        continue;
+                    };
+                    let found: Vec<Value> = paths
+                        .flatten()
+                        .filter(|p| p.is_file())
+                        .map(|p| Value::from(p.to_string_lossy().into_owned()))
+                        .collect();
                     if !found.is_empty() {
                         out.extend(found);
                         break;
@@ -247,12 +303,16 @@ fn sequence(args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
         let num = || {
             let parsed = if let Some(h) = v.strip_prefix("0x") {
                 i64::from_str_radix(h, 16).ok()
-            } else if let Some(o) = v.strip_prefix("0o").or_else(|| v.strip_prefix('0').filter(|r| !r.is_empty())) {
+            } else if let Some(o) = v
+                .strip_prefix("0o")
+                .or_else(|| v.strip_prefix('0').filter(|r| !r.is_empty()))
+            {
                 i64::from_str_radix(o, 8).ok()
             } else {
                 v.parse().ok()
             };
-            parsed.ok_or_else(|| lookup_error("sequence", format!("can't parse {k}={v} as integer")))
+            parsed
+                .ok_or_else(|| lookup_error("sequence", format!("can't parse {k}={v} as integer")))
         };
         match k {
             "start" => start = num()?,
@@ -260,7 +320,12 @@ fn sequence(args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
             "count" => count = Some(num()?),
             "stride" => stride = num()?,
             "format" => format = Some(v.to_string()),
-            _ => return Err(lookup_error("sequence", format!("unrecognized arguments to with_sequence: ['{k}']"))),
+            _ => {
+                return Err(lookup_error(
+                    "sequence",
+                    format!("unrecognized arguments to with_sequence: ['{k}']"),
+                ));
+            }
         }
         Ok(())
     };
@@ -270,8 +335,12 @@ fn sequence(args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
                 Some((k, v)) => set(k, v)?,
                 None => {
                     // Shortcut form: [start-]end[/stride][:format]
-                    let (rest, fmt) = part.split_once(':').map_or((part, None), |(a, b)| (a, Some(b)));
-                    let (rest, st) = rest.split_once('/').map_or((rest, None), |(a, b)| (a, Some(b)));
+                    let (rest, fmt) = part
+                        .split_once(':')
+                        .map_or((part, None), |(a, b)| (a, Some(b)));
+                    let (rest, st) = rest
+                        .split_once('/')
+                        .map_or((rest, None), |(a, b)| (a, Some(b)));
                     match rest.split_once('-') {
                         Some((a, b)) => {
                             set("start", a)?;
@@ -295,10 +364,20 @@ fn sequence(args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
         }
     }
     let end = match (end, count) {
-        (Some(_), Some(_)) => return Err(lookup_error("sequence", "can't specify both count and end in with_sequence")),
+        (Some(_), Some(_)) => {
+            return Err(lookup_error(
+                "sequence",
+                "can't specify both count and end in with_sequence",
+            ));
+        }
         (Some(e), None) => e,
         (None, Some(c)) => start + (c - 1) * stride,
-        (None, None) => return Err(lookup_error("sequence", "must specify count or end in with_sequence")),
+        (None, None) => {
+            return Err(lookup_error(
+                "sequence",
+                "must specify count or end in with_sequence",
+            ));
+        }
     };
     if stride == 0 {
         return Ok(Vec::new());
@@ -317,9 +396,13 @@ fn sequence(args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
 
 /// Python's `fmt % i` for one integer conversion (`%d`, `%02d`, `%x`, `%o`).
 fn printf_int(fmt: &str, n: i64) -> String {
-    let Some(pos) = fmt.find('%') else { return fmt.to_string() };
+    let Some(pos) = fmt.find('%') else {
+        return fmt.to_string();
+    };
     let rest = &fmt[pos + 1..];
-    let spec_end = rest.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(rest.len());
+    let spec_end = rest
+        .find(|c: char| c.is_ascii_alphabetic())
+        .unwrap_or(rest.len());
     let spec = &rest[..spec_end];
     let conv = rest[spec_end..].chars().next().unwrap_or('d');
     let zero = spec.starts_with('0');
@@ -330,11 +413,25 @@ fn printf_int(fmt: &str, n: i64) -> String {
         'o' => format!("{n:o}"),
         _ => n.to_string(),
     };
-    let padded = if zero { format!("{body:0>width$}") } else { format!("{body:>width$}") };
-    format!("{}{}{}", &fmt[..pos], padded, &rest[(spec_end + conv.len_utf8()).min(rest.len())..])
+    let padded = if zero {
+        format!("{body:0>width$}")
+    } else {
+        format!("{body:>width$}")
+    };
+    format!(
+        "{}{}{}",
+        &fmt[..pos],
+        padded,
+        &rest[(spec_end + conv.len_utf8()).min(rest.len())..]
+    )
 }
 
-fn first_found(state: &State, config: &TemplarConfig, args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
+fn first_found(
+    state: &State,
+    config: &TemplarConfig,
+    args: &[Value],
+    kwargs: &Kwargs,
+) -> Result<Vec<Value>, Error> {
     let skip: Option<bool> = kwargs.get("skip")?;
     let mut files: Vec<String> = Vec::new();
     let mut paths: Vec<String> = Vec::new();
@@ -346,14 +443,22 @@ fn first_found(state: &State, config: &TemplarConfig, args: &[Value], kwargs: &K
                     continue;
                 }
                 let list: Vec<String> = if v.kind() == ValueKind::String {
-                    py_str(&v).split([',', ';']).map(|s| s.trim().to_string()).collect()
+                    py_str(&v)
+                        .split([',', ';'])
+                        .map(|s| s.trim().to_string())
+                        .collect()
                 } else {
                     strings(&[v])
                 };
-                if key == "files" { files.extend(list) } else { paths.extend(list) }
+                if key == "files" {
+                    files.extend(list)
+                } else {
+                    paths.extend(list)
+                }
             }
             if a.get_item(&Value::from("skip")).is_ok_and(|s| s.is_true()) {
-                return first_found_in(state, config, &files, &paths).map(|o| o.into_iter().collect());
+                return first_found_in(state, config, &files, &paths)
+                    .map(|o| o.into_iter().collect());
             }
         } else {
             files.extend(strings(std::slice::from_ref(a)));
@@ -362,11 +467,19 @@ fn first_found(state: &State, config: &TemplarConfig, args: &[Value], kwargs: &K
     match first_found_in(state, config, &files, &paths)? {
         Some(v) => Ok(vec![v]),
         None if skip.unwrap_or(false) => Ok(Vec::new()),
-        None => Err(lookup_error("first_found", "No file was found when using first_found.")),
+        None => Err(lookup_error(
+            "first_found",
+            "No file was found when using first_found.",
+        )),
     }
 }
 
-fn first_found_in(state: &State, config: &TemplarConfig, files: &[String], paths: &[String]) -> Result<Option<Value>, Error> {
+fn first_found_in(
+    state: &State,
+    config: &TemplarConfig,
+    files: &[String],
+    paths: &[String],
+) -> Result<Option<Value>, Error> {
     for f in files {
         let candidates: Vec<PathBuf> = if paths.is_empty() {
             find_file(state, config, "files", f).into_iter().collect()
@@ -384,7 +497,10 @@ fn first_found_in(state: &State, config: &TemplarConfig, files: &[String], paths
 fn search_dirs(state: &State, config: &TemplarConfig, subdir: &str) -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for var in ["role_path", "playbook_dir"] {
-        if let Some(base) = state.lookup(var).filter(|v| !v.is_undefined() && !v.is_none()) {
+        if let Some(base) = state
+            .lookup(var)
+            .filter(|v| !v.is_undefined() && !v.is_none())
+        {
             let base = PathBuf::from(py_str(&base));
             dirs.push(base.join(subdir));
             dirs.push(base);
@@ -402,22 +518,35 @@ fn find_file(state: &State, config: &TemplarConfig, subdir: &str, term: &str) ->
     if p.is_absolute() {
         return p.exists().then(|| p.to_path_buf());
     }
-    search_dirs(state, config, subdir).into_iter().map(|d| d.join(term)).find(|p| p.exists())
+    search_dirs(state, config, subdir)
+        .into_iter()
+        .map(|d| d.join(term))
+        .find(|p| p.exists())
 }
 
 /// Loads `{% include %}` / `{% import %}` targets from the configured search paths.
-pub(super) fn load_template_file(config: &TemplarConfig, name: &str) -> Result<Option<String>, Error> {
+pub(super) fn load_template_file(
+    config: &TemplarConfig,
+    name: &str,
+) -> Result<Option<String>, Error> {
     let path = Path::new(name);
     let candidates: Vec<PathBuf> = if path.is_absolute() {
         vec![path.to_path_buf()]
     } else {
-        config.search_paths.iter().flat_map(|b| [b.join("templates").join(name), b.join(name)]).collect()
+        config
+            .search_paths
+            .iter()
+            .flat_map(|b| [b.join("templates").join(name), b.join(name)])
+            .collect()
     };
     for c in candidates {
         if c.is_file() {
-            return std::fs::read_to_string(&c)
-                .map(Some)
-                .map_err(|e| Error::new(ErrorKind::TemplateNotFound, format!("could not read '{}': {e}", c.display())));
+            return std::fs::read_to_string(&c).map(Some).map_err(|e| {
+                Error::new(
+                    ErrorKind::TemplateNotFound,
+                    format!("could not read '{}': {e}", c.display()),
+                )
+            });
         }
     }
     Ok(None)

@@ -25,7 +25,11 @@ pub(super) fn unknown_method(
                 let total = w.saturating_sub(len);
                 // Python puts the extra space on the right only when the width is odd.
                 let left = total / 2 + (total & w & 1);
-                return Ok(Value::from(format!("{}{s}{}", pad(left, c), pad(total - left, c))));
+                return Ok(Value::from(format!(
+                    "{}{s}{}",
+                    pad(left, c),
+                    pad(total - left, c)
+                )));
             }
             "ljust" => {
                 let (w, c) = width(args)?;
@@ -41,25 +45,40 @@ pub(super) fn unknown_method(
                     Some(rest) => (&s[..1], rest),
                     None => ("", s),
                 };
-                return Ok(Value::from(format!("{sign}{}{digits}", pad(w.saturating_sub(len), '0'))));
+                return Ok(Value::from(format!(
+                    "{sign}{}{digits}",
+                    pad(w.saturating_sub(len), '0')
+                )));
             }
             "swapcase" => {
                 let () = from_args(args)?;
                 return Ok(Value::from(
                     s.chars()
-                        .map(|c| if c.is_uppercase() { c.to_lowercase().collect::<String>() } else { c.to_uppercase().collect() })
+                        .map(|c| {
+                            if c.is_uppercase() {
+                                c.to_lowercase().collect::<String>()
+                            } else {
+                                c.to_uppercase().collect()
+                            }
+                        })
                         .collect::<String>(),
                 ));
             }
             "partition" | "rpartition" => {
                 let (sep,): (String,) = from_args(args)?;
-                let found = if method == "partition" { s.find(&sep) } else { s.rfind(&sep) };
+                let found = if method == "partition" {
+                    s.find(&sep)
+                } else {
+                    s.rfind(&sep)
+                };
                 let parts = match found {
                     Some(i) => [&s[..i], sep.as_str(), &s[i + sep.len()..]],
                     None if method == "partition" => [s, "", ""],
                     None => ["", "", s],
                 };
-                return Ok(Value::from(parts.iter().map(|p| Value::from(*p)).collect::<Vec<_>>()));
+                return Ok(Value::from(
+                    parts.iter().map(|p| Value::from(*p)).collect::<Vec<_>>(),
+                ));
             }
             "index" => {
                 let (sub,): (String,) = from_args(args)?;
@@ -87,7 +106,9 @@ pub(super) fn unknown_method(
                     .try_iter()?
                     .position(|x| x == needle)
                     .map(Value::from)
-                    .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "value is not in list"));
+                    .ok_or_else(|| {
+                        Error::new(ErrorKind::InvalidOperation, "value is not in list")
+                    });
             }
             "copy" => return Ok(Value::from(value.try_iter()?.collect::<Vec<_>>())),
             _ => {}

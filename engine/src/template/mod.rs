@@ -29,8 +29,8 @@ mod errors;
 mod filters;
 mod jinja_tests;
 mod literals;
-mod methods;
 mod lookups;
+mod methods;
 mod render;
 mod scope;
 mod version;
@@ -237,7 +237,11 @@ impl Templar {
     }
 
     /// A `when:` as written: a string, a boolean, or a list of those (all must hold).
-    pub fn eval_condition_node(&self, node: &Node, scope: &Arc<Scope>) -> Result<bool, SourceError> {
+    pub fn eval_condition_node(
+        &self,
+        node: &Node,
+        scope: &Arc<Scope>,
+    ) -> Result<bool, SourceError> {
         match &node.value {
             YamlValue::Bool(b) => Ok(*b),
             YamlValue::Str(s) | YamlValue::Unsafe(s) => self.eval_condition(s, &node.span, scope),
@@ -249,14 +253,12 @@ impl Templar {
                 }
                 Ok(true)
             }
-            _ => Err(SourceError::new(
-                &node.span,
-                "Conditional expressions must be strings.",
-            )
-            .with_help(
-                "Broken conditionals can be temporarily allowed with the \
+            _ => Err(
+                SourceError::new(&node.span, "Conditional expressions must be strings.").with_help(
+                    "Broken conditionals can be temporarily allowed with the \
                  `ALLOW_BROKEN_CONDITIONALS` configuration option.",
-            )),
+                ),
+            ),
         }
     }
 

@@ -32,7 +32,11 @@ thread_local! {
 
 /// The environment's formatter: Python's `str()` of values, `None` as nothing, and an
 /// error for undefined values (Ansible never prints undefined as empty).
-pub(super) fn format_value(out: &mut Output, _state: &mut State, value: &Value) -> Result<(), Error> {
+pub(super) fn format_value(
+    out: &mut Output,
+    _state: &mut State,
+    value: &Value,
+) -> Result<(), Error> {
     if value.is_undefined() {
         return Err(super::filters::undefined_error(value));
     }
@@ -66,7 +70,13 @@ pub(super) fn compile<'a>(
 }
 
 fn meta_for(templar: &Templar, text: &str, tmpl: &Template) -> Arc<TemplateMeta> {
-    if let Some(m) = templar.inner.meta.read().ok().and_then(|m| m.get(text).cloned()) {
+    if let Some(m) = templar
+        .inner
+        .meta
+        .read()
+        .ok()
+        .and_then(|m| m.get(text).cloned())
+    {
         return m;
     }
     let by_position = |names: std::collections::HashSet<String>| {
@@ -102,17 +112,16 @@ pub(super) fn render_template(
 ) -> Result<Value, SourceError> {
     let tmpl = compile(templar, text, span, col_shift)?;
     let meta = meta_for(templar, text, &tmpl);
-    if !meta.guarded {
-        if let Some(missing) = meta
-            .roots
-            .iter()
-            .find(|r| !scope.contains(r) && !templar.inner.global_names.contains(r.as_str()))
-        {
-            return Err(errors::with_template(
-                SourceError::new(span, format!("'{missing}' is undefined")),
-                text,
-            ));
-        }
+    let missing = meta
+        .roots
+        .iter()
+        .filter(|_| !meta.guarded)
+        .find(|r| !scope.contains(r) && !templar.inner.global_names.contains(r.as_str()));
+    if let Some(missing) = missing {
+        return Err(errors::with_template(
+            SourceError::new(span, format!("'{missing}' is undefined")),
+            text,
+        ));
     }
     let outermost = PRINTED.with(|p| p.borrow().is_empty());
     if outermost {
@@ -126,10 +135,10 @@ pub(super) fn render_template(
     let output = result.map_err(|e| {
         errors::to_source_error(templar, e, text, span, col_shift, Some((scope, &meta)))
     })?;
-    if let [(value, len)] = printed.as_slice() {
-        if *len == output.len() {
-            return Ok(value.clone());
-        }
+    if let [(value, len)] = printed.as_slice()
+        && *len == output.len()
+    {
+        return Ok(value.clone());
     }
     Ok(Value::from(output))
 }

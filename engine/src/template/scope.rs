@@ -211,14 +211,19 @@ impl Object for Scope {
 }
 
 /// `hostvars`: every host's variables, looked up (and templated) only when used.
+/// Finds one host's variables by host name.
+type HostLookup = Box<dyn Fn(&str) -> Option<Arc<Scope>> + Send + Sync>;
+
 struct HostVars {
     hosts: Vec<String>,
-    lookup: Box<dyn Fn(&str) -> Option<Arc<Scope>> + Send + Sync>,
+    lookup: HostLookup,
 }
 
 impl fmt::Debug for HostVars {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("HostVars").field("hosts", &self.hosts).finish()
+        f.debug_struct("HostVars")
+            .field("hosts", &self.hosts)
+            .finish()
     }
 }
 

@@ -1,6 +1,8 @@
 //! Templating behaviour. Expected values were recorded from ansible-core 2.19
 //! (`ansible-playbook -i localhost, -c local` with `debug` / `set_fact` + `type_debug` tasks).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -39,12 +41,16 @@ pub(super) fn templar() -> Templar {
 
 /// Renders and returns (python repr, python type name).
 pub(super) fn render(t: &Templar, sc: &Arc<Scope>, text: &str) -> (String, &'static str) {
-    let v = t.render_str(text, &span(), sc).unwrap_or_else(|e| panic!("{text}: {}", e.message));
+    let v = t
+        .render_str(text, &span(), sc)
+        .unwrap_or_else(|e| panic!("{text}: {}", e.message));
     (py_repr(&v), py_type_name(&v))
 }
 
 pub(super) fn out(t: &Templar, sc: &Arc<Scope>, text: &str) -> String {
-    let v = t.render_str(text, &span(), sc).unwrap_or_else(|e| panic!("{text}: {}", e.message));
+    let v = t
+        .render_str(text, &span(), sc)
+        .unwrap_or_else(|e| panic!("{text}: {}", e.message));
     py_str(&v)
 }
 
@@ -75,7 +81,10 @@ fn native_types_follow_ansible_2_19() {
     assert_eq!(render(&t, &sc, "{{ d }}"), ("{'a': 1}".into(), "dict"));
     assert_eq!(render(&t, &sc, "{{ none }}"), ("None".into(), "NoneType"));
     assert_eq!(render(&t, &sc, " {{ 1 }}"), ("' 1'".into(), "str"));
-    assert_eq!(render(&t, &sc, "{{ '[1, 2]' }}"), ("'[1, 2]'".into(), "str"));
+    assert_eq!(
+        render(&t, &sc, "{{ '[1, 2]' }}"),
+        ("'[1, 2]'".into(), "str")
+    );
     assert_eq!(render(&t, &sc, "{{ 1 }}{{ 2 }}"), ("'12'".into(), "str"));
     assert_eq!(render(&t, &sc, "{{ 1 }}\n"), ("1".into(), "int"));
     assert_eq!(render(&t, &sc, "{{ 1 }}{# c #}"), ("1".into(), "int"));
@@ -122,23 +131,44 @@ fn undefined_variables_are_errors_naming_them() {
     // recorded: 'foo' is undefined (print, filter, for loop, if, comparison)
     assert_eq!(err(&t, &sc, "{{ foo }}"), "'foo' is undefined");
     assert_eq!(err(&t, &sc, "{{ foo | upper }}"), "'foo' is undefined");
-    assert_eq!(err(&t, &sc, "{% for x in foo %}{{x}}{% endfor %}"), "'foo' is undefined");
-    assert_eq!(err(&t, &sc, "{% if foo %}y{% endif %}"), "'foo' is undefined");
+    assert_eq!(
+        err(&t, &sc, "{% for x in foo %}{{x}}{% endfor %}"),
+        "'foo' is undefined"
+    );
+    assert_eq!(
+        err(&t, &sc, "{% if foo %}y{% endif %}"),
+        "'foo' is undefined"
+    );
     // recorded: object of type 'dict' has no attribute 'zz'
-    assert_eq!(err(&t, &sc, "{{ d.zz }}"), "object of type 'dict' has no attribute 'zz'");
+    assert_eq!(
+        err(&t, &sc, "{{ d.zz }}"),
+        "object of type 'dict' has no attribute 'zz'"
+    );
     // recorded: "1 False False"
     assert_eq!(
-        out(&t, &sc, "{{ foo.bar | default(1) }} {{ foo.bar is defined }} {{ d.zz is defined }}"),
+        out(
+            &t,
+            &sc,
+            "{{ foo.bar | default(1) }} {{ foo.bar is defined }} {{ d.zz is defined }}"
+        ),
         "1 False False"
     );
     // recorded: "5 e True"
     assert_eq!(
-        out(&t, &sc, "{{ d.zz | default(5) }} {{ '' | default('e', true) }} {{ 'yes' | bool }}"),
+        out(
+            &t,
+            &sc,
+            "{{ d.zz | default(5) }} {{ '' | default('e', true) }} {{ 'yes' | bool }}"
+        ),
         "5 e True"
     );
     // recorded: The filter plugin 'ansible.builtin.mandatory' failed: Mandatory variable 'undefined_x' not defined.
     assert_eq!(
-        err(&t, &sc, "{{ d.a | default(5) }} {{ undefined_x | mandatory }}"),
+        err(
+            &t,
+            &sc,
+            "{{ d.a | default(5) }} {{ undefined_x | mandatory }}"
+        ),
         "The filter plugin 'ansible.builtin.mandatory' failed: Mandatory variable 'undefined_x' not defined."
     );
     assert_eq!(
@@ -168,8 +198,16 @@ fn syntax_error_in_block_scalar_points_at_the_template_line() {
     let file = SourceFile::new("play.yml", text);
     let offset = text.find('|').expect("pipe");
     let at = Span::new(file, offset, 2, 10);
-    let e = t.check_syntax("line one\n{{ 1 + }}\n", &at).expect_err("syntax error");
-    assert_eq!((e.span.as_ref().map(|s| s.line), e.span.as_ref().map(|s| s.col)), (Some(4), Some(7)));
+    let e = t
+        .check_syntax("line one\n{{ 1 + }}\n", &at)
+        .expect_err("syntax error");
+    assert_eq!(
+        (
+            e.span.as_ref().map(|s| s.line),
+            e.span.as_ref().map(|s| s.col)
+        ),
+        (Some(4), Some(7))
+    );
 }
 
 #[test]
@@ -193,29 +231,44 @@ fn variables_are_templated_lazily_and_once() {
 fn recursive_variables_are_detected() {
     let t = templar();
     let sc = scope(vec![("a", raw("{{ b }}")), ("b", raw("{{ a }}"))]);
-    assert_eq!(err(&t, &sc, "{{ a }}"), "Recursive loop detected in template: a -> b -> a");
+    assert_eq!(
+        err(&t, &sc, "{{ a }}"),
+        "Recursive loop detected in template: a -> b -> a"
+    );
 }
 
 #[test]
 fn child_scopes_see_loop_variables() {
     let t = templar();
-    let parent = scope(vec![("greeting", raw("hello {{ item }}")), ("x", raw("{{ 1 }}"))]);
+    let parent = scope(vec![
+        ("greeting", raw("hello {{ item }}")),
+        ("x", raw("{{ 1 }}")),
+    ]);
     for (i, name) in ["a", "b"].iter().enumerate() {
         let mut extra = IndexMap::new();
         extra.insert("item".to_string(), VarValue::Data(Value::from(*name)));
         extra.insert("idx".to_string(), VarValue::Data(Value::from(i as i64)));
         let child = Arc::new(Scope::child(&parent, extra));
-        assert_eq!(out(&t, &child, "{{ greeting }} {{ idx }} {{ x }}"), format!("hello {name} {i} 1"));
+        assert_eq!(
+            out(&t, &child, "{{ greeting }} {{ idx }} {{ x }}"),
+            format!("hello {name} {i} 1")
+        );
     }
 }
 
 #[test]
 fn unsafe_strings_are_never_templated() {
     let t = templar();
-    let sc = scope(vec![("u", VarValue::Raw(Node::new(Y::Unsafe("{{ a }}".into()), span())))]);
+    let sc = scope(vec![(
+        "u",
+        VarValue::Raw(Node::new(Y::Unsafe("{{ a }}".into()), span())),
+    )]);
     assert_eq!(out(&t, &sc, "{{ u }}"), "{{ a }}");
     let node = Node::new(Y::Unsafe("{{ a }}".into()), span());
-    assert_eq!(py_str(&t.render_node(&node, &sc).expect("render")), "{{ a }}");
+    assert_eq!(
+        py_str(&t.render_node(&node, &sc).expect("render")),
+        "{{ a }}"
+    );
 }
 
 #[test]
@@ -224,8 +277,20 @@ fn render_node_templates_maps_lists_and_keys() {
     let sc = scope(vec![("k", data(r#""name""#)), ("n", data("3"))]);
     let mut m = Mapping::default();
     m.entries.push((s("{{ k }}"), s("{{ n * 2 }}")));
-    m.entries.push((s("list"), Node::new(Y::Seq(vec![s("{{ n }}"), s("x{{ n }}"), Node::new(Y::Int(5), span())]), span())));
-    let v = t.render_node(&Node::new(Y::Map(m), span()), &sc).expect("render");
+    m.entries.push((
+        s("list"),
+        Node::new(
+            Y::Seq(vec![
+                s("{{ n }}"),
+                s("x{{ n }}"),
+                Node::new(Y::Int(5), span()),
+            ]),
+            span(),
+        ),
+    ));
+    let v = t
+        .render_node(&Node::new(Y::Map(m), span()), &sc)
+        .expect("render");
     assert_eq!(py_repr(&v), "{'name': 6, 'list': [3, 'x3', 5]}");
 }
 
@@ -234,11 +299,19 @@ fn conditions_must_be_booleans() {
     let t = templar();
     let sc = scope(vec![("x", data("1")), ("s", data(r#""abc""#))]);
     assert!(t.eval_condition("x == 1", &span(), &sc).expect("cond"));
-    assert!(!t.eval_condition("x is not defined", &span(), &sc).expect("cond"));
+    assert!(
+        !t.eval_condition("x is not defined", &span(), &sc)
+            .expect("cond")
+    );
     assert!(t.eval_condition("{{ true }}", &span(), &sc).expect("cond"));
     // recorded: Conditional result (True) was derived from value of type 'str' at '...'.
     let e = t.eval_condition("'abc'", &span(), &sc).expect_err("str");
-    assert!(e.message.starts_with("Conditional result (True) was derived from value of type 'str'"), "{}", e.message);
+    assert!(
+        e.message
+            .starts_with("Conditional result (True) was derived from value of type 'str'"),
+        "{}",
+        e.message
+    );
     let e = t.eval_condition("none", &span(), &sc).expect_err("none");
     assert_eq!(
         e.message,
@@ -247,12 +320,22 @@ fn conditions_must_be_booleans() {
     let e = t.eval_condition("[]", &span(), &sc).expect_err("list");
     assert!(e.message.contains("of type 'list'"));
     // recorded: Error while evaluating conditional: 'foo' is undefined
-    let e = t.eval_condition("foo == 'x'", &span(), &sc).expect_err("undefined");
-    assert_eq!(e.message, "Error while evaluating conditional: 'foo' is undefined");
+    let e = t
+        .eval_condition("foo == 'x'", &span(), &sc)
+        .expect_err("undefined");
+    assert_eq!(
+        e.message,
+        "Error while evaluating conditional: 'foo' is undefined"
+    );
     // `when: 1` (not a string): recorded "Conditional expressions must be strings."
-    let e = t.eval_condition_node(&Node::new(Y::Int(1), span()), &sc).expect_err("int");
+    let e = t
+        .eval_condition_node(&Node::new(Y::Int(1), span()), &sc)
+        .expect_err("int");
     assert_eq!(e.message, "Conditional expressions must be strings.");
-    assert!(t.eval_condition_node(&Node::new(Y::Bool(true), span()), &sc).expect("bool"));
+    assert!(
+        t.eval_condition_node(&Node::new(Y::Bool(true), span()), &sc)
+            .expect("bool")
+    );
 }
 
 #[test]
@@ -261,7 +344,9 @@ fn eval_expr_gives_native_values() {
     let sc = scope(vec![("xs", data("[3, 1, 2]"))]);
     let v = t.eval_expr("xs | sort", &span(), &sc).expect("expr");
     assert_eq!(py_repr(&v), "[1, 2, 3]");
-    let v = t.eval_expr("{{ xs | length }}", &span(), &sc).expect("expr");
+    let v = t
+        .eval_expr("{{ xs | length }}", &span(), &sc)
+        .expect("expr");
     assert_eq!(py_repr(&v), "3");
 }
 
@@ -272,14 +357,19 @@ fn omit_is_a_recognisable_placeholder() {
     let v = t.render_str("{{ omit }}", &span(), &sc).expect("omit");
     assert!(is_omit(&v));
     assert!(py_str(&v).starts_with("__omit_place_holder__"));
-    let v = t.render_str("{{ d.x | default(omit) }}", &span(), &sc).expect("omit");
+    let v = t
+        .render_str("{{ d.x | default(omit) }}", &span(), &sc)
+        .expect("omit");
     assert!(is_omit(&v));
 }
 
 #[test]
 fn hostvars_are_lazy_and_iterable() {
     let t = templar();
-    let web1 = scope(vec![("ansible_host", data(r#""10.0.0.1""#)), ("x", raw("{{ ansible_host }}:22"))]);
+    let web1 = scope(vec![
+        ("ansible_host", data(r#""10.0.0.1""#)),
+        ("x", raw("{{ ansible_host }}:22")),
+    ]);
     let web2 = scope(vec![("ansible_host", data(r#""10.0.0.2""#))]);
     let hosts = vec!["web1".to_string(), "web2".to_string()];
     let (w1, w2) = (web1.clone(), web2.clone());
@@ -288,10 +378,19 @@ fn hostvars_are_lazy_and_iterable() {
         "web2" => Some(w2.clone()),
         _ => None,
     });
-    let sc = scope(vec![("hostvars", VarValue::Data(hv)), ("h", data(r#""web2""#))]);
+    let sc = scope(vec![
+        ("hostvars", VarValue::Data(hv)),
+        ("h", data(r#""web2""#)),
+    ]);
     assert_eq!(out(&t, &sc, "{{ hostvars['web1'].x }}"), "10.0.0.1:22");
-    assert_eq!(out(&t, &sc, "{{ hostvars[h]['ansible_host'] }}"), "10.0.0.2");
-    assert_eq!(out(&t, &sc, "{% for h in hostvars %}{{ h }} {% endfor %}"), "web1 web2 ");
+    assert_eq!(
+        out(&t, &sc, "{{ hostvars[h]['ansible_host'] }}"),
+        "10.0.0.2"
+    );
+    assert_eq!(
+        out(&t, &sc, "{% for h in hostvars %}{{ h }} {% endfor %}"),
+        "web1 web2 "
+    );
     assert_eq!(out(&t, &sc, "{{ hostvars['nope'] is defined }}"), "False");
 }
 
@@ -301,5 +400,12 @@ fn pycompat_methods_work() {
     let sc = scope(vec![("m", data(r#"{"a": 1}"#))]);
     assert_eq!(out(&t, &sc, "{{ 'a,b'.split(',') }}"), "['a', 'b']");
     assert_eq!(out(&t, &sc, "{{ 'abc'.startswith('a') }}"), "True");
-    assert_eq!(out(&t, &sc, "{% for k, v in m.items() %}{{ k }}={{ v }}{% endfor %}"), "a=1");
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{% for k, v in m.items() %}{{ k }}={{ v }}{% endfor %}"
+        ),
+        "a=1"
+    );
 }

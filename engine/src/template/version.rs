@@ -41,12 +41,18 @@ fn loose(v: &str) -> Vec<Part> {
 }
 
 /// StrictVersion: `N.N[.N][{a|b}N]`.
-fn strict(v: &str) -> Option<(Vec<u64>, Option<(char, u64)>)> {
+/// A StrictVersion: numbers padded to 3, then the optional `a1` / `b2` pre-release.
+type Strict = (Vec<u64>, Option<(char, u64)>);
+
+fn strict(v: &str) -> Option<Strict> {
     let (nums, pre) = match v.find(['a', 'b']) {
         Some(i) => (&v[..i], Some(&v[i..])),
         None => (v, None),
     };
-    let nums: Vec<u64> = nums.split('.').map(|n| n.parse().ok()).collect::<Option<_>>()?;
+    let nums: Vec<u64> = nums
+        .split('.')
+        .map(|n| n.parse().ok())
+        .collect::<Option<_>>()?;
     if !(2..=3).contains(&nums.len()) {
         return None;
     }
@@ -75,14 +81,21 @@ fn cmp_semver(a: &str, b: &str) -> Option<Ordering> {
     fn parse(v: &str) -> Option<(Vec<u64>, Vec<Part>)> {
         let v = v.split('+').next()?;
         let (core, pre) = v.split_once('-').map_or((v, None), |(c, p)| (c, Some(p)));
-        let nums: Vec<u64> = core.split('.').map(|n| n.parse().ok()).collect::<Option<_>>()?;
+        let nums: Vec<u64> = core
+            .split('.')
+            .map(|n| n.parse().ok())
+            .collect::<Option<_>>()?;
         if nums.len() != 3 {
             return None;
         }
         let pre = pre
             .map(|p| {
                 p.split('.')
-                    .map(|x| x.parse().map(Part::Num).unwrap_or(Part::Text(x.to_string())))
+                    .map(|x| {
+                        x.parse()
+                            .map(Part::Num)
+                            .unwrap_or(Part::Text(x.to_string()))
+                    })
                     .collect()
             })
             .unwrap_or_default();
@@ -90,12 +103,15 @@ fn cmp_semver(a: &str, b: &str) -> Option<Ordering> {
     }
     let (an, ap) = parse(a)?;
     let (bn, bp) = parse(b)?;
-    Some(an.cmp(&bn).then_with(|| match (ap.is_empty(), bp.is_empty()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-        _ => ap.cmp(&bp),
-    }))
+    Some(
+        an.cmp(&bn)
+            .then_with(|| match (ap.is_empty(), bp.is_empty()) {
+                (true, true) => Ordering::Equal,
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                _ => ap.cmp(&bp),
+            }),
+    )
 }
 
 /// Compares `value` to `version` with `op`; errors are Ansible's messages.
@@ -116,10 +132,12 @@ pub fn compare(
     }
     let ord = match kind.as_str() {
         "loose" => loose(value).cmp(&loose(version)),
-        "strict" => cmp_strict(value, version)
-            .ok_or_else(|| format!("Version comparison failed: invalid version number '{value}'"))?,
-        "semver" | "semantic" => cmp_semver(value, version)
-            .ok_or_else(|| format!("Version comparison failed: invalid semantic version '{value}'"))?,
+        "strict" => cmp_strict(value, version).ok_or_else(|| {
+            format!("Version comparison failed: invalid version number '{value}'")
+        })?,
+        "semver" | "semantic" => cmp_semver(value, version).ok_or_else(|| {
+            format!("Version comparison failed: invalid semantic version '{value}'")
+        })?,
         "pep440" => loose(value).cmp(&loose(version)),
         other => {
             return Err(format!(
@@ -154,7 +172,10 @@ mod tests {
     fn strict_and_semver() {
         assert_eq!(compare("1.0", "1.0.0", "eq", true, None), Ok(true));
         assert_eq!(compare("1.0a1", "1.0", "<", true, None), Ok(true));
-        assert_eq!(compare("1.0.0-rc.1", "1.0.0", "<", false, Some("semver")), Ok(true));
+        assert_eq!(
+            compare("1.0.0-rc.1", "1.0.0", "<", false, Some("semver")),
+            Ok(true)
+        );
         assert!(compare("1", "2", "~", false, None).is_err());
     }
 }

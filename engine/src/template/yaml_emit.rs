@@ -20,11 +20,18 @@ pub struct YamlStyle {
 }
 
 pub fn dump(v: &Value, style: &YamlStyle) -> String {
-    let mut e = Emitter { out: String::new(), style };
+    let mut e = Emitter {
+        out: String::new(),
+        style,
+    };
     if is_collection(v) && !is_empty_collection(v) && !(style.flow_leaves && all_scalars(v)) {
         e.block(v, 0);
     } else {
-        let text = if is_collection(v) { e.flow(v) } else { e.scalar(v, false, 0) };
+        let text = if is_collection(v) {
+            e.flow(v)
+        } else {
+            e.scalar(v, false, 0)
+        };
         // PyYAML ends a plain top-level scalar with `...`; Ansible's to_yaml drops it
         // (recorded: `'a' | to_yaml` is "a\n").
         e.out.push_str(&text);
@@ -39,7 +46,10 @@ struct Emitter<'a> {
 }
 
 fn is_collection(v: &Value) -> bool {
-    matches!(v.kind(), ValueKind::Map | ValueKind::Seq | ValueKind::Iterable)
+    matches!(
+        v.kind(),
+        ValueKind::Map | ValueKind::Seq | ValueKind::Iterable
+    )
 }
 
 fn is_empty_collection(v: &Value) -> bool {
@@ -81,7 +91,11 @@ impl Emitter<'_> {
     }
 
     fn inline_text(&self, v: &Value, indent: usize) -> String {
-        if is_collection(v) { self.flow(v) } else { self.scalar(v, false, indent) }
+        if is_collection(v) {
+            self.flow(v)
+        } else {
+            self.scalar(v, false, indent)
+        }
     }
 
     /// Writes a non-empty block collection whose first line starts at the current
@@ -121,7 +135,8 @@ impl Emitter<'_> {
                     self.out.push_str(&text);
                     self.out.push('\n');
                 } else {
-                    self.out.push_str(&" ".repeat(step.saturating_sub(1).max(1)));
+                    self.out
+                        .push_str(&" ".repeat(step.saturating_sub(1).max(1)));
                     self.block(&val, indent + step.max(2));
                 }
             }
@@ -133,7 +148,11 @@ impl Emitter<'_> {
             .sorted(v)
             .into_iter()
             .map(|(k, val)| {
-                let val_text = if is_collection(&val) { self.flow(&val) } else { self.scalar(&val, true, 0) };
+                let val_text = if is_collection(&val) {
+                    self.flow(&val)
+                } else {
+                    self.scalar(&val, true, 0)
+                };
                 match k {
                     Some(k) => format!("{}: {}", self.scalar(&k, true, 0), val_text),
                     None => val_text,
@@ -248,7 +267,12 @@ fn plain_ok(s: &str, in_flow: bool) -> bool {
     if SPECIAL_WORD.as_ref().is_none_or(|re| re.is_match(s)) {
         return false;
     }
-    if s.starts_with(' ') || s.ends_with(' ') || s.contains(": ") || s.contains(" #") || s.ends_with(':') {
+    if s.starts_with(' ')
+        || s.ends_with(' ')
+        || s.contains(": ")
+        || s.contains(" #")
+        || s.ends_with(':')
+    {
         return false;
     }
     if "#,[]{}&*!|>'\"%@`".contains(first) {

@@ -14,7 +14,9 @@ use crate::template::TemplarConfig;
 use crate::template::convert::{is_mapping, map_value, py_str};
 
 pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfig>) {
-    add_filter!(env, "union", |a: &Value, b: &Value| -> Result<Value, Error> {
+    add_filter!(env, "union", |a: &Value,
+                               b: &Value|
+     -> Result<Value, Error> {
         let mut out = unique_items(list(a)?);
         for v in list(b)? {
             if !out.contains(&v) {
@@ -23,32 +25,37 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         }
         Ok(Value::from(out))
     });
-    add_filter!(env, "intersect", |a: &Value, b: &Value| -> Result<Value, Error> {
+    add_filter!(env, "intersect", |a: &Value,
+                                   b: &Value|
+     -> Result<Value, Error> {
         let b = list(b)?;
         Ok(Value::from(unique_items(
             list(a)?.into_iter().filter(|v| b.contains(v)).collect(),
         )))
     });
-    add_filter!(env, "difference", |a: &Value, b: &Value| -> Result<Value, Error> {
+    add_filter!(env, "difference", |a: &Value,
+                                    b: &Value|
+     -> Result<Value, Error> {
         let b = list(b)?;
         Ok(Value::from(unique_items(
             list(a)?.into_iter().filter(|v| !b.contains(v)).collect(),
         )))
     });
-    add_filter!(env, 
-        "symmetric_difference",
-        |a: &Value, b: &Value| -> Result<Value, Error> {
-            let (a, b) = (list(a)?, list(b)?);
-            let mut out: Vec<Value> = a.iter().filter(|v| !b.contains(v)).cloned().collect();
-            out.extend(b.iter().filter(|v| !a.contains(v)).cloned());
-            Ok(Value::from(unique_items(out)))
-        },
-    );
+    add_filter!(env, "symmetric_difference", |a: &Value,
+                                              b: &Value|
+     -> Result<Value, Error> {
+        let (a, b) = (list(a)?, list(b)?);
+        let mut out: Vec<Value> = a.iter().filter(|v| !b.contains(v)).cloned().collect();
+        out.extend(b.iter().filter(|v| !a.contains(v)).cloned());
+        Ok(Value::from(unique_items(out)))
+    },);
     add_filter!(env, "flatten", flatten_filter);
     add_filter!(env, "combine", combine_filter);
     add_filter!(env, "dict2items", dict2items);
     add_filter!(env, "items2dict", items2dict);
-    add_filter!(env, "zip", |a: &Value, rest: Rest<Value>| -> Result<Value, Error> {
+    add_filter!(env, "zip", |a: &Value,
+                             rest: Rest<Value>|
+     -> Result<Value, Error> {
         let mut lists = vec![list(a)?];
         for r in rest.iter() {
             lists.push(list(r)?);
@@ -61,7 +68,9 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         ))
     });
     add_filter!(env, "zip_longest", zip_longest);
-    add_filter!(env, "product", |a: &Value, rest: Rest<Value>| -> Result<Value, Error> {
+    add_filter!(env, "product", |a: &Value,
+                                 rest: Rest<Value>|
+     -> Result<Value, Error> {
         let mut acc: Vec<Vec<Value>> = list(a)?.into_iter().map(|v| vec![v]).collect();
         for r in rest.iter() {
             let r = list(r)?;
@@ -76,16 +85,28 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
                 })
                 .collect();
         }
-        Ok(Value::from(acc.into_iter().map(Value::from).collect::<Vec<_>>()))
+        Ok(Value::from(
+            acc.into_iter().map(Value::from).collect::<Vec<_>>(),
+        ))
     });
-    add_filter!(env, "permutations", |a: &Value, r: Option<usize>| -> Result<Value, Error> {
+    add_filter!(env, "permutations", |a: &Value,
+                                      r: Option<usize>|
+     -> Result<Value, Error> {
         let items = list(a)?;
         let r = r.unwrap_or(items.len());
         let mut out = Vec::new();
-        permutations(&items, r, &mut Vec::new(), &mut vec![false; items.len()], &mut out);
+        permutations(
+            &items,
+            r,
+            &mut Vec::new(),
+            &mut vec![false; items.len()],
+            &mut out,
+        );
         Ok(Value::from(out))
     });
-    add_filter!(env, "combinations", |a: &Value, r: usize| -> Result<Value, Error> {
+    add_filter!(env, "combinations", |a: &Value,
+                                      r: usize|
+     -> Result<Value, Error> {
         let items = list(a)?;
         let mut out = Vec::new();
         combinations(&items, r, 0, &mut Vec::new(), &mut out);
@@ -93,57 +114,63 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
     });
     add_filter!(env, "subelements", subelements);
     let seed = config.random_seed;
-    add_filter!(env, 
-        "random",
-        move |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
-            let seed_arg: Option<Value> = kwargs.get("seed")?;
-            let start: Option<i64> = kwargs.get("start")?;
-            let step: Option<i64> = kwargs.get("step")?;
-            kwargs.assert_all_used()?;
-            let mut rng = seeded(seed_arg.as_ref(), seed);
-            if let Some(end) = v.as_i64().filter(|_| v.is_integer()) {
-                let start = start.unwrap_or(0);
-                let step = step.unwrap_or(1).max(1);
-                let count = ((end - start).max(0) + step - 1) / step;
-                if count == 0 {
-                    return Err(fail("random", "empty range for randrange()"));
-                }
-                return Ok(Value::from(start + rng.random_range(0..count) * step));
+    add_filter!(env, "random", move |v: &Value,
+                                     kwargs: Kwargs|
+          -> Result<Value, Error> {
+        let seed_arg: Option<Value> = kwargs.get("seed")?;
+        let start: Option<i64> = kwargs.get("start")?;
+        let step: Option<i64> = kwargs.get("step")?;
+        kwargs.assert_all_used()?;
+        let mut rng = seeded(seed_arg.as_ref(), seed);
+        if let Some(end) = v.as_i64().filter(|_| v.is_integer()) {
+            let start = start.unwrap_or(0);
+            let step = step.unwrap_or(1).max(1);
+            let count = ((end - start).max(0) + step - 1) / step;
+            if count == 0 {
+                return Err(fail("random", "empty range for randrange()"));
             }
-            let items = list(v)?;
-            if items.is_empty() {
-                return Err(fail("random", "Cannot choose from an empty sequence"));
+            return Ok(Value::from(start + rng.random_range(0..count) * step));
+        }
+        let items = list(v)?;
+        if items.is_empty() {
+            return Err(fail("random", "Cannot choose from an empty sequence"));
+        }
+        Ok(items[rng.random_range(0..items.len())].clone())
+    },);
+    add_filter!(env, "shuffle", move |v: &Value,
+                                      kwargs: Kwargs|
+          -> Result<Value, Error> {
+        let seed_arg: Option<Value> = kwargs.get("seed")?;
+        kwargs.assert_all_used()?;
+        let mut items = list(v)?;
+        items.shuffle(&mut seeded(seed_arg.as_ref(), seed));
+        Ok(Value::from(items))
+    },);
+    add_filter!(env, "extract", |item: &Value,
+                                 container: &Value,
+                                 morekeys: Option<Value>|
+     -> Result<Value, Error> {
+        let mut v = container.get_item(item)?;
+        if let Some(keys) = morekeys {
+            let keys = if keys.kind() == ValueKind::Seq {
+                list(&keys)?
+            } else {
+                vec![keys]
+            };
+            for k in keys {
+                v = v.get_item(&k)?;
             }
-            Ok(items[rng.random_range(0..items.len())].clone())
-        },
-    );
-    add_filter!(env, 
-        "shuffle",
-        move |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
-            let seed_arg: Option<Value> = kwargs.get("seed")?;
-            kwargs.assert_all_used()?;
-            let mut items = list(v)?;
-            items.shuffle(&mut seeded(seed_arg.as_ref(), seed));
-            Ok(Value::from(items))
-        },
-    );
-    add_filter!(env, 
-        "extract",
-        |item: &Value, container: &Value, morekeys: Option<Value>| -> Result<Value, Error> {
-            let mut v = container.get_item(item)?;
-            if let Some(keys) = morekeys {
-                let keys = if keys.kind() == ValueKind::Seq { list(&keys)? } else { vec![keys] };
-                for k in keys {
-                    v = v.get_item(&k)?;
-                }
-            }
-            Ok(v)
-        },
-    );
+        }
+        Ok(v)
+    },);
     add_filter!(env, "list", |v: &Value| -> Result<Value, Error> {
         require_defined(v)?;
         if let Some(s) = v.as_str() {
-            return Ok(Value::from(s.chars().map(|c| Value::from(c.to_string())).collect::<Vec<_>>()));
+            return Ok(Value::from(
+                s.chars()
+                    .map(|c| Value::from(c.to_string()))
+                    .collect::<Vec<_>>(),
+            ));
         }
         Ok(Value::from(list(v)?))
     });
@@ -188,7 +215,12 @@ fn flatten_filter(v: &Value, levels: Option<Value>, kwargs: Kwargs) -> Result<Va
     Ok(Value::from(out))
 }
 
-fn flatten(items: &[Value], levels: Option<i64>, skip_nulls: bool, out: &mut Vec<Value>) -> Result<(), Error> {
+fn flatten(
+    items: &[Value],
+    levels: Option<i64>,
+    skip_nulls: bool,
+    out: &mut Vec<Value>,
+) -> Result<(), Error> {
     for item in items {
         if skip_nulls && (item.is_none() || item.as_str() == Some("None")) {
             continue;
@@ -208,8 +240,20 @@ fn combine_filter(first: &Value, rest: Rest<Value>, kwargs: Kwargs) -> Result<Va
     let list_merge: Option<String> = kwargs.get("list_merge")?;
     kwargs.assert_all_used()?;
     let list_merge = list_merge.unwrap_or_else(|| "replace".into());
-    if !["replace", "keep", "append", "prepend", "append_rp", "prepend_rp"].contains(&list_merge.as_str()) {
-        return Err(fail("combine", format!("'{list_merge}' is not a valid list_merge value")));
+    if ![
+        "replace",
+        "keep",
+        "append",
+        "prepend",
+        "append_rp",
+        "prepend_rp",
+    ]
+    .contains(&list_merge.as_str())
+    {
+        return Err(fail(
+            "combine",
+            format!("'{list_merge}' is not a valid list_merge value"),
+        ));
     }
     let mut dicts = Vec::new();
     for v in std::iter::once(first).chain(rest.iter()) {
@@ -222,7 +266,10 @@ fn combine_filter(first: &Value, rest: Rest<Value>, kwargs: Kwargs) -> Result<Va
     let mut acc = Value::from(IndexMap::<Value, Value>::new());
     for d in dicts {
         if !is_mapping(&d) {
-            return Err(fail("combine", format!("combine expects dictionaries, got {}", py_str(&d))));
+            return Err(fail(
+                "combine",
+                format!("combine expects dictionaries, got {}", py_str(&d)),
+            ));
         }
         acc = merge(&acc, &d, recursive.unwrap_or(false), &list_merge)?;
     }
@@ -230,7 +277,12 @@ fn combine_filter(first: &Value, rest: Rest<Value>, kwargs: Kwargs) -> Result<Va
 }
 
 /// Ansible's `merge_hash`.
-pub(in crate::template) fn merge(a: &Value, b: &Value, recursive: bool, list_merge: &str) -> Result<Value, Error> {
+pub(in crate::template) fn merge(
+    a: &Value,
+    b: &Value,
+    recursive: bool,
+    list_merge: &str,
+) -> Result<Value, Error> {
     let mut out: IndexMap<Value, Value> = IndexMap::new();
     for k in a.try_iter()? {
         let v = a.get_item(&k)?;
@@ -239,14 +291,20 @@ pub(in crate::template) fn merge(a: &Value, b: &Value, recursive: bool, list_mer
     for k in b.try_iter()? {
         let new = b.get_item(&k)?;
         let merged = match out.get(&k) {
-            Some(old) if recursive && is_mapping(old) && is_mapping(&new) => merge(old, &new, true, list_merge)?,
+            Some(old) if recursive && is_mapping(old) && is_mapping(&new) => {
+                merge(old, &new, true, list_merge)?
+            }
             Some(old) if old.kind() == ValueKind::Seq && new.kind() == ValueKind::Seq => {
                 let (o, n) = (list(old)?, list(&new)?);
                 Value::from(match list_merge {
                     "keep" => o,
                     "append" => o.into_iter().chain(n).collect::<Vec<_>>(),
                     "prepend" => n.into_iter().chain(o).collect::<Vec<_>>(),
-                    "append_rp" => o.into_iter().filter(|x| !n.contains(x)).chain(n.clone()).collect(),
+                    "append_rp" => o
+                        .into_iter()
+                        .filter(|x| !n.contains(x))
+                        .chain(n.clone())
+                        .collect(),
                     "prepend_rp" => {
                         let rest: Vec<Value> = o.into_iter().filter(|x| !n.contains(x)).collect();
                         n.into_iter().chain(rest).collect()
@@ -267,13 +325,25 @@ fn dict2items(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     kwargs.assert_all_used()?;
     require_defined(v)?;
     if !is_mapping(v) {
-        return Err(fail("dict2items", format!("dict2items requires a dictionary, got {} instead.", crate::template::py_type_name(v))));
+        return Err(fail(
+            "dict2items",
+            format!(
+                "dict2items requires a dictionary, got {} instead.",
+                crate::template::py_type_name(v)
+            ),
+        ));
     }
-    let (kn, vn) = (key_name.unwrap_or_else(|| "key".into()), value_name.unwrap_or_else(|| "value".into()));
+    let (kn, vn) = (
+        key_name.unwrap_or_else(|| "key".into()),
+        value_name.unwrap_or_else(|| "value".into()),
+    );
     let mut out = Vec::new();
     for k in v.try_iter()? {
         let val = v.get_item(&k)?;
-        out.push(map_value([(Value::from(kn.as_str()), k), (Value::from(vn.as_str()), val)]));
+        out.push(map_value([
+            (Value::from(kn.as_str()), k),
+            (Value::from(vn.as_str()), val),
+        ]));
     }
     Ok(Value::from(out))
 }
@@ -282,13 +352,19 @@ fn items2dict(v: &Value, kwargs: Kwargs) -> Result<Value, Error> {
     let key_name: Option<String> = kwargs.get("key_name")?;
     let value_name: Option<String> = kwargs.get("value_name")?;
     kwargs.assert_all_used()?;
-    let (kn, vn) = (key_name.unwrap_or_else(|| "key".into()), value_name.unwrap_or_else(|| "value".into()));
+    let (kn, vn) = (
+        key_name.unwrap_or_else(|| "key".into()),
+        value_name.unwrap_or_else(|| "value".into()),
+    );
     let mut out = Vec::new();
     for item in list(v)? {
         let k = item.get_item(&Value::from(kn.as_str()))?;
         let val = item.get_item(&Value::from(vn.as_str()))?;
         if k.is_undefined() || val.is_undefined() {
-            return Err(fail("items2dict", format!("items2dict requires each dictionary to have keys '{kn}' and '{vn}'")));
+            return Err(fail(
+                "items2dict",
+                format!("items2dict requires each dictionary to have keys '{kn}' and '{vn}'"),
+            ));
         }
         out.push((k, val));
     }
@@ -306,12 +382,25 @@ fn zip_longest(a: &Value, rest: Rest<Value>, kwargs: Kwargs) -> Result<Value, Er
     let n = lists.iter().map(Vec::len).max().unwrap_or(0);
     Ok(Value::from(
         (0..n)
-            .map(|i| Value::from(lists.iter().map(|l| l.get(i).cloned().unwrap_or(fill.clone())).collect::<Vec<_>>()))
+            .map(|i| {
+                Value::from(
+                    lists
+                        .iter()
+                        .map(|l| l.get(i).cloned().unwrap_or(fill.clone()))
+                        .collect::<Vec<_>>(),
+                )
+            })
             .collect::<Vec<_>>(),
     ))
 }
 
-fn permutations(items: &[Value], r: usize, cur: &mut Vec<Value>, used: &mut Vec<bool>, out: &mut Vec<Value>) {
+fn permutations(
+    items: &[Value],
+    r: usize,
+    cur: &mut Vec<Value>,
+    used: &mut Vec<bool>,
+    out: &mut Vec<Value>,
+) {
     if cur.len() == r {
         out.push(Value::from(cur.clone()));
         return;
@@ -327,7 +416,13 @@ fn permutations(items: &[Value], r: usize, cur: &mut Vec<Value>, used: &mut Vec<
     }
 }
 
-fn combinations(items: &[Value], r: usize, start: usize, cur: &mut Vec<Value>, out: &mut Vec<Value>) {
+fn combinations(
+    items: &[Value],
+    r: usize,
+    start: usize,
+    cur: &mut Vec<Value>,
+    out: &mut Vec<Value>,
+) {
     if cur.len() == r {
         out.push(Value::from(cur.clone()));
         return;
@@ -340,12 +435,19 @@ fn combinations(items: &[Value], r: usize, start: usize, cur: &mut Vec<Value>, o
 }
 
 /// `subelements(list_of_dicts, 'key', skip_missing=False)`: pairs (item, subitem).
-pub(in crate::template) fn subelements(_state: &State, v: &Value, key: &str, kwargs: Kwargs) -> Result<Value, Error> {
+pub(in crate::template) fn subelements(
+    _state: &State,
+    v: &Value,
+    key: &str,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let skip: Option<Value> = kwargs.get("skip_missing")?;
     kwargs.assert_all_used()?;
     let skip = skip.is_some_and(|s| s.is_true());
     let items = if is_mapping(v) {
-        v.try_iter()?.map(|k| v.get_item(&k)).collect::<Result<Vec<_>, _>>()?
+        v.try_iter()?
+            .map(|k| v.get_item(&k))
+            .collect::<Result<Vec<_>, _>>()?
     } else {
         list(v)?
     };
@@ -362,10 +464,22 @@ pub(in crate::template) fn subelements(_state: &State, v: &Value, key: &str, kwa
             if skip {
                 continue;
             }
-            return Err(fail("subelements", format!("could not find '{key}' key in iterated item '{}'", py_str(&item))));
+            return Err(fail(
+                "subelements",
+                format!(
+                    "could not find '{key}' key in iterated item '{}'",
+                    py_str(&item)
+                ),
+            ));
         }
         if sub.kind() != ValueKind::Seq {
-            return Err(fail("subelements", format!("the key {key} should point to a list, got '{}'", py_str(&sub))));
+            return Err(fail(
+                "subelements",
+                format!(
+                    "the key {key} should point to a list, got '{}'",
+                    py_str(&sub)
+                ),
+            ));
         }
         for s in sub.try_iter()? {
             out.push(Value::from(vec![item.clone(), s]));

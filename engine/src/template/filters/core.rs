@@ -32,7 +32,9 @@ pub(super) fn register(env: &mut Environment<'static>, _config: &Arc<TemplarConf
             .map_err(|e| fail("b64decode", e))?;
         Ok(Value::from(String::from_utf8_lossy(&bytes).into_owned()))
     });
-    add_filter!(env, "hash", |v: &Value, algo: Option<&str>| -> Result<Value, Error> {
+    add_filter!(env, "hash", |v: &Value,
+                              algo: Option<&str>|
+     -> Result<Value, Error> {
         let algo = algo.unwrap_or("sha1");
         digest(algo, py_str(v).as_bytes())
             .map(Value::from)
@@ -47,13 +49,17 @@ pub(super) fn register(env: &mut Environment<'static>, _config: &Arc<TemplarConf
     add_filter!(env, "md5", |v: &Value| {
         Value::from(digest("md5", py_str(v).as_bytes()).unwrap_or_default())
     });
-    add_filter!(env, "to_uuid", |v: &Value, ns: Option<&str>| -> Result<Value, Error> {
+    add_filter!(env, "to_uuid", |v: &Value,
+                                 ns: Option<&str>|
+     -> Result<Value, Error> {
         let ns = ns.unwrap_or("361E6D51-FAEC-444A-9079-341386DA8E2E");
         uuid5(ns, &py_str(v))
             .map(Value::from)
             .ok_or_else(|| fail("to_uuid", format!("invalid namespace '{ns}'")))
     });
-    add_filter!(env, "quote", |v: &Value| Value::from(shell_quote(&py_str(v))));
+    add_filter!(env, "quote", |v: &Value| Value::from(shell_quote(&py_str(
+        v
+    ))));
 }
 
 /// `default(value, default='', boolean=False)`; `None` is a value, not a default case.
@@ -93,7 +99,11 @@ pub(in crate::template) fn truthy_word(v: &Value) -> bool {
         ValueKind::None => false,
         ValueKind::Number => f64::try_from(v.clone()).is_ok_and(|f| f == 1.0),
         ValueKind::String => matches!(
-            v.as_str().unwrap_or_default().trim().to_lowercase().as_str(),
+            v.as_str()
+                .unwrap_or_default()
+                .trim()
+                .to_lowercase()
+                .as_str(),
             "yes" | "on" | "1" | "true" | "y"
         ),
         _ => false,

@@ -10,7 +10,9 @@ use crate::template::convert::{is_mapping, map_value, node_to_data, py_float};
 use crate::template::yaml_emit::{YamlStyle, dump};
 
 pub(super) fn register(env: &mut Environment<'static>) {
-    add_filter!(env, "to_json", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_json", |v: &Value,
+                                 kwargs: Kwargs|
+     -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -25,7 +27,9 @@ pub(super) fn register(env: &mut Environment<'static>) {
         };
         Ok(Value::from(to_json(v, &opts)))
     });
-    add_filter!(env, "to_nice_json", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_nice_json", |v: &Value,
+                                      kwargs: Kwargs|
+     -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -43,7 +47,9 @@ pub(super) fn register(env: &mut Environment<'static>) {
         let j: serde_json::Value = serde_json::from_str(s).map_err(|e| fail("from_json", e))?;
         Ok(from_json(&j))
     });
-    add_filter!(env, "to_yaml", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_yaml", |v: &Value,
+                                 kwargs: Kwargs|
+     -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -58,7 +64,9 @@ pub(super) fn register(env: &mut Environment<'static>) {
         };
         Ok(Value::from(dump(v, &style)))
     });
-    add_filter!(env, "to_nice_yaml", |v: &Value, kwargs: Kwargs| -> Result<Value, Error> {
+    add_filter!(env, "to_nice_yaml", |v: &Value,
+                                      kwargs: Kwargs|
+     -> Result<Value, Error> {
         require_defined(v)?;
         let indent: Option<usize> = kwargs.get("indent")?;
         let sort_keys: Option<bool> = kwargs.get("sort_keys")?;
@@ -80,7 +88,9 @@ pub(super) fn register(env: &mut Environment<'static>) {
     add_filter!(env, "from_yaml_all", |s: &str| -> Result<Value, Error> {
         let file = SourceFile::new("<from_yaml_all>", s);
         let nodes = crate::yaml::load_all(file).map_err(|e| fail("from_yaml_all", e))?;
-        Ok(Value::from(nodes.iter().map(node_to_data).collect::<Vec<_>>()))
+        Ok(Value::from(
+            nodes.iter().map(node_to_data).collect::<Vec<_>>(),
+        ))
     });
 }
 
@@ -116,7 +126,9 @@ fn write_json(out: &mut String, v: &Value, opts: &JsonOpts, depth: usize) {
         ValueKind::Map | ValueKind::Seq | ValueKind::Iterable => {
             let is_map = is_mapping(v);
             let mut items: Vec<(Option<Value>, Value)> = match v.try_iter() {
-                Ok(it) if is_map => it.map(|k| (Some(k.clone()), v.get_item(&k).unwrap_or_default())).collect(),
+                Ok(it) if is_map => it
+                    .map(|k| (Some(k.clone()), v.get_item(&k).unwrap_or_default()))
+                    .collect(),
                 Ok(it) => it.map(|x| (None, x)).collect(),
                 Err(_) => Vec::new(),
             };
@@ -191,6 +203,9 @@ pub(in crate::template) fn from_json(j: &serde_json::Value) -> Value {
         },
         J::String(s) => Value::from(s.as_str()),
         J::Array(a) => Value::from(a.iter().map(from_json).collect::<Vec<_>>()),
-        J::Object(o) => map_value(o.iter().map(|(k, v)| (Value::from(k.as_str()), from_json(v)))),
+        J::Object(o) => map_value(
+            o.iter()
+                .map(|(k, v)| (Value::from(k.as_str()), from_json(v))),
+        ),
     }
 }

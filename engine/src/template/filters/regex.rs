@@ -105,11 +105,9 @@ fn expand(template: &str, caps: &Captures, re: &Regex) -> Result<String, String>
         match chars.next() {
             Some(d) if d.is_ascii_digit() => {
                 let mut num = d.to_string();
-                if let Some(&d2) = chars.peek() {
-                    if d2.is_ascii_digit() {
-                        num.push(d2);
-                        chars.next();
-                    }
+                if let Some(&d2) = chars.peek().filter(|d2| d2.is_ascii_digit()) {
+                    num.push(d2);
+                    chars.next();
                 }
                 let i: usize = num.parse().unwrap_or(0);
                 if i >= re.captures_len() {
@@ -144,7 +142,12 @@ fn expand(template: &str, caps: &Captures, re: &Regex) -> Result<String, String>
 
 /// `regex_search(pattern, '\\1', '\\g<name>', ignorecase=, multiline=)`: the match, the
 /// listed groups, or None.
-fn regex_search(value: &Value, pattern: &str, groups: Rest<String>, kwargs: Kwargs) -> Result<Value, Error> {
+fn regex_search(
+    value: &Value,
+    pattern: &str,
+    groups: Rest<String>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
     let flags = flags_from(&kwargs)?;
     kwargs.assert_all_used()?;
     super::require_defined(value)?;
@@ -165,7 +168,10 @@ fn regex_search(value: &Value, pattern: &str, groups: Rest<String>, kwargs: Kwar
         } else {
             return Err(fail("regex_search", format!("Unknown argument {g}")));
         };
-        out.push(m.map(|m| Value::from(m.as_str())).unwrap_or(Value::from(())));
+        out.push(
+            m.map(|m| Value::from(m.as_str()))
+                .unwrap_or(Value::from(())),
+        );
     }
     Ok(Value::from(out))
 }
@@ -201,7 +207,10 @@ pub(in crate::template) fn regex_test(
     let flags = flags_from(kwargs)?;
     let text = crate::template::py_str(value);
     let re = py_regex(pattern, &flags).map_err(|e| {
-        Error::new(minijinja::ErrorKind::InvalidOperation, format!("The test plugin failed: {e}"))
+        Error::new(
+            minijinja::ErrorKind::InvalidOperation,
+            format!("The test plugin failed: {e}"),
+        )
     })?;
     let caps = re
         .find(&text)

@@ -7,7 +7,9 @@ use super::fail;
 use crate::template::convert::map_value;
 
 pub(super) fn register(env: &mut Environment<'static>) {
-    add_filter!(env, "basename", |p: &str| Value::from(p.rsplit('/').next().unwrap_or("")));
+    add_filter!(env, "basename", |p: &str| Value::from(
+        p.rsplit('/').next().unwrap_or("")
+    ));
     add_filter!(env, "dirname", |p: &str| Value::from(dirname(p)));
     add_filter!(env, "expanduser", |p: &str| Value::from(expanduser(p)));
     add_filter!(env, "realpath", |p: &str| {
@@ -20,7 +22,9 @@ pub(super) fn register(env: &mut Environment<'static>) {
     add_filter!(env, "splitext", |p: &str| {
         let base_start = p.rfind('/').map(|i| i + 1).unwrap_or(0);
         let base = &p[base_start..];
-        let dot = base.rfind('.').filter(|&i| base[..i].chars().any(|c| c != '.'));
+        let dot = base
+            .rfind('.')
+            .filter(|&i| base[..i].chars().any(|c| c != '.'));
         let (root, ext) = match dot {
             Some(i) => (&p[..base_start + i], &p[base_start + i..]),
             None => (p, ""),
@@ -47,7 +51,9 @@ pub(super) fn register(env: &mut Environment<'static>) {
     add_filter!(env, "human_readable", human_readable);
     add_filter!(env, "human_to_bytes", human_to_bytes);
     add_filter!(env, "urlsplit", urlsplit);
-    add_filter!(env, "strftime", |fmt: &str, second: Option<f64>| -> Result<Value, Error> {
+    add_filter!(env, "strftime", |fmt: &str,
+                                  second: Option<f64>|
+     -> Result<Value, Error> {
         let ts = match second {
             Some(s) => jiff::Timestamp::from_second(s as i64).map_err(|e| fail("strftime", e))?,
             None => jiff::Timestamp::now(),
@@ -65,16 +71,20 @@ fn dirname(p: &str) -> String {
         Some(i) => {
             let head = &p[..i + 1];
             let trimmed = head.trim_end_matches('/');
-            if trimmed.is_empty() { head.to_string() } else { trimmed.to_string() }
+            if trimmed.is_empty() {
+                head.to_string()
+            } else {
+                trimmed.to_string()
+            }
         }
     }
 }
 
 fn expanduser(p: &str) -> String {
-    if p == "~" || p.starts_with("~/") {
-        if let Ok(home) = std::env::var("HOME") {
-            return format!("{home}{}", &p[1..]);
-        }
+    if (p == "~" || p.starts_with("~/"))
+        && let Ok(home) = std::env::var("HOME")
+    {
+        return format!("{home}{}", &p[1..]);
     }
     p.to_string()
 }
@@ -110,13 +120,28 @@ fn comment(text: &str, style: Option<&str>, kwargs: Kwargs) -> Result<Value, Err
     Ok(Value::from(out.join("\n")))
 }
 
-const SIZE_RANGES: &[(char, u32)] =
-    &[('Y', 80), ('Z', 70), ('E', 60), ('P', 50), ('T', 40), ('G', 30), ('M', 20), ('K', 10), ('B', 0)];
+const SIZE_RANGES: &[(char, u32)] = &[
+    ('Y', 80),
+    ('Z', 70),
+    ('E', 60),
+    ('P', 50),
+    ('T', 40),
+    ('G', 30),
+    ('M', 20),
+    ('K', 10),
+    ('B', 0),
+];
 
 /// Ansible's `bytes_to_human`: `1.00 KB`, `10.00 Bytes`.
 fn human_readable(size: f64, isbits: Option<bool>, unit: Option<&str>) -> Value {
-    let base = if isbits.unwrap_or(false) { "bits" } else { "Bytes" };
-    let unit = unit.and_then(|u| u.chars().next()).map(|c| c.to_ascii_uppercase());
+    let base = if isbits.unwrap_or(false) {
+        "bits"
+    } else {
+        "Bytes"
+    };
+    let unit = unit
+        .and_then(|u| u.chars().next())
+        .map(|c| c.to_ascii_uppercase());
     let mut chosen = ('B', 0);
     for &(suffix, shift) in SIZE_RANGES {
         chosen = (suffix, shift);
@@ -135,30 +160,58 @@ fn human_readable(size: f64, isbits: Option<bool>, unit: Option<&str>) -> Value 
 }
 
 /// Ansible's `human_to_bytes`: `1K` -> 1024, `2 MB` -> 2097152.
-fn human_to_bytes(v: &Value, default_unit: Option<&str>, isbits: Option<bool>) -> Result<Value, Error> {
+fn human_to_bytes(
+    v: &Value,
+    default_unit: Option<&str>,
+    isbits: Option<bool>,
+) -> Result<Value, Error> {
     let text = crate::template::py_str(v);
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(t.len());
     let (num, unit) = (t[..split].trim(), t[split..].trim());
-    let number: f64 = num
-        .parse()
-        .map_err(|_| fail("human_to_bytes", format!("human_to_bytes() can't interpret following string: {text}")))?;
-    let unit = if unit.is_empty() { default_unit.unwrap_or("") } else { unit };
+    let number: f64 = num.parse().map_err(|_| {
+        fail(
+            "human_to_bytes",
+            format!("human_to_bytes() can't interpret following string: {text}"),
+        )
+    })?;
+    let unit = if unit.is_empty() {
+        default_unit.unwrap_or("")
+    } else {
+        unit
+    };
     let mut chars = unit.chars();
     let shift = match chars.next().map(|c| c.to_ascii_uppercase()) {
         None => 0,
         Some(c) => match SIZE_RANGES.iter().find(|(s, _)| *s == c) {
             Some((_, shift)) => *shift,
-            None => return Err(fail("human_to_bytes", format!("human_to_bytes() failed to convert {text}. Value is not a valid string ({unit})"))),
+            None => {
+                return Err(fail(
+                    "human_to_bytes",
+                    format!(
+                        "human_to_bytes() failed to convert {text}. Value is not a valid string ({unit})"
+                    ),
+                ));
+            }
         },
     };
     let rest: String = chars.collect();
     let want_bits = isbits.unwrap_or(false);
-    if !rest.is_empty() && !(rest == "B" && !want_bits || rest == "b" && want_bits || rest == "bit" || rest == "ytes") {
+    let unit_ok = rest.is_empty()
+        || rest == "bit"
+        || rest == "ytes"
+        || (rest == "B" && !want_bits)
+        || (rest == "b" && want_bits);
+    if !unit_ok {
         let expected = if want_bits { "bit" } else { "byte" };
-        return Err(fail("human_to_bytes", format!("human_to_bytes() failed to convert {text}. Value is not a valid string (expected {expected})")));
+        return Err(fail(
+            "human_to_bytes",
+            format!(
+                "human_to_bytes() failed to convert {text}. Value is not a valid string (expected {expected})"
+            ),
+        ));
     }
     Ok(Value::from((number * 2f64.powi(shift as i32)) as i64))
 }
@@ -166,7 +219,12 @@ fn human_to_bytes(v: &Value, default_unit: Option<&str>, isbits: Option<bool>) -
 /// Python's `urlsplit` as a dict (or one of its fields).
 fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
     let (scheme, rest) = match url.find(':') {
-        Some(i) if url[..i].chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) && i > 0 => {
+        Some(i)
+            if url[..i]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                && i > 0 =>
+        {
             (url[..i].to_lowercase(), &url[i + 1..])
         }
         _ => (String::new(), url),
@@ -180,7 +238,9 @@ fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
     };
     let (rest, fragment) = rest.split_once('#').unwrap_or((rest, ""));
     let (path, q) = rest.split_once('?').unwrap_or((rest, ""));
-    let (userinfo, hostport) = netloc.rsplit_once('@').map_or((None, netloc), |(u, h)| (Some(u), h));
+    let (userinfo, hostport) = netloc
+        .rsplit_once('@')
+        .map_or((None, netloc), |(u, h)| (Some(u), h));
     let (username, password) = match userinfo {
         Some(u) => match u.split_once(':') {
             Some((a, b)) => (Value::from(a), Value::from(b)),
@@ -189,10 +249,17 @@ fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
         None => (Value::from(()), Value::from(())),
     };
     let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) if !h.is_empty() || !p.is_empty() => (h, p.parse::<i64>().map(Value::from).unwrap_or(Value::from(()))),
+        Some((h, p)) if !h.is_empty() || !p.is_empty() => (
+            h,
+            p.parse::<i64>().map(Value::from).unwrap_or(Value::from(())),
+        ),
         _ => (hostport, Value::from(())),
     };
-    let hostname = if host.is_empty() { Value::from(()) } else { Value::from(host.to_lowercase()) };
+    let hostname = if host.is_empty() {
+        Value::from(())
+    } else {
+        Value::from(host.to_lowercase())
+    };
     let fields = [
         ("fragment", Value::from(fragment)),
         ("hostname", hostname),
@@ -209,9 +276,16 @@ fn urlsplit(url: &str, query: Option<&str>) -> Result<Value, Error> {
             .iter()
             .find(|(k, _)| *k == field)
             .map(|(_, v)| v.clone())
-            .ok_or_else(|| fail("urlsplit", format!("urlsplit: unknown URL component: {field}")));
+            .ok_or_else(|| {
+                fail(
+                    "urlsplit",
+                    format!("urlsplit: unknown URL component: {field}"),
+                )
+            });
     }
-    Ok(map_value(fields.into_iter().map(|(k, v)| (Value::from(k), v))))
+    Ok(map_value(
+        fields.into_iter().map(|(k, v)| (Value::from(k), v)),
+    ))
 }
 
 /// Jinja's `urlencode`: strings percent-encoded (`/` kept); dicts and pairs as a query
@@ -235,17 +309,33 @@ fn urlencode(v: &Value) -> Result<Value, Error> {
         return Ok(Value::from(quote(s, "/", false)));
     }
     let pairs: Vec<(Value, Value)> = if crate::template::convert::is_mapping(v) {
-        v.try_iter()?.map(|k| { let val = v.get_item(&k).unwrap_or_default(); (k, val) }).collect()
+        v.try_iter()?
+            .map(|k| {
+                let val = v.get_item(&k).unwrap_or_default();
+                (k, val)
+            })
+            .collect()
     } else if v.kind() == minijinja::value::ValueKind::Seq {
         v.try_iter()?
-            .map(|p| (p.get_item(&Value::from(0)).unwrap_or_default(), p.get_item(&Value::from(1)).unwrap_or_default()))
+            .map(|p| {
+                (
+                    p.get_item(&Value::from(0)).unwrap_or_default(),
+                    p.get_item(&Value::from(1)).unwrap_or_default(),
+                )
+            })
             .collect()
     } else {
         return Ok(Value::from(quote(&crate::template::py_str(v), "/", false)));
     };
     let parts: Vec<String> = pairs
         .iter()
-        .map(|(k, val)| format!("{}={}", quote(&crate::template::py_str(k), "", true), quote(&crate::template::py_str(val), "", true)))
+        .map(|(k, val)| {
+            format!(
+                "{}={}",
+                quote(&crate::template::py_str(k), "", true),
+                quote(&crate::template::py_str(val), "", true)
+            )
+        })
         .collect();
     Ok(Value::from(parts.join("&")))
 }
