@@ -56,6 +56,12 @@ pub fn py_type_name(v: &Value) -> &'static str {
             Some(ObjectRepr::Map) | None => "dict",
             Some(_) => "object",
         },
+        ValueKind::Plain
+            if v.downcast_object_ref::<super::datetime::PyDateTime>()
+                .is_some() =>
+        {
+            "datetime"
+        }
         ValueKind::Plain => "object",
         ValueKind::Invalid => "object",
         _ => "object",

@@ -256,6 +256,54 @@ fn run_plugin(
             Ok(out)
         }
         "sequence" => sequence(args, kwargs),
+        "nested" | "cartesian" => {
+            let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
+            for a in args {
+                let items: Vec<Value> = a.try_iter()?.collect();
+                acc = acc
+                    .into_iter()
+                    .flat_map(|prefix| {
+                        items.iter().map(move |v| {
+                            let mut p = prefix.clone();
+                            p.push(v.clone());
+                            p
+                        })
+                    })
+                    .collect();
+            }
+            Ok(acc.into_iter().map(Value::from).collect())
+        }
+        "together" => {
+            let lists: Vec<Vec<Value>> = args
+                .iter()
+                .map(|a| a.try_iter().map(|i| i.collect()))
+                .collect::<Result<_, _>>()?;
+            let n = lists.iter().map(Vec::len).max().unwrap_or(0);
+            Ok((0..n)
+                .map(|i| {
+                    Value::from(
+                        lists
+                            .iter()
+                            .map(|l| l.get(i).cloned().unwrap_or(Value::from(())))
+                            .collect::<Vec<_>>(),
+                    )
+                })
+                .collect())
+        }
+        "subelements" => subelements_lookup(args),
+        "random_choice" => {
+            let items: Vec<Value> = args
+                .iter()
+                .flat_map(|a| {
+                    a.try_iter()
+                        .map(|i| i.collect::<Vec<_>>())
+                        .unwrap_or_default()
+                })
+                .collect();
+            let n = items.len();
+            let pick = (config.random_seed as usize) % n.max(1);
+            Ok(items.into_iter().nth(pick).into_iter().collect())
+        }
         "fileglob" => {
             let mut out = Vec::new();
             for pattern in strings(args) {
@@ -550,4 +598,48 @@ pub(super) fn load_template_file(
         }
     }
     Ok(None)
+}
+
+/// `with_subelements`: (item without the subkey, subitem) pairs, as Ansible's lookup
+/// gives them (recorded: `[{'n': 1}, 'x']`).
+fn subelements_lookup(args: &[Value]) -> Result<Vec<Value>, Error> {
+    let (Some(list), Some(key)) = (args.first(), args.get(1)) else {
+        return Err(lookup_error(
+            "subelements",
+            "subelements lookup expects a list of two or three items",
+        ));
+    };
+    let key = py_str(key);
+    let skip = args
+        .get(2)
+        .and_then(|f| f.get_item(&Value::from("skip_missing")).ok())
+        .is_some_and(|v| v.is_true());
+    let mut out = Vec::new();
+    for item in list.try_iter()? {
+        let sub = item.get_item(&Value::from(key.as_str()))?;
+        if sub.is_undefined() {
+            if skip {
+                continue;
+            }
+            return Err(lookup_error(
+                "subelements",
+                format!(
+                    "could not find '{key}' key in iterated item '{}'",
+                    py_str(&item)
+                ),
+            ));
+        }
+        let rest = map_value(
+            item.try_iter()?
+                .filter(|k| k.as_str() != Some(key.as_str()))
+                .map(|k| {
+                    let v = item.get_item(&k).unwrap_or_default();
+                    (k, v)
+                }),
+        );
+        for s in sub.try_iter()? {
+            out.push(Value::from(vec![rest.clone(), s]));
+        }
+    }
+    Ok(out)
 }

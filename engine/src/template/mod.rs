@@ -25,6 +25,7 @@ macro_rules! add_test {
 }
 
 mod convert;
+mod datetime;
 mod errors;
 mod filters;
 mod jinja_tests;
@@ -135,9 +136,10 @@ impl Templar {
         filters::register(&mut env, &config);
         jinja_tests::register(&mut env);
         lookups::register(&mut env, &config);
+        datetime::register(&mut env);
         let mut global_names: HashSet<String> =
             env.globals().map(|(name, _)| name.to_string()).collect();
-        for name in ["loop", "self", "varargs", "kwargs", "caller"] {
+        for name in ["loop", "self", "varargs", "kwargs", "caller", "vars"] {
             global_names.insert(name.to_string());
         }
         Templar {

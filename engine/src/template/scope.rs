@@ -202,7 +202,12 @@ impl Object for Scope {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.lookup_for_template(key.as_str()?)
+        let name = key.as_str()?;
+        // Ansible's `vars`: every variable, by name (`vars['x']`), lazily.
+        if name == "vars" && !self.contains("vars") {
+            return Some(Value::from_dyn_object(self.clone()));
+        }
+        self.lookup_for_template(name)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {

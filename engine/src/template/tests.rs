@@ -409,3 +409,90 @@ fn pycompat_methods_work() {
         "a=1"
     );
 }
+
+#[test]
+fn a_variable_is_templated_once_per_scope() {
+    let t = templar();
+    // Each templating of `stamp` runs the command again; reading it twice must not.
+    let sc = scope(vec![("stamp", raw("{{ lookup('pipe', 'date +%s%N') }}"))]);
+    let v = out(&t, &sc, "{{ stamp }} {{ stamp }}");
+    let (a, b) = v.split_once(' ').expect("two values");
+    assert_eq!(a, b);
+}
+
+#[test]
+fn magic_vars_and_now() {
+    // recorded: now() | type_debug -> datetime; now(fmt='%Y') -> str; now().year -> int;
+    // vars['a'] and vars.a -> 1
+    let t = templar();
+    let sc = scope(vec![("a", raw("{{ 1 }}"))]);
+    assert_eq!(out(&t, &sc, "{{ now() | type_debug }}"), "datetime");
+    assert_eq!(out(&t, &sc, "{{ now(fmt='%Y') | type_debug }}"), "str");
+    assert_eq!(out(&t, &sc, "{{ now().year | type_debug }}"), "int");
+    assert_eq!(out(&t, &sc, "{{ now().strftime('%Y') | length }}"), "4");
+    assert_eq!(out(&t, &sc, "{{ vars['a'] }} {{ vars.a }}"), "1 1");
+}
+
+#[test]
+fn loop_lookups_match_ansible() {
+    // recorded from ansible-core 2.19
+    let t = templar();
+    let sc = scope(vec![]);
+    assert_eq!(
+        out(&t, &sc, "{{ lookup('nested', [1, 2], ['a', 'b']) }}"),
+        "[[1, 'a'], [1, 'b'], [2, 'a'], [2, 'b']]"
+    );
+    assert_eq!(
+        out(&t, &sc, "{{ query('together', [1, 2], ['a']) }}"),
+        "[[1, 'a'], [2, None]]"
+    );
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ query('subelements', [{'n': 1, 'g': ['x', 'y']}], 'g') }}"
+        ),
+        "[[{'n': 1}, 'x'], [{'n': 1}, 'y']]"
+    );
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ query('subelements', [{'n': 1}], 'g', {'skip_missing': True}) }}"
+        ),
+        "[]"
+    );
+}
+
+#[test]
+fn errors_inside_variables_point_at_the_variable() {
+    let t = templar();
+    let file = SourceFile::new("group_vars/all.yml", "x: \"{{ nope }}\"\n");
+    let node = Node::new(Y::Str("{{ nope }}".into()), Span::new(file, 3, 1, 4));
+    let sc = scope(vec![("x", VarValue::Raw(node))]);
+    let e = t
+        .render_str("{{ x }}", &span(), &sc)
+        .expect_err("undefined");
+    assert_eq!(e.message, "'nope' is undefined");
+    let at = e.span.expect("span");
+    assert_eq!(
+        (at.path().display().to_string(), at.line, at.col),
+        ("group_vars/all.yml".into(), 1, 4)
+    );
+}
+
+#[test]
+fn fqcn_filter_names_work() {
+    let t = templar();
+    let sc = scope(vec![]);
+    assert_eq!(
+        out(&t, &sc, "{{ {'a': 1} | ansible.builtin.to_json }}"),
+        "{\"a\": 1}"
+    );
+    assert_eq!(out(&t, &sc, "{{ 'x' is ansible.builtin.string }}"), "True");
+    // recorded: Syntax error in template: No filter named 'version'.
+    assert_eq!(
+        err(&t, &sc, "{{ 'x' | nosuchfilter }}"),
+        "Syntax error in template: No filter named 'nosuchfilter'."
+    );
+}
