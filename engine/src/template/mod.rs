@@ -41,6 +41,8 @@ mod yaml_emit;
 mod tests;
 #[cfg(test)]
 mod tests_filters;
+#[cfg(test)]
+mod tests_yaml;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

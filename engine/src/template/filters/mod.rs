@@ -12,6 +12,8 @@ use minijinja::{Environment, Error, ErrorKind, Value};
 
 use super::TemplarConfig;
 
+#[cfg(test)]
+pub(super) use self::data::from_json as from_json_value;
 pub(super) use self::regex::{py_regex, regex_test};
 
 /// The custom message of a `mandatory` that failed in the last render, if one did.
