@@ -39,10 +39,12 @@ pub(super) fn to_source_error(
     col_shift: u32,
     ctx: Option<(&Arc<Scope>, &TemplateMeta)>,
 ) -> SourceError {
-    if let Some(nested) = take_nested_error() {
+    let detail = err.detail().unwrap_or_default().to_string();
+    // A variable that failed to template inside this one: report it whole (its own
+    // file and line), if this error is that failure.
+    if let Some(nested) = take_nested_error().filter(|n| detail.starts_with(&n.message)) {
         return nested;
     }
-    let detail = err.detail().unwrap_or_default().to_string();
     let undefined_expr = detail
         .split('`')
         .nth(1)

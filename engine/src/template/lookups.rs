@@ -430,6 +430,18 @@ fn sequence(args: &[Value], kwargs: &Kwargs) -> Result<Vec<Value>, Error> {
     if stride == 0 {
         return Ok(Vec::new());
     }
+    if stride > 0 && end < start {
+        return Err(lookup_error(
+            "sequence",
+            "to count backwards make stride negative",
+        ));
+    }
+    if stride < 0 && end > start {
+        return Err(lookup_error(
+            "sequence",
+            "to count forward don't make stride negative",
+        ));
+    }
     let mut out = Vec::new();
     let mut i = start;
     while (stride > 0 && i <= end) || (stride < 0 && i >= end) {

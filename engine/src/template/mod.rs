@@ -120,6 +120,9 @@ impl Templar {
             env.set_syntax(syntax);
         }
         env.set_recursion_limit(200);
+        // Debug mode records where undefined values come from (error messages name the
+        // variable, and `'x' if false` is told apart from a missing variable).
+        env.set_debug(true);
         minijinja_contrib::add_to_environment(&mut env);
         env.set_unknown_method_callback(methods::unknown_method);
         env.set_formatter(render::format_value);

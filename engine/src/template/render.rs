@@ -24,6 +24,9 @@ pub(super) struct TemplateMeta {
 }
 
 thread_local! {
+    /// Set while re-rendering a template that printed an undefined value of unknown
+    /// origin: Jinja's `'x' if false` (no else) prints nothing.
+    static LENIENT_PRINT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Values printed by the renders running on this thread (innermost last), with the
     /// length of their text: a template whose whole output is one printed value keeps
     /// that value's type.
@@ -38,6 +41,9 @@ pub(super) fn format_value(
     value: &Value,
 ) -> Result<(), Error> {
     if value.is_undefined() {
+        if LENIENT_PRINT.with(|l| l.get()) {
+            return Ok(());
+        }
         return Err(super::filters::undefined_error(value));
     }
     let text = if value.is_none() {
@@ -130,7 +136,14 @@ pub(super) fn render_template(
     }
     PRINTED.with(|p| p.borrow_mut().push(Vec::new()));
     let ctx = Value::from_dyn_object(scope.clone());
-    let result = with_templar(templar, scope, || tmpl.render(ctx));
+    let mut result = with_templar(templar, scope, || tmpl.render(ctx.clone()));
+    if result.as_ref().is_err_and(printed_silent_undefined) {
+        // An undefined without origin is the missing `else` of an inline `if`.
+        PRINTED.with(|p| p.borrow_mut().last_mut().map(Vec::clear));
+        let was = LENIENT_PRINT.with(|l| l.replace(true));
+        result = with_templar(templar, scope, || tmpl.render(ctx));
+        LENIENT_PRINT.with(|l| l.set(was));
+    }
     let printed = PRINTED.with(|p| p.borrow_mut().pop()).unwrap_or_default();
     let output = result.map_err(|e| {
         errors::to_source_error(templar, e, text, span, col_shift, Some((scope, &meta)))
@@ -170,4 +183,10 @@ pub(super) fn condition_result(value: &Value, span: &Span) -> Result<bool, Sourc
 
 fn bool_of(value: &Value) -> Option<bool> {
     (value.kind() == minijinja::value::ValueKind::Bool).then(|| value.is_true())
+}
+
+/// The formatter's error for an undefined value that minijinja knows no origin of.
+fn printed_silent_undefined(e: &Error) -> bool {
+    e.kind() == ErrorKind::InvalidOperation
+        && e.detail() == Some("value of type undefined is not callable")
 }

@@ -496,3 +496,35 @@ fn fqcn_filter_names_work() {
         "Syntax error in template: No filter named 'nosuchfilter'."
     );
 }
+
+#[test]
+fn templar_and_scope_are_shareable_across_threads() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Templar>();
+    assert_send_sync::<Scope>();
+    let t = templar();
+    let sc = scope(vec![("n", raw("{{ 20 + 1 }}"))]);
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let (t, sc) = (t.clone(), sc.clone());
+            std::thread::spawn(move || out(&t, &sc, &format!("{{{{ n * 2 + {i} }}}}")))
+        })
+        .collect();
+    let got: Vec<String> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    assert_eq!(got, vec!["42", "43", "44", "45"]);
+}
+
+#[test]
+fn inline_if_without_else_prints_nothing() {
+    // recorded: "{{ 'x' if false }}" -> ""
+    let t = templar();
+    let sc = scope(vec![("force", data("false"))]);
+    assert_eq!(out(&t, &sc, "cmd {{ '--force' if force }}"), "cmd ");
+    assert_eq!(
+        err(&t, &sc, "{{ force.x }}"),
+        "object of type 'bool' has no attribute 'x'"
+    );
+}

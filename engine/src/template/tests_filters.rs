@@ -574,6 +574,98 @@ there"#,
     (r#"','.join(['a', 'b'])"#, r#"R:a,b"#),
     (r#"'x'.center(5)"#, r#"R:  x  "#),
     (r#"'{}'.format(1)"#, r#"R:1"#),
+    (r#"'abc' | int"#, r#"R:0"#),
+    (r#"'abc' | int(7)"#, r#"R:7"#),
+    (r#"'' | float"#, r#"R:0.0"#),
+    (r#"none | string"#, r#"R:None"#),
+    (r#"'a' | list"#, r#"R:['a']"#),
+    (r#"{'a': 1} | list"#, r#"R:['a']"#),
+    (r#"{'b': 1, 'a': 2} | sort"#, r#"R:['a', 'b']"#),
+    (
+        r#"[{'a': 2}, {'a': 1}] | sort(attribute='a')"#,
+        r#"R:[{'a': 1}, {'a': 2}]"#,
+    ),
+    (r#"'x' | mandatory"#, r#"R:x"#),
+    (
+        r#"users | map(attribute='missing', default='z') | list"#,
+        r#"R:['z', 'z', 'z']"#,
+    ),
+    (
+        r#"users | selectattr('age', '>=', 30) | list | length"#,
+        r#"R:2"#,
+    ),
+    (r#"users | sum(attribute='age')"#, r#"R:96"#),
+    (r#"[1, 2] | map('string') | list"#, r#"R:['1', '2']"#),
+    (r#"['1', '2'] | map('int') | sum"#, r#"R:3"#),
+    (
+        r#"{'a': {'b': 1}} | to_json(indent=2)"#,
+        r#"R:{
+  "a": {
+    "b": 1
+  }
+}"#,
+    ),
+    (r#"[1, 2] | to_json"#, r#"R:[1, 2]"#),
+    (r#"'x' | to_json"#, r#"R:"x""#),
+    (r#"1.0 | to_json"#, r#"R:1.0"#),
+    (
+        r#"{'k': 'é'} | to_nice_json(ensure_ascii=false)"#,
+        r#"R:{
+    "k": "é"
+}"#,
+    ),
+    (r#"'{"a": 1}' | from_json | type_debug"#, r#"R:dict"#),
+    (r#"[1, 2, 3] | batch(2) | list"#, r#"R:[[1, 2], [3]]"#),
+    (r#"[1, 2, 3] | slice(2) | list"#, r#"R:[[1, 2], [3]]"#),
+    (r#"'a b c' | wordcount"#, r#"R:3"#),
+    (r#"'hello' | truncate(3)"#, r#"R:hello"#),
+    (r#"'<b>' | escape"#, r#"R:&lt;b&gt;"#),
+    (r#"'x' | center(5)"#, r#"R:  x  "#),
+    (r#"'abc' | first"#, r#"R:a"#),
+    (r#"'abc' | last"#, r#"R:c"#),
+    (r#"d | length"#, r#"R:2"#),
+    (r#"{'a': 1} | dict2items | items2dict"#, r#"R:{'a': 1}"#),
+    (r#"'%.2f' | format(3.14159)"#, r#"R:3.14"#),
+    (r#"3.7 | round"#, r#"R:4.0"#),
+    (r#"3.14159 | round(2)"#, r#"R:3.14"#),
+    (r#"-3 | abs"#, r#"R:3"#),
+    (r#"[1, 2] | unique | list"#, r#"R:[1, 2]"#),
+    (r#"'1,2' | split(',') | map('int') | list"#, r#"R:[1, 2]"#),
+    (
+        r#"['a', 'b'] | zip([1, 2]) | list"#,
+        r#"R:[['a', 1], ['b', 2]]"#,
+    ),
+    (r#"dict(['a', 'b'] | zip([1, 2]))"#, r#"R:{'a': 1, 'b': 2}"#),
+    (r#"dict(a=1)"#, r#"R:{'a': 1}"#),
+    (r#"[1, none, 2] | select | list"#, r#"R:[1, 2]"#),
+    (r#"'AbC' | lower == 'abc'"#, r#"R:True"#),
+    (r#"'x' if false"#, r#"R:"#),
+    (r#"5 is divisibleby 5"#, r#"R:True"#),
+    (r#"d is not mapping"#, r#"R:False"#),
+    (r#"'a' is in 'abc'"#, r#"R:True"#),
+    (r#"d.a is number"#, r#"R:True"#),
+    (r#"d['a'] + 1"#, r#"R:2"#),
+    (r#"d.items() | list | length"#, r#"R:2"#),
+    (r#"lookup('items', [[1, 2], [3]])"#, r#"R:[[1, 2], [3]]"#),
+    (r#"query('items', [[1, 2], [3]])"#, r#"R:[[1, 2], [3]]"#),
+    (r#"lookup('list', [[1, 2], [3]])"#, r#"R:[[1, 2], [3]]"#),
+    (r#"lookup('indexed_items', [[1, 2]])"#, r#"R:[0, [1, 2]]"#),
+    (
+        r#"q('sequence', 'start=5 end=1 stride=-2')"#,
+        r#"R:['5', '3', '1']"#,
+    ),
+    (
+        r#"query('sequence', 'start=1 count=3 format=h%d')"#,
+        r#"R:['h1', 'h2', 'h3']"#,
+    ),
+    (r#"'ab' * 2"#, r#"R:abab"#),
+    (r#"1 == 1.0"#, r#"R:True"#),
+    (r#"[1] == [1]"#, r#"R:True"#),
+    (r#"'1' == 1"#, r#"R:False"#),
+    (r#"none == none"#, r#"R:True"#),
+    (r#"true + 1"#, r#"R:2"#),
+    (r#"'10' | int + 5"#, r#"R:15"#),
+    (r#"10 | string + 'x'"#, r#"R:10x"#),
 ];
 
 /// (expression, ansible-core 2.19's error message)
@@ -611,5 +703,9 @@ pub(super) const RECORDED_ERRORS: &[(&str, &str)] = &[
     (
         r#"[] | random"#,
         r#"The filter plugin 'ansible.builtin.random' failed: Cannot choose from an empty sequence"#,
+    ),
+    (
+        r#"q('sequence', 'end=0')"#,
+        r#"The lookup plugin 'sequence' failed: to count backwards make stride negative"#,
     ),
 ];

@@ -21,6 +21,8 @@ pub(super) fn register(env: &mut Environment<'static>, _config: &Arc<TemplarConf
         Ok(Value::from(py_str(v)))
     });
     add_filter!(env, "join", join);
+    add_filter!(env, "int", to_int);
+    add_filter!(env, "float", to_float);
     add_filter!(env, "ternary", ternary);
     add_filter!(env, "type_debug", |v: &Value| Value::from(py_type_name(v)));
     add_filter!(env, "b64encode", |s: &str| {
@@ -200,4 +202,58 @@ pub(in crate::template) fn shell_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\"'\"'"))
     }
+}
+
+/// Jinja's `int(value, default=0, base=10)`: unparsable values give the default.
+fn to_int(v: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    require_defined(v)?;
+    let base: Option<u32> = kwargs.get("base")?;
+    let default_kw: Option<Value> = kwargs.get("default")?;
+    kwargs.assert_all_used()?;
+    let default = default.or(default_kw).unwrap_or(Value::from(0));
+    let base = base.unwrap_or(10);
+    Ok(match v.kind() {
+        ValueKind::Bool => Value::from(i64::from(v.is_true())),
+        ValueKind::Number if v.is_integer() => v.clone(),
+        ValueKind::Number => f64::try_from(v.clone())
+            .map(|f| Value::from(f.trunc() as i64))
+            .unwrap_or(default),
+        ValueKind::String => {
+            let s = v.as_str().unwrap_or_default().trim().replace('_', "");
+            let digits = match base {
+                16 => s.trim_start_matches("0x").trim_start_matches("0X"),
+                8 => s.trim_start_matches("0o").trim_start_matches("0O"),
+                2 => s.trim_start_matches("0b").trim_start_matches("0B"),
+                _ => s.as_str(),
+            };
+            match i64::from_str_radix(digits, base) {
+                Ok(i) => Value::from(i),
+                Err(_) => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite() && base == 10)
+                    .map(|f| Value::from(f.trunc() as i64))
+                    .unwrap_or(default),
+            }
+        }
+        _ => default,
+    })
+}
+
+/// Jinja's `float(value, default=0.0)`.
+fn to_float(v: &Value, default: Option<Value>) -> Result<Value, Error> {
+    require_defined(v)?;
+    let default = default.unwrap_or(Value::from(0.0));
+    Ok(match v.kind() {
+        ValueKind::Bool => Value::from(if v.is_true() { 1.0 } else { 0.0 }),
+        ValueKind::Number => f64::try_from(v.clone()).map(Value::from).unwrap_or(default),
+        ValueKind::String => v
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .parse::<f64>()
+            .map(Value::from)
+            .unwrap_or(default),
+        _ => default,
+    })
 }
