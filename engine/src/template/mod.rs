@@ -50,7 +50,7 @@ use std::sync::{Arc, RwLock};
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-pub use convert::{py_repr, py_str, py_type_name};
+pub use convert::{py_repr, py_str, py_type_name, value_to_json};
 pub use scope::{Scope, VarValue, hostvars_value, scope_value};
 
 use crate::source::{SourceError, Span};
@@ -197,7 +197,9 @@ impl Templar {
         render::render_template(self, text, span, scope, 0)
     }
 
-    /// Templates a whole file (the `template` module / lookup): always a string.
+    /// Templates a whole file (the `template` module / lookup): always a string, and
+    /// the file's trailing newline is kept (recorded: `lookup('template', 't.j2')` of
+    /// "hello {{ who }}\n" is "hello world\n").
     pub fn render_text(
         &self,
         text: &str,
@@ -208,7 +210,12 @@ impl Templar {
             return Ok(text.to_string());
         }
         let v = render::render_template(self, text, span, scope, 0)?;
-        Ok(convert::py_str(&v))
+        let mut out = convert::py_str(&v);
+        // minijinja drops one trailing newline of the source, as Jinja does for strings.
+        if text.ends_with('\n') {
+            out.push('\n');
+        }
+        Ok(out)
     }
 
     /// Evaluates a bare expression (`loop:` items, `with_*`, conditions) to its value. A

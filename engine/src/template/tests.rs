@@ -528,3 +528,94 @@ fn inline_if_without_else_prints_nothing() {
         "object of type 'bool' has no attribute 'x'"
     );
 }
+
+#[test]
+#[ignore = "timing probe, run by hand"]
+fn timing_probe() {
+    let t = templar();
+    let start = std::time::Instant::now();
+    for h in 0..2000 {
+        let sc = scope(vec![
+            ("name", VarValue::Data(Value::from(format!("web{h}")))),
+            ("port", raw("{{ 8000 + 80 }}")),
+            ("url", raw("http://{{ name }}:{{ port }}/")),
+            ("pkgs", data(r#"["nginx", "curl", "git"]"#)),
+        ]);
+        let v = out(
+            &t,
+            &sc,
+            "{{ url }} {{ pkgs | join(',') }} {{ name | upper }}",
+        );
+        assert!(v.starts_with("http://web"));
+        assert!(
+            t.eval_condition("port | int > 80 and 'nginx' in pkgs", &span(), &sc)
+                .expect("cond")
+        );
+    }
+    eprintln!("2000 hosts: {:?}", start.elapsed());
+}
+
+#[test]
+fn file_and_template_lookups_search_role_and_playbook_dirs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let role = dir.path().join("roles/web");
+    std::fs::create_dir_all(role.join("files")).expect("mkdir");
+    std::fs::create_dir_all(role.join("templates")).expect("mkdir");
+    std::fs::create_dir_all(dir.path().join("files")).expect("mkdir");
+    std::fs::write(role.join("files/motd"), "role motd\n\n").expect("write");
+    std::fs::write(dir.path().join("files/only_play"), "play file").expect("write");
+    std::fs::write(role.join("templates/t.j2"), "hello {{ who }}\n").expect("write");
+    std::fs::write(dir.path().join("inc.j2"), "[{{ who }}]").expect("write");
+    let t = Templar::new(TemplarConfig {
+        search_paths: vec![dir.path().to_path_buf()],
+        ..TemplarConfig::default()
+    });
+    let sc = scope(vec![
+        (
+            "role_path",
+            VarValue::Data(Value::from(role.display().to_string())),
+        ),
+        (
+            "playbook_dir",
+            VarValue::Data(Value::from(dir.path().display().to_string())),
+        ),
+        ("who", data(r#""world""#)),
+    ]);
+    // The file lookup strips trailing whitespace (rstrip=True by default).
+    assert_eq!(out(&t, &sc, "{{ lookup('file', 'motd') }}"), "role motd");
+    assert_eq!(
+        out(&t, &sc, "{{ lookup('file', 'only_play') }}"),
+        "play file"
+    );
+    assert_eq!(
+        out(&t, &sc, "{{ lookup('template', 't.j2') }}"),
+        "hello world\n"
+    );
+    assert_eq!(out(&t, &sc, "{% include 'inc.j2' %}!"), "[world]!");
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ lookup('first_found', ['nope', 'motd']) | basename }}"
+        ),
+        "motd"
+    );
+    assert_eq!(
+        err(&t, &sc, "{{ lookup('file', 'missing') }}"),
+        "The lookup plugin 'file' failed: Unable to access the file 'missing': File not found. Use -vvvvv to see paths searched."
+    );
+}
+
+#[test]
+fn values_convert_to_json_for_modules() {
+    let t = templar();
+    let sc = scope(vec![(
+        "d",
+        data(r#"{"b": [1, 2.5, null, true], "a": "x"}"#),
+    )]);
+    let v = t.render_str("{{ d }}", &span(), &sc).expect("render");
+    assert_eq!(
+        value_to_json(&v).to_string(),
+        r#"{"b":[1,2.5,null,true],"a":"x"}"#
+    );
+}
