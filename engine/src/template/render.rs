@@ -18,9 +18,10 @@ pub(super) struct TemplateMeta {
     pub roots: Vec<String>,
     /// Dotted paths it reads (`foo.bar`), in order of first appearance.
     pub paths: Vec<String>,
-    /// It guards variables (`default`, `is defined`, ...): undefined variables are then
-    /// only an error where actually used.
-    pub guarded: bool,
+    /// Roots that no tag guards (`default`, `is defined`, ...): reading the template with
+    /// one of them undefined is an error before rendering, as in Ansible. Guarded roots
+    /// are only an error where actually printed.
+    pub strict_roots: Vec<String>,
 }
 
 thread_local! {
@@ -90,10 +91,21 @@ fn meta_for(templar: &Templar, text: &str, tmpl: &Template) -> Arc<TemplateMeta>
         v.sort_by_key(|n| (text.find(n.as_str()).unwrap_or(usize::MAX), n.clone()));
         v
     };
+    let roots = by_position(tmpl.undeclared_variables(false));
+    let regions = super::literals::code_regions(text);
+    let strict_roots = roots
+        .iter()
+        .filter(|r| {
+            !regions
+                .iter()
+                .any(|region| mentions(region, r) && is_guarded(region))
+        })
+        .cloned()
+        .collect();
     let meta = Arc::new(TemplateMeta {
-        roots: by_position(tmpl.undeclared_variables(false)),
+        roots,
         paths: by_position(tmpl.undeclared_variables(true)),
-        guarded: is_guarded(text),
+        strict_roots,
     });
     if let Ok(mut m) = templar.inner.meta.write() {
         m.insert(text.to_string(), meta.clone());
@@ -101,10 +113,17 @@ fn meta_for(templar: &Templar, text: &str, tmpl: &Template) -> Arc<TemplateMeta>
     meta
 }
 
-/// Whether the text may legitimately read undefined variables.
-fn is_guarded(text: &str) -> bool {
+fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| matches!(w, "default" | "d" | "defined" | "undefined" | "mandatory"))
+}
+
+/// Whether a tag may legitimately read undefined variables.
+fn is_guarded(region: &str) -> bool {
+    words(region).any(|w| matches!(w, "default" | "d" | "defined" | "undefined" | "mandatory"))
+}
+
+fn mentions(region: &str, name: &str) -> bool {
+    words(region).any(|w| w == name)
 }
 
 /// Renders `text` (known to contain Jinja) against `scope`. `col_shift` is how many
@@ -119,9 +138,8 @@ pub(super) fn render_template(
     let tmpl = compile(templar, text, span, col_shift)?;
     let meta = meta_for(templar, text, &tmpl);
     let missing = meta
-        .roots
+        .strict_roots
         .iter()
-        .filter(|_| !meta.guarded)
         .find(|r| !scope.contains(r) && !templar.inner.global_names.contains(r.as_str()));
     if let Some(missing) = missing {
         return Err(errors::with_template(

@@ -619,3 +619,20 @@ fn values_convert_to_json_for_modules() {
         r#"{"b":[1,2.5,null,true],"a":"x"}"#
     );
 }
+
+#[test]
+fn guards_apply_per_variable() {
+    let t = templar();
+    let sc = scope(vec![("a", data("1"))]);
+    // `b` is guarded in one tag, so it is fine elsewhere only when not printed.
+    assert_eq!(
+        out(&t, &sc, "{% if b is defined %}{{ b }}{% endif %}ok"),
+        "ok"
+    );
+    assert_eq!(out(&t, &sc, "{{ a | default(b) }}"), "1");
+    // `c` is never guarded: an error even though `b` is.
+    assert_eq!(
+        err(&t, &sc, "{{ b | default(1) }}{{ c | upper }}"),
+        "'c' is undefined"
+    );
+}
