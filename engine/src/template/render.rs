@@ -14,8 +14,6 @@ use crate::source::{SourceError, Span};
 
 /// What is known about a compiled template text.
 pub(super) struct TemplateMeta {
-    /// Top-level variable names it reads, in order of first appearance.
-    pub roots: Vec<String>,
     /// Dotted paths it reads (`foo.bar`), in order of first appearance.
     pub paths: Vec<String>,
     /// Roots that no tag guards (`default`, `is defined`, ...): reading the template with
@@ -103,7 +101,6 @@ fn meta_for(templar: &Templar, text: &str, tmpl: &Template) -> Arc<TemplateMeta>
         .cloned()
         .collect();
     let meta = Arc::new(TemplateMeta {
-        roots,
         paths: by_position(tmpl.undeclared_variables(true)),
         strict_roots,
     });
