@@ -32,6 +32,7 @@ mod jinja_tests;
 mod literals;
 mod lookups;
 mod methods;
+mod percent;
 mod render;
 mod scope;
 mod version;

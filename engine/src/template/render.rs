@@ -66,7 +66,8 @@ pub(super) fn compile<'a>(
     span: &Span,
     col_shift: u32,
 ) -> Result<Template<'a, 'a>, SourceError> {
-    let name = format!("{INLINE}{}", super::literals::raw_string_literals(text));
+    let raw = super::literals::raw_string_literals(text);
+    let name = format!("{INLINE}{}", super::percent::rewrite_percent_format(&raw));
     templar
         .inner
         .env
