@@ -42,7 +42,10 @@ pub(super) fn to_source_error(
     let detail = err.detail().unwrap_or_default().to_string();
     // A variable that failed to template inside this one: report it whole (its own
     // file and line), if this error is that failure.
-    if let Some(nested) = take_nested_error().filter(|n| detail.starts_with(&n.message)) {
+    let printed_undefined_var = detail == "value of type undefined is not callable";
+    if let Some(nested) =
+        take_nested_error().filter(|n| printed_undefined_var || detail.starts_with(&n.message))
+    {
         return nested;
     }
     let undefined_expr = detail

@@ -153,7 +153,7 @@ pub(super) fn render_template(
     PRINTED.with(|p| p.borrow_mut().push(Vec::new()));
     let ctx = Value::from_dyn_object(scope.clone());
     let mut result = with_templar(templar, scope, || tmpl.render(ctx.clone()));
-    if result.as_ref().is_err_and(printed_silent_undefined) {
+    if result.as_ref().is_err_and(printed_silent_undefined) && !super::scope::has_nested_error() {
         // An undefined without origin is the missing `else` of an inline `if`.
         PRINTED.with(|p| p.borrow_mut().last_mut().map(Vec::clear));
         let was = LENIENT_PRINT.with(|l| l.replace(true));

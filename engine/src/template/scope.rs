@@ -76,6 +76,10 @@ pub(super) fn take_nested_error() -> Option<SourceError> {
     NESTED_ERROR.with(|e| e.borrow_mut().take())
 }
 
+pub(super) fn has_nested_error() -> bool {
+    NESTED_ERROR.with(|e| e.borrow().is_some())
+}
+
 pub(super) fn clear_nested_error() {
     NESTED_ERROR.with(|e| *e.borrow_mut() = None);
 }
@@ -184,16 +188,28 @@ impl Scope {
             Ok(v) => v,
             Err(err) => {
                 let msg = err.message.clone();
+                let undefined = is_undefined_message(&msg);
                 NESTED_ERROR.with(|e| {
                     let mut e = e.borrow_mut();
                     if e.is_none() {
                         *e = Some(err);
                     }
                 });
+                // ansible-core 2.19: a variable whose template reads an undefined value is
+                // itself undefined (`x | default()` and `x is defined` work on it).
+                if undefined {
+                    return Some(Value::UNDEFINED);
+                }
                 Some(Value::from(Error::new(ErrorKind::InvalidOperation, msg)))
             }
         }
     }
+}
+
+/// Whether a templating error means "something was undefined".
+fn is_undefined_message(msg: &str) -> bool {
+    msg.ends_with("' is undefined")
+        || (msg.starts_with("object of type") && msg.contains("has no attribute"))
 }
 
 impl Object for Scope {

@@ -636,3 +636,28 @@ fn guards_apply_per_variable() {
         "'c' is undefined"
     );
 }
+
+#[test]
+fn variables_that_read_undefined_values_are_undefined() {
+    // recorded from ansible-core 2.19: ["a", false, "b", "c"]
+    let t = templar();
+    let sc = scope(vec![
+        ("x", raw("{{ foo }}")),
+        ("y", raw("{{ d.nope }}")),
+        ("z", raw("pre {{ foo }}")),
+        ("d", data(r#"{"a": 1}"#)),
+    ]);
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ [x | default('a'), x is defined, y | default('b'), z | default('c')] }}"
+        ),
+        "['a', False, 'b', 'c']"
+    );
+    assert_eq!(err(&t, &sc, "{{ x }}"), "'foo' is undefined");
+    assert_eq!(
+        err(&t, &sc, "{{ y }}"),
+        "object of type 'dict' has no attribute 'nope'"
+    );
+}
