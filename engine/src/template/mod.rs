@@ -43,6 +43,8 @@ mod tests;
 #[cfg(test)]
 mod tests_filters;
 #[cfg(test)]
+mod tests_more;
+#[cfg(test)]
 mod tests_yaml;
 
 use std::collections::{HashMap, HashSet};
