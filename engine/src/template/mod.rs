@@ -2,7 +2,24 @@
 //! filter, test and lookup, native result types, and Ansible-like error messages.
 //!
 //! One [`Templar`] per run holds the environment and compiled templates (each distinct
-//! template text is compiled once and rendered per host).
+//! template text is compiled once, through the environment's loader, and rendered per
+//! host).
+//!
+//! How Ansible 2.19's behaviour is reproduced:
+//! - Undefined values: the environment runs minijinja's `Chainable` mode (so
+//!   `foo.bar | default(1)` and `foo.bar is defined` work), the formatter refuses to print
+//!   undefined values, and before rendering, a variable that no tag of the template
+//!   guards (`default`, `is defined`, `mandatory`) must exist, as Ansible errors on any
+//!   use of it. Messages are Ansible's (`'foo' is undefined`, `object of type 'dict' has
+//!   no attribute 'x'`).
+//! - Native types: a template whose whole output is one printed value keeps that value.
+//! - String literals keep their backslashes (`'\d'`, `'\1'`), and `'%s' % x` works.
+//!
+//! Known differences: inside a tag that guards a variable, other uses of an undefined
+//! value may print as empty instead of failing; `random`/`shuffle` with a seed do not
+//! reproduce Python's sequence; lists cannot be mutated (`list.append`); no datetime
+//! arithmetic (`to_datetime`); `sort` of mixed types and `map(attribute=)` of a missing
+//! attribute do not fail.
 
 /// Registers a filter under its name and as `ansible.builtin.<name>`.
 macro_rules! add_filter {

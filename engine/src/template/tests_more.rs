@@ -261,3 +261,51 @@ fn variables_that_read_undefined_values_are_undefined() {
         "object of type 'dict' has no attribute 'nope'"
     );
 }
+
+#[test]
+fn template_files_render_like_ansible() {
+    // recorded: lookup('template', 'cfg.j2') with these vars in ansible-core 2.19
+    let t = templar();
+    let sc = scope(vec![
+        (
+            "hosts",
+            data(
+                r#"[{"name": "a", "enabled": true, "port": 81}, {"name": "b", "enabled": false}, {"name": "c", "enabled": true}]"#,
+            ),
+        ),
+        ("opts", data(r#"{"x": [1, 2], "y": "é"}"#)),
+    ]);
+    let text = r#"# {{ ansible_managed }}
+[servers]
+{% for h in hosts %}
+  {% if h.enabled %}
+server {{ h.name }}:{{ h.port | default(80) }}{% if not loop.last %},{% endif %}
+
+  {% endif %}
+{% endfor %}
+{%- set total = hosts | length %}
+total={{ total }} {{ hosts | map(attribute='name') | join(' ') }}
+{# comment #}
+{{ opts | to_nice_json }}
+{% raw %}{{ not templated }}{% endraw %}
+end
+"#;
+    let got = t.render_text(text, &span(), &sc).expect("render");
+    assert_eq!(
+        got,
+        r#"# Ansible managed
+[servers]
+  server a:81,
+      server c:80
+  total=3 a b c
+{
+    "x": [
+        1,
+        2
+    ],
+    "y": "\u00e9"
+}
+{{ not templated }}end
+"#
+    );
+}
