@@ -146,6 +146,8 @@ impl Templar {
         minijinja_contrib::add_to_environment(&mut env);
         env.set_unknown_method_callback(methods::unknown_method);
         env.set_formatter(render::format_value);
+        // Ansible never HTML-escapes (minijinja would for names ending in `.html`).
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         let loader_config = config.clone();
         env.set_loader(move |name| {
             if let Some(text) = name.strip_prefix(INLINE) {

@@ -409,3 +409,31 @@ fn pycompat_methods_work() {
         "a=1"
     );
 }
+
+#[test]
+fn nothing_is_html_escaped() {
+    let t = templar();
+    let sc = scope(vec![("x", data(r#""<b>&""#))]);
+    assert_eq!(
+        out(&t, &sc, "{{ x }} /var/www/index.html"),
+        "<b>& /var/www/index.html"
+    );
+}
+
+#[test]
+fn string_filters_fail_on_undefined_even_in_guarded_templates() {
+    let t = templar();
+    let sc = scope(vec![]);
+    assert_eq!(
+        err(&t, &sc, "{% if x is defined %}{% endif %}{{ x | upper }}"),
+        "'x' is undefined"
+    );
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ 'hello World' | capitalize }} {{ 'xxaxx' | trim('x') }} {{ 'aaa' | replace('a', 'b', 2) }}"
+        ),
+        "Hello world a bba"
+    );
+}

@@ -22,6 +22,7 @@ pub(super) fn register(env: &mut Environment<'static>, _config: &Arc<TemplarConf
     });
     add_filter!(env, "join", join);
     add_filter!(env, "int", to_int);
+    register_strict_string_filters(env);
     add_filter!(env, "float", to_float);
     add_filter!(env, "ternary", ternary);
     add_filter!(env, "type_debug", |v: &Value| Value::from(py_type_name(v)));
@@ -256,4 +257,61 @@ fn to_float(v: &Value, default: Option<Value>) -> Result<Value, Error> {
             .unwrap_or(default),
         _ => default,
     })
+}
+
+/// Jinja's common string filters, failing on undefined input as Ansible does (minijinja's
+/// own turn an undefined into "" in chainable mode).
+fn register_strict_string_filters(env: &mut Environment<'static>) {
+    fn text(v: &Value) -> Result<String, Error> {
+        require_defined(v)?;
+        Ok(py_str(v))
+    }
+    env.add_filter("upper", |v: &Value| text(v).map(|s| s.to_uppercase()));
+    env.add_filter("lower", |v: &Value| text(v).map(|s| s.to_lowercase()));
+    env.add_filter("capitalize", |v: &Value| {
+        text(v).map(|s| {
+            let mut chars = s.chars();
+            match chars.next() {
+                Some(c) => c
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect(),
+                None => String::new(),
+            }
+        })
+    });
+    env.add_filter("trim", |v: &Value, chars: Option<String>| {
+        text(v).map(|s| match chars {
+            Some(c) => s.trim_matches(|x| c.contains(x)).to_string(),
+            None => s.trim().to_string(),
+        })
+    });
+    env.add_filter(
+        "replace",
+        |v: &Value, old: String, new: String, count: Option<usize>| {
+            text(v).map(|s| match count {
+                Some(n) => s.replacen(&old, &new, n),
+                None => s.replace(&old, &new),
+            })
+        },
+    );
+    env.add_filter("length", |v: &Value| -> Result<Value, Error> {
+        require_defined(v)?;
+        match v.as_str() {
+            Some(s) => Ok(Value::from(s.chars().count())),
+            None => v.len().map(Value::from).ok_or_else(|| {
+                Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("object of type '{}' has no len()", py_type_name(v)),
+                )
+            }),
+        }
+    });
+    env.add_filter("count", |v: &Value| -> Result<Value, Error> {
+        require_defined(v)?;
+        match v.as_str() {
+            Some(s) => Ok(Value::from(s.chars().count())),
+            None => Ok(Value::from(v.len().unwrap_or(0))),
+        }
+    });
 }
