@@ -155,6 +155,10 @@ impl Templar {
             }
             lookups::load_template_file(&loader_config, name)
         });
+        let join_config = config.clone();
+        env.set_path_join_callback(move |name, _parent| {
+            std::borrow::Cow::Owned(lookups::resolve_include(&join_config, name))
+        });
         env.add_global("omit", Value::from(OMIT_TOKEN));
         env.add_global(
             "ansible_managed",

@@ -309,3 +309,25 @@ end
 "#
     );
 }
+
+#[test]
+fn includes_resolve_per_role() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for role in ["a", "b"] {
+        let t = dir.path().join(format!("roles/{role}/templates"));
+        std::fs::create_dir_all(&t).expect("mkdir");
+        std::fs::write(t.join("part.j2"), format!("part of {role}")).expect("write");
+    }
+    let t = templar();
+    for role in ["a", "b"] {
+        let role_path = dir.path().join(format!("roles/{role}"));
+        let sc = scope(vec![(
+            "role_path",
+            VarValue::Data(Value::from(role_path.display().to_string())),
+        )]);
+        assert_eq!(
+            out(&t, &sc, "{% include 'part.j2' %}"),
+            format!("part of {role}")
+        );
+    }
+}

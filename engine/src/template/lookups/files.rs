@@ -140,3 +140,30 @@ pub(in crate::template) fn load_template_file(
     }
     Ok(None)
 }
+
+/// Resolves an `{% include %}` / `{% import %}` name to an absolute path when it can be
+/// found in the rendering scope's role or playbook `templates/` directories (so two
+/// roles' `templates/x.j2` stay distinct in the template cache).
+pub(in crate::template) fn resolve_include(config: &TemplarConfig, name: &str) -> String {
+    let path = Path::new(name);
+    if path.is_absolute() {
+        return name.to_string();
+    }
+    let mut bases: Vec<PathBuf> = Vec::new();
+    if let Some((templar, scope)) = crate::template::scope::current_render() {
+        for var in ["role_path", "playbook_dir"] {
+            if let Ok(Some(v)) = scope.resolve(var, &templar) {
+                if !v.is_none() && !v.is_undefined() {
+                    bases.push(PathBuf::from(py_str(&v)));
+                }
+            }
+        }
+    }
+    bases.extend(config.search_paths.iter().cloned());
+    bases
+        .iter()
+        .flat_map(|b| [b.join("templates").join(name), b.join(name)])
+        .find(|c| c.is_file())
+        .map(|c| c.to_string_lossy().into_owned())
+        .unwrap_or_else(|| name.to_string())
+}

@@ -14,8 +14,8 @@ mod sequence;
 use super::convert::{is_mapping, map_value, py_str};
 use super::scope::current_render;
 use crate::source::Span;
-pub(super) use files::load_template_file;
 use files::{find_file, first_found, search_dirs};
+pub(super) use files::{load_template_file, resolve_include};
 use sequence::sequence;
 
 fn lookup_error(name: &str, msg: impl std::fmt::Display) -> Error {
