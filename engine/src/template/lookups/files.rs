@@ -152,10 +152,11 @@ pub(in crate::template) fn resolve_include(config: &TemplarConfig, name: &str) -
     let mut bases: Vec<PathBuf> = Vec::new();
     if let Some((templar, scope)) = crate::template::scope::current_render() {
         for var in ["role_path", "playbook_dir"] {
-            if let Ok(Some(v)) = scope.resolve(var, &templar) {
-                if !v.is_none() && !v.is_undefined() {
-                    bases.push(PathBuf::from(py_str(&v)));
-                }
+            if let Ok(Some(v)) = scope.resolve(var, &templar)
+                && !v.is_none()
+                && !v.is_undefined()
+            {
+                bases.push(PathBuf::from(py_str(&v)));
             }
         }
     }
