@@ -3,6 +3,7 @@
 mod collections;
 mod core;
 mod data;
+mod extra;
 mod regex;
 mod text;
 
@@ -54,6 +55,7 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
     core::register(env, config);
     collections::register(env, config);
     data::register(env);
+    extra::register(env);
     regex::register(env);
     text::register(env);
 }
