@@ -331,3 +331,35 @@ fn includes_resolve_per_role() {
         );
     }
 }
+
+#[test]
+fn ini_and_csvfile_lookups() {
+    // recorded from ansible-core 2.19: ["admin", "5432", "dd", "25", "dev", "none"]
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(dir.path().join("files")).expect("mkdir");
+    std::fs::write(
+        dir.path().join("files/app.ini"),
+        "[db]\nUser = admin\nport: 5432\n; c\n[other]\nuser=x\n",
+    )
+    .expect("write");
+    std::fs::write(
+        dir.path().join("files/users.csv"),
+        "bob,30,dev\nal,25,ops\n",
+    )
+    .expect("write");
+    let t = templar();
+    let sc = scope(vec![(
+        "playbook_dir",
+        VarValue::Data(Value::from(dir.path().display().to_string())),
+    )]);
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ [lookup('ini', 'user section=db file=app.ini'), lookup('ini', 'port', section='db', file='app.ini'), \
+             lookup('ini', 'nope section=db file=app.ini default=dd'), lookup('csvfile', 'al file=users.csv delimiter=,'), \
+             lookup('csvfile', 'bob file=users.csv delimiter=, col=2'), lookup('csvfile', 'zed file=users.csv delimiter=, default=none')] }}"
+        ),
+        "['admin', '5432', 'dd', '25', 'dev', 'none']"
+    );
+}

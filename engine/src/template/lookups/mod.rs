@@ -10,6 +10,7 @@ use super::TemplarConfig;
 
 mod files;
 mod sequence;
+mod tables;
 
 use super::convert::{is_mapping, map_value, py_str};
 use super::scope::current_render;
@@ -263,6 +264,8 @@ fn run_plugin(
             Ok(out)
         }
         "sequence" => sequence(args, kwargs),
+        "ini" => tables::ini(state, config, args, kwargs),
+        "csvfile" => tables::csvfile(state, config, args, kwargs),
         "nested" | "cartesian" => {
             let mut acc: Vec<Vec<Value>> = vec![Vec::new()];
             for a in args {
