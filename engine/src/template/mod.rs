@@ -16,8 +16,8 @@
 //! - String literals keep their backslashes (`'\d'`, `'\1'`), and `'%s' % x` works.
 //!
 //! Known differences: inside a tag that guards a variable, other uses of an undefined
-//! value may print as empty instead of failing; `random`/`shuffle` with a seed do not
-//! reproduce Python's sequence; lists cannot be mutated (`list.append`); no datetime
+//! value may print as empty instead of failing; without a `seed`, `random`/`shuffle`
+//! use the run's configured seed; lists cannot be mutated (`list.append`); no datetime
 //! arithmetic (`to_datetime`); `sort` of mixed types and `map(attribute=)` of a missing
 //! attribute do not fail.
 
@@ -50,6 +50,7 @@ mod literals;
 mod lookups;
 mod methods;
 mod percent;
+mod pyrandom;
 mod render;
 mod scope;
 mod version;

@@ -363,3 +363,19 @@ fn ini_and_csvfile_lookups() {
         "['admin', '5432', 'dd', '25', 'dev', 'none']"
     );
 }
+
+#[test]
+fn seeded_random_and_shuffle_match_ansible() {
+    // recorded from ansible-core 2.19: [52, "c", 81, 5, [5, 2, 1, 4, 3]]
+    let t = templar();
+    let sc = scope(vec![]);
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ [59 | random(seed='web1'), ['a','b','c','d'] | random(seed='x'), 100 | random(seed=42), \
+             10 | random(start=2, step=3, seed='s'), [1,2,3,4,5] | shuffle(seed='x')] }}"
+        ),
+        "[52, 'c', 81, 5, [5, 2, 1, 4, 3]]"
+    );
+}
