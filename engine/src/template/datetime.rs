@@ -89,6 +89,23 @@ impl Object for PyDateTime {
 }
 
 pub(super) fn register(env: &mut Environment<'static>) {
+    add_filter!(env, "to_datetime", |s: &str,
+                                     fmt: Option<&str>|
+     -> Result<Value, Error> {
+        let fmt = fmt.unwrap_or("%Y-%m-%d %H:%M:%S");
+        let dt = jiff::fmt::strtime::parse(fmt, s)
+            .and_then(|t| t.to_datetime())
+            .map_err(|e| {
+                Error::new(
+                    ErrorKind::InvalidOperation,
+                    format!(
+                        "The filter plugin 'ansible.builtin.to_datetime' failed: \
+                             time data '{s}' does not match format '{fmt}' ({e})"
+                    ),
+                )
+            })?;
+        Ok(Value::from_object(PyDateTime(dt)))
+    });
     env.add_function("now", |kwargs: Kwargs| -> Result<Value, Error> {
         let utc: Option<bool> = kwargs.get("utc")?;
         let fmt: Option<String> = kwargs.get("fmt")?;

@@ -379,3 +379,17 @@ fn seeded_random_and_shuffle_match_ansible() {
         "[52, 'c', 81, 5, [5, 2, 1, 4, 3]]"
     );
 }
+
+#[test]
+fn to_datetime_parses_with_python_formats() {
+    let t = templar();
+    let sc = scope(vec![]);
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ ('2024-03-05 10:20:30' | to_datetime).year }} {{ '05/03/24' | to_datetime('%d/%m/%y') }}"
+        ),
+        "2024 2024-03-05 00:00:00"
+    );
+}
