@@ -393,3 +393,25 @@ fn to_datetime_parses_with_python_formats() {
         "2024 2024-03-05 00:00:00"
     );
 }
+
+#[test]
+fn odd_input_does_not_panic() {
+    let t = templar();
+    let sc = scope(vec![]);
+    assert_eq!(out(&t, &sc, "{{ '%é%4' | urldecode }}"), "%é%4");
+    assert_eq!(out(&t, &sc, "{{ 'é:x' | win_splitdrive }}"), "['', 'é:x']");
+    assert_eq!(out(&t, &sc, "{{ 'é' | regex_replace('', '-') }}"), "-é-");
+    assert!(t.render_str("{{ 'a' % }}", &span(), &sc).is_err());
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+    #[test]
+    fn arbitrary_templates_never_panic(text in "[{}%#'\"\\\\ a-z0-9|.()\\[\\],:é~+*/-]{0,40}") {
+        let t = templar();
+        let sc = scope(vec![("a", data("[1, 2]")), ("b", raw("{{ a }}"))]);
+        let _ = t.render_str(&text, &span(), &sc);
+        let _ = t.eval_condition(&text, &span(), &sc);
+        let _ = t.check_syntax(&text, &span());
+    }
+}
