@@ -71,7 +71,7 @@ use std::sync::{Arc, RwLock};
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-pub use convert::{py_repr, py_str, py_type_name, value_to_json};
+pub use convert::{node_to_data, py_repr, py_str, py_type_name, value_to_json};
 pub use scope::{Scope, VarValue, hostvars_value, scope_value};
 
 use crate::source::{SourceError, Span};

@@ -415,3 +415,32 @@ proptest::proptest! {
         let _ = t.check_syntax(&text, &span());
     }
 }
+
+#[test]
+fn extract_from_hostvars() {
+    let t = templar();
+    let web1 = scope(vec![("ansible_host", raw("10.0.0.{{ 1 }}"))]);
+    let web2 = scope(vec![("ansible_host", data(r#""10.0.0.2""#))]);
+    let (w1, w2) = (web1.clone(), web2.clone());
+    let hv = hostvars_value(vec!["web1".into(), "web2".into()], move |h| match h {
+        "web1" => Some(w1.clone()),
+        "web2" => Some(w2.clone()),
+        _ => None,
+    });
+    let sc = scope(vec![
+        ("hostvars", VarValue::Data(hv)),
+        ("groups", data(r#"{"web": ["web1", "web2"]}"#)),
+    ]);
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ groups['web'] | map('extract', hostvars, 'ansible_host') | join(',') }}"
+        ),
+        "10.0.0.1,10.0.0.2"
+    );
+    assert_eq!(
+        out(&t, &sc, "{{ hostvars | length }} {{ 'web2' in hostvars }}"),
+        "2 True"
+    );
+}
