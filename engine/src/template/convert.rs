@@ -26,6 +26,47 @@ pub fn node_to_data(node: &Node) -> Value {
     }
 }
 
+/// A template value as JSON (module arguments, registered results). Undefined becomes
+/// null; objects such as `hostvars` are expanded.
+pub fn value_to_json(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v.kind() {
+        ValueKind::Undefined | ValueKind::None => J::Null,
+        ValueKind::Bool => J::Bool(v.is_true()),
+        ValueKind::Number if v.is_integer() => match v.as_i64() {
+            Some(i) => J::from(i),
+            None => v
+                .to_string()
+                .parse::<serde_json::Number>()
+                .map(J::Number)
+                .unwrap_or(J::Null),
+        },
+        ValueKind::Number => f64::try_from(v.clone())
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(J::Number)
+            .unwrap_or(J::Null),
+        ValueKind::String => J::String(v.as_str().unwrap_or_default().to_string()),
+        ValueKind::Map => J::Object(
+            v.try_iter()
+                .map(|keys| {
+                    keys.map(|k| {
+                        let val = v.get_item(&k).unwrap_or_default();
+                        (py_str(&k), value_to_json(&val))
+                    })
+                    .collect()
+                })
+                .unwrap_or_default(),
+        ),
+        ValueKind::Seq | ValueKind::Iterable => J::Array(
+            v.try_iter()
+                .map(|items| items.map(|x| value_to_json(&x)).collect())
+                .unwrap_or_default(),
+        ),
+        _ => J::String(py_str(v)),
+    }
+}
+
 /// Builds a map value keeping insertion order.
 pub fn map_value(entries: impl IntoIterator<Item = (Value, Value)>) -> Value {
     Value::from(entries.into_iter().collect::<IndexMap<Value, Value>>())
@@ -56,6 +97,12 @@ pub fn py_type_name(v: &Value) -> &'static str {
             Some(ObjectRepr::Map) | None => "dict",
             Some(_) => "object",
         },
+        ValueKind::Plain
+            if v.downcast_object_ref::<super::datetime::PyDateTime>()
+                .is_some() =>
+        {
+            "datetime"
+        }
         ValueKind::Plain => "object",
         ValueKind::Invalid => "object",
         _ => "object",

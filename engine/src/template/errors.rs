@@ -39,10 +39,19 @@ pub(super) fn to_source_error(
     col_shift: u32,
     ctx: Option<(&Arc<Scope>, &TemplateMeta)>,
 ) -> SourceError {
-    if let Some(nested) = take_nested_error() {
+    let detail = err.detail().unwrap_or_default().to_string();
+    // A variable that failed to template inside this one: report it whole (its own
+    // file and line), if this error is that failure.
+    let printed_undefined_var = detail == "value of type undefined is not callable";
+    if let Some(nested) =
+        take_nested_error().filter(|n| printed_undefined_var || detail.starts_with(&n.message))
+    {
         return nested;
     }
+<<<<<<< HEAD
     let detail = err.detail().unwrap_or_default().to_string();
+=======
+>>>>>>> h-template
     let undefined_expr = detail
         .split('`')
         .nth(1)

@@ -121,6 +121,40 @@ pub(super) fn register(env: &mut Environment<'static>) {
         Ok(seq.try_iter()?.any(|x| x == item))
     });
     add_test!(env, "truthy", |v: &Value| v.is_true());
+    add_test!(env, "all", |v: Value| -> Result<bool, Error> {
+        Ok(v.try_iter()?.all(|x| x.is_true()))
+    });
+    add_test!(env, "any", |v: Value| -> Result<bool, Error> {
+        Ok(v.try_iter()?.any(|x| x.is_true()))
+    });
+    add_test!(env, "nan", |v: &Value| f64::try_from(v.clone())
+        .is_ok_and(f64::is_nan));
+    add_test!(env, "isnan", |v: &Value| f64::try_from(v.clone())
+        .is_ok_and(f64::is_nan));
+    add_test!(env, "issubset", |a: Value,
+                                b: Value|
+     -> Result<bool, Error> {
+        let b: Vec<Value> = b.try_iter()?.collect();
+        Ok(a.try_iter()?.all(|x| b.contains(&x)))
+    });
+    add_test!(env, "issuperset", |a: Value,
+                                  b: Value|
+     -> Result<bool, Error> {
+        let a: Vec<Value> = a.try_iter()?.collect();
+        Ok(b.try_iter()?.all(|x| a.contains(&x)))
+    });
+    add_test!(env, "timedout", |v: &Value| -> Result<bool, Error> {
+        require_result("timedout", v)?;
+        Ok(result_field(v, "timedout")
+            .and_then(|t| t.get_item(&Value::from("period")).ok())
+            .is_some_and(|p| p.is_true()))
+    });
+    // True only for vault-encrypted values, which are not supported yet; plain strings
+    // that look like vault text are false (recorded).
+    add_test!(env, "vault_encrypted", |_v: &Value| false);
+    add_test!(env, "url", |v: &Value| is_url(&py_str(v), UrlKind::Url));
+    add_test!(env, "uri", |v: &Value| is_url(&py_str(v), UrlKind::Uri));
+    add_test!(env, "urn", |v: &Value| is_url(&py_str(v), UrlKind::Urn));
     add_test!(env, "falsy", |v: &Value| !v.is_true());
     add_test!(env, "boolean", |v: &Value| v.kind() == ValueKind::Bool);
     add_test!(env, "float", |v: &Value| v.kind() == ValueKind::Number
@@ -142,6 +176,7 @@ pub(super) fn register(env: &mut Environment<'static>) {
             ValueKind::Seq | ValueKind::Iterable | ValueKind::String | ValueKind::Map
         )
     });
+<<<<<<< HEAD
     add_test!(env, "abs", |v: &Value| py_str(v).starts_with('/'));
     add_test!(env, "exists", |v: &Value| std::path::Path::new(&py_str(v))
         .exists());
@@ -154,6 +189,25 @@ pub(super) fn register(env: &mut Environment<'static>) {
     add_test!(env, "link", |v: &Value| std::path::Path::new(&py_str(v))
         .is_symlink());
     add_test!(env, "same_file", |a: &Value, b: &Value| {
+=======
+    for name in ["abs", "is_abs"] {
+        add_test!(env, name, |v: &Value| py_str(v).starts_with('/'));
+    }
+    add_test!(env, "exists", |v: &Value| path_of(v).exists());
+    add_test!(env, "link_exists", |v: &Value| {
+        std::fs::symlink_metadata(py_str(v)).is_ok()
+    });
+    for name in ["file", "is_file"] {
+        add_test!(env, name, |v: &Value| path_of(v).is_file());
+    }
+    for name in ["directory", "is_dir"] {
+        add_test!(env, name, |v: &Value| path_of(v).is_dir());
+    }
+    for name in ["link", "is_link"] {
+        add_test!(env, name, |v: &Value| path_of(v).is_symlink());
+    }
+    add_test!(env, "is_same_file", |a: &Value, b: &Value| {
+>>>>>>> h-template
         match (
             std::fs::canonicalize(py_str(a)),
             std::fs::canonicalize(py_str(b)),
@@ -162,11 +216,59 @@ pub(super) fn register(env: &mut Environment<'static>) {
             _ => false,
         }
     });
-    add_test!(env, "mount", |v: &Value| {
-        let p = py_str(v);
-        std::fs::read_to_string("/proc/mounts")
-            .is_ok_and(|m| m.lines().any(|l| l.split(' ').nth(1) == Some(p.as_str())))
+    add_test!(env, "same_file", |a: &Value, b: &Value| {
+        match (
+            std::fs::canonicalize(py_str(a)),
+            std::fs::canonicalize(py_str(b)),
+        ) {
+            (Ok(x), Ok(y)) => x == y,
+            _ => false,
+        }
     });
+    for name in ["mount", "is_mount"] {
+        add_test!(env, name, |v: &Value| {
+            let p = py_str(v);
+            std::fs::read_to_string("/proc/mounts")
+                .is_ok_and(|m| m.lines().any(|l| l.split(' ').nth(1) == Some(p.as_str())))
+        });
+    }
+}
+
+fn path_of(v: &Value) -> std::path::PathBuf {
+    std::path::PathBuf::from(py_str(v))
+}
+
+#[derive(PartialEq)]
+enum UrlKind {
+    Url,
+    Uri,
+    Urn,
+}
+
+/// Ansible's `url` / `uri` / `urn` tests (urlparse-based: a scheme, and for URLs a
+/// network location).
+fn is_url(s: &str, kind: UrlKind) -> bool {
+    let Some((scheme, rest)) = s.split_once(':') else {
+        return false;
+    };
+    let scheme_ok = !scheme.is_empty()
+        && scheme
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    match kind {
+        UrlKind::Uri => scheme_ok,
+        UrlKind::Urn => scheme_ok && scheme.eq_ignore_ascii_case("urn"),
+        UrlKind::Url => {
+            scheme_ok
+                && rest
+                    .strip_prefix("//")
+                    .is_some_and(|r| !r.is_empty() && !r.starts_with('/'))
+        }
+    }
 }
 
 /// `version(other, operator='eq', strict=False, version_type=None)`.

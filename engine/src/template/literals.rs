@@ -107,6 +107,32 @@ fn copy_code(body: &str, close: &str, out: &mut String) -> usize {
     body.len()
 }
 
+/// The code regions (`{{ ... }}`, `{% ... %}`) of a template, delimiters included.
+pub fn code_regions(text: &str) -> Vec<&str> {
+    let mut regions = Vec::new();
+    let mut pos = 0;
+    while let Some(found) = text[pos..].find('{') {
+        let start = pos + found;
+        let rest = &text[start..];
+        let close = if rest.starts_with("{{") {
+            "}}"
+        } else if rest.starts_with("{%") {
+            "%}"
+        } else if rest.starts_with("{#") {
+            pos = start + rest.find("#}").map(|i| i + 2).unwrap_or(rest.len());
+            continue;
+        } else {
+            pos = start + 1;
+            continue;
+        };
+        let mut scratch = String::new();
+        let len = copy_code(rest, close, &mut scratch);
+        regions.push(&text[start..start + len]);
+        pos = start + len;
+    }
+    regions
+}
+
 #[cfg(test)]
 mod tests {
     use super::raw_string_literals;
@@ -126,5 +152,12 @@ mod tests {
             r"{% raw %}{{ '\d' }}{% endraw %}"
         );
         assert_eq!(raw_string_literals("no backslash"), "no backslash");
+    }
+
+    #[test]
+    fn code_regions_skip_text_comments_and_strings() {
+        let regions =
+            super::code_regions("a {{ x ~ '}}' }} b {# {{ no }} #}{% if y %}c{% endif %}");
+        assert_eq!(regions, vec!["{{ x ~ '}}' }}", "{% if y %}", "{% endif %}"]);
     }
 }

@@ -2,7 +2,24 @@
 //! filter, test and lookup, native result types, and Ansible-like error messages.
 //!
 //! One [`Templar`] per run holds the environment and compiled templates (each distinct
-//! template text is compiled once and rendered per host).
+//! template text is compiled once, through the environment's loader, and rendered per
+//! host).
+//!
+//! How Ansible 2.19's behaviour is reproduced:
+//! - Undefined values: the environment runs minijinja's `Chainable` mode (so
+//!   `foo.bar | default(1)` and `foo.bar is defined` work), the formatter refuses to print
+//!   undefined values, and before rendering, a variable that no tag of the template
+//!   guards (`default`, `is defined`, `mandatory`) must exist, as Ansible errors on any
+//!   use of it. Messages are Ansible's (`'foo' is undefined`, `object of type 'dict' has
+//!   no attribute 'x'`).
+//! - Native types: a template whose whole output is one printed value keeps that value.
+//! - String literals keep their backslashes (`'\d'`, `'\1'`), and `'%s' % x` works.
+//!
+//! Known differences: inside a tag that guards a variable, other uses of an undefined
+//! value may print as empty instead of failing; without a `seed`, `random`/`shuffle`
+//! use the run's configured seed; lists cannot be mutated (`list.append`); no datetime
+//! arithmetic (`to_datetime`); `sort` of mixed types and `map(attribute=)` of a missing
+//! attribute do not fail.
 
 /// Registers a filter under its name and as `ansible.builtin.<name>`.
 macro_rules! add_filter {
@@ -25,12 +42,18 @@ macro_rules! add_test {
 }
 
 mod convert;
+mod datetime;
 mod errors;
 mod filters;
 mod jinja_tests;
 mod literals;
 mod lookups;
 mod methods;
+<<<<<<< HEAD
+=======
+mod percent;
+mod pyrandom;
+>>>>>>> h-template
 mod render;
 mod scope;
 mod version;
@@ -40,6 +63,10 @@ mod yaml_emit;
 mod tests;
 #[cfg(test)]
 mod tests_filters;
+#[cfg(test)]
+mod tests_more;
+#[cfg(test)]
+mod tests_yaml;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -47,7 +74,7 @@ use std::sync::{Arc, RwLock};
 
 use minijinja::{Environment, UndefinedBehavior, Value};
 
-pub use convert::{py_repr, py_str, py_type_name};
+pub use convert::{node_to_data, py_repr, py_str, py_type_name, value_to_json};
 pub use scope::{Scope, VarValue, hostvars_value, scope_value};
 
 use crate::source::{SourceError, Span};
@@ -117,15 +144,24 @@ impl Templar {
             env.set_syntax(syntax);
         }
         env.set_recursion_limit(200);
+        // Debug mode records where undefined values come from (error messages name the
+        // variable, and `'x' if false` is told apart from a missing variable).
+        env.set_debug(true);
         minijinja_contrib::add_to_environment(&mut env);
         env.set_unknown_method_callback(methods::unknown_method);
         env.set_formatter(render::format_value);
+        // Ansible never HTML-escapes (minijinja would for names ending in `.html`).
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         let loader_config = config.clone();
         env.set_loader(move |name| {
             if let Some(text) = name.strip_prefix(INLINE) {
                 return Ok(Some(text.to_string()));
             }
             lookups::load_template_file(&loader_config, name)
+        });
+        let join_config = config.clone();
+        env.set_path_join_callback(move |name, _parent| {
+            std::borrow::Cow::Owned(lookups::resolve_include(&join_config, name))
         });
         env.add_global("omit", Value::from(OMIT_TOKEN));
         env.add_global(
@@ -135,9 +171,10 @@ impl Templar {
         filters::register(&mut env, &config);
         jinja_tests::register(&mut env);
         lookups::register(&mut env, &config);
+        datetime::register(&mut env);
         let mut global_names: HashSet<String> =
             env.globals().map(|(name, _)| name.to_string()).collect();
-        for name in ["loop", "self", "varargs", "kwargs", "caller"] {
+        for name in ["loop", "self", "varargs", "kwargs", "caller", "vars"] {
             global_names.insert(name.to_string());
         }
         Templar {
@@ -190,7 +227,9 @@ impl Templar {
         render::render_template(self, text, span, scope, 0)
     }
 
-    /// Templates a whole file (the `template` module / lookup): always a string.
+    /// Templates a whole file (the `template` module / lookup): always a string, and
+    /// the file's trailing newline is kept (recorded: `lookup('template', 't.j2')` of
+    /// "hello {{ who }}\n" is "hello world\n").
     pub fn render_text(
         &self,
         text: &str,
@@ -201,7 +240,12 @@ impl Templar {
             return Ok(text.to_string());
         }
         let v = render::render_template(self, text, span, scope, 0)?;
-        Ok(convert::py_str(&v))
+        let mut out = convert::py_str(&v);
+        // minijinja drops one trailing newline of the source, as Jinja does for strings.
+        if text.ends_with('\n') {
+            out.push('\n');
+        }
+        Ok(out)
     }
 
     /// Evaluates a bare expression (`loop:` items, `with_*`, conditions) to its value. A

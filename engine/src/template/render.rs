@@ -14,16 +14,18 @@ use crate::source::{SourceError, Span};
 
 /// What is known about a compiled template text.
 pub(super) struct TemplateMeta {
-    /// Top-level variable names it reads, in order of first appearance.
-    pub roots: Vec<String>,
     /// Dotted paths it reads (`foo.bar`), in order of first appearance.
     pub paths: Vec<String>,
-    /// It guards variables (`default`, `is defined`, ...): undefined variables are then
-    /// only an error where actually used.
-    pub guarded: bool,
+    /// Roots that no tag guards (`default`, `is defined`, ...): reading the template with
+    /// one of them undefined is an error before rendering, as in Ansible. Guarded roots
+    /// are only an error where actually printed.
+    pub strict_roots: Vec<String>,
 }
 
 thread_local! {
+    /// Set while re-rendering a template that printed an undefined value of unknown
+    /// origin: Jinja's `'x' if false` (no else) prints nothing.
+    static LENIENT_PRINT: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// Values printed by the renders running on this thread (innermost last), with the
     /// length of their text: a template whose whole output is one printed value keeps
     /// that value's type.
@@ -38,6 +40,9 @@ pub(super) fn format_value(
     value: &Value,
 ) -> Result<(), Error> {
     if value.is_undefined() {
+        if LENIENT_PRINT.with(|l| l.get()) {
+            return Ok(());
+        }
         return Err(super::filters::undefined_error(value));
     }
     let text = if value.is_none() {
@@ -61,7 +66,8 @@ pub(super) fn compile<'a>(
     span: &Span,
     col_shift: u32,
 ) -> Result<Template<'a, 'a>, SourceError> {
-    let name = format!("{INLINE}{}", super::literals::raw_string_literals(text));
+    let raw = super::literals::raw_string_literals(text);
+    let name = format!("{INLINE}{}", super::percent::rewrite_percent_format(&raw));
     templar
         .inner
         .env
@@ -84,10 +90,20 @@ fn meta_for(templar: &Templar, text: &str, tmpl: &Template) -> Arc<TemplateMeta>
         v.sort_by_key(|n| (text.find(n.as_str()).unwrap_or(usize::MAX), n.clone()));
         v
     };
+    let roots = by_position(tmpl.undeclared_variables(false));
+    let regions = super::literals::code_regions(text);
+    let strict_roots = roots
+        .iter()
+        .filter(|r| {
+            !regions
+                .iter()
+                .any(|region| mentions(region, r) && is_guarded(region))
+        })
+        .cloned()
+        .collect();
     let meta = Arc::new(TemplateMeta {
-        roots: by_position(tmpl.undeclared_variables(false)),
         paths: by_position(tmpl.undeclared_variables(true)),
-        guarded: is_guarded(text),
+        strict_roots,
     });
     if let Ok(mut m) = templar.inner.meta.write() {
         m.insert(text.to_string(), meta.clone());
@@ -95,10 +111,17 @@ fn meta_for(templar: &Templar, text: &str, tmpl: &Template) -> Arc<TemplateMeta>
     meta
 }
 
-/// Whether the text may legitimately read undefined variables.
-fn is_guarded(text: &str) -> bool {
+fn words(text: &str) -> impl Iterator<Item = &str> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
-        .any(|w| matches!(w, "default" | "d" | "defined" | "undefined" | "mandatory"))
+}
+
+/// Whether a tag may legitimately read undefined variables.
+fn is_guarded(region: &str) -> bool {
+    words(region).any(|w| matches!(w, "default" | "d" | "defined" | "undefined" | "mandatory"))
+}
+
+fn mentions(region: &str, name: &str) -> bool {
+    words(region).any(|w| w == name)
 }
 
 /// Renders `text` (known to contain Jinja) against `scope`. `col_shift` is how many
@@ -112,17 +135,15 @@ pub(super) fn render_template(
 ) -> Result<Value, SourceError> {
     let tmpl = compile(templar, text, span, col_shift)?;
     let meta = meta_for(templar, text, &tmpl);
-    if !meta.guarded {
-        if let Some(missing) = meta
-            .roots
-            .iter()
-            .find(|r| !scope.contains(r) && !templar.inner.global_names.contains(r.as_str()))
-        {
-            return Err(errors::with_template(
-                SourceError::new(span, format!("'{missing}' is undefined")),
-                text,
-            ));
-        }
+    let missing = meta
+        .strict_roots
+        .iter()
+        .find(|r| !scope.contains(r) && !templar.inner.global_names.contains(r.as_str()));
+    if let Some(missing) = missing {
+        return Err(errors::with_template(
+            SourceError::new(span, format!("'{missing}' is undefined")),
+            text,
+        ));
     }
     let outermost = PRINTED.with(|p| p.borrow().is_empty());
     if outermost {
@@ -131,15 +152,22 @@ pub(super) fn render_template(
     }
     PRINTED.with(|p| p.borrow_mut().push(Vec::new()));
     let ctx = Value::from_dyn_object(scope.clone());
-    let result = with_templar(templar, scope, || tmpl.render(ctx));
+    let mut result = with_templar(templar, scope, || tmpl.render(ctx.clone()));
+    if result.as_ref().is_err_and(printed_silent_undefined) && !super::scope::has_nested_error() {
+        // An undefined without origin is the missing `else` of an inline `if`.
+        PRINTED.with(|p| p.borrow_mut().last_mut().map(Vec::clear));
+        let was = LENIENT_PRINT.with(|l| l.replace(true));
+        result = with_templar(templar, scope, || tmpl.render(ctx));
+        LENIENT_PRINT.with(|l| l.set(was));
+    }
     let printed = PRINTED.with(|p| p.borrow_mut().pop()).unwrap_or_default();
     let output = result.map_err(|e| {
         errors::to_source_error(templar, e, text, span, col_shift, Some((scope, &meta)))
     })?;
-    if let [(value, len)] = printed.as_slice() {
-        if *len == output.len() {
-            return Ok(value.clone());
-        }
+    if let [(value, len)] = printed.as_slice()
+        && *len == output.len()
+    {
+        return Ok(value.clone());
     }
     Ok(Value::from(output))
 }
@@ -171,4 +199,10 @@ pub(super) fn condition_result(value: &Value, span: &Span) -> Result<bool, Sourc
 
 fn bool_of(value: &Value) -> Option<bool> {
     (value.kind() == minijinja::value::ValueKind::Bool).then(|| value.is_true())
+}
+
+/// The formatter's error for an undefined value that minijinja knows no origin of.
+fn printed_silent_undefined(e: &Error) -> bool {
+    e.kind() == ErrorKind::InvalidOperation
+        && e.detail() == Some("value of type undefined is not callable")
 }

@@ -76,6 +76,10 @@ pub(super) fn take_nested_error() -> Option<SourceError> {
     NESTED_ERROR.with(|e| e.borrow_mut().take())
 }
 
+pub(super) fn has_nested_error() -> bool {
+    NESTED_ERROR.with(|e| e.borrow().is_some())
+}
+
 pub(super) fn clear_nested_error() {
     NESTED_ERROR.with(|e| *e.borrow_mut() = None);
 }
@@ -184,16 +188,28 @@ impl Scope {
             Ok(v) => v,
             Err(err) => {
                 let msg = err.message.clone();
+                let undefined = is_undefined_message(&msg);
                 NESTED_ERROR.with(|e| {
                     let mut e = e.borrow_mut();
                     if e.is_none() {
                         *e = Some(err);
                     }
                 });
+                // ansible-core 2.19: a variable whose template reads an undefined value is
+                // itself undefined (`x | default()` and `x is defined` work on it).
+                if undefined {
+                    return Some(Value::UNDEFINED);
+                }
                 Some(Value::from(Error::new(ErrorKind::InvalidOperation, msg)))
             }
         }
     }
+}
+
+/// Whether a templating error means "something was undefined".
+fn is_undefined_message(msg: &str) -> bool {
+    msg.ends_with("' is undefined")
+        || (msg.starts_with("object of type") && msg.contains("has no attribute"))
 }
 
 impl Object for Scope {
@@ -202,7 +218,12 @@ impl Object for Scope {
     }
 
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        self.lookup_for_template(key.as_str()?)
+        let name = key.as_str()?;
+        // Ansible's `vars`: every variable, by name (`vars['x']`), lazily.
+        if name == "vars" && !self.contains("vars") {
+            return Some(Value::from_dyn_object(self.clone()));
+        }
+        self.lookup_for_template(name)
     }
 
     fn enumerate(self: &Arc<Self>) -> Enumerator {
@@ -211,9 +232,12 @@ impl Object for Scope {
 }
 
 /// `hostvars`: every host's variables, looked up (and templated) only when used.
+/// Finds one host's variables by host name.
+type HostLookup = Box<dyn Fn(&str) -> Option<Arc<Scope>> + Send + Sync>;
+
 struct HostVars {
     hosts: Vec<String>,
-    lookup: Box<dyn Fn(&str) -> Option<Arc<Scope>> + Send + Sync>,
+    lookup: HostLookup,
 }
 
 impl fmt::Debug for HostVars {

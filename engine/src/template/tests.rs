@@ -1,6 +1,8 @@
 //! Templating behaviour. Expected values were recorded from ansible-core 2.19
 //! (`ansible-playbook -i localhost, -c local` with `debug` / `set_fact` + `type_debug` tasks).
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -406,4 +408,35 @@ fn pycompat_methods_work() {
         ),
         "a=1"
     );
+<<<<<<< HEAD
+=======
+}
+
+#[test]
+fn nothing_is_html_escaped() {
+    let t = templar();
+    let sc = scope(vec![("x", data(r#""<b>&""#))]);
+    assert_eq!(
+        out(&t, &sc, "{{ x }} /var/www/index.html"),
+        "<b>& /var/www/index.html"
+    );
+}
+
+#[test]
+fn string_filters_fail_on_undefined_even_in_guarded_templates() {
+    let t = templar();
+    let sc = scope(vec![]);
+    assert_eq!(
+        err(&t, &sc, "{% if x is defined %}{% endif %}{{ x | upper }}"),
+        "'x' is undefined"
+    );
+    assert_eq!(
+        out(
+            &t,
+            &sc,
+            "{{ 'hello World' | capitalize }} {{ 'xxaxx' | trim('x') }} {{ 'aaa' | replace('a', 'b', 2) }}"
+        ),
+        "Hello world a bba"
+    );
+>>>>>>> h-template
 }

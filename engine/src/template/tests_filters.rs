@@ -2,6 +2,8 @@
 //! expression was rendered as `msg: "R:{{ expression }}"` by `ansible-playbook -i
 //! localhost, -c local` with the variables of [`recorded_scope`].
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use super::tests::{data, out, scope, span, templar};
 use super::*;
 
@@ -572,6 +574,130 @@ there"#,
     (r#"','.join(['a', 'b'])"#, r#"R:a,b"#),
     (r#"'x'.center(5)"#, r#"R:  x  "#),
     (r#"'{}'.format(1)"#, r#"R:1"#),
+    (r#"'abc' | int"#, r#"R:0"#),
+    (r#"'abc' | int(7)"#, r#"R:7"#),
+    (r#"'' | float"#, r#"R:0.0"#),
+    (r#"none | string"#, r#"R:None"#),
+    (r#"'a' | list"#, r#"R:['a']"#),
+    (r#"{'a': 1} | list"#, r#"R:['a']"#),
+    (r#"{'b': 1, 'a': 2} | sort"#, r#"R:['a', 'b']"#),
+    (
+        r#"[{'a': 2}, {'a': 1}] | sort(attribute='a')"#,
+        r#"R:[{'a': 1}, {'a': 2}]"#,
+    ),
+    (r#"'x' | mandatory"#, r#"R:x"#),
+    (
+        r#"users | map(attribute='missing', default='z') | list"#,
+        r#"R:['z', 'z', 'z']"#,
+    ),
+    (
+        r#"users | selectattr('age', '>=', 30) | list | length"#,
+        r#"R:2"#,
+    ),
+    (r#"users | sum(attribute='age')"#, r#"R:96"#),
+    (r#"[1, 2] | map('string') | list"#, r#"R:['1', '2']"#),
+    (r#"['1', '2'] | map('int') | sum"#, r#"R:3"#),
+    (
+        r#"{'a': {'b': 1}} | to_json(indent=2)"#,
+        r#"R:{
+  "a": {
+    "b": 1
+  }
+}"#,
+    ),
+    (r#"[1, 2] | to_json"#, r#"R:[1, 2]"#),
+    (r#"'x' | to_json"#, r#"R:"x""#),
+    (r#"1.0 | to_json"#, r#"R:1.0"#),
+    (
+        r#"{'k': 'é'} | to_nice_json(ensure_ascii=false)"#,
+        r#"R:{
+    "k": "é"
+}"#,
+    ),
+    (r#"'{"a": 1}' | from_json | type_debug"#, r#"R:dict"#),
+    (r#"[1, 2, 3] | batch(2) | list"#, r#"R:[[1, 2], [3]]"#),
+    (r#"[1, 2, 3] | slice(2) | list"#, r#"R:[[1, 2], [3]]"#),
+    (r#"'a b c' | wordcount"#, r#"R:3"#),
+    (r#"'hello' | truncate(3)"#, r#"R:hello"#),
+    (r#"'<b>' | escape"#, r#"R:&lt;b&gt;"#),
+    (r#"'x' | center(5)"#, r#"R:  x  "#),
+    (r#"'abc' | first"#, r#"R:a"#),
+    (r#"'abc' | last"#, r#"R:c"#),
+    (r#"d | length"#, r#"R:2"#),
+    (r#"{'a': 1} | dict2items | items2dict"#, r#"R:{'a': 1}"#),
+    (r#"'%.2f' | format(3.14159)"#, r#"R:3.14"#),
+    (r#"3.7 | round"#, r#"R:4.0"#),
+    (r#"3.14159 | round(2)"#, r#"R:3.14"#),
+    (r#"-3 | abs"#, r#"R:3"#),
+    (r#"[1, 2] | unique | list"#, r#"R:[1, 2]"#),
+    (r#"'1,2' | split(',') | map('int') | list"#, r#"R:[1, 2]"#),
+    (
+        r#"['a', 'b'] | zip([1, 2]) | list"#,
+        r#"R:[['a', 1], ['b', 2]]"#,
+    ),
+    (r#"dict(['a', 'b'] | zip([1, 2]))"#, r#"R:{'a': 1, 'b': 2}"#),
+    (r#"dict(a=1)"#, r#"R:{'a': 1}"#),
+    (r#"[1, none, 2] | select | list"#, r#"R:[1, 2]"#),
+    (r#"'AbC' | lower == 'abc'"#, r#"R:True"#),
+    (r#"'x' if false"#, r#"R:"#),
+    (r#"5 is divisibleby 5"#, r#"R:True"#),
+    (r#"d is not mapping"#, r#"R:False"#),
+    (r#"'a' is in 'abc'"#, r#"R:True"#),
+    (r#"d.a is number"#, r#"R:True"#),
+    (r#"d['a'] + 1"#, r#"R:2"#),
+    (r#"d.items() | list | length"#, r#"R:2"#),
+    (r#"lookup('items', [[1, 2], [3]])"#, r#"R:[[1, 2], [3]]"#),
+    (r#"query('items', [[1, 2], [3]])"#, r#"R:[[1, 2], [3]]"#),
+    (r#"lookup('list', [[1, 2], [3]])"#, r#"R:[[1, 2], [3]]"#),
+    (r#"lookup('indexed_items', [[1, 2]])"#, r#"R:[0, [1, 2]]"#),
+    (
+        r#"q('sequence', 'start=5 end=1 stride=-2')"#,
+        r#"R:['5', '3', '1']"#,
+    ),
+    (
+        r#"query('sequence', 'start=1 count=3 format=h%d')"#,
+        r#"R:['h1', 'h2', 'h3']"#,
+    ),
+    (r#"'ab' * 2"#, r#"R:abab"#),
+    (r#"'x %s' % 'y'"#, r#"R:x y"#),
+    (r#"'%d-%s' % (1, 'a')"#, r#"R:1-a"#),
+    (r#"1 == 1.0"#, r#"R:True"#),
+    (r#"[1] == [1]"#, r#"R:True"#),
+    (r#"'1' == 1"#, r#"R:False"#),
+    (r#"none == none"#, r#"R:True"#),
+    (r#"true + 1"#, r#"R:2"#),
+    (r#"'10' | int + 5"#, r#"R:15"#),
+    (r#"10 | string + 'x'"#, r#"R:10x"#),
+    (r#"100 | log"#, r#"R:4.605170185988092"#),
+    (r#"8 | log(2)"#, r#"R:3.0"#),
+    (r#"2 | pow(10)"#, r#"R:1024.0"#),
+    (r#"16 | root"#, r#"R:4.0"#),
+    (r#"27 | root(3)"#, r#"R:3.0"#),
+    (r#"'/a/./b/../c//d' | normpath"#, r#"R:/a/c/d"#),
+    (
+        r#"'/etc/nginx/conf.d' | relpath('/etc')"#,
+        r#"R:nginx/conf.d"#,
+    ),
+    (r#"['/a/b/c', '/a/b/d'] | commonpath"#, r#"R:/a/b"#),
+    (r#"'a%20b+c%2Fd' | urldecode"#, r#"R:a b c/d"#),
+    (
+        r#"[{'n': 'a', 'v': 1}, {'n': 'b', 'v': 2}] | rekey_on_member('n')"#,
+        r#"R:{'a': {'n': 'a', 'v': 1}, 'b': {'n': 'b', 'v': 2}}"#,
+    ),
+    (r#"[true, 1] is all"#, r#"R:True"#),
+    (r#"[false, 0] is any"#, r#"R:False"#),
+    (r#"[1] is issubset([1, 2])"#, r#"R:True"#),
+    (r#"'http://x.com/a' is url"#, r#"R:True"#),
+    (r#"'mailto:a@b' is uri"#, r#"R:True"#),
+    (r#"'mailto:a@b' is url"#, r#"R:False"#),
+    (r#"'urn:isbn:123' is urn"#, r#"R:True"#),
+    (
+        r#"'$ANSIBLE_VAULT;1.1;AES256' is vault_encrypted"#,
+        r#"R:False"#,
+    ),
+    (r#"'/etc' is is_dir"#, r#"R:True"#),
+    (r#"{'timedout': {'period': 5}} is timedout"#, r#"R:True"#),
+    (r#"{} is timedout"#, r#"R:False"#),
 ];
 
 /// (expression, ansible-core 2.19's error message)
@@ -610,4 +736,11 @@ pub(super) const RECORDED_ERRORS: &[(&str, &str)] = &[
         r#"[] | random"#,
         r#"The filter plugin 'ansible.builtin.random' failed: Cannot choose from an empty sequence"#,
     ),
+<<<<<<< HEAD
+=======
+    (
+        r#"q('sequence', 'end=0')"#,
+        r#"The lookup plugin 'sequence' failed: to count backwards make stride negative"#,
+    ),
+>>>>>>> h-template
 ];

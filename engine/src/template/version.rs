@@ -41,7 +41,10 @@ fn loose(v: &str) -> Vec<Part> {
 }
 
 /// StrictVersion: `N.N[.N][{a|b}N]`.
-fn strict(v: &str) -> Option<(Vec<u64>, Option<(char, u64)>)> {
+/// A StrictVersion: numbers padded to 3, then the optional `a1` / `b2` pre-release.
+type Strict = (Vec<u64>, Option<(char, u64)>);
+
+fn strict(v: &str) -> Option<Strict> {
     let (nums, pre) = match v.find(['a', 'b']) {
         Some(i) => (&v[..i], Some(&v[i..])),
         None => (v, None),

@@ -28,7 +28,7 @@ pub fn dump(v: &Value, style: &YamlStyle) -> String {
         e.block(v, 0);
     } else {
         let text = if is_collection(v) {
-            e.flow(v)
+            e.flow(v, style.indent)
         } else {
             e.scalar(v, false, 0)
         };
@@ -92,7 +92,7 @@ impl Emitter<'_> {
 
     fn inline_text(&self, v: &Value, indent: usize) -> String {
         if is_collection(v) {
-            self.flow(v)
+            self.flow(v, indent)
         } else {
             self.scalar(v, false, indent)
         }
@@ -143,27 +143,50 @@ impl Emitter<'_> {
         }
     }
 
-    fn flow(&self, v: &Value) -> String {
-        let items: Vec<String> = self
-            .sorted(v)
-            .into_iter()
-            .map(|(k, val)| {
-                let val_text = if is_collection(&val) {
-                    self.flow(&val)
+    /// Flow text starting at the current output column, continued on new lines at
+    /// `indent` once past the width (as PyYAML does after a `,`).
+    fn flow(&self, v: &Value, indent: usize) -> String {
+        let line_start = self.out.rfind('\n').map(|i| i + 1).unwrap_or(0);
+        let mut col = self.out[line_start..].chars().count() + 1;
+        let mut text = String::new();
+        self.flow_into(v, indent, &mut col, &mut text);
+        text
+    }
+
+    fn flow_into(&self, v: &Value, indent: usize, col: &mut usize, text: &mut String) {
+        let put = |s: &str, col: &mut usize, text: &mut String| {
+            text.push_str(s);
+            match s.rfind('\n') {
+                Some(i) => *col = s[i + 1..].chars().count(),
+                None => *col += s.chars().count(),
+            }
+        };
+        let is_map = is_mapping(v);
+        put(if is_map { "{" } else { "[" }, col, text);
+        for (i, (k, val)) in self.sorted(v).into_iter().enumerate() {
+            if i > 0 {
+                put(",", col, text);
+                if *col > self.style.width {
+                    put(&format!("\n{}", " ".repeat(indent)), col, text);
                 } else {
-                    self.scalar(&val, true, 0)
-                };
-                match k {
-                    Some(k) => format!("{}: {}", self.scalar(&k, true, 0), val_text),
-                    None => val_text,
+                    put(" ", col, text);
                 }
-            })
-            .collect();
-        if is_mapping(v) {
-            format!("{{{}}}", items.join(", "))
-        } else {
-            format!("[{}]", items.join(", "))
+            }
+            if let Some(k) = k {
+                put(&self.scalar(&k, true, indent), col, text);
+                put(": ", col, text);
+            }
+            if is_collection(&val) {
+                self.flow_into(&val, indent + self.style.indent, col, text);
+            } else {
+                put(
+                    &self.scalar(&val, true, indent + self.style.indent),
+                    col,
+                    text,
+                );
+            }
         }
+        put(if is_map { "}" } else { "]" }, col, text);
     }
 
     fn scalar(&self, v: &Value, in_flow: bool, indent: usize) -> String {
@@ -281,7 +304,7 @@ fn plain_ok(s: &str, in_flow: bool) -> bool {
     if matches!(first, '-' | '?' | ':') && s.chars().nth(1).is_none_or(|c| c == ' ') {
         return false;
     }
-    if in_flow && s.contains([',', '[', ']', '{', '}']) {
+    if in_flow && s.contains([',', '[', ']', '{', '}', ':', '?']) {
         return false;
     }
     if s.starts_with("---") || s.starts_with("...") {

@@ -6,12 +6,11 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use minijinja::value::{Kwargs, Rest, ValueKind};
 use minijinja::{Environment, Error, State, Value};
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
 
 use super::{fail, require_defined};
 use crate::template::TemplarConfig;
 use crate::template::convert::{is_mapping, map_value, py_str};
+use crate::template::pyrandom::PyRandom;
 
 pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfig>) {
     add_filter!(env, "union", |a: &Value,
@@ -123,6 +122,7 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         kwargs.assert_all_used()?;
         let mut rng = seeded(seed_arg.as_ref(), seed);
         if let Some(end) = v.as_i64().filter(|_| v.is_integer()) {
+<<<<<<< HEAD
             let start = start.unwrap_or(0);
             let step = step.unwrap_or(1).max(1);
             let count = ((end - start).max(0) + step - 1) / step;
@@ -130,12 +130,26 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
                 return Err(fail("random", "empty range for randrange()"));
             }
             return Ok(Value::from(start + rng.random_range(0..count) * step));
+=======
+            // Python's randrange(start, end, step).
+            let start = start.unwrap_or(0);
+            let step = step.filter(|s| *s != 0).unwrap_or(1);
+            let count = (end - start + step - step.signum()) / step;
+            if count <= 0 {
+                return Err(fail("random", "empty range for randrange()"));
+            }
+            return Ok(Value::from(start + rng.below(count as u64) as i64 * step));
+>>>>>>> h-template
         }
         let items = list(v)?;
         if items.is_empty() {
             return Err(fail("random", "Cannot choose from an empty sequence"));
         }
+<<<<<<< HEAD
         Ok(items[rng.random_range(0..items.len())].clone())
+=======
+        Ok(items[rng.below(items.len() as u64) as usize].clone())
+>>>>>>> h-template
     },);
     add_filter!(env, "shuffle", move |v: &Value,
                                       kwargs: Kwargs|
@@ -143,7 +157,11 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         let seed_arg: Option<Value> = kwargs.get("seed")?;
         kwargs.assert_all_used()?;
         let mut items = list(v)?;
+<<<<<<< HEAD
         items.shuffle(&mut seeded(seed_arg.as_ref(), seed));
+=======
+        seeded(seed_arg.as_ref(), seed).shuffle(&mut items);
+>>>>>>> h-template
         Ok(Value::from(items))
     },);
     add_filter!(env, "extract", |item: &Value,
@@ -176,17 +194,14 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
     });
 }
 
-fn seeded(arg: Option<&Value>, default: u64) -> rand::rngs::StdRng {
-    let seed = match arg {
-        Some(v) => {
-            let text = py_str(v);
-            text.bytes().fold(1469598103934665603u64, |h, b| {
-                (h ^ u64::from(b)).wrapping_mul(1099511628211)
-            })
-        }
-        None => default,
-    };
-    rand::rngs::StdRng::seed_from_u64(seed)
+/// Python's `Random(seed)`; without a seed (Ansible: the system's randomness) the run's
+/// configured seed, so runs are reproducible.
+fn seeded(arg: Option<&Value>, default: u64) -> PyRandom {
+    match arg {
+        Some(v) if v.is_integer() => PyRandom::from_int_seed(v.as_i64().unwrap_or(0)),
+        Some(v) => PyRandom::from_str_seed(&py_str(v)),
+        None => PyRandom::from_int_seed(default as i64),
+    }
 }
 
 /// The items of a list-like value (a dict gives its keys, like Python's `list()`).

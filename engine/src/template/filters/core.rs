@@ -21,6 +21,9 @@ pub(super) fn register(env: &mut Environment<'static>, _config: &Arc<TemplarConf
         Ok(Value::from(py_str(v)))
     });
     add_filter!(env, "join", join);
+    add_filter!(env, "int", to_int);
+    register_strict_string_filters(env);
+    add_filter!(env, "float", to_float);
     add_filter!(env, "ternary", ternary);
     add_filter!(env, "type_debug", |v: &Value| Value::from(py_type_name(v)));
     add_filter!(env, "b64encode", |s: &str| {
@@ -200,4 +203,115 @@ pub(in crate::template) fn shell_quote(s: &str) -> String {
     } else {
         format!("'{}'", s.replace('\'', "'\"'\"'"))
     }
+}
+
+/// Jinja's `int(value, default=0, base=10)`: unparsable values give the default.
+fn to_int(v: &Value, default: Option<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    require_defined(v)?;
+    let base: Option<u32> = kwargs.get("base")?;
+    let default_kw: Option<Value> = kwargs.get("default")?;
+    kwargs.assert_all_used()?;
+    let default = default.or(default_kw).unwrap_or(Value::from(0));
+    let base = base.unwrap_or(10);
+    Ok(match v.kind() {
+        ValueKind::Bool => Value::from(i64::from(v.is_true())),
+        ValueKind::Number if v.is_integer() => v.clone(),
+        ValueKind::Number => f64::try_from(v.clone())
+            .map(|f| Value::from(f.trunc() as i64))
+            .unwrap_or(default),
+        ValueKind::String => {
+            let s = v.as_str().unwrap_or_default().trim().replace('_', "");
+            let digits = match base {
+                16 => s.trim_start_matches("0x").trim_start_matches("0X"),
+                8 => s.trim_start_matches("0o").trim_start_matches("0O"),
+                2 => s.trim_start_matches("0b").trim_start_matches("0B"),
+                _ => s.as_str(),
+            };
+            match i64::from_str_radix(digits, base) {
+                Ok(i) => Value::from(i),
+                Err(_) => s
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|f| f.is_finite() && base == 10)
+                    .map(|f| Value::from(f.trunc() as i64))
+                    .unwrap_or(default),
+            }
+        }
+        _ => default,
+    })
+}
+
+/// Jinja's `float(value, default=0.0)`.
+fn to_float(v: &Value, default: Option<Value>) -> Result<Value, Error> {
+    require_defined(v)?;
+    let default = default.unwrap_or(Value::from(0.0));
+    Ok(match v.kind() {
+        ValueKind::Bool => Value::from(if v.is_true() { 1.0 } else { 0.0 }),
+        ValueKind::Number => f64::try_from(v.clone()).map(Value::from).unwrap_or(default),
+        ValueKind::String => v
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .parse::<f64>()
+            .map(Value::from)
+            .unwrap_or(default),
+        _ => default,
+    })
+}
+
+/// Jinja's common string filters, failing on undefined input as Ansible does (minijinja's
+/// own turn an undefined into "" in chainable mode).
+fn register_strict_string_filters(env: &mut Environment<'static>) {
+    fn text(v: &Value) -> Result<String, Error> {
+        require_defined(v)?;
+        Ok(py_str(v))
+    }
+    env.add_filter("upper", |v: &Value| text(v).map(|s| s.to_uppercase()));
+    env.add_filter("lower", |v: &Value| text(v).map(|s| s.to_lowercase()));
+    env.add_filter("capitalize", |v: &Value| {
+        text(v).map(|s| {
+            let mut chars = s.chars();
+            match chars.next() {
+                Some(c) => c
+                    .to_uppercase()
+                    .chain(chars.flat_map(char::to_lowercase))
+                    .collect(),
+                None => String::new(),
+            }
+        })
+    });
+    env.add_filter("trim", |v: &Value, chars: Option<String>| {
+        text(v).map(|s| match chars {
+            Some(c) => s.trim_matches(|x| c.contains(x)).to_string(),
+            None => s.trim().to_string(),
+        })
+    });
+    env.add_filter(
+        "replace",
+        |v: &Value, old: String, new: String, count: Option<usize>| {
+            text(v).map(|s| match count {
+                Some(n) => s.replacen(&old, &new, n),
+                None => s.replace(&old, &new),
+            })
+        },
+    );
+    env.add_filter("length", |v: &Value| -> Result<Value, Error> {
+        require_defined(v)?;
+        match v.as_str() {
+            Some(s) => Ok(Value::from(s.chars().count())),
+            None => v.len().map(Value::from).ok_or_else(|| {
+                Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("object of type '{}' has no len()", py_type_name(v)),
+                )
+            }),
+        }
+    });
+    env.add_filter("count", |v: &Value| -> Result<Value, Error> {
+        require_defined(v)?;
+        match v.as_str() {
+            Some(s) => Ok(Value::from(s.chars().count())),
+            None => Ok(Value::from(v.len().unwrap_or(0))),
+        }
+    });
 }

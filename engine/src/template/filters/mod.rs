@@ -3,6 +3,7 @@
 mod collections;
 mod core;
 mod data;
+mod extra;
 mod regex;
 mod text;
 
@@ -12,6 +13,8 @@ use minijinja::{Environment, Error, ErrorKind, Value};
 
 use super::TemplarConfig;
 
+#[cfg(test)]
+pub(super) use self::data::from_json as from_json_value;
 pub(super) use self::regex::{py_regex, regex_test};
 
 /// The custom message of a `mandatory` that failed in the last render, if one did.
@@ -52,6 +55,7 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
     core::register(env, config);
     collections::register(env, config);
     data::register(env);
+    extra::register(env);
     regex::register(env);
     text::register(env);
 }

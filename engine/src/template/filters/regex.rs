@@ -105,11 +105,9 @@ fn expand(template: &str, caps: &Captures, re: &Regex) -> Result<String, String>
         match chars.next() {
             Some(d) if d.is_ascii_digit() => {
                 let mut num = d.to_string();
-                if let Some(&d2) = chars.peek() {
-                    if d2.is_ascii_digit() {
-                        num.push(d2);
-                        chars.next();
-                    }
+                if let Some(&d2) = chars.peek().filter(|d2| d2.is_ascii_digit()) {
+                    num.push(d2);
+                    chars.next();
                 }
                 let i: usize = num.parse().unwrap_or(0);
                 if i >= re.captures_len() {

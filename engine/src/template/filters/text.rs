@@ -48,6 +48,20 @@ pub(super) fn register(env: &mut Environment<'static>) {
     });
     add_filter!(env, "comment", comment);
     add_filter!(env, "urlencode", urlencode);
+    env.add_filter("wordcount", |s: &str| {
+        s.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .count()
+    });
+    env.add_filter("center", |s: &str, width: Option<usize>| {
+        let width = width.unwrap_or(80);
+        let len = s.chars().count();
+        let total = width.saturating_sub(len);
+        let left = total / 2 + (total & width & 1);
+        format!("{}{s}{}", " ".repeat(left), " ".repeat(total - left))
+    });
+    env.add_filter("truncate", truncate);
+    env.add_function("dict", dict_fn);
     add_filter!(env, "human_readable", human_readable);
     add_filter!(env, "human_to_bytes", human_to_bytes);
     add_filter!(env, "urlsplit", urlsplit);
@@ -81,10 +95,10 @@ fn dirname(p: &str) -> String {
 }
 
 fn expanduser(p: &str) -> String {
-    if p == "~" || p.starts_with("~/") {
-        if let Ok(home) = std::env::var("HOME") {
-            return format!("{home}{}", &p[1..]);
-        }
+    if (p == "~" || p.starts_with("~/"))
+        && let Ok(home) = std::env::var("HOME")
+    {
+        return format!("{home}{}", &p[1..]);
     }
     p.to_string()
 }
@@ -199,12 +213,21 @@ fn human_to_bytes(
     };
     let rest: String = chars.collect();
     let want_bits = isbits.unwrap_or(false);
+<<<<<<< HEAD
     if !rest.is_empty()
         && !(rest == "B" && !want_bits
             || rest == "b" && want_bits
             || rest == "bit"
             || rest == "ytes")
     {
+=======
+    let unit_ok = rest.is_empty()
+        || rest == "bit"
+        || rest == "ytes"
+        || (rest == "B" && !want_bits)
+        || (rest == "b" && want_bits);
+    if !unit_ok {
+>>>>>>> h-template
         let expected = if want_bits { "bit" } else { "byte" };
         return Err(fail(
             "human_to_bytes",
@@ -338,4 +361,64 @@ fn urlencode(v: &Value) -> Result<Value, Error> {
         })
         .collect();
     Ok(Value::from(parts.join("&")))
+}
+
+/// Jinja's `truncate(length=255, killwords=False, end='...', leeway=5)`.
+fn truncate(
+    s: &str,
+    length: Option<usize>,
+    killwords: Option<bool>,
+    end: Option<&str>,
+    leeway: Option<usize>,
+) -> Value {
+    let length = length.unwrap_or(255);
+    let end = end.unwrap_or("...");
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= length + leeway.unwrap_or(5) {
+        return Value::from(s);
+    }
+    let keep: String = chars[..length.saturating_sub(end.chars().count())]
+        .iter()
+        .collect();
+    if killwords.unwrap_or(false) {
+        return Value::from(format!("{keep}{end}"));
+    }
+    let cut = keep
+        .rsplit_once(' ')
+        .map_or(keep.as_str(), |(head, _)| head);
+    Value::from(format!("{cut}{end}"))
+}
+
+/// Python's `dict(pairs, **kwargs)`.
+fn dict_fn(args: minijinja::value::Rest<Value>, kwargs: Kwargs) -> Result<Value, Error> {
+    let mut entries: Vec<(Value, Value)> = Vec::new();
+    if let Some(src) = args.first() {
+        if crate::template::convert::is_mapping(src) {
+            for k in src.try_iter()? {
+                let v = src.get_item(&k)?;
+                entries.push((k, v));
+            }
+        } else {
+            for pair in src.try_iter()? {
+                let items: Vec<Value> = pair.try_iter()?.collect();
+                if let [k, v] = items.as_slice() {
+                    entries.push((k.clone(), v.clone()));
+                } else {
+                    return Err(Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        "dictionary update sequence element has the wrong length; 2 is required",
+                    ));
+                }
+            }
+        }
+    }
+    for key in kwargs.args() {
+        let v: Value = kwargs.get(key)?;
+        entries.push((Value::from(key), v));
+    }
+    let mut map = indexmap::IndexMap::new();
+    for (k, v) in entries {
+        map.insert(k, v);
+    }
+    Ok(Value::from(map))
 }
