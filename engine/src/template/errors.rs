@@ -48,10 +48,6 @@ pub(super) fn to_source_error(
     {
         return nested;
     }
-<<<<<<< HEAD
-    let detail = err.detail().unwrap_or_default().to_string();
-=======
->>>>>>> h-template
     let undefined_expr = detail
         .split('`')
         .nth(1)

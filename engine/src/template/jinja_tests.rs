@@ -176,20 +176,6 @@ pub(super) fn register(env: &mut Environment<'static>) {
             ValueKind::Seq | ValueKind::Iterable | ValueKind::String | ValueKind::Map
         )
     });
-<<<<<<< HEAD
-    add_test!(env, "abs", |v: &Value| py_str(v).starts_with('/'));
-    add_test!(env, "exists", |v: &Value| std::path::Path::new(&py_str(v))
-        .exists());
-    add_test!(env, "file", |v: &Value| std::path::Path::new(&py_str(v))
-        .is_file());
-    add_test!(env, "directory", |v: &Value| std::path::Path::new(&py_str(
-        v
-    ))
-    .is_dir());
-    add_test!(env, "link", |v: &Value| std::path::Path::new(&py_str(v))
-        .is_symlink());
-    add_test!(env, "same_file", |a: &Value, b: &Value| {
-=======
     for name in ["abs", "is_abs"] {
         add_test!(env, name, |v: &Value| py_str(v).starts_with('/'));
     }
@@ -207,7 +193,6 @@ pub(super) fn register(env: &mut Environment<'static>) {
         add_test!(env, name, |v: &Value| path_of(v).is_symlink());
     }
     add_test!(env, "is_same_file", |a: &Value, b: &Value| {
->>>>>>> h-template
         match (
             std::fs::canonicalize(py_str(a)),
             std::fs::canonicalize(py_str(b)),

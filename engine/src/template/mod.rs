@@ -49,11 +49,8 @@ mod jinja_tests;
 mod literals;
 mod lookups;
 mod methods;
-<<<<<<< HEAD
-=======
 mod percent;
 mod pyrandom;
->>>>>>> h-template
 mod render;
 mod scope;
 mod version;

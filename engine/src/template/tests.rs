@@ -408,8 +408,6 @@ fn pycompat_methods_work() {
         ),
         "a=1"
     );
-<<<<<<< HEAD
-=======
 }
 
 #[test]
@@ -438,5 +436,4 @@ fn string_filters_fail_on_undefined_even_in_guarded_templates() {
         ),
         "Hello world a bba"
     );
->>>>>>> h-template
 }

@@ -736,11 +736,8 @@ pub(super) const RECORDED_ERRORS: &[(&str, &str)] = &[
         r#"[] | random"#,
         r#"The filter plugin 'ansible.builtin.random' failed: Cannot choose from an empty sequence"#,
     ),
-<<<<<<< HEAD
-=======
     (
         r#"q('sequence', 'end=0')"#,
         r#"The lookup plugin 'sequence' failed: to count backwards make stride negative"#,
     ),
->>>>>>> h-template
 ];

@@ -122,15 +122,6 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         kwargs.assert_all_used()?;
         let mut rng = seeded(seed_arg.as_ref(), seed);
         if let Some(end) = v.as_i64().filter(|_| v.is_integer()) {
-<<<<<<< HEAD
-            let start = start.unwrap_or(0);
-            let step = step.unwrap_or(1).max(1);
-            let count = ((end - start).max(0) + step - 1) / step;
-            if count == 0 {
-                return Err(fail("random", "empty range for randrange()"));
-            }
-            return Ok(Value::from(start + rng.random_range(0..count) * step));
-=======
             // Python's randrange(start, end, step).
             let start = start.unwrap_or(0);
             let step = step.filter(|s| *s != 0).unwrap_or(1);
@@ -139,17 +130,12 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
                 return Err(fail("random", "empty range for randrange()"));
             }
             return Ok(Value::from(start + rng.below(count as u64) as i64 * step));
->>>>>>> h-template
         }
         let items = list(v)?;
         if items.is_empty() {
             return Err(fail("random", "Cannot choose from an empty sequence"));
         }
-<<<<<<< HEAD
-        Ok(items[rng.random_range(0..items.len())].clone())
-=======
         Ok(items[rng.below(items.len() as u64) as usize].clone())
->>>>>>> h-template
     },);
     add_filter!(env, "shuffle", move |v: &Value,
                                       kwargs: Kwargs|
@@ -157,11 +143,7 @@ pub(super) fn register(env: &mut Environment<'static>, config: &Arc<TemplarConfi
         let seed_arg: Option<Value> = kwargs.get("seed")?;
         kwargs.assert_all_used()?;
         let mut items = list(v)?;
-<<<<<<< HEAD
-        items.shuffle(&mut seeded(seed_arg.as_ref(), seed));
-=======
         seeded(seed_arg.as_ref(), seed).shuffle(&mut items);
->>>>>>> h-template
         Ok(Value::from(items))
     },);
     add_filter!(env, "extract", |item: &Value,

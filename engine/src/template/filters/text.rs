@@ -213,21 +213,12 @@ fn human_to_bytes(
     };
     let rest: String = chars.collect();
     let want_bits = isbits.unwrap_or(false);
-<<<<<<< HEAD
-    if !rest.is_empty()
-        && !(rest == "B" && !want_bits
-            || rest == "b" && want_bits
-            || rest == "bit"
-            || rest == "ytes")
-    {
-=======
     let unit_ok = rest.is_empty()
         || rest == "bit"
         || rest == "ytes"
         || (rest == "B" && !want_bits)
         || (rest == "b" && want_bits);
     if !unit_ok {
->>>>>>> h-template
         let expected = if want_bits { "bit" } else { "byte" };
         return Err(fail(
             "human_to_bytes",
