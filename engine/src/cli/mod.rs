@@ -195,6 +195,9 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
     let mut playbooks = Vec::new();
     for pb in &args.playbooks {
         let loaded = playbook::load_playbook(&cwd.join(pb), &opts).map_err(Failure::parse)?;
+        for w in &loaded.warnings {
+            eprintln!("{}", w.render_as("WARNING"));
+        }
         for play in &loaded.plays {
             crate::exec::check_play_keywords(play).map_err(Failure::parse)?;
         }

@@ -140,7 +140,8 @@ fn errors_name_line_and_column() {
         e.message,
         "host range must specify equal-length begin and end formats"
     );
-    assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 1)));
+    // At the range's opening bracket.
+    assert_eq!(e.span.as_ref().map(|s| (s.line, s.col)), Some((2, 4)));
 
     let e = ini_error("[g]\nh1   novalue\n");
     assert_eq!(

@@ -74,10 +74,12 @@ impl Loader<'_> {
                 "Could not find or access '{}' on the Ansible Controller.",
                 path.display()
             );
+            // A missing file is a general error (exit 1) in ansible, not a parse error.
             return Err(match from {
                 Some(span) => SourceError::new(span, msg),
                 None => SourceError::plain(msg),
-            });
+            }
+            .general());
         }
         (self.opts.read_yaml)(path)
     }
@@ -426,10 +428,12 @@ impl Loader<'_> {
                             .map(|n| n.span.clone())
                     })
                     .unwrap_or_else(|| node.span.clone());
+                // ansible exits 1 (not 4) when a tag does not template.
                 *tag = match self.opts.template {
-                    Some(f) => f(tag, &layers, &span)?,
-                    None => super::hooks::substitute_simple(tag, &layers, &span)?,
-                };
+                    Some(f) => f(tag, &layers, &span),
+                    None => super::hooks::substitute_simple(tag, &layers, &span),
+                }
+                .map_err(SourceError::general)?;
             }
         }
         Ok(tags)

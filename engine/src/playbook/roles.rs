@@ -207,7 +207,8 @@ impl Loader<'_> {
         Err(SourceError::new(
             span,
             format!("the role '{name}' was not found in {}", shown.join(":")),
-        ))
+        )
+        .general())
     }
 
     /// Loads a role (dependencies first) into one block; its handlers go to the play.

@@ -23,10 +23,8 @@ pub fn parse_tags(node: &Node) -> Result<Vec<String>, SourceError> {
                 _ => Ok(super::ast::scalar_text(item).unwrap_or_default()),
             })
             .collect(),
-        _ => Err(SourceError::new(
-            &node.span,
-            "tags must be specified as a list",
-        )),
+        // ansible exits 1 (not 4) for this.
+        _ => Err(SourceError::new(&node.span, "tags must be specified as a list").general()),
     }
 }
 

@@ -205,13 +205,10 @@ fn rendered_error_names_file_line_and_hint() {
     let err = super::tests::load("errors/unknown_play_keyword.yml").err();
     let text = err.map(|e| e.render()).unwrap_or_default();
     assert!(
-        text.starts_with("ERROR! 'hots' is not a valid attribute for a Play"),
+        text.starts_with("[ERROR]: 'hots' is not a valid attribute for a Play"),
         "{text}"
     );
-    assert!(
-        text.contains("unknown_play_keyword.yml': line 1, column 3."),
-        "{text}"
-    );
+    assert!(text.contains("unknown_play_keyword.yml:1:3"), "{text}");
     assert!(text.ends_with("did you mean 'hosts'?"), "{text}");
 }
 

@@ -94,10 +94,26 @@ pub(super) fn to_source_error(
             }
             None => message.push_str(&format!(" (line {line} of the template)")),
         }
-    } else if col_shift > 0 || err.line() == Some(1) {
-        // Keep the node's position: columns inside flow scalars do not map reliably.
+    } else if let Some(col) = err
+        .range()
+        .filter(|_| col_shift == 0 && err.kind() == ErrorKind::SyntaxError)
+        .and_then(|r| inline_column(span, text, r.start))
+    {
+        at.col = col;
     }
     with_template(SourceError::new(&at, message), text)
+}
+
+/// For a template written on one line (plain or quoted scalar), the file column of byte
+/// `offset` of the template — only when the file holds the template text verbatim up to
+/// there (no escapes), so the column is exact.
+fn inline_column(span: &Span, text: &str, offset: usize) -> Option<u32> {
+    let head = text.get(..offset)?;
+    let src = span.file.text.get(span.offset..)?;
+    let skip = usize::from(src.starts_with('"') || src.starts_with('\''));
+    let written = src.get(skip..skip + head.len())?;
+    (written == head && !head.contains('\n'))
+        .then(|| span.col + skip as u32 + head.chars().count() as u32)
 }
 
 /// The name in minijinja's "filter NAME is unknown".

@@ -122,7 +122,7 @@ fn errors_name_line_column_and_expectation() {
 fn rendered_error_shows_the_line_and_a_caret() {
     let e = load_err("a: 1\nb: [1, 2\n");
     let out = e.render();
-    assert!(out.contains("'test.yml': line 3, column 1"), "{out}");
+    assert!(out.contains("Origin: test.yml:3:1"), "{out}");
 }
 
 #[test]
