@@ -2,7 +2,18 @@
 //! [`Span`] it came from.
 //!
 //! Built on `saphyr-parser` events (see `load.rs`); plain scalars are resolved with
-//! PyYAML's implicit resolvers (`resolve.rs`).
+//! PyYAML's implicit resolvers (`resolve.rs`), explicit tags as Ansible's constructor
+//! does (`tags.rs`), merge keys and duplicate keys as a Python dict (`mapping.rs`).
+//!
+//! Known differences from Ansible's loader (PyYAML + libyaml):
+//! - timestamps (`2001-12-14`) stay strings (PyYAML: `date`/`datetime`);
+//! - integers beyond `i64` become `Value::Float` (Python ints are unbounded);
+//! - saphyr is a YAML 1.2 parser: a few inputs libyaml accepts are refused (a tab right
+//!   after `key:`), and a few it refuses are accepted (`-<tab>item`);
+//! - `!unsafe` marks strings inside a tagged collection, including ones copied there
+//!   through an alias (PyYAML's construction order can differ in rare anchor cases);
+//! - duplicate keys inside a mapping brought in by `<<` are reported once, not again
+//!   for each merge.
 
 mod eq;
 mod errors;
