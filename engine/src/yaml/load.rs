@@ -114,6 +114,9 @@ impl<'a> Loader<'a> {
                     if let Some(i) = self.pos.text()[span.offset..].find('\t') {
                         span = self.pos.advance(&span, span.offset + i);
                     }
+                } else if e.info() == "while parsing a block mapping, did not find expected key" {
+                    // saphyr stops after a stray "- "; Ansible points at the dash.
+                    span = self.dash_before(span);
                 } else if e.info() == "while parsing node, found unknown anchor" {
                     detail = undefined_alias(self.pos.text(), &span);
                 }
@@ -425,6 +428,22 @@ impl<'a> Loader<'a> {
                 .rsplit(['\n', '\r'])
                 .next()
                 .is_some_and(|last| !last.trim().is_empty())
+    }
+
+    /// `at` moved back onto a `- ` that is all that precedes it on its line.
+    fn dash_before(&self, at: Span) -> Span {
+        let text = self.pos.text();
+        let line_start = text[..at.offset.min(text.len())]
+            .rfind(['\n', '\r'])
+            .map_or(0, |i| i + 1);
+        let before = &text[line_start..at.offset.min(text.len())];
+        let trimmed = before.trim_end_matches([' ', '\t']);
+        if trimmed.ends_with('-') && trimmed[..trimmed.len() - 1].trim().is_empty() {
+            return self
+                .pos
+                .shifted_back(&at, before.len() - (trimmed.len() - 1));
+        }
+        at
     }
 
     /// saphyr places a sequence that is not indented under its key (`key:\n- a`) after

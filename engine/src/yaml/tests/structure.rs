@@ -238,3 +238,20 @@ fn block_scalar_at_end_of_file_without_newline() {
         Some(Str("x".into()))
     );
 }
+
+/// PyYAML start marks: `- |` item at 2:3, `--- >` document at 1:5, flow keys 1:2 / 1:5.
+#[test]
+fn spans_of_block_scalars_in_lists_and_flow_keys() {
+    let doc = load("list:\n- |\n  a\n- >-\n  # not a comment\n");
+    let items = get(&doc, "list").as_seq().unwrap_or(&[]).to_vec();
+    assert_eq!(at(&items[0]), (2, 3));
+    assert_eq!(at(&items[1]), (4, 3));
+    assert_eq!(items[1].value, Str("# not a comment".into()));
+    let doc = load("--- >\n  folded\n");
+    assert_eq!(at(&doc), (1, 5));
+    let doc = load("{a: 1, b: [x]}\n");
+    let m = doc.as_map().cloned().unwrap_or_default();
+    assert_eq!(at(&m.entries[0].0), (1, 2));
+    assert_eq!(at(&m.entries[1].0), (1, 8));
+    assert_eq!(at(&m.entries[1].1), (1, 11));
+}
