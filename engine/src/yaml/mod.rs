@@ -157,7 +157,7 @@ impl Node {
             Value::Str(s) | Value::Unsafe(s) => Some(s.clone()),
             Value::Int(i) => Some(i.to_string()),
             Value::Bool(b) => Some(if *b { "True" } else { "False" }.to_string()),
-            Value::Float(f) => Some(f.to_string()),
+            Value::Float(f) => Some(mapping::py_float(*f)),
             Value::Null => Some("None".to_string()),
             _ => None,
         }

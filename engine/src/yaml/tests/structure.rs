@@ -255,3 +255,10 @@ fn spans_of_block_scalars_in_lists_and_flow_keys() {
     assert_eq!(at(&m.entries[1].0), (1, 8));
     assert_eq!(at(&m.entries[1].1), (1, 11));
 }
+
+/// Python's `str()` of float keys: {1.5: a, 1e20 via 1.0e+20, 0.00001 via 1.0e-5, .inf}.
+#[test]
+fn float_keys_print_like_python() {
+    let doc = load("1.5: a\n1.0e+20: b\n1.0e-5: c\n.inf: d\n2.0: e\n");
+    assert_eq!(keys(&doc), vec!["1.5", "1e+20", "1e-05", "inf", "2.0"]);
+}
