@@ -170,7 +170,7 @@ impl<'a> Loader<'a> {
             let done = match event {
                 Event::Scalar(mut text, style, anchor, tag) => {
                     self.check_anchor(anchor, &start)?;
-                    if self.block_scalar_at_unterminated_eof(style, &end) {
+                    if text.ends_with('\n') && self.block_scalar_at_unterminated_eof(style, &end) {
                         // libyaml keeps no line break the file does not have.
                         text.to_mut().pop();
                     }

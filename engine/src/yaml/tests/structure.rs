@@ -232,6 +232,15 @@ fn large_documents_load() {
 fn block_scalar_at_end_of_file_without_newline() {
     assert_eq!(get(&load("a: |+\n  x"), "a").value, Str("x".into()));
     assert_eq!(get(&load("a: >\n  x\n  y"), "a").value, Str("x y".into()));
+    // PyYAML: 'x\n y' and '{{ a |\n   b }}' (strip chomping, nothing to remove).
+    assert_eq!(
+        get(&load("a: |2-\n    x\n   y"), "a").value,
+        Str("  x\n y".into())
+    );
+    assert_eq!(
+        get(&load("a: >-\n  {{ a |\n     b }}"), "a").value,
+        Str("{{ a |\n   b }}".into())
+    );
     let seq = load("- |\n  x");
     assert_eq!(
         seq.as_seq().map(|s| s[0].value.clone()),
