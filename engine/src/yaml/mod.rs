@@ -20,6 +20,7 @@ mod errors;
 mod load;
 mod mapping;
 mod positions;
+mod relax;
 mod resolve;
 mod tags;
 #[cfg(test)]
