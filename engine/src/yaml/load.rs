@@ -9,6 +9,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, StrInput};
 use super::errors::{construct_error, reword, syntax_error};
 use super::mapping::MapBuilder;
 use super::positions::Positions;
+use super::relax::{MAX_RELAX, Relaxed, quoted_continuation_lines};
 use super::tags::{Scalar, TagKind, construct_scalar, unknown_tag_message};
 use super::{Mapping, Node, Value, YamlWarning};
 use crate::source::{SourceError, SourceFile, Span};
@@ -45,20 +46,76 @@ pub fn load_all(file: Arc<SourceFile>) -> Result<Vec<Node>, YamlError> {
 pub fn load_all_with_warnings(
     file: Arc<SourceFile>,
 ) -> Result<(Vec<Node>, Vec<YamlWarning>), YamlError> {
-    let owner = file.clone();
+    let mut relaxed = Relaxed::new(&file.text);
+    let mut last_flow = (0, 0);
+    let mut last_quoted = None;
+    let mut tries = 0;
+    loop {
+        let (result, hint) = load_once(&file, &relaxed);
+        let Err(error) = result else {
+            return result;
+        };
+        tries += 1;
+        let next = match hint {
+            _ if tries > MAX_RELAX => None,
+            // The same string refused again: relaxing does not help.
+            Some(Relax::Quoted { span }) if last_quoted == Some(span.offset) => None,
+            Some(Relax::Quoted { span }) => {
+                last_quoted = Some(span.offset);
+                let lines = quoted_continuation_lines(&file.text, span.offset, span.line as usize);
+                relaxed.with_more(&file.text, &lines, span.col as usize)
+            }
+            Some(Relax::Flow { line }) => {
+                last_flow = if last_flow.0 == line {
+                    (line, last_flow.1 * 2)
+                } else {
+                    (line, 1)
+                };
+                // A line still refused after 64 more spaces is not an indentation issue.
+                if last_flow.1 > 64 {
+                    None
+                } else {
+                    relaxed.with_more(&file.text, &[line], last_flow.1)
+                }
+            }
+            None => None,
+        };
+        match next {
+            Some(r) => relaxed = r,
+            None => return Err(error),
+        }
+    }
+}
+
+type Loaded = Result<(Vec<Node>, Vec<YamlWarning>), YamlError>;
+
+/// One parse of `relaxed.text`; on an indentation error libyaml would not report, also
+/// what to relax.
+fn load_once(file: &Arc<SourceFile>, relaxed: &Relaxed) -> (Loaded, Option<Relax>) {
     let mut loader = Loader {
-        parser: Parser::new(StrInput::new(&owner.text)),
-        pos: Positions::new(file.clone()),
+        parser: Parser::new(StrInput::new(&relaxed.text)),
+        pos: Positions::new(file.clone(), relaxed),
         anchors: HashMap::new(),
         anchor_names: HashMap::new(),
         alias_nodes: 0,
         warnings: Vec::new(),
         stack: Vec::new(),
         unsafe_depth: 0,
-        last_end: Span::new(file, 0, 1, 1),
+        last_end: Span::new(file.clone(), 0, 1, 1),
+        relax: None,
     };
-    let docs = loader.stream()?;
-    Ok((docs, loader.warnings))
+    match loader.stream() {
+        Ok(docs) => (Ok((docs, loader.warnings)), None),
+        Err(e) => (Err(e), loader.relax),
+    }
+}
+
+/// Where saphyr refused indentation that libyaml ignores.
+enum Relax {
+    /// A quoted scalar starting at `span` has under-indented continuation lines.
+    Quoted { span: Span },
+    /// A line inside a flow collection is under-indented.
+    Flow { line: usize },
 }
 
 /// A node defined with `&name`, and how many nodes copying it creates.
@@ -84,7 +141,7 @@ struct Frame {
 
 struct Loader<'a> {
     parser: Parser<'a, StrInput<'a>>,
-    pos: Positions,
+    pos: Positions<'a>,
     /// Anchors of the current document, by saphyr's anchor id.
     anchors: HashMap<usize, Anchored>,
     /// Where each anchor name of the current document was defined.
@@ -96,6 +153,8 @@ struct Loader<'a> {
     unsafe_depth: usize,
     /// Where the previous event ended (to find a block scalar's `|`).
     last_end: Span,
+    /// Set with an error that a re-parse with more indentation would avoid.
+    relax: Option<Relax>,
 }
 
 impl<'a> Loader<'a> {
@@ -114,6 +173,15 @@ impl<'a> Loader<'a> {
                     if let Some(i) = self.pos.text()[span.offset..].find('\t') {
                         span = self.pos.advance(&span, span.offset + i);
                     }
+                } else if e.info() == "invalid indentation in quoted scalar" {
+                    self.relax = Some(Relax::Quoted { span: span.clone() });
+                } else if e.info() == "invalid indentation" {
+                    self.relax = Some(Relax::Flow {
+                        line: e.marker().line(),
+                    });
+                } else if e.info() == "while parsing a block mapping, did not find expected key" {
+                    // saphyr stops after a stray "- "; Ansible points at the dash.
+                    span = self.dash_before(span);
                 } else if e.info() == "while parsing node, found unknown anchor" {
                     detail = undefined_alias(self.pos.text(), &span);
                 }
@@ -167,7 +235,7 @@ impl<'a> Loader<'a> {
             let done = match event {
                 Event::Scalar(mut text, style, anchor, tag) => {
                     self.check_anchor(anchor, &start)?;
-                    if self.block_scalar_at_unterminated_eof(style, &end) {
+                    if text.ends_with('\n') && self.block_scalar_at_unterminated_eof(style, &end) {
                         // libyaml keeps no line break the file does not have.
                         text.to_mut().pop();
                     }
@@ -425,6 +493,22 @@ impl<'a> Loader<'a> {
                 .rsplit(['\n', '\r'])
                 .next()
                 .is_some_and(|last| !last.trim().is_empty())
+    }
+
+    /// `at` moved back onto a `- ` that is all that precedes it on its line.
+    fn dash_before(&self, at: Span) -> Span {
+        let text = self.pos.text();
+        let line_start = text[..at.offset.min(text.len())]
+            .rfind(['\n', '\r'])
+            .map_or(0, |i| i + 1);
+        let before = &text[line_start..at.offset.min(text.len())];
+        let trimmed = before.trim_end_matches([' ', '\t']);
+        if trimmed.ends_with('-') && trimmed[..trimmed.len() - 1].trim().is_empty() {
+            return self
+                .pos
+                .shifted_back(&at, before.len() - (trimmed.len() - 1));
+        }
+        at
     }
 
     /// saphyr places a sequence that is not indented under its key (`key:\n- a`) after

@@ -174,15 +174,26 @@ fn py_repr(v: &Value) -> String {
     }
 }
 
-/// Python's float repr for the common cases (`1.0`, `inf`, `nan`, `0.5`).
-fn py_float(f: f64) -> String {
+/// Python's `repr(float)`: shortest digits, exponent form below 1e-4 and from 1e16.
+pub(crate) fn py_float(f: f64) -> String {
     if f.is_nan() {
-        "nan".to_string()
-    } else if f.is_infinite() {
-        if f > 0.0 { "inf" } else { "-inf" }.to_string()
-    } else if f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{f:.1}")
+        return "nan".to_string();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { "inf" } else { "-inf" }.to_string();
+    }
+    let sci = format!("{f:e}");
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    if (-4..16).contains(&exp) {
+        let fixed = format!("{f}");
+        if fixed.contains('.') {
+            fixed
+        } else {
+            format!("{fixed}.0")
+        }
     } else {
-        format!("{f}")
+        let sign = if exp < 0 { '-' } else { '+' };
+        format!("{mantissa}e{sign}{:02}", exp.abs())
     }
 }

@@ -5,22 +5,27 @@ use std::sync::Arc;
 
 use saphyr_parser::Marker;
 
+use super::relax::Relaxed;
 use crate::source::{SourceFile, Span};
 
 /// Converts character indices to byte offsets with a cursor that moves from the previous
 /// position, so a pass over the document in (mostly) increasing order is linear overall.
-pub(super) struct Positions {
+/// The parser may read a relaxed copy of the text (see `relax.rs`); spans always point
+/// into the original.
+pub(super) struct Positions<'a> {
     file: Arc<SourceFile>,
+    parsed: &'a Relaxed,
     ascii: bool,
     cur_char: usize,
     cur_byte: usize,
 }
 
-impl Positions {
-    pub(super) fn new(file: Arc<SourceFile>) -> Self {
-        let ascii = file.text.is_ascii();
+impl<'a> Positions<'a> {
+    pub(super) fn new(file: Arc<SourceFile>, parsed: &'a Relaxed) -> Self {
+        let ascii = parsed.text.is_ascii();
         Positions {
             file,
+            parsed,
             ascii,
             cur_char: 0,
             cur_byte: 0,
@@ -31,9 +36,9 @@ impl Positions {
         &self.file.text
     }
 
-    /// The byte offset of the character at `char_index` (the text's length past the end).
-    pub(super) fn byte_of(&mut self, char_index: usize) -> usize {
-        let text = self.file.text.as_str();
+    /// The byte offset in the parsed text of the character at `char_index`.
+    fn byte_of(&mut self, char_index: usize) -> usize {
+        let text = self.parsed.text.as_str();
         if self.ascii {
             return char_index.min(text.len());
         }
@@ -60,12 +65,15 @@ impl Positions {
 
     /// The span of `marker` (1-based line and column).
     pub(super) fn span(&mut self, marker: Marker) -> Span {
-        let offset = self.byte_of(marker.index());
+        let parsed_offset = self.byte_of(marker.index());
+        let (offset, col) = self
+            .parsed
+            .to_original(marker.line(), marker.col(), parsed_offset);
         Span::new(
             self.file.clone(),
-            offset,
+            offset.min(self.file.text.len()),
             u32::try_from(marker.line().max(1)).unwrap_or(u32::MAX),
-            u32::try_from(marker.col() + 1).unwrap_or(u32::MAX),
+            u32::try_from(col + 1).unwrap_or(u32::MAX),
         )
     }
 

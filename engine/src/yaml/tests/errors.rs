@@ -88,8 +88,9 @@ const CASES: &[(&str, u32, u32, &str)] = &[
     ("a: 0x_\n", 1, 4, "no digits"),
     // Ansible: 1:5 "found unknown escape character" (saphyr: at the string)
     ("a: \"\\q\"\n", 1, 4, "unknown escape"),
-    // Ansible: 2:1 (saphyr stops after the '- ')
-    ("a: 1\n- b\n", 2, 3, "expected a 'key: value' entry"),
+    // Ansible: 2:1
+    ("a: 1\n- b\n", 2, 1, "expected a 'key: value' entry"),
+    ("a:\n  b: 1\n  - c\n", 3, 3, "expected a 'key: value' entry"),
     ("- a\nb: 1\n", 2, 1, "expected a '- ' list item"),
     ("a: 1\n...\nb\n", 3, 1, ""),
 ];

@@ -232,9 +232,67 @@ fn large_documents_load() {
 fn block_scalar_at_end_of_file_without_newline() {
     assert_eq!(get(&load("a: |+\n  x"), "a").value, Str("x".into()));
     assert_eq!(get(&load("a: >\n  x\n  y"), "a").value, Str("x y".into()));
+    // PyYAML: 'x\n y' and '{{ a |\n   b }}' (strip chomping, nothing to remove).
+    assert_eq!(
+        get(&load("a: |2-\n    x\n   y"), "a").value,
+        Str("  x\n y".into())
+    );
+    assert_eq!(
+        get(&load("a: >-\n  {{ a |\n     b }}"), "a").value,
+        Str("{{ a |\n   b }}".into())
+    );
     let seq = load("- |\n  x");
     assert_eq!(
         seq.as_seq().map(|s| s[0].value.clone()),
         Some(Str("x".into()))
     );
+}
+
+/// PyYAML start marks: `- |` item at 2:3, `--- >` document at 1:5, flow keys 1:2 / 1:5.
+#[test]
+fn spans_of_block_scalars_in_lists_and_flow_keys() {
+    let doc = load("list:\n- |\n  a\n- >-\n  # not a comment\n");
+    let items = get(&doc, "list").as_seq().unwrap_or(&[]).to_vec();
+    assert_eq!(at(&items[0]), (2, 3));
+    assert_eq!(at(&items[1]), (4, 3));
+    assert_eq!(items[1].value, Str("# not a comment".into()));
+    let doc = load("--- >\n  folded\n");
+    assert_eq!(at(&doc), (1, 5));
+    let doc = load("{a: 1, b: [x]}\n");
+    let m = doc.as_map().cloned().unwrap_or_default();
+    assert_eq!(at(&m.entries[0].0), (1, 2));
+    assert_eq!(at(&m.entries[1].0), (1, 8));
+    assert_eq!(at(&m.entries[1].1), (1, 11));
+}
+
+/// Python's `str()` of float keys: {1.5: a, 1e20 via 1.0e+20, 0.00001 via 1.0e-5, .inf}.
+#[test]
+fn float_keys_print_like_python() {
+    let doc = load("1.5: a\n1.0e+20: b\n1.0e-5: c\n.inf: d\n2.0: e\n");
+    assert_eq!(keys(&doc), vec!["1.5", "1e+20", "1e-05", "inf", "2.0"]);
+}
+
+/// libyaml ignores indentation inside quoted scalars and flow collections; AnsibleLoader:
+/// {'x': {'foo': ['a'], 'bar': 'a b', 'baz': {'a': 1}, 'q': "it's here", 'after': 1}}
+#[test]
+fn under_indented_flow_content_is_accepted_like_libyaml() {
+    let text = "x:\n  foo: [\n  a\n  ]\n  bar: \"a\n  b\"\n  baz: {\n a: 1\n }\n  q: 'it''s\n  here'\n  after: 1\n";
+    let doc = load(text);
+    let x = get(&doc, "x");
+    assert_eq!(strs(get(x, "foo")), vec!["a"]);
+    assert_eq!(get(x, "bar").value, Str("a b".into()));
+    assert_eq!(get(get(x, "baz"), "a").value, Int(1));
+    assert_eq!(get(x, "q").value, Str("it's here".into()));
+    // Positions still point into the original text.
+    let after = get(x, "after");
+    assert_eq!(at(after), (12, 10));
+    assert!(text[after.span.offset..].starts_with('1'));
+    let a = &get(x, "foo").as_seq().unwrap_or(&[])[0];
+    assert_eq!(at(a), (3, 3));
+    assert!(text[a.span.offset..].starts_with('a'));
+    let baz_a = get(get(x, "baz"), "a");
+    assert_eq!(at(baz_a), (8, 5));
+    // A real error after a relaxed part is still reported at its place.
+    let e = super::load_err("x:\n  foo: [\n  a\n  ]\n  bar: [1, 2\n");
+    assert_eq!(e.span.map(|s| (s.line, s.col)), Some((6, 1)));
 }
