@@ -40,14 +40,16 @@ pub fn normalise_set_order(stdout: &str) -> String {
         if line.starts_with("    hosts (") {
             in_hosts = true;
         }
-        if line.starts_with("  play #") {
-            if let Some((head, tags)) = line.split_once("\tTAGS: [") {
-                let tags = tags.trim_end_matches(']');
-                let mut t: Vec<&str> = tags.split(',').filter(|t| !t.is_empty()).collect();
-                t.sort();
-                out.push(format!("{head}\tTAGS: [{}]", t.join(",")));
-                continue;
-            }
+        let play_line = line
+            .starts_with("  play #")
+            .then(|| line.split_once("\tTAGS: ["))
+            .flatten();
+        if let Some((head, tags)) = play_line {
+            let tags = tags.trim_end_matches(']');
+            let mut t: Vec<&str> = tags.split(',').filter(|t| !t.is_empty()).collect();
+            t.sort();
+            out.push(format!("{head}\tTAGS: [{}]", t.join(",")));
+            continue;
         }
         out.push(line.to_string());
     }

@@ -1,4 +1,7 @@
 //! ringmaster's integration tests: one binary, shared helpers in `util`.
 
+// Tests may unwrap: a failure there is a test failure with its message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod corpus;
 mod util;

@@ -3,6 +3,8 @@
 //! Reports wall time per phase and peak memory (VmHWM). Run:
 //! `cargo bench -p ringmaster --bench load`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod inputs;
 
 use std::time::Instant;

@@ -171,10 +171,12 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
     }
 
     let mut search_paths = Vec::new();
-    if let Some(first) = args.playbooks.first() {
-        if let Some(dir) = cwd.join(first).parent() {
-            search_paths.push(dir.to_path_buf());
-        }
+    if let Some(dir) = args
+        .playbooks
+        .first()
+        .and_then(|first| cwd.join(first).parent().map(Path::to_path_buf))
+    {
+        search_paths.push(dir);
     }
     let templar = Templar::new(TemplarConfig {
         search_paths,

@@ -22,10 +22,8 @@ use crate::yaml::{Node, Value};
 /// touched rather than when the rollout reaches it. Templated values are checked when
 /// the play starts.
 pub fn check_play_keywords(play: &Play) -> Result<(), SourceError> {
-    if let Some(serial) = play.keywords.get("serial") {
-        if !mentions_jinja(serial) {
-            plan::parse_serial_node(serial)?;
-        }
+    if let Some(serial) = play.keywords.get("serial").filter(|s| !mentions_jinja(s)) {
+        plan::parse_serial_node(serial)?;
     }
     Ok(())
 }

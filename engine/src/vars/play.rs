@@ -41,14 +41,13 @@ pub fn play_layers(
         // Listing and syntax checks never prompt: a prompt's default is the value.
         let mut defaults = IndexMap::new();
         for p in prompts.iter().filter_map(Node::as_map) {
-            if let Some(name) = p.get("name").and_then(Node::as_str) {
-                if !extra_vars.contains_key(name) {
-                    let default = p
-                        .get("default")
-                        .cloned()
-                        .unwrap_or_else(|| Node::new(Value::Null, p_span(p, play)));
-                    defaults.insert(name.to_string(), VarValue::Raw(default));
-                }
+            let name = p.get("name").and_then(Node::as_str);
+            if let Some(name) = name.filter(|n| !extra_vars.contains_key(*n)) {
+                let default = p
+                    .get("default")
+                    .cloned()
+                    .unwrap_or_else(|| Node::new(Value::Null, play.span.clone()));
+                defaults.insert(name.to_string(), VarValue::Raw(default));
             }
         }
         layers.push(Level::VarsPrompt, defaults);
@@ -83,15 +82,13 @@ pub fn with_magic(
     vars
 }
 
-fn p_span(_p: &Mapping, play: &Play) -> crate::source::Span {
-    play.span.clone()
-}
-
 fn collect_role_blocks(block: &Block, out: &mut Vec<Arc<crate::playbook::RoleInstance>>) {
-    if let Some(role) = &block.role {
-        if !out.iter().any(|r| Arc::ptr_eq(r, role)) {
-            out.push(role.clone());
-        }
+    if let Some(role) = block
+        .role
+        .as_ref()
+        .filter(|role| !out.iter().any(|r| Arc::ptr_eq(r, role)))
+    {
+        out.push(role.clone());
     }
     for entry in block.block.iter().chain(&block.rescue).chain(&block.always) {
         if let TaskOrBlock::Block(b) = entry {
