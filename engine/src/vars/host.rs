@@ -2,9 +2,29 @@
 //! inventory group vars, `group_vars/` next to the inventory and the playbook, inline
 //! host vars, `host_vars/` next to the inventory and the playbook.
 
-use crate::inventory::{Inventory, VarsDir};
+use indexmap::IndexMap;
 
-use super::{Level, VarLayers};
+use crate::inventory::{Inventory, VarsDir};
+use crate::template::VarValue;
+
+use super::{Level, VarLayers, host_magic, with_magic};
+
+/// Every variable of `host` in a play: the play's layers (see
+/// [`super::play_layers`]), the host's inventory layers, and the magic variables of
+/// the play and of the host.
+pub fn host_vars(
+    play_layers: &VarLayers,
+    inventory: &Inventory,
+    playbook_dirs: &[VarsDir],
+    host: &str,
+    play_magic: &IndexMap<String, VarValue>,
+) -> IndexMap<String, VarValue> {
+    let mut layers = play_layers.clone();
+    push_inventory_layers(&mut layers, inventory, playbook_dirs, host);
+    let mut vars = with_magic(&layers, play_magic);
+    vars.extend(host_magic(host, &inventory.group_names(host)));
+    vars
+}
 
 /// Pushes levels 3–10 for `host` onto `layers`. `playbook_dirs` holds the
 /// `group_vars/`/`host_vars/` found next to the playbook(s).

@@ -8,9 +8,11 @@ mod host;
 mod magic;
 mod play;
 
-pub use host::push_inventory_layers;
+pub use host::{host_vars, push_inventory_layers};
 pub use magic::{ANSIBLE_COMPAT_VERSION, RunFacts, host_magic, play_magic};
 pub use play::{play_layers, with_magic};
+
+use std::sync::Arc;
 
 use indexmap::IndexMap;
 
@@ -47,7 +49,8 @@ pub enum Level {
 /// The layers of variables visible at one point, in any push order.
 #[derive(Debug, Default, Clone)]
 pub struct VarLayers {
-    layers: Vec<(Level, IndexMap<String, VarValue>)>,
+    // Shared so that a play's layers can be copied per host cheaply.
+    layers: Vec<(Level, Arc<IndexMap<String, VarValue>>)>,
 }
 
 impl VarLayers {
@@ -58,7 +61,7 @@ impl VarLayers {
     /// Adds a layer. Layers of the same level apply in push order (later wins).
     pub fn push(&mut self, level: Level, vars: IndexMap<String, VarValue>) {
         if !vars.is_empty() {
-            self.layers.push((level, vars));
+            self.layers.push((level, Arc::new(vars)));
         }
     }
 
@@ -83,7 +86,7 @@ impl VarLayers {
         order.sort_by_key(|&i| self.layers[i].0);
         let mut out = IndexMap::new();
         for i in order {
-            for (k, v) in &self.layers[i].1 {
+            for (k, v) in self.layers[i].1.iter() {
                 out.insert(k.clone(), v.clone());
             }
         }

@@ -66,13 +66,24 @@ pub(super) fn register(env: &mut Environment<'static>, _config: &Arc<TemplarConf
 }
 
 /// `default(value, default='', boolean=False)`; `None` is a value, not a default case.
-fn default(value: &Value, other: Option<Value>, boolean: Option<bool>) -> Value {
-    let use_default = value.is_undefined() || (boolean.unwrap_or(false) && !value.is_true());
-    if use_default {
-        other.unwrap_or_else(|| Value::from(""))
-    } else {
-        value.clone()
-    }
+/// `default(default_value='', boolean=False)`. The arguments are taken as values (not
+/// `Option`s) because `default(None)` must give `None`, not the empty string.
+fn default(
+    value: &Value,
+    args: minijinja::value::Rest<Value>,
+    kwargs: Kwargs,
+) -> Result<Value, Error> {
+    let other = match kwargs.get::<Option<Value>>("default_value")? {
+        Some(v) => v,
+        None => args.first().cloned().unwrap_or_else(|| Value::from("")),
+    };
+    let boolean = match kwargs.get::<Option<bool>>("boolean")? {
+        Some(b) => b,
+        None => args.get(1).is_some_and(Value::is_true),
+    };
+    kwargs.assert_all_used()?;
+    let use_default = value.is_undefined() || (boolean && !value.is_true());
+    Ok(if use_default { other } else { value.clone() })
 }
 
 thread_local! {
