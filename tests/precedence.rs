@@ -57,4 +57,24 @@ fn every_level_wins_where_ansible_says() {
         checked += 1;
     }
     assert_eq!(checked, 3);
+
+    // `hostvars` reaches another host's variables, templated lazily in that host's scope.
+    let play_vars = vars::PlayVars::new(
+        layers,
+        loaded.inventory.clone(),
+        Arc::new(pb_dirs.to_vec()),
+        magic,
+    );
+    let scope = play_vars.host_scope("db1");
+    let span = msg.span.clone();
+    let got = loaded
+        .templar
+        .render_str(
+            "{{ hostvars['web1'].v_hv }} {{ hostvars.web2.v_ref }} {{ hostvars | length }}",
+            &span,
+            &scope,
+        )
+        .map_err(|e| e.render())
+        .unwrap();
+    assert_eq!(py_str(&got), "pb_hv prod-web_inline 3");
 }

@@ -86,7 +86,8 @@ pub fn main() -> i32 {
 /// Everything one invocation reads before it runs anything.
 pub struct Loaded {
     pub config: Config,
-    pub inventory: Inventory,
+    /// Shared with each play's variables (`hostvars`); `--limit` is already applied.
+    pub inventory: std::sync::Arc<Inventory>,
     pub extra_vars: IndexMap<String, Node>,
     pub templar: Templar,
     /// Each playbook as named on the command line, loaded.
@@ -207,7 +208,7 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
     }
     Ok(Loaded {
         config,
-        inventory,
+        inventory: std::sync::Arc::new(inventory),
         extra_vars,
         templar,
         playbooks,

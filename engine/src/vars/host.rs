@@ -2,10 +2,13 @@
 //! inventory group vars, `group_vars/` next to the inventory and the playbook, inline
 //! host vars, `host_vars/` next to the inventory and the playbook.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
 use indexmap::IndexMap;
 
 use crate::inventory::{Inventory, VarsDir};
-use crate::template::VarValue;
+use crate::template::{Scope, VarValue, hostvars_value};
 
 use super::{Level, VarLayers, host_magic, with_magic};
 
@@ -66,5 +69,61 @@ pub fn push_inventory_layers(
         if let Some(vars) = dir.hosts.get(host) {
             layers.push_raw(Level::PlaybookHostVarsDir, vars);
         }
+    }
+}
+
+/// What any host's variables in one play are built from, shared so that `hostvars`
+/// can build other hosts' variables lazily, each host's scope at most once.
+pub struct PlayVars {
+    layers: VarLayers,
+    inventory: Arc<Inventory>,
+    playbook_dirs: Arc<Vec<VarsDir>>,
+    magic: IndexMap<String, VarValue>,
+    scopes: Mutex<HashMap<String, Arc<Scope>>>,
+}
+
+impl PlayVars {
+    /// `layers` and `magic` are the play's (see [`super::play_layers`],
+    /// [`super::play_magic`]); `hostvars` is added here.
+    pub fn new(
+        layers: VarLayers,
+        inventory: Arc<Inventory>,
+        playbook_dirs: Arc<Vec<VarsDir>>,
+        mut magic: IndexMap<String, VarValue>,
+    ) -> Arc<PlayVars> {
+        Arc::new_cyclic(|me: &Weak<PlayVars>| {
+            // One `hostvars` value for every host; it holds a weak reference so the
+            // scopes it caches do not keep the play alive.
+            let me = me.clone();
+            let names: Vec<String> = inventory.hosts.keys().cloned().collect();
+            let hostvars = hostvars_value(names, move |h| me.upgrade().map(|pv| pv.host_scope(h)));
+            magic.insert("hostvars".to_string(), VarValue::Data(hostvars));
+            PlayVars {
+                layers,
+                inventory,
+                playbook_dirs,
+                magic,
+                scopes: Mutex::new(HashMap::new()),
+            }
+        })
+    }
+
+    /// The variables of `host` in this play, built on first use.
+    pub fn host_scope(&self, host: &str) -> Arc<Scope> {
+        if let Some(s) = self.scopes.lock().ok().and_then(|m| m.get(host).cloned()) {
+            return s;
+        }
+        let vars = host_vars(
+            &self.layers,
+            &self.inventory,
+            &self.playbook_dirs,
+            host,
+            &self.magic,
+        );
+        let scope = Arc::new(Scope::new(vars));
+        if let Ok(mut m) = self.scopes.lock() {
+            m.insert(host.to_string(), scope.clone());
+        }
+        scope
     }
 }

@@ -8,7 +8,7 @@ mod host;
 mod magic;
 mod play;
 
-pub use host::{host_vars, push_inventory_layers};
+pub use host::{PlayVars, host_vars, push_inventory_layers};
 pub use magic::{ANSIBLE_COMPAT_VERSION, RunFacts, host_magic, play_magic};
 pub use play::{play_layers, with_magic};
 
