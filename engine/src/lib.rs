@@ -5,6 +5,7 @@ pub mod cli;
 pub mod exec;
 pub mod inventory;
 pub mod playbook;
+pub mod report;
 pub mod source;
 pub mod template;
 pub mod vars;

@@ -20,6 +20,7 @@ mod builtin_specs;
 mod convert;
 mod registry;
 mod ringmaster_specs;
+pub mod runtime;
 pub mod spec;
 mod validate;
 
