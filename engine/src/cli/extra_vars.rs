@@ -41,23 +41,25 @@ fn parse_one(value: &str, cwd: &Path) -> Result<Vec<(String, Node)>, SourceError
         let node = yaml::load_str(SourceFile::new(origin, value))?;
         return mapping_entries(node, &format!("'{value}'"));
     }
+    // `k=v` pairs as ansible's `parse_kv` reads them; values stay strings.
     let file = SourceFile::new(origin, value);
+    let span_of = |needle: &str| {
+        let offset = value.find(needle).unwrap_or(0);
+        Span::new(file.clone(), offset, 1, offset as u32 + 1)
+    };
     let mut out = Vec::new();
-    for (offset, token) in split_args(value) {
-        let span = Span::new(file.clone(), offset, 1, offset as u32 + 1);
-        match token.split_once('=') {
-            Some((k, v)) if !k.is_empty() => {
-                out.push((k.to_string(), Node::new(Value::Str(unquote(v)), span)));
-            }
-            _ => {
-                return Err(SourceError::new(
-                    &span,
-                    format!(
-                        "invalid extra vars '{token}': expected key=value, YAML/JSON ('{{...}}'), or @file"
-                    ),
-                ));
-            }
+    for (k, v) in crate::playbook::parse_kv(value, false) {
+        if k == "_raw_params" {
+            let token = v.split_whitespace().next().unwrap_or(&v).to_string();
+            return Err(SourceError::new(
+                &span_of(&token),
+                format!(
+                    "invalid extra vars '{token}': expected key=value, YAML/JSON ('{{...}}'), or @file"
+                ),
+            ));
         }
+        let span = span_of(&format!("{k}="));
+        out.push((k, Node::new(Value::Str(v), span)));
     }
     Ok(out)
 }
@@ -77,61 +79,6 @@ fn mapping_entries(node: Node, what: &str) -> Result<Vec<(String, Node)>, Source
                 node.kind_name()
             ),
         )),
-    }
-}
-
-/// Splits on whitespace outside quotes, keeping quotes (as Ansible's `split_args`), with
-/// each token's byte offset.
-pub fn split_args(text: &str) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut start = 0;
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
-    for (i, c) in text.char_indices() {
-        if cur.is_empty() && quote.is_none() && c.is_whitespace() {
-            continue;
-        }
-        if cur.is_empty() {
-            start = i;
-        }
-        if escaped {
-            escaped = false;
-            cur.push(c);
-            continue;
-        }
-        match (quote, c) {
-            (_, '\\') => {
-                escaped = true;
-                cur.push(c);
-            }
-            (None, '"' | '\'') => {
-                quote = Some(c);
-                cur.push(c);
-            }
-            (Some(q), c) if c == q => {
-                quote = None;
-                cur.push(c);
-            }
-            (None, c) if c.is_whitespace() => out.push((start, std::mem::take(&mut cur))),
-            _ => cur.push(c),
-        }
-    }
-    if !cur.is_empty() {
-        out.push((start, cur));
-    }
-    out
-}
-
-/// Removes one pair of matching surrounding quotes and unescapes them, as Ansible's
-/// `unquote` + `parse_kv` do.
-pub fn unquote(v: &str) -> String {
-    let b = v.as_bytes();
-    if b.len() >= 2 && (b[0] == b'"' || b[0] == b'\'') && b[b.len() - 1] == b[0] {
-        let q = b[0] as char;
-        v[1..v.len() - 1].replace(&format!("\\{q}"), &q.to_string())
-    } else {
-        v.to_string()
     }
 }
 
