@@ -6,6 +6,7 @@
 //!   (`max_fail_percentage`, `any_errors_fatal`, a fully failed batch).
 
 pub mod budget;
+pub mod controller;
 pub mod plan;
 mod pyparse;
 
