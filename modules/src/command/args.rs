@@ -149,6 +149,51 @@ pub fn shlex_split(line: &str) -> Result<Vec<String>, String> {
     Ok(words)
 }
 
+/// What the static validator knows of a JSON argument (all values are literal here).
+fn arg_value(value: &Value) -> crate::ArgValue {
+    use crate::ArgValue as A;
+    match value {
+        Value::Null => A::Null,
+        Value::Bool(b) => A::Bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => A::Int(i),
+            None => A::Float(n.as_f64().unwrap_or_default()),
+        },
+        Value::String(s) => A::Str(s.clone()),
+        Value::Array(items) => A::List(items.len()),
+        Value::Object(_) => A::Dict,
+    }
+}
+
+/// Checks `args` against the module's spec as Ansible's `AnsibleModule` does (unknown
+/// and missing arguments, types, choices, exclusive groups; messages name the argument),
+/// then deserializes them into `T`.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(
+    fqcn: &str,
+    args: &serde_json::Map<String, Value>,
+) -> Result<T, crate::runtime::ModuleError> {
+    use crate::runtime::ModuleError;
+    let short = fqcn.rsplit('.').next().unwrap_or(fqcn);
+    if let Some(spec) = crate::lookup(fqcn) {
+        let free_form = args.get("_raw_params").is_some_and(|v| !v.is_null());
+        let values: Vec<(&str, crate::ArgValue)> = args
+            .iter()
+            .filter(|(k, _)| k.as_str() != "_raw_params")
+            .map(|(k, v)| (k.as_str(), arg_value(v)))
+            .collect();
+        let problems: Vec<String> = crate::validate(spec, &values, free_form)
+            .into_iter()
+            .filter(|p| !p.is_warning())
+            .map(|p| p.message)
+            .collect();
+        if !problems.is_empty() {
+            return Err(ModuleError::Args(problems.join("; ")));
+        }
+    }
+    serde_json::from_value(Value::Object(args.clone()))
+        .map_err(|e| ModuleError::Args(format!("{short}: {e}")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,49 +257,4 @@ mod tests {
         assert!(serde_json::from_value::<Probe>(json!({"b": "maybe"})).is_err());
         assert!(serde_json::from_value::<Probe>(json!({"i": "x"})).is_err());
     }
-}
-
-/// What the static validator knows of a JSON argument (all values are literal here).
-fn arg_value(value: &Value) -> crate::ArgValue {
-    use crate::ArgValue as A;
-    match value {
-        Value::Null => A::Null,
-        Value::Bool(b) => A::Bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => A::Int(i),
-            None => A::Float(n.as_f64().unwrap_or_default()),
-        },
-        Value::String(s) => A::Str(s.clone()),
-        Value::Array(items) => A::List(items.len()),
-        Value::Object(_) => A::Dict,
-    }
-}
-
-/// Checks `args` against the module's spec as Ansible's `AnsibleModule` does (unknown
-/// and missing arguments, types, choices, exclusive groups; messages name the argument),
-/// then deserializes them into `T`.
-pub(crate) fn parse<T: serde::de::DeserializeOwned>(
-    fqcn: &str,
-    args: &serde_json::Map<String, Value>,
-) -> Result<T, crate::runtime::ModuleError> {
-    use crate::runtime::ModuleError;
-    let short = fqcn.rsplit('.').next().unwrap_or(fqcn);
-    if let Some(spec) = crate::lookup(fqcn) {
-        let free_form = args.get("_raw_params").is_some_and(|v| !v.is_null());
-        let values: Vec<(&str, crate::ArgValue)> = args
-            .iter()
-            .filter(|(k, _)| k.as_str() != "_raw_params")
-            .map(|(k, v)| (k.as_str(), arg_value(v)))
-            .collect();
-        let problems: Vec<String> = crate::validate(spec, &values, free_form)
-            .into_iter()
-            .filter(|p| !p.is_warning())
-            .map(|p| p.message)
-            .collect();
-        if !problems.is_empty() {
-            return Err(ModuleError::Args(problems.join("; ")));
-        }
-    }
-    serde_json::from_value(Value::Object(args.clone()))
-        .map_err(|e| ModuleError::Args(format!("{short}: {e}")))
 }

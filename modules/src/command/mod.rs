@@ -7,11 +7,11 @@
 
 pub(crate) mod args;
 pub(crate) mod clock;
-mod command;
+mod command_shell;
 mod raw;
 mod script;
 pub(crate) mod shellword;
 
-pub use command::{CommandModule, ShellModule};
+pub use command_shell::{CommandModule, ShellModule};
 pub use raw::RawModule;
 pub use script::ScriptModule;

@@ -75,24 +75,24 @@ impl Module for ScriptModule {
                 let line = format!("test -e {}", quote(path));
                 async move { Ok::<bool, ModuleError>(remote.exec(&line, None).await?.rc == 0) }
             };
-            if let Some(c) = &a.creates {
-                if exists(c).await? {
-                    return Ok(skipped(format!("{c} exists, matching creates option")));
-                }
+            if let Some(c) = &a.creates
+                && exists(c).await?
+            {
+                return Ok(skipped(format!("{c} exists, matching creates option")));
             }
-            if let Some(r) = &a.removes {
-                if !exists(r).await? {
-                    return Ok(skipped(format!(
-                        "{r} does not exist, matching removes option"
-                    )));
-                }
+            if let Some(r) = &a.removes
+                && !exists(r).await?
+            {
+                return Ok(skipped(format!(
+                    "{r} does not exist, matching removes option"
+                )));
             }
-            if let Some(dir) = &a.chdir {
-                if !dir.starts_with('/') {
-                    return Ok(Outcome::failed(format!(
-                        "chdir {dir} must be an absolute path for a Unix-aware remote node"
-                    )));
-                }
+            if let Some(dir) = &a.chdir
+                && !dir.starts_with('/')
+            {
+                return Ok(Outcome::failed(format!(
+                    "chdir {dir} must be an absolute path for a Unix-aware remote node"
+                )));
             }
             let line = a._raw_params.or(a.cmd).unwrap_or_default();
             let parts = shlex_split(line.trim()).map_err(ModuleError::Failed)?;

@@ -75,11 +75,11 @@ pub fn expanding_word(word: &str) -> String {
 pub fn glob_word(pattern: &str) -> String {
     let mut out = String::new();
     let mut rest = pattern;
-    if let Some(after) = pattern.strip_prefix('~') {
-        if after.is_empty() || after.starts_with('/') {
-            out.push('~');
-            rest = after;
-        }
+    if let Some(after) = pattern.strip_prefix('~')
+        && (after.is_empty() || after.starts_with('/'))
+    {
+        out.push('~');
+        rest = after;
     }
     let mut literal = String::new();
     for c in rest.chars() {

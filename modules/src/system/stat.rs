@@ -159,12 +159,11 @@ pub(crate) fn parse_stat(path: &str, stdout: &str) -> Result<Map<String, Value>,
                 m.insert("mimetype".into(), json!(mime));
                 m.insert("charset".into(), json!(charset));
             }
-            _ => match line.trim() {
-                flag @ ("readable" | "writeable" | "executable") => {
+            _ => {
+                if let flag @ ("readable" | "writeable" | "executable") = line.trim() {
                     m.insert(flag.into(), json!(true));
                 }
-                _ => {}
-            },
+            }
         }
     }
     let mut sorted: Vec<(String, Value)> = m.into_iter().collect();

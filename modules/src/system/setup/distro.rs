@@ -110,10 +110,10 @@ pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
     let mut version = get("VERSION_ID");
     if distribution == "Debian" {
         // Ansible reads point releases from /etc/debian_version ("12.11").
-        if let Some(v) = files.get("/etc/debian_version") {
-            if v.chars().next().is_some_and(|c| c.is_ascii_digit()) {
-                version = v.clone();
-            }
+        if let Some(v) = files.get("/etc/debian_version")
+            && v.chars().next().is_some_and(|c| c.is_ascii_digit())
+        {
+            version = v.clone();
         }
     }
     if let Some(rh) = files.get("/etc/redhat-release") {
@@ -127,12 +127,11 @@ pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
     if release.is_empty() {
         release = get("UBUNTU_CODENAME");
     }
-    if release.is_empty() {
-        if let Some(rh) = files.get("/etc/redhat-release") {
-            if let (Some(a), Some(b)) = (rh.find('('), rh.rfind(')')) {
-                release = rh[a + 1..b].to_string();
-            }
-        }
+    if release.is_empty()
+        && let Some(rh) = files.get("/etc/redhat-release")
+        && let (Some(a), Some(b)) = (rh.find('('), rh.rfind(')'))
+    {
+        release = rh[a + 1..b].to_string();
     }
     if release.is_empty() {
         release = "NA".into();

@@ -197,10 +197,10 @@ pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
     if let Some(dt) = date_time(s.get("date")) {
         facts.insert("ansible_date_time".into(), dt);
     }
-    if let Some(up) = s.get("uptime").split_whitespace().next() {
-        if let Ok(secs) = up.parse::<f64>() {
-            facts.insert("ansible_uptime_seconds".into(), json!(secs as i64));
-        }
+    if let Some(up) = s.get("uptime").split_whitespace().next()
+        && let Ok(secs) = up.parse::<f64>()
+    {
+        facts.insert("ansible_uptime_seconds".into(), json!(secs as i64));
     }
     let machine_id = s.get("machine_id").trim();
     if !machine_id.is_empty() {
@@ -383,10 +383,10 @@ pub(super) fn env(text: &str) -> Map<String, Value> {
     let mut vars: BTreeMap<String, String> = BTreeMap::new();
     for e in entries {
         let e = e.strip_prefix('\n').unwrap_or(e);
-        if let Some((k, v)) = e.split_once('=') {
-            if !k.is_empty() {
-                vars.insert(k.to_string(), v.to_string());
-            }
+        if let Some((k, v)) = e.split_once('=')
+            && !k.is_empty()
+        {
+            vars.insert(k.to_string(), v.to_string());
         }
     }
     vars.into_iter()

@@ -178,25 +178,25 @@ pub(crate) fn decide(
         o.rc = None;
         return Some(o.with("rc", Value::Null));
     }
-    if let Some(c) = &args.creates {
-        if pre.creates_exists {
-            return Some(not_run(
-                plan.cmd.clone(),
-                format!("{shoulda} not run command since '{c}' exists"),
-                format!("skipped, since {c} exists"),
-                false,
-            ));
-        }
+    if let Some(c) = &args.creates
+        && pre.creates_exists
+    {
+        return Some(not_run(
+            plan.cmd.clone(),
+            format!("{shoulda} not run command since '{c}' exists"),
+            format!("skipped, since {c} exists"),
+            false,
+        ));
     }
-    if let Some(r) = &args.removes {
-        if !pre.removes_exists {
-            return Some(not_run(
-                plan.cmd.clone(),
-                format!("{shoulda} not run command since '{r}' does not exist"),
-                format!("skipped, since {r} does not exist"),
-                false,
-            ));
-        }
+    if let Some(r) = &args.removes
+        && !pre.removes_exists
+    {
+        return Some(not_run(
+            plan.cmd.clone(),
+            format!("{shoulda} not run command since '{r}' does not exist"),
+            format!("skipped, since {r} does not exist"),
+            false,
+        ));
     }
     if check {
         let decided_by_files = args.creates.is_some() || args.removes.is_some();
@@ -222,18 +222,20 @@ pub(crate) fn finish(
 ) -> Outcome {
     let (mut stdout, mut stderr) = (out.stdout_text(), out.stderr_text());
     // `exec` of a missing program: Ansible's run_command reports the OSError.
-    if let Some(program) = &plan.program {
-        if out.rc == 127 && stderr.contains("not found") && stdout.is_empty() {
-            return Outcome {
-                failed: true,
-                msg: Some(format!("[Errno 2] No such file or directory: b'{program}'")),
-                rc: Some(2),
-                stdout: Some(String::new()),
-                stderr: Some(String::new()),
-                ..Outcome::default()
-            }
-            .with("cmd", program.clone());
+    if let Some(program) = &plan.program
+        && out.rc == 127
+        && stderr.contains("not found")
+        && stdout.is_empty()
+    {
+        return Outcome {
+            failed: true,
+            msg: Some(format!("[Errno 2] No such file or directory: b'{program}'")),
+            rc: Some(2),
+            stdout: Some(String::new()),
+            stderr: Some(String::new()),
+            ..Outcome::default()
         }
+        .with("cmd", program.clone());
     }
     if strip {
         stdout.truncate(stdout.trim_end_matches(['\r', '\n']).len());
@@ -356,5 +358,5 @@ impl Module for ShellModule {
 }
 
 #[cfg(test)]
-#[path = "command_tests.rs"]
+#[path = "command_shell_tests.rs"]
 mod tests;
