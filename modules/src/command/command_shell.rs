@@ -227,15 +227,21 @@ pub(crate) fn finish(
         && stderr.contains("not found")
         && stdout.is_empty()
     {
+        // Ansible's run_command reports the command line shlex-quoted.
+        let line: Vec<String> = plan
+            .cmd
+            .as_array()
+            .map(|words| words.iter().filter_map(Value::as_str).map(quote).collect())
+            .unwrap_or_else(|| vec![program.clone()]);
         return Outcome {
             failed: true,
-            msg: Some(format!("[Errno 2] No such file or directory: b'{program}'")),
+            msg: Some("Error executing command.".into()),
             rc: Some(2),
             stdout: Some(String::new()),
             stderr: Some(String::new()),
             ..Outcome::default()
         }
-        .with("cmd", program.clone());
+        .with("cmd", line.join(" "));
     }
     if strip {
         stdout.truncate(stdout.trim_end_matches(['\r', '\n']).len());

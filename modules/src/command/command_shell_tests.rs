@@ -120,13 +120,14 @@ fn finished_results_have_ansibles_shape() {
         stdout: vec![],
         stderr: b"/bin/sh: 1: exec: nope: not found\n".to_vec(),
     };
-    let p = plan(&args(json!({"_raw_params": "nope"})), false).unwrap();
-    let o = finish(&p, &missing, start, end, true);
+    let p = plan(&args(json!({"_raw_params": "nope 'a b'"})), false).unwrap();
+    let o = finish(&p, &missing, start, end, true).to_json();
+    // Recorded from ansible-playbook 2.19 (`command: nonexistprog x`).
     assert_eq!(
-        o.msg.as_deref(),
-        Some("[Errno 2] No such file or directory: b'nope'")
+        Value::Object(o),
+        json!({"cmd": "nope 'a b'", "changed": false, "msg": "Error executing command.", "rc": 2,
+               "stdout": "", "stdout_lines": [], "stderr": "", "stderr_lines": [], "failed": true})
     );
-    assert_eq!(o.rc, Some(2));
 }
 
 #[test]

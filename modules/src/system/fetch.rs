@@ -154,8 +154,10 @@ impl Module for FetchModule {
             let data = match read_remote(cx, &src).await? {
                 Ok(d) => d,
                 Err(m) => {
-                    let msg = if m.starts_with("file not found") {
+                    let msg = if m.contains("not found") {
                         "the remote file does not exist, not transferring, ignored".to_string()
+                    } else if m.to_lowercase().starts_with("source is a directory") {
+                        "remote file is a directory, fetch cannot work on directories".to_string()
                     } else {
                         m
                     };

@@ -16,9 +16,9 @@ struct SlurpArgs {
 /// Ansible's message when a file cannot be read, from what the host says about it.
 pub(crate) fn unreadable_message(src: &str, kind: &str) -> String {
     match kind {
-        "dir" => format!("source is a directory and must be a file: {src}"),
-        "missing" => format!("file not found: {src}"),
-        _ => format!("file is not readable: {src}"),
+        "dir" => format!("Source is a directory and must be a file: {src}"),
+        "missing" => format!("File not found: {src}"),
+        _ => format!("File is not readable: {src}"),
     }
 }
 

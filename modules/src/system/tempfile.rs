@@ -60,10 +60,7 @@ impl Module for TempfileModule {
                 // Ansible's tempfile does not support check mode: the task is skipped.
                 return Ok(Outcome {
                     skipped: true,
-                    msg: Some(
-                        "remote module (ansible.builtin.tempfile) does not support check mode"
-                            .into(),
-                    ),
+                    msg: Some("remote module (tempfile) does not support check mode".into()),
                     ..Outcome::default()
                 });
             }
