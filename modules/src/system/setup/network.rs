@@ -82,24 +82,97 @@ fn dotted(n: u32) -> String {
     )
 }
 
-/// `(name, mac, mtu, type)` of each interface.
-fn netdevs(text: &str) -> Vec<(String, String, Option<i64>, String)> {
+/// One interface from /sys/class/net.
+struct NetDev {
+    name: String,
+    mac: String,
+    mtu: Option<i64>,
+    kind: String,
+    flags: u64,
+    speed: Option<i64>,
+    pciid: String,
+}
+
+/// The `netdev` section: `name|mac|mtu|type|flags|speed|device` per interface.
+fn netdevs(text: &str) -> Vec<NetDev> {
     text.lines()
         .filter_map(|l| {
-            let mut w = l.split_whitespace();
-            let name = w.next()?.to_string();
-            let mac = w.next().unwrap_or("").to_string();
-            let mtu = w.next().and_then(|m| m.parse().ok());
-            let kind = match w.next().unwrap_or("") {
+            let f: Vec<&str> = l.split('|').collect();
+            let field = |i: usize| f.get(i).map(|v| v.trim()).unwrap_or("");
+            let name = field(0);
+            if name.is_empty() {
+                return None;
+            }
+            // ansible's LinuxNetwork INTERFACE_TYPE.
+            let kind = match field(3) {
                 "1" => "ether",
+                "32" => "infiniband",
+                "512" => "ppp",
                 "772" => "loopback",
                 "65534" => "tunnel",
-                "" => "unknown",
-                _ => "other",
+                _ => "unknown",
             };
-            Some((name, mac, mtu, kind.to_string()))
+            Some(NetDev {
+                name: name.to_string(),
+                mac: field(1).to_string(),
+                mtu: field(2).parse().ok(),
+                kind: kind.to_string(),
+                flags: u64::from_str_radix(field(4).trim_start_matches("0x"), 16).unwrap_or(0),
+                speed: field(5).parse().ok(),
+                pciid: field(6).to_string(),
+            })
         })
         .collect()
+}
+
+/// `ansible_<interface>`: state, addresses, MAC, MTU, type, as ansible's LinuxNetwork.
+fn interface_fact(dev: &NetDev, addrs: &[Addr]) -> Value {
+    let mut m = Map::new();
+    m.insert("active".into(), json!(dev.flags & 0x1 != 0));
+    m.insert("device".into(), json!(dev.name));
+    let mut v4 = addrs
+        .iter()
+        .filter(|a| a.interface == dev.name && a.family == "inet")
+        .map(|a| {
+            let mask = ipv4_mask(a.prefix);
+            let network = ipv4(&a.address)
+                .map(|n| dotted(n & mask))
+                .unwrap_or_default();
+            json!({
+                "address": a.address, "broadcast": a.broadcast, "netmask": dotted(mask),
+                "network": network, "prefix": a.prefix.to_string(),
+            })
+        });
+    if let Some(first) = v4.next() {
+        m.insert("ipv4".into(), first);
+        let secondaries: Vec<Value> = v4.collect();
+        if !secondaries.is_empty() {
+            m.insert("ipv4_secondaries".into(), Value::Array(secondaries));
+        }
+    }
+    let v6: Vec<Value> = addrs
+        .iter()
+        .filter(|a| a.interface == dev.name && a.family == "inet6")
+        .map(|a| json!({"address": a.address, "prefix": a.prefix.to_string(), "scope": a.scope}))
+        .collect();
+    if !v6.is_empty() {
+        m.insert("ipv6".into(), Value::Array(v6));
+    }
+    if !dev.mac.is_empty() && dev.mac != "00:00:00:00:00:00" {
+        m.insert("macaddress".into(), json!(dev.mac));
+    }
+    if let Some(mtu) = dev.mtu {
+        m.insert("mtu".into(), json!(mtu));
+    }
+    if !dev.pciid.is_empty() {
+        m.insert("pciid".into(), json!(dev.pciid));
+    }
+    m.insert("promisc".into(), json!(dev.flags & 0x100 != 0));
+    if let Some(speed) = dev.speed {
+        m.insert("speed".into(), json!(speed));
+    }
+    m.insert("type".into(), json!(dev.kind));
+    sorted(m)
 }
 
 /// `via`, `dev` and `src` of an `ip route get` reply.
@@ -134,9 +207,13 @@ pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
     facts.insert("ansible_all_ipv6_addresses".into(), Value::Array(v6));
     facts.insert(
         "ansible_interfaces".into(),
-        Value::Array(devs.iter().map(|d| json!(d.0)).collect()),
+        Value::Array(devs.iter().map(|d| json!(d.name)).collect()),
     );
-    let dev = |name: &str| devs.iter().find(|d| d.0 == name);
+    for d in &devs {
+        let key = format!("ansible_{}", d.name.replace(['-', ':', '.'], "_"));
+        facts.insert(key, interface_fact(d, &addrs));
+    }
+    let dev = |name: &str| devs.iter().find(|d| d.name == name);
     let mut default4 = Map::new();
     if let Some((gateway, interface, src)) = route(s.get("route4")) {
         default4.insert("gateway".into(), json!(gateway));
@@ -158,10 +235,10 @@ pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
                 default4.insert("network".into(), json!(dotted(n & mask)));
             }
         }
-        if let Some((_, mac, mtu, kind)) = dev(&interface) {
-            default4.insert("macaddress".into(), json!(mac));
-            default4.insert("mtu".into(), json!(mtu));
-            default4.insert("type".into(), json!(kind));
+        if let Some(d) = dev(&interface) {
+            default4.insert("macaddress".into(), json!(d.mac));
+            default4.insert("mtu".into(), json!(d.mtu));
+            default4.insert("type".into(), json!(d.kind));
         }
     }
     facts.insert("ansible_default_ipv4".into(), sorted(default4));
@@ -177,10 +254,10 @@ pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
             default6.insert("prefix".into(), json!(a.prefix.to_string()));
             default6.insert("scope".into(), json!(a.scope));
         }
-        if let Some((_, mac, mtu, kind)) = dev(&interface) {
-            default6.insert("macaddress".into(), json!(mac));
-            default6.insert("mtu".into(), json!(mtu));
-            default6.insert("type".into(), json!(kind));
+        if let Some(d) = dev(&interface) {
+            default6.insert("macaddress".into(), json!(d.mac));
+            default6.insert("mtu".into(), json!(d.mtu));
+            default6.insert("type".into(), json!(d.kind));
         }
     }
     facts.insert("ansible_default_ipv6".into(), sorted(default6));

@@ -21,7 +21,9 @@ s addr; ip -o addr show 2>/dev/null
 s netdev
 for d in /sys/class/net/*; do
   [ -e "$d" ] || continue
-  printf '%s %s %s %s\n' "${d##*/}" "$(cat "$d/address" 2>/dev/null)" "$(cat "$d/mtu" 2>/dev/null)" "$(cat "$d/type" 2>/dev/null)"
+  l=; [ -e "$d/device" ] && l=$(readlink "$d/device" 2>/dev/null)
+  printf '%s|%s|%s|%s|%s|%s|%s\n' "${d##*/}" "$(cat "$d/address" 2>/dev/null)" "$(cat "$d/mtu" 2>/dev/null)" \
+    "$(cat "$d/type" 2>/dev/null)" "$(cat "$d/flags" 2>/dev/null)" "$(cat "$d/speed" 2>/dev/null)" "${l##*/}"
 done
 s date; date '+%s %N %z %Z'; date -d @946684800 '+%z %Z' 2>/dev/null; date -d @962409600 '+%z %Z' 2>/dev/null
 s user; id -un; id -u; id -g; id -ru; id -rg; getent passwd "$(id -un)" 2>/dev/null
