@@ -450,7 +450,7 @@ fn setup_gathers_the_facts_playbooks_branch_on() {
     );
     let o = run("gather_facts", json!({"filter": "ansible_distribution*"}));
     let facts = o.data["ansible_facts"].as_object().unwrap();
-    assert!(facts.keys().all(|k| k.starts_with("ansible_distribution")
-        || k == "gather_subset"
-        || k == "module_setup"));
+    // Recorded from ansible 2.19: `filter` also drops gather_subset and module_setup.
+    assert!(facts.keys().all(|k| k.starts_with("ansible_distribution")));
+    assert!(!facts.is_empty());
 }

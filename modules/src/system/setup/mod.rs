@@ -95,14 +95,12 @@ impl Module for SetupModule {
         Box::pin(async move {
             let a: SetupArgs = parse_args(self.name, args)?;
             let out = cx.remote.exec(SCRIPT, None).await?;
-            let facts = parse(&out.stdout_text());
+            let mut facts = parse(&out.stdout_text());
+            // Like ansible, these two are subject to `filter` as well.
+            facts.insert("gather_subset".into(), Value::from(vec!["all"]));
+            facts.insert("module_setup".into(), Value::Bool(true));
             let facts = filter_facts(facts, a.filter.as_deref().unwrap_or_default());
-            let mut o = Outcome::ok().with("ansible_facts", facts);
-            if let Some(Value::Object(f)) = o.data.get_mut("ansible_facts") {
-                f.insert("gather_subset".into(), Value::from(vec!["all"]));
-                f.insert("module_setup".into(), Value::Bool(true));
-            }
-            Ok(o)
+            Ok(Outcome::ok().with("ansible_facts", facts))
         })
     }
 }
