@@ -267,8 +267,10 @@ impl LocalRemote {
             Some(m) => format!(" && chmod {m:o} {tmp}"),
             None => String::new(),
         };
+        // `sync FILE` flushes just the temp file (GNU coreutils); elsewhere the rename
+        // alone still guarantees readers never see a partial file.
         let script = format!(
-            "cat > {tmp} && sync{chmod} && mv -f -- {tmp} {dest} || {{ rc=$?; rm -f -- {tmp}; exit $rc; }}"
+            "cat > {tmp} && {{ sync -- {tmp} 2>/dev/null || :; }}{chmod} && mv -f -- {tmp} {dest} || {{ rc=$?; rm -f -- {tmp}; exit $rc; }}"
         );
         let out = self.run(&script, Some(data)).await?;
         if out.rc != 0 {

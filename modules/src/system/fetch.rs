@@ -136,7 +136,7 @@ impl Module for FetchModule {
                 return Ok(Outcome::failed("src and dest are required"));
             };
             let fail_on_missing = a.fail_on_missing.unwrap_or(true);
-            let stat = match remote_stat(cx, &src, true, None, false).await? {
+            let stat = match remote_stat(cx, &src, true, None, false, false).await? {
                 Ok(s) => s,
                 Err(msg) => return Ok(Outcome::failed(msg)),
             };

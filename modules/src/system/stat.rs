@@ -41,12 +41,17 @@ pub(crate) struct StatArgs {
         alias = "attributes",
         deserialize_with = "opt_bool"
     )]
-    #[allow(dead_code)] // lsattr attributes are not reported yet.
     pub get_attributes: Option<bool>,
 }
 
 /// The one command that prints everything `stat` reports (pure).
-pub(crate) fn stat_command(path: &str, follow: bool, checksum: Option<&str>, mime: bool) -> String {
+pub(crate) fn stat_command(
+    path: &str,
+    follow: bool,
+    checksum: Option<&str>,
+    mime: bool,
+    attributes: bool,
+) -> String {
     let l = if follow { "-L " } else { "" };
     let mut s = format!(
         "p={}; if [ ! -e \"$p\" ] && [ ! -L \"$p\" ]; then echo missing; exit 0; fi; \
@@ -70,8 +75,45 @@ pub(crate) fn stat_command(path: &str, follow: bool, checksum: Option<&str>, mim
             "command -v file >/dev/null 2>&1 && printf 'mime=%s\\n' \"$(file -b --mime {l}-- \"$p\" 2>/dev/null)\"; "
         ));
     }
+    if attributes {
+        s.push_str(
+            "command -v lsattr >/dev/null 2>&1 && a=$(lsattr -vd -- \"$p\" 2>/dev/null) && printf 'attr=%s\\n' \"$a\"; ",
+        );
+    }
     s.push_str("exit 0");
     s
+}
+
+/// ansible's FILE_ATTRIBUTES, in its order (`format_attributes` lists names that way).
+const FILE_ATTRIBUTES: &[(char, &str)] = &[
+    ('A', "noatime"),
+    ('a', "append"),
+    ('c', "compressed"),
+    ('C', "nocow"),
+    ('d', "nodump"),
+    ('D', "dirsync"),
+    ('e', "extents"),
+    ('E', "encrypted"),
+    ('h', "blocksize"),
+    ('i', "immutable"),
+    ('I', "indexed"),
+    ('j', "journalled"),
+    ('N', "inline"),
+    ('s', "zero"),
+    ('S', "synchronous"),
+    ('t', "notail"),
+    ('T', "blockroot"),
+    ('u', "undelete"),
+    ('X', "compressedraw"),
+    ('Z', "compresseddirty"),
+];
+
+fn attribute_names(flags: &str) -> Vec<&'static str> {
+    FILE_ATTRIBUTES
+        .iter()
+        .filter(|(c, _)| flags.contains(*c))
+        .map(|(_, name)| *name)
+        .collect()
 }
 
 /// Linux's `makedev` encoding of `st_rdev`.
@@ -154,6 +196,15 @@ pub(crate) fn parse_stat(path: &str, stdout: &str) -> Result<Map<String, Value>,
             Some(("checksum", v)) if !v.is_empty() => {
                 m.insert("checksum".into(), json!(v));
             }
+            Some(("attr", v)) => {
+                let mut words = v.split_whitespace();
+                if let (Some(version), Some(flags)) = (words.next(), words.next()) {
+                    let flags = flags.replace('-', "");
+                    m.insert("version".into(), json!(version));
+                    m.insert("attributes".into(), json!(attribute_names(&flags)));
+                    m.insert("attr_flags".into(), json!(flags));
+                }
+            }
             Some(("mime", v)) => {
                 let (mime, charset) = v.split_once("; charset=").unwrap_or((v, ""));
                 m.insert("mimetype".into(), json!(mime));
@@ -178,10 +229,14 @@ pub(crate) async fn remote_stat(
     follow: bool,
     checksum: Option<&str>,
     mime: bool,
+    attributes: bool,
 ) -> Result<Result<Map<String, Value>, String>, ModuleError> {
     let out = cx
         .remote
-        .exec(&stat_command(path, follow, checksum, mime), None)
+        .exec(
+            &stat_command(path, follow, checksum, mime, attributes),
+            None,
+        )
         .await?;
     if out.rc != 0 {
         return Ok(Err(format!(
@@ -216,6 +271,7 @@ impl Module for StatModule {
                 a.follow.unwrap_or(false),
                 checksum,
                 a.get_mime.unwrap_or(true),
+                a.get_attributes.unwrap_or(true),
             )
             .await?
             {
@@ -235,10 +291,13 @@ mod tests {
         // Output of stat_command on /etc/passwd; values from ansible 2.19's stat there.
         let out = "81a4 1221 0 0 737 65024 1 8 4096 1795355399.654457837 1779294449.000000000 1779294449.000000000 0 0\n\
                    pw_name=root\ngr_name=root\nreadable\nwriteable\n\
-                   checksum=5b1fe44bb7df2bc97664d0c4ef2dabf86daf14cf\nmime=text/plain; charset=us-ascii\n";
+                   checksum=5b1fe44bb7df2bc97664d0c4ef2dabf86daf14cf\nmime=text/plain; charset=us-ascii\n\
+                   attr=0          --------------e------- /etc/passwd\n";
         let s = parse_stat("/etc/passwd", out).unwrap();
-        let expect = json!({
-            "atime": 1795355399.6544578, "block_size": 4096, "blocks": 8, "charset": "us-ascii",
+        let expect: Value = serde_json::from_str(
+            r#"{
+            "atime": 1795355399.6544578, "attr_flags": "e", "attributes": ["extents"],
+            "version": "0", "block_size": 4096, "blocks": 8, "charset": "us-ascii",
             "checksum": "5b1fe44bb7df2bc97664d0c4ef2dabf86daf14cf", "ctime": 1779294449.0,
             "dev": 65024, "device_type": 0, "executable": false, "exists": true, "gid": 0,
             "gr_name": "root", "inode": 737, "isblk": false, "ischr": false, "isdir": false,
@@ -248,7 +307,9 @@ mod tests {
             "rgrp": true, "roth": true, "rusr": true, "size": 1221, "uid": 0,
             "wgrp": false, "woth": false, "writeable": true, "wusr": true, "xgrp": false,
             "xoth": false, "xusr": false
-        });
+        }"#,
+        )
+        .unwrap();
         assert_eq!(Value::Object(s), expect);
     }
 
@@ -278,9 +339,9 @@ mod tests {
 
     #[test]
     fn the_command_quotes_the_path() {
-        let c = stat_command("/a b/$(x)", false, Some("sha1"), false);
+        let c = stat_command("/a b/$(x)", false, Some("sha1"), false, true);
         assert!(c.starts_with("p='/a b/$(x)'; "));
-        assert!(c.contains("sha1sum"));
-        assert!(!stat_command("/x", true, None, true).contains("sum <"));
+        assert!(c.contains("sha1sum") && c.contains("lsattr -vd"));
+        assert!(!stat_command("/x", true, None, true, false).contains("sum <"));
     }
 }
