@@ -454,3 +454,21 @@ fn setup_gathers_the_facts_playbooks_branch_on() {
     assert!(facts.keys().all(|k| k.starts_with("ansible_distribution")));
     assert!(!facts.is_empty());
 }
+
+#[test]
+fn setup_reads_local_facts_from_fact_path() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("app.fact"), r#"{"version": "1.2"}"#).unwrap();
+    let exe = dir.path().join("live.fact");
+    std::fs::write(&exe, "#!/bin/sh\necho '{\"ran\": true}'\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let o = run(
+        "setup",
+        json!({"fact_path": p(dir.path()), "filter": "ansible_local"}),
+    );
+    assert_eq!(
+        o.data["ansible_facts"],
+        json!({"ansible_local": {"app": {"version": "1.2"}, "live": {"ran": true}}})
+    );
+}

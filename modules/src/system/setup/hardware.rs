@@ -370,7 +370,7 @@ pub(super) fn system_facts(s: &Sections, facts: &mut Map<String, Value>) {
     };
     facts.insert("ansible_apparmor".into(), json!({"status": apparmor}));
     facts.insert("ansible_env".into(), Value::Object(env(s.get("env"))));
-    facts.insert("ansible_local".into(), json!({}));
+    facts.insert("ansible_local".into(), local_facts(s.get("local")));
 }
 
 /// `env -0` output (or plain `env` where `-0` is missing), sorted by name.
@@ -392,4 +392,46 @@ pub(super) fn env(text: &str) -> Map<String, Value> {
     vars.into_iter()
         .map(|(k, v)| (k, Value::String(v)))
         .collect()
+}
+
+/// `ansible_local` from `facts.d/*.fact`: JSON, else INI sections (as configparser),
+/// else ansible's error string.
+pub(super) fn local_facts(section: &str) -> Value {
+    let mut out = Map::new();
+    for chunk in section.split("%%fact%%").skip(1) {
+        let (header, body) = chunk.split_once('\n').unwrap_or((chunk, ""));
+        let (name, path) = header.split_once('|').unwrap_or((header, header));
+        let value = match serde_json::from_str::<Value>(body.trim()) {
+            Ok(v) => v,
+            Err(_) => ini(body).unwrap_or_else(|| {
+                json!(format!(
+                    "error loading facts as JSON or ini - please check content: {path}"
+                ))
+            }),
+        };
+        out.insert(name.to_string(), value);
+    }
+    Value::Object(out)
+}
+
+/// A small configparser: `[section]` then `key = value` / `key: value` lines.
+fn ini(text: &str) -> Option<Value> {
+    let mut sections = Map::new();
+    let mut current: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            sections.insert(name.to_string(), json!({}));
+            current = Some(name.to_string());
+            continue;
+        }
+        let (k, v) = line.split_once(['=', ':'])?;
+        let section = sections.get_mut(current.as_deref()?)?.as_object_mut()?;
+        // configparser lowercases keys.
+        section.insert(k.trim().to_lowercase(), json!(v.trim()));
+    }
+    (!sections.is_empty()).then_some(Value::Object(sections))
 }

@@ -13,7 +13,7 @@ pub use parse::parse;
 use serde_json::{Map, Value};
 
 use crate::command::args::{opt_list, opt_string, parse as parse_args};
-use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
+use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx, quote};
 
 /// The fact-gathering script.
 pub const SCRIPT: &str = include_str!("script.sh");
@@ -30,7 +30,6 @@ struct SetupArgs {
     #[allow(dead_code)]
     gather_timeout: Option<i64>,
     #[serde(default, deserialize_with = "opt_string")]
-    #[allow(dead_code)]
     fact_path: Option<String>,
     #[serde(default, deserialize_with = "crate::command::args::opt_bool")]
     #[allow(dead_code)]
@@ -94,7 +93,11 @@ impl Module for SetupModule {
     ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
         Box::pin(async move {
             let a: SetupArgs = parse_args(self.name, args)?;
-            let out = cx.remote.exec(SCRIPT, None).await?;
+            let script = match &a.fact_path {
+                Some(path) => format!("RINGMASTER_FACT_PATH={}\n{SCRIPT}", quote(path)),
+                None => SCRIPT.to_string(),
+            };
+            let out = cx.remote.exec(&script, None).await?;
             let mut facts = parse(&out.stdout_text());
             // Like ansible, these two are subject to `filter` as well.
             facts.insert("gather_subset".into(), Value::from(vec!["all"]));

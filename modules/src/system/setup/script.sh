@@ -52,4 +52,11 @@ s machine_id; cat /etc/machine-id 2>/dev/null
 s selinux; [ -r /sys/fs/selinux/enforce ] && cat /sys/fs/selinux/enforce
 s apparmor; [ -d /sys/kernel/security/apparmor ] && echo enabled
 s dns; cat /etc/resolv.conf 2>/dev/null
+s local
+for f in "${RINGMASTER_FACT_PATH:-/etc/ansible/facts.d}"/*.fact; do
+  [ -f "$f" ] || continue
+  n=${f##*/}; printf '%%%%fact%%%%%s|%s\n' "${n%.fact}" "$f"
+  if [ -x "$f" ]; then "$f" 2>/dev/null; else cat "$f"; fi
+  echo
+done
 s env; env -0 2>/dev/null || env

@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use super::hardware::{date_time, pkg_mgr, service_mgr, virtualization};
+use super::hardware::{date_time, local_facts, pkg_mgr, service_mgr, virtualization};
 use super::{filter_facts, parse};
 
 /// The script's output on a Debian 12 container (environment replaced by a small
@@ -114,4 +114,20 @@ fn filter_keeps_matching_facts() {
     assert!(kept.len() >= 4);
     let kept = filter_facts(facts, &["os_family".to_string()]);
     assert_eq!(kept.keys().collect::<Vec<_>>(), ["ansible_os_family"]);
+}
+
+#[test]
+fn local_facts_read_json_and_ini() {
+    let section = "%%fact%%app|/f/app.fact\n{\"version\": \"1.2\"}\n\
+                   %%fact%%ini|/f/ini.fact\n[general]\nName = web\nport: 80\n\
+                   %%fact%%bad|/f/bad.fact\nnot facts at all\n";
+    assert_eq!(
+        local_facts(section),
+        json!({
+            "app": {"version": "1.2"},
+            "ini": {"general": {"name": "web", "port": "80"}},
+            "bad": "error loading facts as JSON or ini - please check content: /f/bad.fact"
+        })
+    );
+    assert_eq!(local_facts(""), json!({}));
 }
