@@ -194,6 +194,7 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
     memory(s, facts);
     processors(s, facts);
+    facts.insert("ansible_mounts".into(), mounts(s.get("mounts")));
     if let Some(dt) = date_time(s.get("date")) {
         facts.insert("ansible_date_time".into(), dt);
     }
@@ -434,4 +435,49 @@ fn ini(text: &str) -> Option<Value> {
         section.insert(k.trim().to_lowercase(), json!(v.trim()));
     }
     (!sections.is_empty()).then_some(Value::Object(sections))
+}
+
+/// `ansible_mounts` from /proc/mounts and `stat -f` (statvfs), as ansible's
+/// LinuxHardware.get_mount_facts: real devices only.
+pub(super) fn mounts(section: &str) -> Value {
+    let list = section
+        .lines()
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split('|').collect();
+            if f.len() < 8 {
+                return None;
+            }
+            let mut m = Map::new();
+            m.insert("device".into(), json!(f[0]));
+            m.insert("mount".into(), json!(f[1]));
+            m.insert("fstype".into(), json!(f[2]));
+            m.insert("options".into(), json!(f[3]));
+            m.insert("dump".into(), json!(f[4].parse::<i64>().unwrap_or(0)));
+            m.insert("passno".into(), json!(f[5].parse::<i64>().unwrap_or(0)));
+            let vfs: Vec<u64> = f[6]
+                .split_whitespace()
+                .filter_map(|n| n.parse().ok())
+                .collect();
+            if let [_frsize, bsize, blocks, _bfree, bavail, files, ffree] = vfs[..] {
+                m.insert("block_size".into(), json!(bsize));
+                m.insert("block_total".into(), json!(blocks));
+                m.insert("block_available".into(), json!(bavail));
+                m.insert("block_used".into(), json!(blocks.saturating_sub(bavail)));
+                m.insert("size_total".into(), json!(blocks * bsize));
+                m.insert("size_available".into(), json!(bavail * bsize));
+                m.insert("inode_total".into(), json!(files));
+                m.insert("inode_available".into(), json!(ffree));
+                m.insert("inode_used".into(), json!(files.saturating_sub(ffree)));
+            }
+            let uuid = f[7].trim();
+            m.insert(
+                "uuid".into(),
+                json!(if uuid.is_empty() { "N/A" } else { uuid }),
+            );
+            let mut sorted: Vec<(String, Value)> = m.into_iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            Some(Value::Object(sorted.into_iter().collect()))
+        })
+        .collect();
+    Value::Array(list)
 }

@@ -47,6 +47,15 @@ grep -qE '/lxc/' /proc/1/cgroup 2>/dev/null && echo lxc
 grep -q '^flags.* hypervisor' /proc/cpuinfo 2>/dev/null && echo hypervisor
 printf 'product=%s\n' "$(cat /sys/devices/virtual/dmi/id/product_name 2>/dev/null)"
 printf 'vendor=%s\n' "$(cat /sys/devices/virtual/dmi/id/sys_vendor 2>/dev/null)"
+s mounts
+while read -r dev mnt fs opts dump pass; do
+  case "$dev" in /*|*:/*) ;; *) continue ;; esac
+  [ "$fs" = none ] && continue
+  m=$(printf '%b' "$mnt")
+  u=; command -v lsblk >/dev/null 2>&1 && u=$(lsblk -no UUID "$dev" 2>/dev/null | head -n 1)
+  printf '%s|%s|%s|%s|%s|%s|%s|%s\n' "$dev" "$m" "$fs" "$opts" "$dump" "$pass" \
+    "$(stat -f -c '%S %s %b %f %a %c %d' "$m" 2>/dev/null)" "$u"
+done < /proc/mounts 2>/dev/null
 s uptime; cat /proc/uptime 2>/dev/null
 s machine_id; cat /etc/machine-id 2>/dev/null
 s selinux; [ -r /sys/fs/selinux/enforce ] && cat /sys/fs/selinux/enforce

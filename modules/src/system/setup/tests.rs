@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use super::hardware::{date_time, local_facts, pkg_mgr, service_mgr, virtualization};
+use super::hardware::{date_time, local_facts, mounts, pkg_mgr, service_mgr, virtualization};
 use super::{filter_facts, parse};
 
 /// The script's output on a Debian 12 container (environment replaced by a small
@@ -130,4 +130,22 @@ fn local_facts_read_json_and_ini() {
         })
     );
     assert_eq!(local_facts(""), json!({}));
+}
+
+#[test]
+fn mounts_match_ansibles_statvfs_arithmetic() {
+    // statvfs of / from the recording; ansible 2.19 reported these numbers for it
+    // (inode_available uses f_favail there; `stat -f` gives f_ffree, equal for ext4).
+    let line =
+        "/dev/vda|/|ext4|rw,relatime|0|0|4096 4096 66053021 56458516 15373180 16777216 16323187|\n";
+    assert_eq!(
+        mounts(line),
+        json!([{
+            "block_available": 15373180, "block_size": 4096, "block_total": 66053021,
+            "block_used": 50679841, "device": "/dev/vda", "dump": 0, "fstype": "ext4",
+            "inode_available": 16323187, "inode_total": 16777216, "inode_used": 454029,
+            "mount": "/", "options": "rw,relatime", "passno": 0,
+            "size_available": 62968545280u64, "size_total": 270553174016u64, "uuid": "N/A"
+        }])
+    );
 }
