@@ -10,6 +10,8 @@ pub mod local;
 pub use local::LocalRemote;
 
 #[cfg(test)]
+pub(crate) mod conformance;
+#[cfg(test)]
 mod module_tests;
 #[cfg(test)]
 mod tests;

@@ -1,5 +1,6 @@
 //! LocalRemote against real processes and a temp dir.
 
+use super::conformance;
 use super::local::{LocalRemote, become_argv};
 use modules::runtime::{Become, Remote, quote};
 
@@ -11,20 +12,51 @@ fn rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
+/// Runs one conformance check against a fresh LocalRemote and scratch dir.
+fn conform<F, Fut>(check: F)
+where
+    F: FnOnce(LocalRemote, String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().to_str().unwrap().to_string();
+    rt().block_on(check(LocalRemote::new(), scratch));
+    drop(dir); // The scratch dir lives until the check is done.
+}
+
 #[test]
-fn exit_codes_stdout_and_stderr_are_reported() {
-    rt().block_on(async {
-        let r = LocalRemote::new();
-        let out = r
-            .exec("echo out; echo err >&2; exit 3", None)
-            .await
-            .unwrap();
-        assert_eq!(out.rc, 3);
-        assert_eq!(out.stdout, b"out\n");
-        assert_eq!(out.stderr, b"err\n");
-        assert_eq!(r.exec("true", None).await.unwrap().rc, 0);
-        assert_eq!(r.exec("no-such-command-xyz", None).await.unwrap().rc, 127);
-    });
+fn conformance_exit_codes_and_streams() {
+    conform(|r, _| async move { conformance::exit_codes_and_streams(&r).await });
+}
+
+#[test]
+fn conformance_stdin() {
+    conform(|r, _| async move { conformance::stdin_is_passed_and_optional(&r).await });
+}
+
+#[test]
+fn conformance_large_output() {
+    conform(|r, _| async move { conformance::large_output_is_whole(&r).await });
+}
+
+#[test]
+fn conformance_hostile_words() {
+    conform(|r, _| async move { conformance::hostile_words_survive_quoting(&r).await });
+}
+
+#[test]
+fn conformance_files_round_trip() {
+    conform(|r, s| async move { conformance::files_round_trip_atomically(&r, &s).await });
+}
+
+#[test]
+fn conformance_failed_puts() {
+    conform(|r, s| async move { conformance::failed_puts_leave_nothing(&r, &s).await });
+}
+
+#[test]
+fn conformance_concurrent_execs() {
+    conform(|r, _| async move { conformance::concurrent_execs_stay_apart(&r).await });
 }
 
 #[test]
@@ -33,101 +65,6 @@ fn killed_command_reports_minus_signal() {
         let out = LocalRemote::new().exec("kill -9 $$", None).await.unwrap();
         assert_eq!(out.rc, -9);
     });
-}
-
-#[test]
-fn stdin_reaches_the_command() {
-    rt().block_on(async {
-        let r = LocalRemote::new();
-        let out = r
-            .exec("cat; printf end", Some(b"line1\nline2"))
-            .await
-            .unwrap();
-        assert_eq!(out.stdout, b"line1\nline2end");
-        // Without stdin the command reads an empty input instead of hanging.
-        let out = r.exec("cat", None).await.unwrap();
-        assert_eq!(out.stdout, b"");
-        // A command that ignores a large stdin does not deadlock.
-        let big = vec![b'x'; 4 << 20];
-        let out = r.exec("echo ignored", Some(&big)).await.unwrap();
-        assert_eq!(out.rc, 0);
-    });
-}
-
-#[test]
-fn ten_megabytes_of_output_are_captured_whole() {
-    rt().block_on(async {
-        let out = LocalRemote::new()
-            .exec(
-                "head -c 10485760 /dev/zero; head -c 1048576 /dev/zero >&2",
-                None,
-            )
-            .await
-            .unwrap();
-        assert_eq!(out.stdout.len(), 10 << 20);
-        assert_eq!(out.stderr.len(), 1 << 20);
-    });
-}
-
-#[test]
-fn binary_files_round_trip_through_put_and_get() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("it's a \"file\" with spaces.bin");
-    let path = path.to_str().unwrap();
-    let data: Vec<u8> = (0..=255u8).cycle().take(300_000).collect();
-    rt().block_on(async {
-        let r = LocalRemote::new();
-        r.put(&data, path, Some(0o640)).await.unwrap();
-        assert_eq!(r.get(path).await.unwrap(), data);
-        let out = r
-            .exec(&format!("stat -c %a {}", quote(path)), None)
-            .await
-            .unwrap();
-        assert_eq!(out.stdout_text().trim(), "640");
-        // Replacing keeps the mode when none is given.
-        r.put(b"new", path, None).await.unwrap();
-        assert_eq!(r.get(path).await.unwrap(), b"new");
-        let out = r
-            .exec(&format!("stat -c %a {}", quote(path)), None)
-            .await
-            .unwrap();
-        assert_eq!(out.stdout_text().trim(), "640");
-    });
-    // No temp files left behind.
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-}
-
-#[test]
-fn put_into_an_unwritable_place_fails_without_leaving_anything() {
-    let dir = tempfile::tempdir().unwrap();
-    let missing = dir.path().join("no/such/dir/file");
-    let target = dir.path().join("file");
-    std::fs::write(&target, b"old").unwrap();
-    rt().block_on(async {
-        let r = LocalRemote::new();
-        let err = r
-            .put(b"x", missing.to_str().unwrap(), None)
-            .await
-            .unwrap_err();
-        assert!(err.message.contains("failed to write"), "{}", err.message);
-        assert!(err.message.contains("no/such/dir/file"), "{}", err.message);
-        // A directory in the way of the rename: the old content stays, no temp file.
-        let sub = dir.path().join("sub");
-        std::fs::create_dir(&sub).unwrap();
-        std::fs::write(sub.join("keep"), b"k").unwrap();
-        assert!(r.put(b"x", sub.to_str().unwrap(), None).await.is_err());
-        assert!(
-            r.get(dir.path().join("nope").to_str().unwrap())
-                .await
-                .is_err()
-        );
-    });
-    let names: Vec<_> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
-    assert_eq!(std::fs::read(&target).unwrap(), b"old");
 }
 
 #[test]
@@ -153,53 +90,6 @@ fn put_into_a_read_only_directory_fails_cleanly() {
         .filter(|n| n.contains("ringmaster"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
-}
-
-#[test]
-fn hostile_strings_reach_the_command_unchanged_when_quoted() {
-    let hostile = [
-        "$(echo pwned)",
-        "`echo pwned`",
-        "a; echo pwned",
-        "line1\nline2",
-        "it's \"quoted\"",
-        "ünïcødé ✓ 日本",
-        "$HOME ${PATH} \\ * ? [a] ~ # & | < > !",
-        "",
-        "-n",
-    ];
-    rt().block_on(async {
-        let r = LocalRemote::new();
-        for s in hostile {
-            let out = r
-                .exec(&format!("printf %s {}", quote(s)), None)
-                .await
-                .unwrap();
-            assert_eq!(out.stdout_text(), s);
-        }
-    });
-}
-
-#[test]
-fn concurrent_execs_do_not_mix_outputs() {
-    rt().block_on(async {
-        let r = std::sync::Arc::new(LocalRemote::new());
-        let mut handles = Vec::new();
-        for i in 0..32 {
-            let r = r.clone();
-            handles.push(tokio::spawn(async move {
-                let out = r
-                    .exec(&format!("sleep 0.0$(({i} % 5)); echo {i}"), None)
-                    .await
-                    .unwrap();
-                (i, out.stdout_text())
-            }));
-        }
-        for h in handles {
-            let (i, text) = h.await.unwrap();
-            assert_eq!(text, format!("{i}\n"));
-        }
-    });
 }
 
 #[test]
