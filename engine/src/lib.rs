@@ -8,5 +8,6 @@ pub mod playbook;
 pub mod report;
 pub mod source;
 pub mod template;
+pub mod transport;
 pub mod vars;
 pub mod yaml;

@@ -17,11 +17,13 @@
 
 #[rustfmt::skip]
 mod builtin_specs;
+mod command;
 mod convert;
 mod registry;
 mod ringmaster_specs;
 pub mod runtime;
 pub mod spec;
+mod system;
 mod validate;
 
 #[cfg(test)]

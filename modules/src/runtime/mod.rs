@@ -8,6 +8,7 @@
 //! keeping that part pure so it is tested from fixtures.
 
 mod outcome;
+pub mod registry;
 mod remote;
 
 pub use outcome::{Diff, Outcome};
