@@ -55,7 +55,13 @@ pub enum Event {
     NoHostsMatched,
     /// `TASK [name] ***` or `RUNNING HANDLER [name] ***`. `name` is what Ansible
     /// prints: `role : task name`, the templated task name, or the action.
-    TaskStart { name: String, kind: TaskKindTag },
+    TaskStart {
+        name: String,
+        kind: TaskKindTag,
+        /// The task's action as written (`debug`, `ansible.builtin.command`, ...): the
+        /// console trims `debug` results the way Ansible does.
+        action: String,
+    },
     /// A host's result for a task. With a loop, one `HostResult` per item (with
     /// `item_label`) and then the aggregated one (`item_label: None`, `result.results`).
     HostResult {
@@ -67,11 +73,20 @@ pub enum Event {
         ignored: bool,
         /// The loop item label (`loop_control.label` or the item itself), if a loop item.
         item_label: Option<Value>,
-        /// The registered result (already censored when `no_log`).
+        /// The registered result (already censored when `no_log`). It may carry Ansible's
+        /// display hints, which the console honours and strips like every `_ansible_*`
+        /// key: `_ansible_verbose_always` (debug, assert), `_ansible_verbose_override`
+        /// (fact gathering), `_ansible_item_label`, `_ansible_delegated_vars`. A `diff`
+        /// key (dict or list of dicts) is printed as a unified diff when `changed`; the
+        /// executor only includes it when the task runs in diff mode.
         result: Map<String, Value>,
         /// The task has `no_log: true` (the console prints the censored message).
         no_log: bool,
     },
+    /// Ansible 2.19's error block printed just before a failing host's `fatal:`/`failed:`
+    /// line: `text` is the rendered `[ERROR]: Task failed: ...` message with its
+    /// `Origin:` and source excerpt (`SourceError::render()`), without a trailing newline.
+    HostError { host: String, text: String },
     /// A retry of `until:` (`FAILED - RETRYING: [host]: name (N retries left).`).
     Retry {
         host: String,

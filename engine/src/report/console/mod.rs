@@ -1,0 +1,476 @@
+//! The console reporter: Ansible's `default` stdout callback, byte for byte.
+//!
+//! Pure: `Console::render` turns one event into the text Ansible writes to stdout and
+//! stderr, so it is tested without I/O. Differences from ansible-playbook, by design of
+//! the event stream: `-v`'s "No config file found; using defaults" line and `-vv`'s
+//! `task path:` lines are the CLI's business (events carry no config or task path);
+//! the free strategy's banner re-printing between interleaved tasks is not modelled.
+
+mod color;
+mod diff;
+mod pyfmt;
+#[cfg(test)]
+mod tests;
+
+use super::events::{Event, HostStatus, Recap, TaskKindTag};
+use color::{Color, display, stringc};
+use serde_json::{Map, Value};
+use std::collections::HashSet;
+
+pub use pyfmt::{json_dumps, py_str};
+
+/// Width Ansible pads banners to when stdout is not a terminal (`max(79, cols - 1)`).
+pub const NON_TTY_COLUMNS: usize = 79;
+
+/// How the console prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsoleOptions {
+    /// Number of `-v` given.
+    pub verbosity: u8,
+    /// ANSI colours (a TTY or `ANSIBLE_FORCE_COLOR`, never with `NO_COLOR` /
+    /// `ANSIBLE_NOCOLOR`): decided by the caller.
+    pub color: bool,
+    /// `display_skipped_hosts` (on by default).
+    pub show_skipped: bool,
+    /// Banner width: `NON_TTY_COLUMNS`, or the terminal width minus one (at least 79).
+    pub columns: usize,
+}
+
+impl Default for ConsoleOptions {
+    fn default() -> Self {
+        ConsoleOptions {
+            verbosity: 0,
+            color: false,
+            show_skipped: true,
+            columns: NON_TTY_COLUMNS,
+        }
+    }
+}
+
+/// The `debug` action's result is trimmed to what it was asked to show.
+const DEBUG_ACTIONS: [&str; 3] = ["debug", "ansible.builtin.debug", "ansible.legacy.debug"];
+const DEBUG_ALLOWED_KEYS: [&str; 4] = ["msg", "exception", "warnings", "deprecations"];
+const HIDE_IN_DEBUG: [&str; 8] = [
+    "changed",
+    "failed",
+    "skipped",
+    "invocation",
+    "skip_reason",
+    "ansible_loop_var",
+    "ansible_index_var",
+    "ansible_loop",
+];
+
+/// Output of one event: what goes to stdout and what goes to stderr.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Rendered {
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Ansible's default callback as a state machine over events.
+#[derive(Debug)]
+pub struct Console {
+    opts: ConsoleOptions,
+    /// The current task's banner, not printed yet when skipped hosts are hidden.
+    pending_banner: Option<String>,
+    /// The current task's action (for the `debug` trimming).
+    action: String,
+    /// Warnings already shown (Ansible shows each distinct warning once).
+    warned: HashSet<String>,
+}
+
+impl Console {
+    pub fn new(opts: ConsoleOptions) -> Self {
+        Console {
+            opts,
+            pending_banner: None,
+            action: String::new(),
+            warned: HashSet::new(),
+        }
+    }
+
+    /// The text Ansible prints for `ev`.
+    pub fn render(&mut self, ev: &Event) -> Rendered {
+        let mut r = Rendered::default();
+        match ev {
+            Event::PlaybookStart { path } => {
+                if self.opts.verbosity > 1 {
+                    let base = path.rsplit('/').next().unwrap_or(path);
+                    r.stdout = self.banner(&format!("PLAYBOOK: {base}"));
+                }
+            }
+            Event::PlayStart { name, .. } => {
+                self.pending_banner = None;
+                let name = name.trim();
+                let msg = if name.is_empty() {
+                    "PLAY".to_string()
+                } else {
+                    format!("PLAY [{name}]")
+                };
+                r.stdout = self.banner(&msg);
+            }
+            Event::NoHostsMatched => {
+                r.stdout = self.line("skipping: no hosts matched", Some(Color::Cyan));
+            }
+            Event::TaskStart { name, kind, action } => {
+                self.action = action.clone();
+                let prefix = match kind {
+                    TaskKindTag::Task => "TASK",
+                    TaskKindTag::Handler => "RUNNING HANDLER",
+                };
+                let banner = self.banner(&format!("{prefix} [{}]", name.trim()));
+                if self.opts.show_skipped {
+                    r.stdout = banner;
+                } else {
+                    self.pending_banner = Some(banner);
+                }
+            }
+            Event::HostResult {
+                host,
+                delegated_to,
+                status,
+                ignored,
+                item_label,
+                result,
+                no_log,
+            } => {
+                let label = host_label(host, delegated_to.as_deref(), result);
+                let view = ResultView {
+                    host,
+                    label: &label,
+                    status: *status,
+                    ignored: *ignored,
+                    item_label: item_label.as_ref(),
+                    result,
+                    no_log: *no_log,
+                };
+                r.stdout = self.host_result(&view);
+            }
+            Event::HostError { text, .. } => {
+                r.stdout = self.take_banner();
+                r.stdout += &self.line(&format!("{text}\n\n"), Some(Color::Red));
+            }
+            Event::Retry {
+                host,
+                task,
+                retries_left,
+                result,
+            } => {
+                let mut msg =
+                    format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
+                if self.is_verbose(result, 2) {
+                    msg += &format!("Result was: {}", self.dump(result));
+                }
+                r.stdout = self.line(&msg, Some(Color::DarkGray));
+            }
+            Event::NoMoreHosts => r.stdout = self.banner("NO MORE HOSTS LEFT"),
+            Event::Warning { message } => {
+                let msg = format!("[WARNING]: {message}");
+                if self.warned.insert(msg.clone()) {
+                    r.stderr = self.line(&msg, Some(Color::BrightPurple));
+                }
+            }
+            Event::Recap(recap) => r.stdout = self.recap(recap),
+        }
+        r
+    }
+
+    /// `Display.banner`: a blank line, the message, and stars to the column width.
+    fn banner(&self, msg: &str) -> String {
+        let msg = msg.trim();
+        let width = msg.chars().count();
+        let stars = self.opts.columns.saturating_sub(width).max(3);
+        format!("\n{msg} {}\n", "*".repeat(stars))
+    }
+
+    fn line(&self, msg: &str, color: Option<Color>) -> String {
+        display(msg, color, self.opts.color)
+    }
+
+    /// The task banner if it is still owed (skipped hosts hidden, first shown result).
+    fn take_banner(&mut self) -> String {
+        self.pending_banner.take().unwrap_or_default()
+    }
+
+    /// `_run_is_verbose`.
+    fn is_verbose(&self, result: &Map<String, Value>, verbosity: u8) -> bool {
+        (self.opts.verbosity > verbosity || flag(result, "_ansible_verbose_always"))
+            && !flag(result, "_ansible_verbose_override")
+    }
+
+    fn is_debug(&self) -> bool {
+        DEBUG_ACTIONS.contains(&self.action.as_str())
+    }
+
+    /// `_dump_results`: internal keys, `invocation` (below -vvv), `diff` (below -vvv),
+    /// `exception`, `warnings` and `deprecations` removed; sorted keys; indented at
+    /// -vvv or for results that are always shown verbose.
+    fn dump(&self, result: &Map<String, Value>) -> String {
+        let indent = if flag(result, "_ansible_verbose_always") || self.opts.verbosity > 2 {
+            Some(4)
+        } else {
+            None
+        };
+        let mut abridged = strip_internal(result);
+        if self.opts.verbosity < 3 {
+            abridged.shift_remove("invocation");
+            abridged.shift_remove("diff");
+        }
+        for key in ["exception", "warnings", "deprecations"] {
+            abridged.shift_remove(key);
+        }
+        json_dumps(&Value::Object(abridged), indent)
+    }
+
+    /// `_clean_results`: `debug` shows only its `msg` (or its `var`).
+    fn clean(&self, result: &Map<String, Value>) -> Map<String, Value> {
+        let mut cleaned = result.clone();
+        if self.is_debug() {
+            if cleaned.contains_key("msg") {
+                cleaned
+                    .retain(|k, _| DEBUG_ALLOWED_KEYS.contains(&k.as_str()) || k.starts_with('_'));
+            } else {
+                for key in HIDE_IN_DEBUG {
+                    cleaned.shift_remove(key);
+                }
+            }
+        }
+        cleaned
+    }
+
+    fn host_result(&mut self, v: &ResultView) -> String {
+        let mut out = String::new();
+        let is_item = v.item_label.is_some();
+        // The aggregated result of a loop: its items were shown one by one.
+        let loop_aggregate = !is_item && v.result.contains_key("results");
+        if !is_item && matches!(v.status, HostStatus::Ok | HostStatus::Changed) {
+            out += &self.file_diff(v);
+        }
+        match v.status {
+            HostStatus::Skipped if !self.opts.show_skipped => return out,
+            _ => {}
+        }
+        let mut result = self.clean(v.result);
+        // The debug action always asks for its result to be shown, pretty-printed.
+        if self.is_debug() && matches!(v.status, HostStatus::Ok | HostStatus::Changed) {
+            result.insert("_ansible_verbose_always".into(), Value::Bool(true));
+        }
+        if loop_aggregate {
+            result.shift_remove("results");
+        }
+        out.insert_str(0, &self.take_banner());
+        match (v.status, is_item) {
+            (HostStatus::Ok | HostStatus::Changed, false) => {
+                if !loop_aggregate {
+                    let (word, color) = ok_word(v.status);
+                    let mut msg = format!("{word}: [{}]", v.label);
+                    if self.is_verbose(&result, 0) {
+                        msg += &format!(" => {}", self.dump(&result));
+                    }
+                    out += &self.line(&msg, Some(color));
+                }
+            }
+            (HostStatus::Ok | HostStatus::Changed, true) => {
+                let (word, color) = ok_word(v.status);
+                let mut msg = format!("{word}: [{}] => (item={})", v.label, self.item_label(v));
+                if self.is_verbose(&result, 0) {
+                    msg += &format!(" => {}", self.dump(&result));
+                }
+                out += &self.line(&msg, Some(color));
+            }
+            (HostStatus::Skipped, false) => {
+                let mut msg = format!("skipping: [{}]", v.host);
+                if self.is_verbose(&result, 0) {
+                    msg += &format!(" => {}", self.dump(&result));
+                }
+                out += &self.line(&msg, Some(Color::Cyan));
+            }
+            (HostStatus::Skipped, true) => {
+                let mut msg = format!("skipping: [{}] => (item={}) ", v.host, self.item_label(v));
+                if self.is_verbose(&result, 0) {
+                    msg += &format!(" => {}", self.dump(&result));
+                }
+                out += &self.line(&msg, Some(Color::Cyan));
+            }
+            (HostStatus::Failed, false) => {
+                if !loop_aggregate {
+                    let msg = format!("fatal: [{}]: FAILED! => {}", v.label, self.dump(&result));
+                    out += &self.line(&msg, Some(Color::Red));
+                }
+            }
+            (HostStatus::Failed | HostStatus::Unreachable, true) => {
+                let msg = format!(
+                    "failed: [{}] (item={}) => {}",
+                    v.label,
+                    self.item_label(v),
+                    self.dump(&result)
+                );
+                out += &self.line(&msg, Some(Color::Red));
+            }
+            (HostStatus::Unreachable, false) => {
+                let msg = format!(
+                    "fatal: [{}]: UNREACHABLE! => {}",
+                    v.label,
+                    self.dump(&result)
+                );
+                out += &self.line(&msg, Some(Color::BrightRed));
+            }
+        }
+        // Ansible prints "...ignoring" after the aggregated result, not after each item.
+        if v.ignored && !is_item && matches!(v.status, HostStatus::Failed | HostStatus::Unreachable)
+        {
+            out += &self.line("...ignoring", Some(Color::Cyan));
+        }
+        out
+    }
+
+    /// `v2_on_file_diff`: printed before the host's ok/changed line.
+    fn file_diff(&mut self, v: &ResultView) -> String {
+        let mut text = String::new();
+        let shown = |r: &Map<String, Value>| -> Option<String> {
+            let diff = r.get("diff").filter(|d| truthy(d))?;
+            if !flag(r, "changed") {
+                return None;
+            }
+            let rendered = diff::render_diff(diff, self.opts.color);
+            (!rendered.is_empty()).then_some(rendered)
+        };
+        match v.result.get("results") {
+            Some(Value::Array(items)) => {
+                for item in items.iter().filter_map(Value::as_object) {
+                    if let Some(d) = shown(item) {
+                        text += &display(&d, None, false);
+                    }
+                }
+            }
+            _ => {
+                if let Some(d) = shown(v.result) {
+                    text += &display(&d, None, false);
+                }
+            }
+        }
+        if text.is_empty() {
+            return text;
+        }
+        let mut out = self.take_banner();
+        out += &text;
+        out
+    }
+
+    /// `_get_item_label`.
+    fn item_label(&self, v: &ResultView) -> String {
+        if v.no_log || flag(v.result, "_ansible_no_log") {
+            return "(censored due to no_log)".to_string();
+        }
+        match v.result.get("_ansible_item_label").or(v.item_label) {
+            Some(label) => py_str(label),
+            None => "None".to_string(),
+        }
+    }
+
+    fn recap(&self, recap: &Recap) -> String {
+        let mut out = self.banner("PLAY RECAP");
+        let mut hosts: Vec<_> = recap.hosts.iter().collect();
+        hosts.sort_by(|a, b| a.0.cmp(b.0));
+        let color = self.opts.color;
+        for (host, t) in hosts {
+            let host_col = if color {
+                let c = if t.failed != 0 || t.unreachable != 0 {
+                    Color::Red
+                } else if t.changed != 0 {
+                    Color::Yellow
+                } else {
+                    Color::Green
+                };
+                format!("{:<37}", stringc(host, c))
+            } else {
+                format!("{host:<26}")
+            };
+            let col = |lead: &str, num: u32, c: Color| {
+                let s = format!("{lead}={num:<4}");
+                if num != 0 && color { stringc(&s, c) } else { s }
+            };
+            out += &format!(
+                "{host_col} : {} {} {} {} {} {} {}\n",
+                col("ok", t.ok, Color::Green),
+                col("changed", t.changed, Color::Yellow),
+                col("unreachable", t.unreachable, Color::BrightRed),
+                col("failed", t.failed, Color::Red),
+                col("skipped", t.skipped, Color::Cyan),
+                col("rescued", t.rescued, Color::Green),
+                col("ignored", t.ignored, Color::BrightPurple),
+            );
+        }
+        out.push('\n');
+        out
+    }
+}
+
+/// One host result, borrowed from the event.
+struct ResultView<'a> {
+    host: &'a str,
+    label: &'a str,
+    status: HostStatus,
+    ignored: bool,
+    item_label: Option<&'a Value>,
+    result: &'a Map<String, Value>,
+    no_log: bool,
+}
+
+fn ok_word(status: HostStatus) -> (&'static str, Color) {
+    if status == HostStatus::Changed {
+        ("changed", Color::Yellow)
+    } else {
+        ("ok", Color::Green)
+    }
+}
+
+/// `host_label`: `h -> delegate`, plus `(address)` when the delegate's `ansible_host`
+/// differs from its name.
+fn host_label(host: &str, delegated_to: Option<&str>, result: &Map<String, Value>) -> String {
+    let Some(target) = delegated_to.filter(|d| *d != host) else {
+        return host.to_string();
+    };
+    let mut label = format!("{host} -> {target}");
+    let address = result
+        .get("_ansible_delegated_vars")
+        .and_then(|v| v.get("ansible_host"))
+        .and_then(Value::as_str);
+    if let Some(address) = address.filter(|a| *a != target) {
+        label += &format!("({address})");
+    }
+    label
+}
+
+fn flag(result: &Map<String, Value>, key: &str) -> bool {
+    result.get(key).is_some_and(truthy)
+}
+
+/// Python truthiness of a JSON value.
+fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+/// `strip_internal_keys`: every `_ansible_*` key, at every depth.
+fn strip_internal(map: &Map<String, Value>) -> Map<String, Value> {
+    map.iter()
+        .filter(|(k, _)| !k.starts_with("_ansible_"))
+        .map(|(k, v)| (k.clone(), strip_value(v)))
+        .collect()
+}
+
+fn strip_value(v: &Value) -> Value {
+    match v {
+        Value::Object(m) => Value::Object(strip_internal(m)),
+        Value::Array(items) => Value::Array(items.iter().map(strip_value).collect()),
+        other => other.clone(),
+    }
+}
