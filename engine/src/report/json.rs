@@ -53,7 +53,7 @@ mod tests {
                 ..HostCounters::default()
             },
         );
-        let events = vec![
+        let events = [
             Event::PlaybookStart {
                 path: "site.yml".into(),
             },

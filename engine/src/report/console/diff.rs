@@ -99,10 +99,8 @@ fn side_text(v: &Value) -> String {
 /// `str.splitlines(True)` plus Ansible's "No newline at end of file" marker.
 fn diff_lines(text: &str) -> Vec<String> {
     let mut lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
-    if let Some(last) = lines.last_mut() {
-        if !last.ends_with('\n') {
-            last.push_str("\n\\ No newline at end of file\n");
-        }
+    if let Some(last) = lines.last_mut().filter(|l| !l.ends_with('\n')) {
+        last.push_str("\n\\ No newline at end of file\n");
     }
     lines
 }

@@ -159,8 +159,9 @@ impl Console {
             } => {
                 let mut msg =
                     format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
-                if self.is_verbose(result, 2) {
-                    msg += &format!("Result was: {}", self.dump(result));
+                let result = self.clean(result);
+                if self.is_verbose(&result, 2) {
+                    msg += &format!("Result was: {}", self.dump(&result));
                 }
                 r.stdout = self.line(&msg, Some(Color::DarkGray));
             }
@@ -223,10 +224,15 @@ impl Console {
         json_dumps(&Value::Object(abridged), indent)
     }
 
-    /// `_clean_results`: `debug` shows only its `msg` (or its `var`).
+    /// What a callback sees (`as_callback_task_result`: `failed`/`skipped` are in the
+    /// event's status; debug never shows `invocation`), then `_clean_results`: `debug`
+    /// shows only its `msg` (or its `var`).
     fn clean(&self, result: &Map<String, Value>) -> Map<String, Value> {
         let mut cleaned = result.clone();
+        cleaned.shift_remove("failed");
+        cleaned.shift_remove("skipped");
         if self.is_debug() {
+            cleaned.shift_remove("invocation");
             if cleaned.contains_key("msg") {
                 cleaned
                     .retain(|k, _| DEBUG_ALLOWED_KEYS.contains(&k.as_str()) || k.starts_with('_'));
@@ -251,9 +257,16 @@ impl Console {
             HostStatus::Skipped if !self.opts.show_skipped => return out,
             _ => {}
         }
-        let mut result = self.clean(v.result);
-        // The debug action always asks for its result to be shown, pretty-printed.
-        if self.is_debug() && matches!(v.status, HostStatus::Ok | HostStatus::Changed) {
+        let mut result = if v.no_log {
+            censor(v.result)
+        } else {
+            v.result.clone()
+        };
+        result = self.clean(&result);
+        // The debug action always asks for its result to be shown, pretty-printed
+        // (a censored result has lost that request, as in Ansible).
+        if self.is_debug() && !v.no_log && matches!(v.status, HostStatus::Ok | HostStatus::Changed)
+        {
             result.insert("_ansible_verbose_always".into(), Value::Bool(true));
         }
         if loop_aggregate {
@@ -457,6 +470,35 @@ fn truthy(v: &Value) -> bool {
         Value::Array(a) => !a.is_empty(),
         Value::Object(o) => !o.is_empty(),
     }
+}
+
+/// `censor_result`: what a `no_log` result may still show (idempotent, so a result the
+/// executor already censored passes unchanged). A loop's `results` stay so the loop
+/// shape is still recognised; they are never printed.
+fn censor(result: &Map<String, Value>) -> Map<String, Value> {
+    const PRESERVE: [&str; 8] = [
+        "attempts",
+        "changed",
+        "retries",
+        "_ansible_no_log",
+        "exception",
+        "warnings",
+        "deprecations",
+        "results",
+    ];
+    let mut censored: Map<String, Value> = result
+        .iter()
+        .filter(|(k, _)| PRESERVE.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    censored.insert(
+        "censored".into(),
+        Value::String(
+            "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
+                .into(),
+        ),
+    );
+    censored
 }
 
 /// `strip_internal_keys`: every `_ansible_*` key, at every depth.
