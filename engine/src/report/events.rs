@@ -48,7 +48,12 @@ pub struct Recap {
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
     /// A playbook file starts (`ansible-playbook` prints nothing for it by default).
-    PlaybookStart { path: String },
+    PlaybookStart {
+        /// The playbook path as given on the command line.
+        path: String,
+        /// How many plays it has (`-vv` prints `N plays in path`).
+        plays: usize,
+    },
     /// `PLAY [name] ***` — emitted once per batch (Ansible repeats the banner per batch).
     PlayStart { name: String, batch: Vec<String> },
     /// The play's pattern matched no host (`skipping: no hosts matched`).
@@ -61,6 +66,9 @@ pub enum Event {
         /// The task's action as written (`debug`, `ansible.builtin.command`, ...): the
         /// console trims `debug` results the way Ansible does.
         action: String,
+        /// `file:line` of the task (`-vv` prints `task path: ...`); `None` for
+        /// implicit tasks.
+        path: Option<String>,
     },
     /// A host's result for a task. With a loop, one `HostResult` per item (with
     /// `item_label`) and then the aggregated one (`item_label: None`, `result.results`).
@@ -87,6 +95,18 @@ pub enum Event {
     /// line: `text` is the rendered `[ERROR]: Task failed: ...` message with its
     /// `Origin:` and source excerpt (`SourceError::render()`), without a trailing newline.
     HostError { host: String, text: String },
+    /// `include_tasks`/`include_role` loaded a file for these hosts
+    /// (`included: path for h1, h2`, with ` => (item=x)` for a loop item).
+    Included {
+        path: String,
+        hosts: Vec<String>,
+        item_label: Option<Value>,
+    },
+    /// A handler was notified for a host (`NOTIFIED HANDLER name for host` at `-vv`).
+    HandlerNotified { handler: String, host: String },
+    /// A message shown from `-v` x `level` on (e.g. `Notification for handler x has
+    /// been saved.` at `-vv`).
+    Verbose { level: u8, message: String },
     /// A retry of `until:` (`FAILED - RETRYING: [host]: name (N retries left).`).
     Retry {
         host: String,

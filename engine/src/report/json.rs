@@ -56,6 +56,7 @@ mod tests {
         let events = [
             Event::PlaybookStart {
                 path: "site.yml".into(),
+                plays: 3,
             },
             Event::PlayStart {
                 name: "Ring 1".into(),
@@ -66,6 +67,7 @@ mod tests {
                 name: "Say hello".into(),
                 kind: TaskKindTag::Task,
                 action: "debug".into(),
+                path: Some("site.yml:5".into()),
             },
             Event::HostResult {
                 host: "h1".into(),
@@ -80,13 +82,13 @@ mod tests {
         ];
         let out: String = events.iter().map(event_line).collect();
         let expected = concat!(
-            r#"{"event":"playbook_start","path":"site.yml"}"#,
+            r#"{"event":"playbook_start","path":"site.yml","plays":3}"#,
             "\n",
             r#"{"event":"play_start","name":"Ring 1","batch":["h1"]}"#,
             "\n",
             r#"{"event":"no_hosts_matched"}"#,
             "\n",
-            r#"{"event":"task_start","name":"Say hello","kind":"task","action":"debug"}"#,
+            r#"{"event":"task_start","name":"Say hello","kind":"task","action":"debug","path":"site.yml:5"}"#,
             "\n",
             r#"{"event":"host_result","host":"h1","delegated_to":null,"status":"changed","ignored":false,"item_label":"a","result":{"msg":"multi\nline","changed":true},"no_log":false}"#,
             "\n",

@@ -53,3 +53,60 @@ pub async fn run_reporter(mut rx: Receiver<Event>, mut sinks: Sinks) -> std::io:
     }
     Ok(sinks)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::{ConsoleOptions, Recap};
+    use tokio::io::AsyncReadExt;
+
+    #[tokio::test]
+    async fn one_task_writes_console_and_json_in_event_order() {
+        let (out_w, mut out_r) = tokio::io::duplex(1 << 16);
+        let (err_w, mut err_r) = tokio::io::duplex(1 << 16);
+        let (json_w, mut json_r) = tokio::io::duplex(1 << 16);
+        let sinks = Sinks {
+            console: Some((
+                Console::new(ConsoleOptions::default()),
+                Box::new(out_w),
+                Box::new(err_w),
+            )),
+            json: Some(Box::new(json_w)),
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(8);
+        let reporter = tokio::spawn(run_reporter(rx, sinks));
+        let events = [
+            Event::Warning {
+                message: "careful".into(),
+            },
+            Event::NoMoreHosts,
+            Event::Recap(Recap::default()),
+        ];
+        for ev in events {
+            tx.send(ev).await.unwrap();
+        }
+        drop(tx);
+        let sinks = reporter.await.unwrap().unwrap();
+        drop(sinks); // closes the writers so the reads below end
+        let mut out = String::new();
+        out_r.read_to_string(&mut out).await.unwrap();
+        let mut err = String::new();
+        err_r.read_to_string(&mut err).await.unwrap();
+        let mut json = String::new();
+        json_r.read_to_string(&mut json).await.unwrap();
+        let stars = |n: usize| "*".repeat(79 - n);
+        assert_eq!(
+            out,
+            format!(
+                "\nNO MORE HOSTS LEFT {}\n\nPLAY RECAP {}\n\n",
+                stars(18),
+                stars(10)
+            )
+        );
+        assert_eq!(err, "[WARNING]: careful\n");
+        assert_eq!(
+            json,
+            "{\"event\":\"warning\",\"message\":\"careful\"}\n{\"event\":\"no_more_hosts\"}\n{\"event\":\"recap\",\"hosts\":{}}\n"
+        );
+    }
+}

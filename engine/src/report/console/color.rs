@@ -17,6 +17,8 @@ pub enum Color {
     BrightPurple,
     /// `COLOR_DEBUG`
     DarkGray,
+    /// `COLOR_VERBOSE`
+    Blue,
 }
 
 impl Color {
@@ -29,6 +31,7 @@ impl Color {
             Color::BrightRed => "1;31",
             Color::BrightPurple => "1;35",
             Color::DarkGray => "1;30",
+            Color::Blue => "0;34",
         }
     }
 }

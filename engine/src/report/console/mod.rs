@@ -1,10 +1,11 @@
 //! The console reporter: Ansible's `default` stdout callback, byte for byte.
 //!
 //! Pure: `Console::render` turns one event into the text Ansible writes to stdout and
-//! stderr, so it is tested without I/O. Differences from ansible-playbook, by design of
-//! the event stream: `-v`'s "No config file found; using defaults" line and `-vv`'s
-//! `task path:` lines are the CLI's business (events carry no config or task path);
-//! the free strategy's banner re-printing between interleaved tasks is not modelled.
+//! stderr, so it is tested without I/O. Not the console's business: what the CLI prints
+//! before the first event (`-v`'s "No config file found; using defaults", `-vv`'s
+//! version block). Not modelled (no event for them yet): `included: ... for ...`,
+//! `-vv`'s `NOTIFIED HANDLER`, `[CHECK MODE]`/`DRY RUN` markers (off by default in
+//! Ansible), and the free strategy's banner re-printing between interleaved tasks.
 
 mod color;
 mod diff;
@@ -94,10 +95,11 @@ impl Console {
     pub fn render(&mut self, ev: &Event) -> Rendered {
         let mut r = Rendered::default();
         match ev {
-            Event::PlaybookStart { path } => {
+            Event::PlaybookStart { path, plays } => {
                 if self.opts.verbosity > 1 {
                     let base = path.rsplit('/').next().unwrap_or(path);
                     r.stdout = self.banner(&format!("PLAYBOOK: {base}"));
+                    r.stdout += &self.line(&format!("{plays} plays in {path}"), Some(Color::Blue));
                 }
             }
             Event::PlayStart { name, .. } => {
@@ -113,13 +115,21 @@ impl Console {
             Event::NoHostsMatched => {
                 r.stdout = self.line("skipping: no hosts matched", Some(Color::Cyan));
             }
-            Event::TaskStart { name, kind, action } => {
+            Event::TaskStart {
+                name,
+                kind,
+                action,
+                path,
+            } => {
                 self.action = action.clone();
                 let prefix = match kind {
                     TaskKindTag::Task => "TASK",
                     TaskKindTag::Handler => "RUNNING HANDLER",
                 };
-                let banner = self.banner(&format!("{prefix} [{}]", name.trim()));
+                let mut banner = self.banner(&format!("{prefix} [{}]", name.trim()));
+                if let Some(path) = path.as_deref().filter(|_| self.opts.verbosity >= 2) {
+                    banner += &self.line(&format!("task path: {path}"), Some(Color::DarkGray));
+                }
                 if self.opts.show_skipped {
                     r.stdout = banner;
                 } else {
@@ -164,6 +174,29 @@ impl Console {
                     msg += &format!("Result was: {}", self.dump(&result));
                 }
                 r.stdout = self.line(&msg, Some(Color::DarkGray));
+            }
+            Event::Included {
+                path,
+                hosts,
+                item_label,
+            } => {
+                let mut msg = format!("included: {path} for {}", hosts.join(", "));
+                if let Some(label) = item_label.as_ref().filter(|l| truthy(l)) {
+                    msg += &format!(" => (item={})", py_str(label));
+                }
+                r.stdout = self.take_banner();
+                r.stdout += &self.line(&msg, Some(Color::Cyan));
+            }
+            Event::HandlerNotified { handler, host } => {
+                if self.opts.verbosity > 1 {
+                    let msg = format!("NOTIFIED HANDLER {handler} for {host}");
+                    r.stdout = self.line(&msg, Some(Color::Blue));
+                }
+            }
+            Event::Verbose { level, message } => {
+                if self.opts.verbosity >= *level {
+                    r.stdout = self.line(message, Some(Color::Blue));
+                }
             }
             Event::NoMoreHosts => r.stdout = self.banner("NO MORE HOSTS LEFT"),
             Event::Warning { message } => {

@@ -45,6 +45,9 @@ fn fixture(name: &str) -> (&'static str, &'static str) {
         "diff_on",
         "delegate",
         "debug_v",
+        "debug_vv",
+        "include",
+        "include_vv",
         "skip_v",
         "loop_v",
         "skip_hidden",
@@ -108,6 +111,7 @@ fn task(name: &str, action: &str) -> Event {
         name: name.into(),
         kind: TaskKindTag::Task,
         action: action.into(),
+        path: None,
     }
 }
 
@@ -116,6 +120,7 @@ fn handler(name: &str, action: &str) -> Event {
         name: name.into(),
         kind: TaskKindTag::Handler,
         action: action.into(),
+        path: None,
     }
 }
 

@@ -194,20 +194,26 @@ Origin: /tmp/rp/delegate.yml:8:7
     assert_fixture("delegate", &events);
 }
 
-#[test]
-fn verbose_one_keeps_debug_output_unchanged() {
-    let opts = ConsoleOptions {
-        verbosity: 1,
-        ..ConsoleOptions::default()
+fn debug_events(with_path: bool) -> Vec<Event> {
+    let located = |name: &str, line: u32| {
+        let mut ev = task(name, "debug");
+        if let Event::TaskStart { path, .. } = &mut ev {
+            *path = with_path.then(|| format!("/tmp/rp/debug_vv.yml:{line}"));
+        }
+        ev
     };
     let mut events = vec![
+        Event::PlaybookStart {
+            path: "debug_vv.yml".into(),
+            plays: 1,
+        },
         play("Debug play", &["h1", "h2", "h3"]),
-        task("Say hello", "debug"),
+        located("Say hello", 5),
     ];
     for h in ["h1", "h2", "h3"] {
         events.push(res(h, Ok, json!({"msg": "hello", "changed": false})));
     }
-    events.push(task("Show a var", "debug"));
+    events.push(located("Show a var", 8));
     for h in ["h1", "h2", "h3"] {
         events.push(res(
             h,
@@ -220,7 +226,30 @@ fn verbose_one_keeps_debug_output_unchanged() {
         ("h2", [2, 0, 0, 0, 0, 0, 0]),
         ("h3", [2, 0, 0, 0, 0, 0, 0]),
     ]));
-    assert_fixture_with("debug_v", opts, VERBOSE_PREAMBLE, &events);
+    events
+}
+
+#[test]
+fn verbose_one_keeps_debug_output_unchanged() {
+    let opts = ConsoleOptions {
+        verbosity: 1,
+        ..ConsoleOptions::default()
+    };
+    assert_fixture_with("debug_v", opts, VERBOSE_PREAMBLE, &debug_events(true));
+}
+
+/// `-vv` adds the PLAYBOOK banner, `N plays in`, and `task path:` lines. What the CLI
+/// prints before the first event (version block, config line) is taken from the
+/// recording as is.
+#[test]
+fn verbose_two_shows_playbook_banner_and_task_paths() {
+    let opts = ConsoleOptions {
+        verbosity: 2,
+        ..ConsoleOptions::default()
+    };
+    let (recorded, _) = fixture("debug_vv");
+    let cli_part = recorded.split("\nPLAYBOOK: ").next().unwrap();
+    assert_fixture_with("debug_vv", opts, cli_part, &debug_events(true));
 }
 
 /// Unreachable hosts cannot be produced with `-c local`; the expected text follows the
@@ -322,4 +351,109 @@ fn warnings_are_shown_once_and_banners_keep_three_stars_minimum() {
         })
         .stdout;
     assert_eq!(out, format!("\nPLAY {}\n", "*".repeat(75)));
+}
+
+fn include_events(vv: bool) -> Vec<Event> {
+    let pb = if vv { "include_vv.yml" } else { "include.yml" };
+    let at = |name: &str, action: &str, path: &str| {
+        let mut ev = task(name, action);
+        if let Event::TaskStart { path: p, .. } = &mut ev {
+            *p = vv.then(|| path.to_string());
+        }
+        ev
+    };
+    let included = |hosts: &[&str], label: Option<&str>| Event::Included {
+        path: "/tmp/rp/inc_tasks.yml".into(),
+        hosts: hosts.iter().map(|h| h.to_string()).collect(),
+        item_label: label.map(|l| json!(l)),
+    };
+    let skip_item = |i: &str| {
+        json!({"changed": false, "skipped": true, "skip_reason": "Conditional result was False",
+               "false_condition": "inventory_hostname == 'h1'", "item": i, "ansible_loop_var": "item"})
+    };
+    let notify = || Event::Verbose {
+        level: 2,
+        message: "Notification for handler restart thing has been saved.".into(),
+    };
+    let changed = |h: &str| res(h, Changed, command_result(&["echo", "x"], 0, "x"));
+    let mut events = Vec::new();
+    if vv {
+        events.push(Event::PlaybookStart {
+            path: pb.into(),
+            plays: 1,
+        });
+    }
+    events.extend([
+        play("Include play", &["h1", "h2"]),
+        at("Include it", "include_tasks", &format!("/tmp/rp/{pb}:5")),
+        included(&["h1", "h2"], None),
+        at("debug", "debug", "/tmp/rp/inc_tasks.yml:1"),
+        res("h1", Ok, ok_debug(json!("inc none"))),
+        res("h2", Ok, ok_debug(json!("inc none"))),
+        at(
+            "Include looped",
+            "include_tasks",
+            &format!("/tmp/rp/{pb}:7"),
+        ),
+        item("h2", Skipped, json!("x"), skip_item("x")),
+        item("h2", Skipped, json!("y"), skip_item("y")),
+        res(
+            "h2",
+            Skipped,
+            json!({"changed": false, "skipped": true, "msg": "All items skipped",
+                   "results": [skip_item("x"), skip_item("y")]}),
+        ),
+        included(&["h1"], Some("x")),
+        included(&["h1"], Some("y")),
+        at("debug", "debug", "/tmp/rp/inc_tasks.yml:1"),
+        res("h1", Ok, ok_debug(json!("inc x"))),
+        at("debug", "debug", "/tmp/rp/inc_tasks.yml:1"),
+        res("h1", Ok, ok_debug(json!("inc y"))),
+        at("Notify", "command", &format!("/tmp/rp/{pb}:11")),
+    ]);
+    if vv {
+        events.extend([
+            notify(),
+            changed("h1"),
+            notify(),
+            changed("h2"),
+            Event::HandlerNotified {
+                handler: "restart thing".into(),
+                host: "h1".into(),
+            },
+            Event::HandlerNotified {
+                handler: "restart thing".into(),
+                host: "h2".into(),
+            },
+        ]);
+    } else {
+        events.extend([changed("h2"), changed("h1")]);
+    }
+    let mut run_handler = handler("restart thing", "debug");
+    if let Event::TaskStart { path, .. } = &mut run_handler {
+        *path = vv.then(|| format!("/tmp/rp/{pb}:15"));
+    }
+    events.extend([
+        run_handler,
+        res("h1", Ok, ok_debug(json!("restarted"))),
+        res("h2", Ok, ok_debug(json!("restarted"))),
+        recap(&[("h1", [8, 1, 0, 0, 0, 0, 0]), ("h2", [4, 1, 0, 0, 1, 0, 0])]),
+    ]);
+    events
+}
+
+#[test]
+fn included_files_are_announced_per_host_and_item() {
+    assert_fixture("include", &include_events(false));
+}
+
+#[test]
+fn verbose_two_shows_notifications_and_included_task_paths() {
+    let opts = ConsoleOptions {
+        verbosity: 2,
+        ..ConsoleOptions::default()
+    };
+    let (recorded, _) = fixture("include_vv");
+    let cli_part = recorded.split("\nPLAYBOOK: ").next().unwrap();
+    assert_fixture_with("include_vv", opts, cli_part, &include_events(true));
 }
