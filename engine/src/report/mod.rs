@@ -7,7 +7,9 @@ mod events;
 mod json;
 mod sink;
 
-pub use console::{Console, ConsoleOptions, NON_TTY_COLUMNS, Rendered};
+pub use console::{
+    Console, ConsoleOptions, NON_TTY_COLUMNS, Rendered, ansible_color, banner_columns,
+};
 pub use events::{Event, HostCounters, HostStatus, Recap, TaskKindTag};
 pub use json::{JsonLines, event_line};
 pub use sink::{Sinks, run_reporter};

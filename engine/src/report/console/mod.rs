@@ -3,12 +3,15 @@
 //! Pure: `Console::render` turns one event into the text Ansible writes to stdout and
 //! stderr, so it is tested without I/O. Not the console's business: what the CLI prints
 //! before the first event (`-v`'s "No config file found; using defaults", `-vv`'s
-//! version block). Not modelled (no event for them yet): `included: ... for ...`,
-//! `-vv`'s `NOTIFIED HANDLER`, `[CHECK MODE]`/`DRY RUN` markers (off by default in
-//! Ansible), and the free strategy's banner re-printing between interleaved tasks.
+//! version block, `-vvv` connection traces). Not modelled: `[CHECK MODE]`/`DRY RUN`
+//! markers (off by default in Ansible), `CUSTOM STATS`, async polling lines, cowsay,
+//! and the free strategy's banner re-printing between interleaved tasks (results carry
+//! no task identity).
 
+mod clean;
 mod color;
 mod diff;
+mod options;
 mod pyfmt;
 #[cfg(test)]
 mod tests;
@@ -18,35 +21,9 @@ use color::{Color, display, stringc};
 use serde_json::{Map, Value};
 use std::collections::HashSet;
 
+use clean::{censor, flag, host_label, strip_internal, truthy};
+pub use options::{ConsoleOptions, NON_TTY_COLUMNS, ansible_color, banner_columns};
 pub use pyfmt::{json_dumps, py_str};
-
-/// Width Ansible pads banners to when stdout is not a terminal (`max(79, cols - 1)`).
-pub const NON_TTY_COLUMNS: usize = 79;
-
-/// How the console prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConsoleOptions {
-    /// Number of `-v` given.
-    pub verbosity: u8,
-    /// ANSI colours (a TTY or `ANSIBLE_FORCE_COLOR`, never with `NO_COLOR` /
-    /// `ANSIBLE_NOCOLOR`): decided by the caller.
-    pub color: bool,
-    /// `display_skipped_hosts` (on by default).
-    pub show_skipped: bool,
-    /// Banner width: `NON_TTY_COLUMNS`, or the terminal width minus one (at least 79).
-    pub columns: usize,
-}
-
-impl Default for ConsoleOptions {
-    fn default() -> Self {
-        ConsoleOptions {
-            verbosity: 0,
-            color: false,
-            show_skipped: true,
-            columns: NON_TTY_COLUMNS,
-        }
-    }
-}
 
 /// The `debug` action's result is trimmed to what it was asked to show.
 const DEBUG_ACTIONS: [&str; 3] = ["debug", "ansible.builtin.debug", "ansible.legacy.debug"];
@@ -213,7 +190,7 @@ impl Console {
     /// `Display.banner`: a blank line, the message, and stars to the column width.
     fn banner(&self, msg: &str) -> String {
         let msg = msg.trim();
-        let width = msg.chars().count();
+        let width = text_width(msg);
         let stars = self.opts.columns.saturating_sub(width).max(3);
         format!("\n{msg} {}\n", "*".repeat(stars))
     }
@@ -472,80 +449,27 @@ fn ok_word(status: HostStatus) -> (&'static str, Color) {
     }
 }
 
-/// `host_label`: `h -> delegate`, plus `(address)` when the delegate's `ansible_host`
-/// differs from its name.
-fn host_label(host: &str, delegated_to: Option<&str>, result: &Map<String, Value>) -> String {
-    let Some(target) = delegated_to.filter(|d| *d != host) else {
-        return host.to_string();
-    };
-    let mut label = format!("{host} -> {target}");
-    let address = result
-        .get("_ansible_delegated_vars")
-        .and_then(|v| v.get("ansible_host"))
-        .and_then(Value::as_str);
-    if let Some(address) = address.filter(|a| *a != target) {
-        label += &format!("({address})");
-    }
-    label
-}
-
-fn flag(result: &Map<String, Value>, key: &str) -> bool {
-    result.get(key).is_some_and(truthy)
-}
-
-/// Python truthiness of a JSON value.
-fn truthy(v: &Value) -> bool {
-    match v {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
-
-/// `censor_result`: what a `no_log` result may still show (idempotent, so a result the
-/// executor already censored passes unchanged). A loop's `results` stay so the loop
-/// shape is still recognised; they are never printed.
-fn censor(result: &Map<String, Value>) -> Map<String, Value> {
-    const PRESERVE: [&str; 8] = [
-        "attempts",
-        "changed",
-        "retries",
-        "_ansible_no_log",
-        "exception",
-        "warnings",
-        "deprecations",
-        "results",
-    ];
-    let mut censored: Map<String, Value> = result
-        .iter()
-        .filter(|(k, _)| PRESERVE.contains(&k.as_str()))
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect();
-    censored.insert(
-        "censored".into(),
-        Value::String(
-            "the output has been hidden due to the fact that 'no_log: true' was specified for this result"
-                .into(),
-        ),
-    );
-    censored
-}
-
-/// `strip_internal_keys`: every `_ansible_*` key, at every depth.
-fn strip_internal(map: &Map<String, Value>) -> Map<String, Value> {
-    map.iter()
-        .filter(|(k, _)| !k.starts_with("_ansible_"))
-        .map(|(k, v)| (k.clone(), strip_value(v)))
-        .collect()
-}
-
-fn strip_value(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => Value::Object(strip_internal(m)),
-        Value::Array(items) => Value::Array(items.iter().map(strip_value).collect()),
-        other => other.clone(),
-    }
+/// Display columns of `text` (`wcswidth`): East Asian wide characters count two,
+/// combining marks and zero-width characters none. An approximation of libc's table
+/// covering the common ranges.
+fn text_width(text: &str) -> usize {
+    text.chars()
+        .map(|c| {
+            let cp = c as u32;
+            let zero =
+                matches!(cp, 0x0300..=0x036F | 0x200B..=0x200F | 0xFE00..=0xFE0F) || c.is_control();
+            let wide = matches!(cp,
+                0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF
+                | 0x4E00..=0x9FFF | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF
+                | 0xFE30..=0xFE4F | 0xFF00..=0xFF60 | 0xFFE0..=0xFFE6 | 0x1F300..=0x1F64F
+                | 0x1F900..=0x1F9FF | 0x20000..=0x2FFFD | 0x30000..=0x3FFFD);
+            if zero {
+                0
+            } else if wide {
+                2
+            } else {
+                1
+            }
+        })
+        .sum()
 }

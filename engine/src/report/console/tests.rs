@@ -48,6 +48,7 @@ fn fixture(name: &str) -> (&'static str, &'static str) {
         "debug_vv",
         "include",
         "include_vv",
+        "wide",
         "skip_v",
         "loop_v",
         "skip_hidden",

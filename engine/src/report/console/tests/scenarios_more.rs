@@ -457,3 +457,9 @@ fn verbose_two_shows_notifications_and_included_task_paths() {
     let cli_part = recorded.split("\nPLAYBOOK: ").next().unwrap();
     assert_fixture_with("include_vv", opts, cli_part, &include_events(true));
 }
+
+#[test]
+fn banners_count_wide_characters_as_two_columns() {
+    let events = [play("日本語 play é", &["h1"]), recap(&[])];
+    assert_fixture("wide", &events);
+}
