@@ -133,6 +133,10 @@ impl Console {
                     no_log: *no_log,
                 };
                 r.stdout = self.host_result(&view);
+                let shown = *status != HostStatus::Skipped || self.opts.show_skipped;
+                if shown && !*no_log {
+                    r.stderr = self.module_warnings(result);
+                }
             }
             Event::HostError { text, .. } => {
                 r.stdout = self.take_banner();
@@ -176,12 +180,7 @@ impl Console {
                 }
             }
             Event::NoMoreHosts => r.stdout = self.banner("NO MORE HOSTS LEFT"),
-            Event::Warning { message } => {
-                let msg = format!("[WARNING]: {message}");
-                if self.warned.insert(msg.clone()) {
-                    r.stderr = self.line(&msg, Some(Color::BrightPurple));
-                }
-            }
+            Event::Warning { message } => r.stderr = self.warning(message),
             Event::Recap(recap) => r.stdout = self.recap(recap),
         }
         r
@@ -346,6 +345,31 @@ impl Console {
             out += &self.line("...ignoring", Some(Color::Cyan));
         }
         out
+    }
+
+    /// `_handle_warnings`: a module's `warnings` go to stderr as `[WARNING]:` lines
+    /// (each distinct one once per run); the result dump never shows them.
+    fn module_warnings(&mut self, result: &Map<String, Value>) -> String {
+        let mut err = String::new();
+        if let Some(Value::Array(warnings)) = result.get("warnings") {
+            for w in warnings {
+                let text = match w {
+                    Value::String(s) => s.clone(),
+                    other => py_str(other),
+                };
+                err += &self.warning(&text);
+            }
+        }
+        err
+    }
+
+    fn warning(&mut self, message: &str) -> String {
+        let msg = format!("[WARNING]: {message}");
+        if self.warned.insert(msg.clone()) {
+            self.line(&msg, Some(Color::BrightPurple))
+        } else {
+            String::new()
+        }
     }
 
     /// `v2_on_file_diff`: printed before the host's ok/changed line.

@@ -49,6 +49,7 @@ fn fixture(name: &str) -> (&'static str, &'static str) {
         "include",
         "include_vv",
         "wide",
+        "warn",
         "skip_v",
         "loop_v",
         "skip_hidden",

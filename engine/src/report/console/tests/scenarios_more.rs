@@ -463,3 +463,30 @@ fn banners_count_wide_characters_as_two_columns() {
     let events = [play("日本語 play é", &["h1"]), recap(&[])];
     assert_fixture("wide", &events);
 }
+
+#[test]
+fn module_warnings_go_to_stderr_and_not_into_the_result() {
+    let mut cmd = command_result(&["echo", "hi"], 0, "hi");
+    cmd["warnings"] = json!([
+        "As of Ansible 2.4, the parameter 'executable' is no longer supported with the 'command' module. Not using '/bin/sh'."
+    ]);
+    let events = [
+        play("Warn play", &["h1"]),
+        task("Command with executable", "command"),
+        res("h1", Changed, cmd),
+        task("Deprecated", "debug"),
+        item(
+            "h1",
+            Ok,
+            json!(1),
+            json!({"msg": "x", "item": 1, "ansible_loop_var": "item", "changed": false}),
+        ),
+        res(
+            "h1",
+            Ok,
+            json!({"changed": false, "msg": "All items completed", "results": [{"msg": "x"}]}),
+        ),
+        recap(&[("h1", [2, 1, 0, 0, 0, 0, 0])]),
+    ];
+    assert_fixture("warn", &events);
+}
