@@ -44,6 +44,16 @@ pub struct Recap {
 }
 
 /// One thing that happened during a run.
+///
+/// What the console relies on to print what ansible-playbook prints:
+/// - `PlayStart` once per batch; `TaskStart` before the task's results (again per
+///   included file's task); a loop's item results, then its aggregated result.
+/// - `HostError` immediately before the failing `HostResult` (item or not) it belongs
+///   to, for every failure Ansible shows an `[ERROR]` block for.
+/// - A `max_fail_percentage` breach: ansible-playbook 2.19 prints `NO MORE HOSTS LEFT`
+///   for the breach and again when it then finds every host of the batch failed, so
+///   emit `NoMoreHosts` for each of those two checks.
+/// - `Recap` last, hosts in any order (the console sorts them).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum Event {
