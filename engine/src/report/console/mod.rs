@@ -259,8 +259,10 @@ impl Console {
         let is_item = v.item_label.is_some();
         // The aggregated result of a loop: its items were shown one by one.
         let loop_aggregate = !is_item && v.result.contains_key("results");
-        if !is_item && matches!(v.status, HostStatus::Ok | HostStatus::Changed) {
-            out += &self.file_diff(v);
+        // Diffs come before the ok/changed line: each loop item's before its own line
+        // (the task executor sends them), a plain result's from the strategy.
+        if matches!(v.status, HostStatus::Ok | HostStatus::Changed) {
+            out += &self.file_diff(v, is_item);
         }
         match v.status {
             HostStatus::Skipped if !self.opts.show_skipped => return out,
@@ -372,31 +374,29 @@ impl Console {
         }
     }
 
-    /// `v2_on_file_diff`: printed before the host's ok/changed line.
-    fn file_diff(&mut self, v: &ResultView) -> String {
-        let mut text = String::new();
+    /// `v2_on_file_diff`: the strategy only calls it when the result has a `diff`
+    /// key; for an aggregated loop result it then shows the items' diffs.
+    fn file_diff(&mut self, v: &ResultView, is_item: bool) -> String {
+        if !is_item && !v.result.contains_key("diff") {
+            return String::new();
+        }
+        let color = self.opts.color;
         let shown = |r: &Map<String, Value>| -> Option<String> {
             let diff = r.get("diff").filter(|d| truthy(d))?;
             if !flag(r, "changed") {
                 return None;
             }
-            let rendered = diff::render_diff(diff, self.opts.color);
-            (!rendered.is_empty()).then_some(rendered)
+            let rendered = diff::render_diff(diff, color);
+            (!rendered.is_empty()).then(|| display(&rendered, None, false))
         };
-        match v.result.get("results") {
-            Some(Value::Array(items)) => {
-                for item in items.iter().filter_map(Value::as_object) {
-                    if let Some(d) = shown(item) {
-                        text += &display(&d, None, false);
-                    }
-                }
-            }
-            _ => {
-                if let Some(d) = shown(v.result) {
-                    text += &display(&d, None, false);
-                }
-            }
-        }
+        let text: String = match v.result.get("results") {
+            Some(Value::Array(items)) if !is_item => items
+                .iter()
+                .filter_map(Value::as_object)
+                .filter_map(shown)
+                .collect(),
+            _ => shown(v.result).unwrap_or_default(),
+        };
         if text.is_empty() {
             return text;
         }

@@ -291,3 +291,82 @@ fn no_hosts_matched_and_warning_on_stderr() {
     ];
     assert_fixture("nohosts", &events);
 }
+
+#[test]
+fn rescued_failure_shows_fatal_then_rescue_tasks() {
+    let events = vec![
+        play("Rescue play", &["h1"]),
+        task("Break", "fail"),
+        error(
+            "h1",
+            "[ERROR]: Task failed: Action failed: broken
+Origin: /tmp/rp/rescue.yml:6:11
+
+4   tasks:
+5     - block:
+6         - name: Break
+            ^ column 11",
+        ),
+        res(
+            "h1",
+            Failed,
+            json!({"failed": true, "msg": "broken", "changed": false}),
+        ),
+        task("Fix", "debug"),
+        res("h1", Ok, ok_debug(json!("fixed"))),
+        task("Always", "debug"),
+        res("h1", Ok, ok_debug(json!("always"))),
+        recap(&[("h1", [2, 0, 0, 0, 0, 1, 0])]),
+    ];
+    assert_fixture("rescue", &events);
+}
+
+#[test]
+fn any_errors_fatal_ends_the_play_without_no_more_hosts_banner() {
+    let events = vec![
+        play("AEF play", &["h1", "h2"]),
+        task("Fail h1", "fail"),
+        error(
+            "h1",
+            "[ERROR]: Task failed: Action failed: bad
+Origin: /tmp/rp/aef.yml:6:7
+
+4   any_errors_fatal: true
+5   tasks:
+6     - name: Fail h1
+        ^ column 7",
+        ),
+        res(
+            "h1",
+            Failed,
+            json!({"failed": true, "msg": "bad", "changed": false}),
+        ),
+        res("h2", Skipped, skipped_when("inventory_hostname == 'h1'")),
+        recap(&[("h1", [0, 0, 0, 1, 0, 0, 0]), ("h2", [0, 0, 0, 0, 1, 0, 0])]),
+    ];
+    assert_fixture("aef", &events);
+}
+
+#[test]
+fn loop_item_diffs_precede_each_item_line() {
+    let copied = |i: &str| {
+        json!({"changed": true, "dest": format!("/tmp/rp/ld_{i}.txt"), "item": i,
+               "ansible_loop_var": "item",
+               "diff": [{"before": "", "after": format!("{i}\n"),
+                         "after_header": format!("/tmp/rp/ld_{i}.txt")}]})
+    };
+    let events = vec![
+        play("Loop diff", &["h1"]),
+        task("Write files", "copy"),
+        item("h1", Changed, json!("a"), copied("a")),
+        item("h1", Changed, json!("b"), copied("b")),
+        res(
+            "h1",
+            Changed,
+            json!({"changed": true, "msg": "All items completed",
+                   "results": [copied("a"), copied("b")]}),
+        ),
+        recap(&[("h1", [1, 1, 0, 0, 0, 0, 0])]),
+    ];
+    assert_fixture("loopdiff", &events);
+}
