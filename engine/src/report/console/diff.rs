@@ -4,7 +4,6 @@
 use super::color::{Color, stringc};
 use super::pyfmt::json_dumps;
 use serde_json::{Map, Value};
-use similar::{DiffOp, TextDiff};
 
 /// Lines of context around each change (Ansible's `DIFF_CONTEXT`).
 const CONTEXT: usize = 3;
@@ -105,85 +104,53 @@ fn diff_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// `difflib.unified_diff(before, after, fromfile, tofile, '', '', n=3)` as a list of
-/// lines, each ending in a newline.
+/// The diff lines of two texts as Ansible computes them.
 fn unified_diff(before: &str, after: &str, from: &str, to: &str) -> Vec<String> {
     let old = diff_lines(before);
     let new = diff_lines(after);
     let old_refs: Vec<&str> = old.iter().map(String::as_str).collect();
     let new_refs: Vec<&str> = new.iter().map(String::as_str).collect();
-    let diff = TextDiff::from_slices(&old_refs, &new_refs);
-    let groups = diff.grouped_ops(CONTEXT);
-    let mut out = Vec::new();
-    for (index, group) in groups.iter().enumerate() {
-        let (Some(first), Some(last)) = (group.first(), group.last()) else {
-            continue;
-        };
-        if index == 0 {
-            out.push(format!("--- {from}\n"));
-            out.push(format!("+++ {to}\n"));
-        }
-        let old_start = first.old_range().start;
-        let old_end = last.old_range().end;
-        let new_start = first.new_range().start;
-        let new_end = last.new_range().end;
-        out.push(format!(
-            "@@ -{} +{} @@\n",
-            hunk_range(old_start, old_end),
-            hunk_range(new_start, new_end)
-        ));
-        for op in group {
-            push_op(&mut out, op, &old, &new);
-        }
-    }
-    out
+    super::difflib::unified_diff(&old_refs, &new_refs, from, to, CONTEXT)
 }
 
-fn push_op(out: &mut Vec<String>, op: &DiffOp, old: &[String], new: &[String]) {
-    match *op {
-        DiffOp::Equal { old_index, len, .. } => {
-            for line in &old[old_index..old_index + len] {
-                out.push(format!(" {line}"));
-            }
-        }
-        DiffOp::Delete {
-            old_index, old_len, ..
-        } => {
-            for line in &old[old_index..old_index + old_len] {
-                out.push(format!("-{line}"));
-            }
-        }
-        DiffOp::Insert {
-            new_index, new_len, ..
-        } => {
-            for line in &new[new_index..new_index + new_len] {
-                out.push(format!("+{line}"));
-            }
-        }
-        DiffOp::Replace {
-            old_index,
-            old_len,
-            new_index,
-            new_len,
-        } => {
-            for line in &old[old_index..old_index + old_len] {
-                out.push(format!("-{line}"));
-            }
-            for line in &new[new_index..new_index + new_len] {
-                out.push(format!("+{line}"));
-            }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// 160 random pairs (150 small ones over a tiny alphabet, where alignments are
+    /// ambiguous, and 10 of 400 lines, where difflib's autojunk applies) with the
+    /// output of Python's `difflib.unified_diff(..., n=3)`.
+    #[test]
+    fn hunks_match_python_difflib() {
+        let cases: Vec<Value> =
+            serde_json::from_str(include_str!("fixtures/difflib_cases.json")).unwrap();
+        assert_eq!(cases.len(), 160);
+        for c in &cases {
+            let before = c["before"].as_str().unwrap();
+            let after = c["after"].as_str().unwrap();
+            let got: String = unified_diff(before, after, "before", "after").concat();
+            assert_eq!(got, c["diff"].as_str().unwrap(), "{before:?} -> {after:?}");
         }
     }
-}
 
-/// difflib's `_format_range_unified`: `start,len`, just `start` for one line, and
-/// `start-1,0` for an empty range.
-fn hunk_range(start: usize, end: usize) -> String {
-    let len = end - start;
-    let beginning = start + 1;
-    match len {
-        1 => format!("{beginning}"),
-        0 => format!("{},0", beginning - 1),
-        _ => format!("{beginning},{len}"),
+    #[test]
+    fn binary_and_size_notes_and_prepared_text() {
+        let diff = json!([{"dst_binary": 1}, {"src_larger": 100}, {"prepared": "custom\n"}]);
+        assert_eq!(
+            render_diff(&diff, false),
+            "diff skipped: destination file appears to be binary\n\
+             diff skipped: source file size is greater than 100\n\
+             custom\n"
+        );
+    }
+
+    #[test]
+    fn missing_final_newline_is_marked() {
+        let diff = json!({"before": "a", "after": "b"});
+        assert_eq!(
+            render_diff(&diff, false),
+            "--- before\n+++ after\n@@ -1 +1 @@\n-a\n\\ No newline at end of file\n+b\n\\ No newline at end of file\n\n"
+        );
     }
 }

@@ -11,6 +11,7 @@
 mod clean;
 mod color;
 mod diff;
+mod difflib;
 mod options;
 mod pyfmt;
 #[cfg(test)]
