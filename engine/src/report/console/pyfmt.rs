@@ -207,14 +207,45 @@ fn py_repr_str(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
+            c if !py_printable(c) => {
+                let cp = c as u32;
+                let _ = match cp {
+                    0..=0xff => write!(out, "\\x{cp:02x}"),
+                    0x100..=0xffff => write!(out, "\\u{cp:04x}"),
+                    _ => write!(out, "\\U{cp:08x}"),
+                };
             }
             c => out.push(c),
         }
     }
     out.push(quote);
     out
+}
+
+/// Python's `str.isprintable()` for the characters results contain in practice:
+/// control characters, separators other than the space, and format characters
+/// (zero-width, bidi marks, BOM) are not printable.
+fn py_printable(c: char) -> bool {
+    let cp = c as u32;
+    !(c.is_control()
+        || matches!(
+            cp,
+            0xa0 | 0xad
+                | 0x600..=0x605
+                | 0x1680
+                | 0x180e
+                | 0x2000..=0x200f
+                | 0x2028..=0x202f
+                | 0x205f..=0x2064
+                | 0x2066..=0x206f
+                | 0x3000
+                | 0xd800..=0xf8ff
+                | 0xfeff
+                | 0xfff9..=0xfffb
+                | 0xe0001
+                | 0xe0020..=0xe007f
+                | 0xf0000..
+        ))
 }
 
 #[cfg(test)]
@@ -257,5 +288,36 @@ mod tests {
             py_str(&json!({"n": 1, "s": "it's", "l": [true, null, 2.0]})),
             "{'n': 1, 's': \"it's\", 'l': [True, None, 2.0]}"
         );
+    }
+
+    /// 150 random nested values (unicode, control characters, floats of every
+    /// magnitude) with Python's `json.dumps(sort_keys=True, ensure_ascii=False)`
+    /// output, compact and with `indent=4`.
+    #[test]
+    fn random_values_match_python_json_dumps() {
+        let cases: Vec<Value> =
+            serde_json::from_str(include_str!("fixtures/pyjson_cases.json")).unwrap();
+        assert_eq!(cases.len(), 150);
+        for c in &cases {
+            let v = &c["value"];
+            assert_eq!(json_dumps(v, None), c["compact"].as_str().unwrap(), "{v}");
+            assert_eq!(json_dumps(v, Some(4)), c["indent"].as_str().unwrap(), "{v}");
+        }
+    }
+
+    /// 150 random values with Python's `str()` (what a loop item label prints as).
+    #[test]
+    fn random_labels_match_python_str() {
+        let cases: Vec<Value> =
+            serde_json::from_str(include_str!("fixtures/pystr_cases.json")).unwrap();
+        assert_eq!(cases.len(), 150);
+        for c in &cases {
+            assert_eq!(
+                py_str(&c["value"]),
+                c["str"].as_str().unwrap(),
+                "{}",
+                c["value"]
+            );
+        }
     }
 }
