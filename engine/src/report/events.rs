@@ -128,6 +128,9 @@ pub enum Event {
     NoMoreHosts,
     /// `[WARNING]: ...`
     Warning { message: String },
+    /// Ctrl-C: `[ERROR]: User interrupted execution` on stderr (ansible-playbook then
+    /// exits 99 without a recap).
+    Interrupted,
     /// `PLAY RECAP ***` and one line per host.
     Recap(Recap),
 }

@@ -180,6 +180,9 @@ impl Console {
                     r.stdout = self.line(message, Some(Color::Blue));
                 }
             }
+            Event::Interrupted => {
+                r.stderr = self.line("[ERROR]: User interrupted execution", Some(Color::Red));
+            }
             Event::NoMoreHosts => r.stdout = self.banner("NO MORE HOSTS LEFT"),
             Event::Warning { message } => r.stderr = self.warning(message),
             Event::Recap(recap) => r.stdout = self.recap(recap),

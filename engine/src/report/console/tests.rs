@@ -53,6 +53,7 @@ fn fixture(name: &str) -> (&'static str, &'static str) {
         "rescue",
         "aef",
         "loopdiff",
+        "sleep",
         "skip_v",
         "loop_v",
         "skip_hidden",

@@ -490,3 +490,14 @@ fn module_warnings_go_to_stderr_and_not_into_the_result() {
     ];
     assert_fixture("warn", &events);
 }
+
+/// Recorded by sending SIGINT to ansible-playbook during `command: sleep 20`.
+#[test]
+fn interrupt_prints_error_on_stderr_without_recap() {
+    let events = [
+        play("Sleep play", &["h1"]),
+        task("Sleep", "command"),
+        Event::Interrupted,
+    ];
+    assert_fixture("sleep", &events);
+}
