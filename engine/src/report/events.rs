@@ -65,6 +65,7 @@ pub enum Event {
         plays: usize,
     },
     /// `PLAY [name] ***` — emitted once per batch (Ansible repeats the banner per batch).
+    /// `name` is what Ansible prints: the play's name, or its host pattern if unnamed.
     PlayStart { name: String, batch: Vec<String> },
     /// The play's pattern matched no host (`skipping: no hosts matched`).
     NoHostsMatched,
@@ -103,7 +104,8 @@ pub enum Event {
     },
     /// Ansible 2.19's error block printed just before a failing host's `fatal:`/`failed:`
     /// line: `text` is the rendered `[ERROR]: Task failed: ...` message with its
-    /// `Origin:` and source excerpt (`SourceError::render()`), without a trailing newline.
+    /// `Origin:` and source excerpt (`SourceError::render()`); surrounding whitespace is
+    /// ignored (a multi-line block is followed by a blank line, as in Ansible).
     HostError { host: String, text: String },
     /// `include_tasks`/`include_role` loaded a file for these hosts
     /// (`included: path for h1, h2`, with ` => (item=x)` for a loop item).
@@ -128,6 +130,9 @@ pub enum Event {
     NoMoreHosts,
     /// `[WARNING]: ...`
     Warning { message: String },
+    /// `[DEPRECATION WARNING]: ...` (stderr). `message` is everything after the prefix:
+    /// the message with Ansible's removal sentence, and any `Origin:` excerpt and help.
+    Deprecation { message: String },
     /// Ctrl-C: `[ERROR]: User interrupted execution` on stderr (ansible-playbook then
     /// exits 99 without a recap).
     Interrupted,

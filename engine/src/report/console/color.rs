@@ -15,6 +15,8 @@ pub enum Color {
     BrightRed,
     /// `COLOR_WARN`
     BrightPurple,
+    /// `COLOR_DEPRECATE`
+    Purple,
     /// `COLOR_DEBUG`
     DarkGray,
     /// `COLOR_VERBOSE`
@@ -30,6 +32,7 @@ impl Color {
             Color::Red => "0;31",
             Color::BrightRed => "1;31",
             Color::BrightPurple => "1;35",
+            Color::Purple => "0;35",
             Color::DarkGray => "1;30",
             Color::Blue => "0;34",
         }

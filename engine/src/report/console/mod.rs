@@ -141,7 +141,7 @@ impl Console {
             }
             Event::HostError { text, .. } => {
                 r.stdout = self.take_banner();
-                r.stdout += &self.line(&format!("{text}\n\n"), Some(Color::Red));
+                r.stdout += &self.line(&event_message("", text), Some(Color::Red));
             }
             Event::Retry {
                 host,
@@ -178,6 +178,15 @@ impl Console {
             Event::Verbose { level, message } => {
                 if self.opts.verbosity >= *level {
                     r.stdout = self.line(message, Some(Color::Blue));
+                }
+            }
+            Event::Deprecation { message } => {
+                let msg = event_message("[DEPRECATION WARNING]: ", message);
+                if self.warned.insert(msg.clone()) {
+                    r.stderr = self.warning(
+                        "Deprecation warnings can be disabled by setting `deprecation_warnings=False` in ansible.cfg.",
+                    );
+                    r.stderr += &self.line(&msg, Some(Color::Purple));
                 }
             }
             Event::Interrupted => {
@@ -370,7 +379,7 @@ impl Console {
     }
 
     fn warning(&mut self, message: &str) -> String {
-        let msg = format!("[WARNING]: {message}");
+        let msg = event_message("[WARNING]: ", message);
         if self.warned.insert(msg.clone()) {
             self.line(&msg, Some(Color::BrightPurple))
         } else {
@@ -500,4 +509,13 @@ fn text_width(text: &str) -> usize {
             }
         })
         .sum()
+}
+
+/// Ansible's `format_event` layout for `[ERROR]`/`[WARNING]`/`[DEPRECATION WARNING]`
+/// messages: trimmed, and a multi-line message (with an `Origin:` excerpt or help)
+/// is followed by a blank line.
+fn event_message(prefix: &str, text: &str) -> String {
+    let body = text.trim();
+    let end = if body.contains('\n') { "\n\n" } else { "\n" };
+    format!("{prefix}{body}{end}")
 }

@@ -54,6 +54,7 @@ fn fixture(name: &str) -> (&'static str, &'static str) {
         "aef",
         "loopdiff",
         "sleep",
+        "dep",
         "skip_v",
         "loop_v",
         "skip_hidden",

@@ -501,3 +501,30 @@ fn interrupt_prints_error_on_stderr_without_recap() {
     ];
     assert_fixture("sleep", &events);
 }
+
+#[test]
+fn deprecations_follow_the_how_to_disable_warning_once() {
+    let dep = Event::Deprecation {
+        message: "The `play_hosts` magic variable is deprecated. This feature will be removed from ansible-core version 2.23.
+Origin: /tmp/rp/dep.yml:10:14
+
+ 8     - name: Deprecated var
+ 9       debug:
+10         msg: \"{{ ansible_play_role_names | default([]) }} {{ play_hosts }}\"
+                ^ column 14
+
+Use `ansible_play_batch` instead."
+            .into(),
+    };
+    let events = [
+        play("Dep play", &["h1"]),
+        task("Tagged", "debug"),
+        res("h1", Ok, ok_debug(json!("\"a\""))),
+        task("Deprecated var", "debug"),
+        dep.clone(),
+        res("h1", Ok, ok_debug(json!("[] ['h1']"))),
+        dep,
+        recap(&[("h1", [2, 0, 0, 0, 0, 0, 0])]),
+    ];
+    assert_fixture("dep", &events);
+}
