@@ -48,6 +48,8 @@ pub struct Recap {
 /// What the console relies on to print what ansible-playbook prints:
 /// - `PlayStart` once per batch; `TaskStart` before the task's results (again per
 ///   included file's task); a loop's item results, then its aggregated result.
+/// - Strategy `free`: results carry no task, so emit `TaskStart` again before a result
+///   whose task is not the last one announced (Ansible re-prints the banner then).
 /// - `HostError` immediately before the failing `HostResult` (item or not) it belongs
 ///   to, for every failure Ansible shows an `[ERROR]` block for.
 /// - A `max_fail_percentage` breach: ansible-playbook 2.19 prints `NO MORE HOSTS LEFT`

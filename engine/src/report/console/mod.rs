@@ -4,9 +4,7 @@
 //! stderr, so it is tested without I/O. Not the console's business: what the CLI prints
 //! before the first event (`-v`'s "No config file found; using defaults", `-vv`'s
 //! version block, `-vvv` connection traces). Not modelled: `[CHECK MODE]`/`DRY RUN`
-//! markers (off by default in Ansible), `CUSTOM STATS`, async polling lines, cowsay,
-//! and the free strategy's banner re-printing between interleaved tasks (results carry
-//! no task identity).
+//! markers (off by default in Ansible), `CUSTOM STATS`, async polling lines, cowsay.
 
 mod clean;
 mod color;

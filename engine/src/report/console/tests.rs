@@ -55,6 +55,7 @@ fn fixture(name: &str) -> (&'static str, &'static str) {
         "loopdiff",
         "sleep",
         "dep",
+        "free",
         "skip_v",
         "loop_v",
         "skip_hidden",

@@ -370,3 +370,20 @@ fn loop_item_diffs_precede_each_item_line() {
     ];
     assert_fixture("loopdiff", &events);
 }
+
+#[test]
+fn free_strategy_repeats_banners_when_tasks_interleave() {
+    let events = vec![
+        play("Free play", &["h1", "h2"]),
+        task("First", "command"),
+        res("h2", Changed, command_result(&["sleep", "0"], 0, "")),
+        task("Second", "debug"),
+        res("h2", Ok, ok_debug(json!("two"))),
+        task("First", "command"),
+        res("h1", Changed, command_result(&["sleep", "1"], 0, "")),
+        task("Second", "debug"),
+        res("h1", Ok, ok_debug(json!("two"))),
+        recap(&[("h1", [2, 1, 0, 0, 0, 0, 0]), ("h2", [2, 1, 0, 0, 0, 0, 0])]),
+    ];
+    assert_fixture("free", &events);
+}
