@@ -31,27 +31,44 @@ impl Sinks {
     }
 }
 
-/// Writes every event until the channel closes; flushes after each event so output is
-/// live. Returns the sinks (for tests reading buffers back) or the first write error.
-pub async fn run_reporter(mut rx: Receiver<Event>, mut sinks: Sinks) -> std::io::Result<Sinks> {
+/// Writes every event until the channel closes, flushing after each event so output
+/// is live. A sink that fails (a closed pipe: `ringmaster ... | head`) is dropped and
+/// the others go on; events are still drained so the executor never blocks on a dead
+/// reporter. Returns the sinks still alive and the first write error, if any.
+pub async fn run_reporter(
+    mut rx: Receiver<Event>,
+    mut sinks: Sinks,
+) -> (Sinks, Option<std::io::Error>) {
+    let mut first_error = None;
     while let Some(ev) = rx.recv().await {
         if let Some((console, out, err)) = sinks.console.as_mut() {
             let rendered = console.render(&ev);
-            if !rendered.stdout.is_empty() {
-                out.write_all(rendered.stdout.as_bytes()).await?;
-                out.flush().await?;
+            let written = async {
+                write_flush(out, &rendered.stdout).await?;
+                write_flush(err, &rendered.stderr).await
             }
-            if !rendered.stderr.is_empty() {
-                err.write_all(rendered.stderr.as_bytes()).await?;
-                err.flush().await?;
+            .await;
+            if let Err(e) = written {
+                sinks.console = None;
+                first_error.get_or_insert(e);
             }
         }
-        if let Some(json) = sinks.json.as_mut() {
-            json.write_all(event_line(&ev).as_bytes()).await?;
-            json.flush().await?;
+        if let Some(json) = sinks.json.as_mut()
+            && let Err(e) = write_flush(json, &event_line(&ev)).await
+        {
+            sinks.json = None;
+            first_error.get_or_insert(e);
         }
     }
-    Ok(sinks)
+    (sinks, first_error)
+}
+
+async fn write_flush(w: &mut Writer, text: &str) -> std::io::Result<()> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    w.write_all(text.as_bytes()).await?;
+    w.flush().await
 }
 
 #[cfg(test)]
@@ -86,7 +103,8 @@ mod tests {
             tx.send(ev).await.unwrap();
         }
         drop(tx);
-        let sinks = reporter.await.unwrap().unwrap();
+        let (sinks, error) = reporter.await.unwrap();
+        assert!(error.is_none());
         drop(sinks); // closes the writers so the reads below end
         let mut out = String::new();
         out_r.read_to_string(&mut out).await.unwrap();
@@ -108,5 +126,33 @@ mod tests {
             json,
             "{\"event\":\"warning\",\"message\":\"careful\"}\n{\"event\":\"no_more_hosts\"}\n{\"event\":\"recap\",\"hosts\":{}}\n"
         );
+    }
+
+    #[tokio::test]
+    async fn a_closed_pipe_drops_that_sink_and_keeps_draining() {
+        let (out_w, out_r) = tokio::io::duplex(64);
+        drop(out_r); // like `| head` having exited
+        let (json_w, mut json_r) = tokio::io::duplex(1 << 16);
+        let sinks = Sinks {
+            console: Some((
+                Console::new(ConsoleOptions::default()),
+                Box::new(out_w),
+                Box::new(tokio::io::sink()),
+            )),
+            json: Some(Box::new(json_w)),
+        };
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        let reporter = tokio::spawn(run_reporter(rx, sinks));
+        for _ in 0..5 {
+            tx.send(Event::NoMoreHosts).await.unwrap();
+        }
+        drop(tx);
+        let (sinks, error) = reporter.await.unwrap();
+        assert!(error.is_some());
+        assert!(sinks.console.is_none());
+        drop(sinks);
+        let mut json = String::new();
+        json_r.read_to_string(&mut json).await.unwrap();
+        assert_eq!(json.lines().count(), 5);
     }
 }
