@@ -104,23 +104,14 @@ pub enum Event {
         /// The task has `no_log: true` (the console prints the censored message).
         no_log: bool,
     },
-    /// Ansible 2.19's error block printed just before a failing host's `fatal:`/`failed:`
-    /// line: `text` is the rendered `[ERROR]: Task failed: ...` message with its
-    /// `Origin:` and source excerpt (`SourceError::render()`); surrounding whitespace is
-    /// ignored (a multi-line block is followed by a blank line, as in Ansible).
-    HostError { host: String, text: String },
-    /// `include_tasks`/`include_role` loaded a file for these hosts
-    /// (`included: path for h1, h2`, with ` => (item=x)` for a loop item).
+    /// `included: <file> for h1, h2`: an `include_tasks` file loaded for these hosts
+    /// (each counts ok in the recap; no `HostResult` is sent for the include itself).
+    /// With a loop, one per item (`=> (item=...)`).
     Included {
         path: String,
         hosts: Vec<String>,
         item_label: Option<Value>,
     },
-    /// A handler was notified for a host (`NOTIFIED HANDLER name for host` at `-vv`).
-    HandlerNotified { handler: String, host: String },
-    /// A message shown from `-v` x `level` on (e.g. `Notification for handler x has
-    /// been saved.` at `-vv`).
-    Verbose { level: u8, message: String },
     /// A retry of `until:` (`FAILED - RETRYING: [host]: name (N retries left).`).
     Retry {
         host: String,
@@ -132,6 +123,16 @@ pub enum Event {
     NoMoreHosts,
     /// `[WARNING]: ...`
     Warning { message: String },
+    /// Ansible 2.19's error block printed just before a failing host's `fatal:`/`failed:`
+    /// line: `text` is the rendered `[ERROR]: Task failed: ...` message with its
+    /// `Origin:` and source excerpt (`SourceError::render()`); surrounding whitespace is
+    /// ignored (a multi-line block is followed by a blank line, as in Ansible).
+    HostError { host: String, text: String },
+    /// A handler was notified for a host (`NOTIFIED HANDLER name for host` at `-vv`).
+    HandlerNotified { handler: String, host: String },
+    /// A message shown from `-v` x `level` on (e.g. `Notification for handler x has
+    /// been saved.` at `-vv`).
+    Verbose { level: u8, message: String },
     /// `[DEPRECATION WARNING]: ...` (stderr). `message` is everything after the prefix:
     /// the message with Ansible's removal sentence, and any `Origin:` excerpt and help.
     Deprecation { message: String },
