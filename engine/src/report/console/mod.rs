@@ -55,6 +55,9 @@ pub struct Console {
     action: String,
     /// Warnings already shown (Ansible shows each distinct warning once).
     warned: HashSet<String>,
+    /// Hosts whose loop items were shown and whose aggregated result is still to come
+    /// (a censored aggregate may have lost its `results`).
+    in_loop: HashSet<String>,
 }
 
 impl Console {
@@ -64,6 +67,7 @@ impl Console {
             pending_banner: None,
             action: String::new(),
             warned: HashSet::new(),
+            in_loop: HashSet::new(),
         }
     }
 
@@ -80,6 +84,7 @@ impl Console {
             }
             Event::PlayStart { name, .. } => {
                 self.pending_banner = None;
+                self.in_loop.clear();
                 let name = name.trim();
                 let msg = if name.is_empty() {
                     "PLAY".to_string()
@@ -269,7 +274,12 @@ impl Console {
         let mut out = String::new();
         let is_item = v.item_label.is_some();
         // The aggregated result of a loop: its items were shown one by one.
-        let loop_aggregate = !is_item && v.result.contains_key("results");
+        let loop_aggregate = if is_item {
+            self.in_loop.insert(v.host.to_string());
+            false
+        } else {
+            self.in_loop.remove(v.host) || v.result.contains_key("results")
+        };
         // Diffs come before the ok/changed line: each loop item's before its own line
         // (the task executor sends them), a plain result's from the strategy.
         if matches!(v.status, HostStatus::Ok | HostStatus::Changed) {

@@ -528,3 +528,35 @@ Use `ansible_play_batch` instead."
     ];
     assert_fixture("dep", &events);
 }
+
+/// A censored loop result that lost its `results` is still recognised as the loop's
+/// aggregate (its items were shown), so no extra `ok:` line appears.
+#[test]
+fn censored_loop_aggregate_without_results_prints_nothing_more() {
+    let censored = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+    let events = [
+        task("Secret loop", "debug"),
+        no_log(item(
+            "h1",
+            Ok,
+            json!("a"),
+            json!({"censored": censored, "changed": false}),
+        )),
+        no_log(res(
+            "h1",
+            Ok,
+            json!({"censored": censored, "changed": false}),
+        )),
+        task("Plain", "ping"),
+        res("h1", Ok, json!({"ping": "pong", "changed": false})),
+    ];
+    let (out, _) = render(ConsoleOptions::default(), &events);
+    assert_eq!(
+        out,
+        format!(
+            "\nTASK [Secret loop] {}\nok: [h1] => (item=(censored due to no_log))\n\nTASK [Plain] {}\nok: [h1]\n",
+            "*".repeat(79 - 18),
+            "*".repeat(79 - 12)
+        )
+    );
+}
