@@ -12,4 +12,4 @@ pub use console::{
 };
 pub use events::{Event, HostCounters, HostStatus, Recap, TaskKindTag};
 pub use json::{JsonLines, event_line};
-pub use sink::{Sinks, run_reporter};
+pub use sink::{Sinks, Writer, run_reporter};

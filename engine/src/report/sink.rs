@@ -29,6 +29,15 @@ impl Sinks {
             json: None,
         }
     }
+
+    /// Only the JSON-lines stream (`--output json` to stdout: the console stays quiet so
+    /// the stream is parseable).
+    pub fn json_only(writer: Writer) -> Self {
+        Sinks {
+            console: None,
+            json: Some(writer),
+        }
+    }
 }
 
 /// Writes every event until the channel closes, flushing after each event so output
