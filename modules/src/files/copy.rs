@@ -1,0 +1,340 @@
+//! `ansible.builtin.copy` and `ansible.builtin.template`: put bytes from the controller
+//! at `dest`, only when the host's sha1 differs (one stat command tells), atomically via
+//! [`Remote::put`](crate::runtime::Remote::put).
+
+use serde_json::{Map, Value};
+use sha1::{Digest, Sha1};
+
+use super::args::{Args, FileAttrs};
+use super::file::apply_attrs;
+use super::remote_fs::{
+    FileStat, Kind, StatOpts, StatReply, add_stat_fields, backup, diff_text, run_then_stat, stat,
+};
+use crate::runtime::{BoxFuture, Diff, Module, ModuleError, Outcome, TaskCx, quote};
+
+/// The `copy` module.
+pub struct CopyModule;
+
+/// The `template` module.
+pub struct TemplateModule;
+
+impl Module for CopyModule {
+    fn name(&self) -> &'static str {
+        "ansible.builtin.copy"
+    }
+
+    fn run<'a>(
+        &'a self,
+        cx: &'a TaskCx<'a>,
+        args: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
+        Box::pin(run_copy(cx, args, false))
+    }
+}
+
+impl Module for TemplateModule {
+    fn name(&self) -> &'static str {
+        "ansible.builtin.template"
+    }
+
+    fn run<'a>(
+        &'a self,
+        cx: &'a TaskCx<'a>,
+        args: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
+        Box::pin(run_copy(cx, args, true))
+    }
+}
+
+/// The bytes to place and where they came from.
+struct Source {
+    data: Vec<u8>,
+    /// The controller path (`src`), shown as the diff's after header and `src`.
+    path: Option<String>,
+    /// The name used when `dest` is a directory.
+    basename: Option<String>,
+}
+
+/// Lower-case hex sha1, as Ansible's `checksum`.
+pub(crate) fn sha1_hex(data: &[u8]) -> String {
+    let digest = Sha1::digest(data);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn basename(path: &str) -> Option<String> {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|b| !b.is_empty())
+        .map(str::to_string)
+}
+
+fn source(
+    cx: &TaskCx<'_>,
+    a: &Args<'_>,
+    args: &Map<String, Value>,
+    template: bool,
+) -> Result<Result<Source, Outcome>, ModuleError> {
+    let src = a.str(&["src"])?;
+    if template {
+        let Some(src) = src else {
+            return Ok(Err(Outcome::failed("src and dest are required")));
+        };
+        let path = match cx.controller.find_file("templates", &src) {
+            Ok(p) => p,
+            Err(msg) => return Ok(Err(Outcome::failed(msg))),
+        };
+        let text = match cx.controller.render_template(&path) {
+            Ok(t) => t,
+            Err(msg) => return Ok(Err(Outcome::failed(msg))),
+        };
+        return Ok(Ok(Source {
+            data: text.into_bytes(),
+            path: Some(path.display().to_string()),
+            basename: basename(&src),
+        }));
+    }
+    if let Some(content) = args.get("content").filter(|v| !v.is_null()) {
+        if src.is_some() {
+            return Err(ModuleError::Args(
+                "parameters are mutually exclusive: src|content".into(),
+            ));
+        }
+        // Ansible writes non-string content as JSON.
+        let data = match content {
+            Value::String(s) => s.clone().into_bytes(),
+            other => other.to_string().into_bytes(),
+        };
+        return Ok(Ok(Source {
+            data,
+            path: None,
+            basename: None,
+        }));
+    }
+    let Some(src) = src else {
+        return Ok(Err(Outcome::failed("src (or content) is required")));
+    };
+    let path = match cx.controller.find_file("files", &src) {
+        Ok(p) => p,
+        Err(msg) => return Ok(Err(Outcome::failed(msg))),
+    };
+    if path.is_dir() {
+        return Ok(Err(Outcome::failed(format!(
+            "copying a directory ({src}) is not supported by ringmaster yet"
+        ))));
+    }
+    match std::fs::read(&path) {
+        Ok(data) => Ok(Ok(Source {
+            data,
+            path: Some(path.display().to_string()),
+            basename: basename(&src),
+        })),
+        Err(e) => Ok(Err(Outcome::failed(format!(
+            "Could not find or access '{src}' on the Ansible Controller: {e}"
+        )))),
+    }
+}
+
+const CHECKSUMS: StatOpts = StatOpts {
+    follow: true,
+    sha1: true,
+    md5: false,
+};
+
+async fn run_copy(
+    cx: &TaskCx<'_>,
+    args: &Map<String, Value>,
+    template: bool,
+) -> Result<Outcome, ModuleError> {
+    let a = Args::new(args);
+    let mut dest = match a.str(&["dest"])? {
+        Some(d) => d,
+        None if template => return Ok(Outcome::failed("src and dest are required")),
+        None => return Err(ModuleError::Args("missing required arguments: dest".into())),
+    };
+    let force = a.bool("force", true)?;
+    let want_backup = a.bool("backup", false)?;
+    let attrs = a.attrs()?;
+    if a.bool("remote_src", false)? || args.get("validate").is_some_and(|v| !v.is_null()) {
+        return Ok(Outcome::failed(
+            "remote_src and validate are not supported by ringmaster yet",
+        ));
+    }
+    let src = match source(cx, &a, args, template)? {
+        Ok(s) => s,
+        Err(failed) => return Ok(failed),
+    };
+    let checksum = sha1_hex(&src.data);
+
+    // A directory dest (trailing slash, or a directory on the host) gets the source's name.
+    let mut reply = stat(cx.remote, &dest, CHECKSUMS).await?;
+    let is_dir = |r: &StatReply| r.stat.as_ref().is_some_and(|s| s.kind == Kind::Directory);
+    if dest.ends_with('/') || is_dir(&reply) {
+        let Some(name) = &src.basename else {
+            return Ok(Outcome::failed("can not use content with a dir as dest"));
+        };
+        if !is_dir(&reply) && !cx.check_mode {
+            let out = cx
+                .remote
+                .exec(&format!("mkdir -p -- {}", quote(&dest)), None)
+                .await?;
+            if out.rc != 0 {
+                return Ok(Outcome::failed(out.stderr_text().trim_end().to_string()));
+            }
+        }
+        dest = format!("{}/{name}", dest.trim_end_matches('/'));
+        reply = stat(cx.remote, &dest, CHECKSUMS).await?;
+        if is_dir(&reply) {
+            return Ok(Outcome::failed(format!("{dest} is a directory")));
+        }
+    }
+    let umask = reply.umask;
+    let existing = reply.stat;
+
+    if let Some(st) = &existing
+        && st.sha1.as_deref() == Some(checksum.as_str())
+    {
+        return unchanged_content(cx, &dest, st, &attrs, umask, &checksum).await;
+    }
+    if existing.is_some() && !force {
+        let mut out = Outcome::ok().with("dest", dest.as_str());
+        if let Some(p) = &src.path {
+            out.data.insert("src".into(), Value::String(p.clone()));
+        }
+        return Ok(out);
+    }
+
+    let mut out = Outcome::changed(true);
+    if cx.diff {
+        out.diff
+            .extend(content_diff(cx, &dest, existing.as_ref(), &src).await?);
+    }
+    if cx.check_mode {
+        return Ok(out);
+    }
+    if existing.is_none() {
+        let parent = dest
+            .rsplit_once('/')
+            .map_or(".", |(d, _)| if d.is_empty() { "/" } else { d });
+        let check = cx
+            .remote
+            .exec(&format!("[ -d {} ]", quote(parent)), None)
+            .await?;
+        if check.rc != 0 {
+            return Ok(
+                Outcome::failed(format!("Destination directory {parent} does not exist"))
+                    .with("checksum", checksum),
+            );
+        }
+    }
+    let mut backup_file = None;
+    if want_backup && existing.is_some() {
+        backup_file = Some(backup(cx.remote, &dest).await?);
+    }
+    let mode = existing.as_ref().map_or(0o666 & !umask, |st| st.mode);
+    cx.remote.put(&src.data, &dest, Some(mode)).await?;
+    // The new file belongs to the connecting user: give a replaced file its owner back.
+    let restore = match &existing {
+        Some(st) => format!(
+            "{{ chown {}:{} -- {} 2>/dev/null; true; }}",
+            st.uid,
+            st.gid,
+            quote(&dest)
+        ),
+        None => String::new(),
+    };
+    let with_md5 = StatOpts {
+        md5: true,
+        ..CHECKSUMS
+    };
+    let written = match run_then_stat(cx.remote, &restore, &dest, with_md5).await? {
+        Ok(StatReply { stat: Some(st), .. }) => st,
+        Ok(_) => {
+            return Ok(Outcome::failed(format!(
+                "{dest} disappeared after it was written"
+            )));
+        }
+        Err(msg) => return Ok(Outcome::failed(msg)),
+    };
+    let (_, after) = match apply_attrs(cx, &dest, &written, &attrs, umask, false).await? {
+        Ok(done) => done,
+        Err(msg) => return Ok(Outcome::failed(msg).with("dest", dest.as_str())),
+    };
+    out.data.insert("dest".into(), Value::String(dest.clone()));
+    if let Some(p) = &src.path {
+        out.data.insert("src".into(), Value::String(p.clone()));
+    }
+    if let Some(md5) = &written.md5 {
+        out.data.insert("md5sum".into(), Value::String(md5.clone()));
+    }
+    out.data.insert("checksum".into(), Value::String(checksum));
+    add_stat_fields(&mut out, &after);
+    if let Some(b) = backup_file {
+        out.data.insert("backup_file".into(), Value::String(b));
+    }
+    Ok(out)
+}
+
+/// The content is already right: only attributes may change (Ansible then runs the
+/// `file` module, hence `path` and its dict diff).
+async fn unchanged_content(
+    cx: &TaskCx<'_>,
+    dest: &str,
+    st: &FileStat,
+    attrs: &FileAttrs,
+    umask: u32,
+    checksum: &str,
+) -> Result<Outcome, ModuleError> {
+    let (plan, after) = match apply_attrs(cx, dest, st, attrs, umask, false).await? {
+        Ok(done) => done,
+        Err(msg) => return Ok(Outcome::failed(msg).with("path", dest)),
+    };
+    let mut out = Outcome::changed(plan.changed());
+    if cx.diff && plan.changed() {
+        let side = |m: &Map<String, Value>| {
+            let mut side = Map::new();
+            side.insert("path".into(), Value::String(dest.into()));
+            side.extend(m.clone());
+            diff_text(&side)
+        };
+        out.diff.push(Diff {
+            before: side(&plan.before),
+            after: side(&plan.after),
+            ..Diff::default()
+        });
+    }
+    out.data.insert("path".into(), Value::String(dest.into()));
+    add_stat_fields(&mut out, &after);
+    out.data
+        .insert("checksum".into(), Value::String(checksum.into()));
+    out.data.insert("dest".into(), Value::String(dest.into()));
+    Ok(out)
+}
+
+/// The before/after text as Ansible's copy action shows it; nothing for binary content.
+async fn content_diff(
+    cx: &TaskCx<'_>,
+    dest: &str,
+    existing: Option<&FileStat>,
+    src: &Source,
+) -> Result<Option<Diff>, ModuleError> {
+    let Ok(after) = String::from_utf8(src.data.clone()) else {
+        return Ok(None);
+    };
+    let (before, before_header) = match existing {
+        Some(_) => {
+            let data = cx.remote.get(dest).await?;
+            match String::from_utf8(data) {
+                Ok(text) => (text, Some(dest.to_string())),
+                Err(_) => return Ok(None),
+            }
+        }
+        None => (String::new(), None),
+    };
+    Ok(Some(Diff {
+        before_header,
+        after_header: Some(src.path.clone().unwrap_or_else(|| dest.to_string())),
+        before,
+        after,
+    }))
+}

@@ -1,0 +1,516 @@
+//! `ansible.builtin.file`: directories, symlinks, hard links, touch, absent, and the
+//! owner/group/mode of existing paths.
+
+use serde_json::{Map, Value};
+
+use super::args::{Args, FileAttrs};
+use super::remote_fs::{
+    AttrPlan, FileStat, Kind, StatOpts, add_stat_fields, diff_text, plan_attrs, run_then_stat, stat,
+};
+use crate::runtime::{BoxFuture, Diff, Module, ModuleError, Outcome, TaskCx, quote};
+
+/// The `file` module.
+pub struct FileModule;
+
+impl Module for FileModule {
+    fn name(&self) -> &'static str {
+        "ansible.builtin.file"
+    }
+
+    fn run<'a>(
+        &'a self,
+        cx: &'a TaskCx<'a>,
+        args: &'a Map<String, Value>,
+    ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
+        Box::pin(run_file(cx, args))
+    }
+}
+
+const STATES: [&str; 6] = ["absent", "directory", "file", "hard", "link", "touch"];
+
+/// Applies `attrs` to `path` (unless in check mode) and stats it again in the same
+/// command. Returns the plan (for `changed` and the diff) and the stat after, or
+/// Ansible's failure message (`chown failed: ...`).
+pub(crate) async fn apply_attrs(
+    cx: &TaskCx<'_>,
+    path: &str,
+    st: &FileStat,
+    attrs: &FileAttrs,
+    umask: u32,
+    no_deref: bool,
+) -> Result<Result<(AttrPlan, FileStat), String>, ModuleError> {
+    let plan = plan_attrs(path, st, attrs, umask, no_deref)?;
+    if !plan.changed() || cx.check_mode {
+        return Ok(Ok((plan, st.clone())));
+    }
+    let opts = StatOpts {
+        follow: !no_deref,
+        ..StatOpts::default()
+    };
+    match run_then_stat(cx.remote, &plan.script(), path, opts).await? {
+        Ok(reply) => match reply.stat {
+            Some(after) => Ok(Ok((plan, after))),
+            None => Ok(Err(format!(
+                "{path} disappeared while changing its attributes"
+            ))),
+        },
+        Err(message) => Ok(Err(message)),
+    }
+}
+
+/// A failed result carrying the path's stat, as Ansible's `fail_json(path=..., **stat)`.
+fn fail_with_stat(key: &str, path: &str, msg: String, st: Option<&FileStat>) -> Outcome {
+    let mut out = Outcome::failed(msg).with(key, path);
+    if let Some(st) = st {
+        add_stat_fields(&mut out, st);
+    }
+    out
+}
+
+fn state_diff(
+    cx: &TaskCx<'_>,
+    path: &str,
+    before: Map<String, Value>,
+    after: Map<String, Value>,
+) -> Vec<Diff> {
+    if !cx.diff || before == after {
+        return Vec::new();
+    }
+    let side = |extra: Map<String, Value>| {
+        let mut m = Map::new();
+        m.insert("path".into(), Value::String(path.into()));
+        m.extend(extra);
+        diff_text(&m)
+    };
+    vec![Diff {
+        before: side(before),
+        after: side(after),
+        ..Diff::default()
+    }]
+}
+
+fn one(key: &str, value: impl Into<Value>) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert(key.into(), value.into());
+    m
+}
+
+async fn exec_ok(cx: &TaskCx<'_>, cmd: &str) -> Result<Result<(), String>, ModuleError> {
+    let out = cx.remote.exec(cmd, None).await?;
+    if out.rc == 0 {
+        Ok(Ok(()))
+    } else {
+        Ok(Err(out.stderr_text().trim_end().to_string()))
+    }
+}
+
+async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, ModuleError> {
+    let a = Args::new(args);
+    let path = a.required_str(&["path", "dest", "name"])?;
+    let wanted = a.choice("state", &STATES)?;
+    let src = a.str(&["src"])?;
+    let recurse = a.bool("recurse", false)?;
+    let force = a.bool("force", false)?;
+    let follow = a.bool("follow", true)?;
+    let attrs = a.attrs()?;
+
+    let reply = stat(cx.remote, &path, StatOpts::default()).await?;
+    let umask = reply.umask;
+    let prev = reply.stat;
+    let prev_state = prev.as_ref().map_or("absent", FileStat::state);
+    let state = wanted.unwrap_or_else(|| match prev_state {
+        "absent" if recurse => "directory".into(),
+        "absent" => "file".into(),
+        other => other.into(),
+    });
+    if recurse && state != "directory" {
+        return Ok(
+            Outcome::failed("recurse option requires state to be 'directory'")
+                .with("path", path.as_str()),
+        );
+    }
+    match state.as_str() {
+        "absent" => absent(cx, &path, prev.as_ref()).await,
+        "directory" => directory(cx, &path, prev, umask, &attrs, recurse).await,
+        "touch" => touch(cx, &path, prev, umask, &attrs).await,
+        "link" | "hard" => {
+            link(
+                cx,
+                &path,
+                prev,
+                umask,
+                &attrs,
+                src.as_deref(),
+                force,
+                state == "hard",
+            )
+            .await
+        }
+        _ => {
+            let Some(mut st) = prev else {
+                return Ok(
+                    Outcome::failed(format!("file ({path}) is absent, cannot continue"))
+                        .with("path", path.as_str())
+                        .with("state", "absent"),
+                );
+            };
+            if st.kind == Kind::Directory {
+                let msg = format!("file ({path}) is directory, cannot continue");
+                return Ok(fail_with_stat("path", &path, msg, Some(&st)));
+            }
+            if st.kind == Kind::Link && follow {
+                let opts = StatOpts {
+                    follow: true,
+                    ..StatOpts::default()
+                };
+                match stat(cx.remote, &path, opts).await?.stat {
+                    Some(target) => st = target,
+                    None => {
+                        return Ok(Outcome::failed(format!(
+                            "file ({path}) is absent, cannot continue"
+                        ))
+                        .with("path", path.as_str())
+                        .with("state", "absent"));
+                    }
+                }
+            }
+            let no_deref = !follow && st.kind == Kind::Link;
+            finish(
+                cx,
+                "path",
+                &path,
+                &st,
+                umask,
+                &attrs,
+                no_deref,
+                false,
+                Map::new(),
+                Map::new(),
+            )
+            .await
+        }
+    }
+}
+
+/// Applies attributes and builds the result: `key` (`path`/`dest`), changed, diff, stat.
+#[allow(clippy::too_many_arguments)]
+async fn finish(
+    cx: &TaskCx<'_>,
+    key: &str,
+    path: &str,
+    st: &FileStat,
+    umask: u32,
+    attrs: &FileAttrs,
+    no_deref: bool,
+    changed: bool,
+    mut before: Map<String, Value>,
+    mut after: Map<String, Value>,
+) -> Result<Outcome, ModuleError> {
+    let (plan, st_after) = match apply_attrs(cx, path, st, attrs, umask, no_deref).await? {
+        Ok(done) => done,
+        Err(msg) => return Ok(fail_with_stat(key, path, msg, Some(st))),
+    };
+    before.extend(plan.before.clone());
+    after.extend(plan.after.clone());
+    let mut out = Outcome::changed(changed || plan.changed()).with(key, path);
+    out.diff = state_diff(cx, path, before, after);
+    add_stat_fields(&mut out, &st_after);
+    Ok(out)
+}
+
+async fn absent(
+    cx: &TaskCx<'_>,
+    path: &str,
+    prev: Option<&FileStat>,
+) -> Result<Outcome, ModuleError> {
+    let Some(prev) = prev else {
+        return Ok(Outcome::ok().with("path", path).with("state", "absent"));
+    };
+    if !cx.check_mode
+        && let Err(err) = exec_ok(cx, &format!("rm -rf -- {}", quote(path))).await?
+    {
+        return Ok(Outcome::failed(format!("rmtree failed: {err}")).with("path", path));
+    }
+    let mut out = Outcome::changed(true).with("path", path);
+    out.diff = state_diff(cx, path, one("state", prev.state()), one("state", "absent"));
+    Ok(out.with("state", "absent"))
+}
+
+async fn directory(
+    cx: &TaskCx<'_>,
+    path: &str,
+    prev: Option<FileStat>,
+    umask: u32,
+    attrs: &FileAttrs,
+    recurse: bool,
+) -> Result<Outcome, ModuleError> {
+    let (st, created) = match prev {
+        Some(st) if st.kind == Kind::Directory => (st, false),
+        Some(st) => {
+            let msg = format!("{path} already exists as a {}", st.state());
+            return Ok(fail_with_stat("path", path, msg, Some(&st)));
+        }
+        None if cx.check_mode => return Ok(Outcome::changed(true).with("path", path)),
+        None => {
+            let cmd = format!("mkdir -p -- {}", quote(path));
+            if let Err(err) = exec_ok(cx, &cmd).await? {
+                return Ok(Outcome::failed(format!(
+                    "There was an issue creating {path} as requested: {err}"
+                ))
+                .with("path", path));
+            }
+            match stat(cx.remote, path, StatOpts::default()).await?.stat {
+                Some(st) => (st, true),
+                None => {
+                    return Ok(Outcome::failed(format!("{path} was not created")).with("path", path));
+                }
+            }
+        }
+    };
+    let (before, after) = if created {
+        (one("state", "absent"), one("state", "directory"))
+    } else {
+        (Map::new(), Map::new())
+    };
+    let mut out = finish(
+        cx, "path", path, &st, umask, attrs, false, created, before, after,
+    )
+    .await?;
+    if recurse && !out.failed && !cx.check_mode {
+        match recurse_attrs(cx, path, attrs).await? {
+            Ok(changed) => out.changed |= changed,
+            Err(msg) => return Ok(fail_with_stat("path", path, msg, Some(&st))),
+        }
+    }
+    Ok(out)
+}
+
+/// Applies owner/group/mode below `path` with `chown -R`/`chmod -R`; `-c` reports what
+/// changed, which makes `changed` exact.
+async fn recurse_attrs(
+    cx: &TaskCx<'_>,
+    path: &str,
+    attrs: &FileAttrs,
+) -> Result<Result<bool, String>, ModuleError> {
+    let p = quote(path);
+    let mut cmds = Vec::new();
+    if let Some(owner) = &attrs.owner {
+        cmds.push(format!("chown -c -R -h -- {} {p}", quote(owner)));
+    }
+    if let Some(group) = &attrs.group {
+        cmds.push(format!("chgrp -c -R -h -- {} {p}", quote(group)));
+    }
+    if let Some(mode) = &attrs.mode {
+        let text = match mode {
+            super::mode::Mode::Octal(bits) => format!("{bits:o}"),
+            super::mode::Mode::Symbolic(s) => s.clone(),
+        };
+        // `find` skips symlinks, which chmod would otherwise follow.
+        cmds.push(format!(
+            "find {p} -mindepth 1 ! -type l -exec chmod -c {} -- {{}} +",
+            quote(&text)
+        ));
+    }
+    if cmds.is_empty() {
+        return Ok(Ok(false));
+    }
+    let out = cx.remote.exec(&cmds.join(" && "), None).await?;
+    if out.rc != 0 {
+        return Ok(Err(out.stderr_text().trim_end().to_string()));
+    }
+    Ok(Ok(!out.stdout.is_empty()))
+}
+
+async fn touch(
+    cx: &TaskCx<'_>,
+    path: &str,
+    prev: Option<FileStat>,
+    umask: u32,
+    attrs: &FileAttrs,
+) -> Result<Outcome, ModuleError> {
+    let prev_state = prev.as_ref().map_or("absent", FileStat::state);
+    if cx.check_mode {
+        return Ok(Outcome::changed(true).with("dest", path));
+    }
+    let cmd = format!("touch -- {}", quote(path));
+    if let Err(err) = exec_ok(cx, &cmd).await? {
+        return Ok(
+            Outcome::failed(format!("Error, could not touch target: {err}")).with("path", path),
+        );
+    }
+    let Some(st) = stat(cx.remote, path, StatOpts::default()).await?.stat else {
+        return Ok(
+            Outcome::failed(format!("Error, could not touch target: {path}")).with("path", path),
+        );
+    };
+    finish(
+        cx,
+        "dest",
+        path,
+        &st,
+        umask,
+        attrs,
+        false,
+        true,
+        one("state", prev_state),
+        one("state", "touch"),
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn link(
+    cx: &TaskCx<'_>,
+    path: &str,
+    prev: Option<FileStat>,
+    umask: u32,
+    attrs: &FileAttrs,
+    src: Option<&str>,
+    force: bool,
+    hard: bool,
+) -> Result<Outcome, ModuleError> {
+    let kind_word = if hard { "hard link" } else { "symlink" };
+    let Some(src) = src else {
+        // An existing link keeps its target when no src is given.
+        if let Some(st) = prev
+            .as_ref()
+            .filter(|st| st.state() == if hard { "hard" } else { "link" })
+        {
+            let no_deref = !hard;
+            let mut out = finish(
+                cx,
+                "dest",
+                path,
+                st,
+                umask,
+                attrs,
+                no_deref,
+                false,
+                Map::new(),
+                Map::new(),
+            )
+            .await?;
+            out.data.insert("src".into(), Value::Null);
+            return Ok(out);
+        }
+        let plural = if hard { "hardlinks" } else { "symlinks" };
+        return Ok(Outcome::failed(format!(
+            "src is required for creating new {plural}"
+        )));
+    };
+    let p = quote(path);
+    let s = quote(src);
+    // Is the link already right?
+    let up_to_date = match &prev {
+        None => false,
+        Some(st) if hard => {
+            let opts = StatOpts {
+                follow: true,
+                ..StatOpts::default()
+            };
+            match stat(cx.remote, src, opts).await?.stat {
+                Some(src_st) => src_st.inode == st.inode && st.kind == Kind::File,
+                None => {
+                    return Ok(
+                        fail_with_stat("dest", path, "src does not exist".into(), Some(st))
+                            .with("src", src),
+                    );
+                }
+            }
+        }
+        Some(st) if st.kind == Kind::Link => st.target.as_deref() == Some(src),
+        Some(st) => {
+            if !force {
+                let from = if st.kind == Kind::Directory {
+                    "directory"
+                } else {
+                    "file"
+                };
+                let msg = format!("refusing to convert from {from} to {kind_word} for {path}");
+                return Ok(fail_with_stat("path", path, msg, Some(st)));
+            }
+            false
+        }
+    };
+    let (before, after) = match &prev {
+        None => (
+            one("state", "absent"),
+            one("state", if hard { "hard" } else { "link" }),
+        ),
+        Some(st) if st.kind == Kind::Link && !hard => (
+            one("src", st.target.clone().unwrap_or_default()),
+            one("src", src),
+        ),
+        Some(st) => (
+            one("state", st.state()),
+            one("state", if hard { "hard" } else { "link" }),
+        ),
+    };
+    let mut st = prev.clone();
+    if !up_to_date {
+        if cx.check_mode {
+            let mut out = Outcome::changed(true).with("dest", path).with("src", src);
+            out.diff = state_diff(cx, path, before, after);
+            return Ok(out);
+        }
+        let dir = path
+            .rsplit_once('/')
+            .map_or(".", |(d, _)| if d.is_empty() { "/" } else { d });
+        let check_src = if force {
+            String::new()
+        } else {
+            // Relative symlink sources are relative to the link's directory.
+            format!("( cd -- {} && [ -e {s} ] ) || exit 6; ", quote(dir))
+        };
+        let replace_dir = match &prev {
+            Some(st) if st.kind == Kind::Directory => format!("rmdir -- {p} && "),
+            _ => String::new(),
+        };
+        let ln = if hard { "ln -f" } else { "ln -sfn" };
+        let cmd = format!("{check_src}{replace_dir}{ln} -- {s} {p}");
+        let out = cx.remote.exec(&cmd, None).await?;
+        if out.rc == 6 {
+            let msg = format!(
+                "src file does not exist, use \"force=yes\" if you really want to create the link: {src}"
+            );
+            return Ok(Outcome::failed(msg).with("path", path).with("src", src));
+        }
+        if out.rc != 0 {
+            let msg = format!("Error while linking: {}", out.stderr_text().trim_end());
+            return Ok(Outcome::failed(msg).with("path", path));
+        }
+        st = stat(cx.remote, path, StatOpts::default()).await?.stat;
+    }
+    let Some(st) = st else {
+        return Ok(
+            Outcome::failed(format!("Error while linking: {path} was not created"))
+                .with("path", path),
+        );
+    };
+    let mut out = finish(
+        cx,
+        "dest",
+        path,
+        &st,
+        umask,
+        attrs,
+        !hard,
+        !up_to_date,
+        before,
+        after,
+    )
+    .await?;
+    if !out.failed {
+        // Ansible orders `src` right after `dest`.
+        let mut data = Map::new();
+        for (k, v) in std::mem::take(&mut out.data) {
+            let is_dest = k == "dest";
+            data.insert(k, v);
+            if is_dest {
+                data.insert("src".into(), Value::String(src.into()));
+            }
+        }
+        out.data = data;
+    }
+    Ok(out)
+}

@@ -1,0 +1,321 @@
+//! What the file modules ask of a host, each as one shell command through
+//! [`Remote::exec`]: stat (with checksum and umask) and attribute changes. Command text
+//! and reply parsing are pure and tested from fixtures; every path goes through
+//! [`quote`].
+
+use serde_json::{Map, Value};
+
+use super::args::FileAttrs;
+use super::mode::format_mode;
+use crate::runtime::{ModuleError, Outcome, Remote, quote};
+
+/// What kind of object a path is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    File,
+    Directory,
+    Link,
+    Other,
+}
+
+/// A path's metadata as `stat(1)` reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FileStat {
+    pub(crate) kind: Kind,
+    /// Permission bits (`0o7777` mask).
+    pub(crate) mode: u32,
+    pub(crate) nlink: u64,
+    pub(crate) inode: u64,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    pub(crate) size: u64,
+    pub(crate) owner: String,
+    pub(crate) group: String,
+    pub(crate) sha1: Option<String>,
+    pub(crate) md5: Option<String>,
+    /// `readlink` (no follow) or `readlink -f` (follow) of the path.
+    pub(crate) target: Option<String>,
+}
+
+impl FileStat {
+    /// Ansible's `state` for an existing path.
+    pub(crate) fn state(&self) -> &'static str {
+        match self.kind {
+            Kind::Directory => "directory",
+            Kind::Link => "link",
+            Kind::File if self.nlink > 1 => "hard",
+            Kind::File => "file",
+            Kind::Other => "file",
+        }
+    }
+}
+
+/// The reply to a stat command: the host's umask and the path's metadata, if it exists.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StatReply {
+    pub(crate) umask: u32,
+    pub(crate) stat: Option<FileStat>,
+}
+
+/// Options for [`stat_command`].
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StatOpts {
+    /// Follow a symlink at `path` (stat the target).
+    pub(crate) follow: bool,
+    pub(crate) sha1: bool,
+    pub(crate) md5: bool,
+}
+
+/// One shell command printing: umask, then `absent` or the stat fields, the sha1 and
+/// md5 lines (`-` when not asked or not a regular file), then the link target (rest of
+/// the output, so a target with newlines stays whole).
+pub(crate) fn stat_command(path: &str, opts: StatOpts) -> String {
+    let p = quote(path);
+    let (exists, flag, target) = if opts.follow {
+        (format!("[ -e {p} ]"), "-L ", format!("readlink -f -- {p}"))
+    } else {
+        (
+            format!("{{ [ -e {p} ] || [ -L {p} ]; }}"),
+            "",
+            format!("if [ -L {p} ]; then readlink -- {p}; fi"),
+        )
+    };
+    let sum = |on: bool, tool: &str| {
+        if on {
+            format!("if [ -f {p} ]; then {tool} < {p} || exit 4; else echo -; fi")
+        } else {
+            "echo -".to_string()
+        }
+    };
+    format!(
+        "umask; if {exists}; then stat {flag}-c '%f %h %i %u %g %s %U %G' -- {p} || exit 3; {}; {}; {target}; else echo absent; fi",
+        sum(opts.sha1, "sha1sum"),
+        sum(opts.md5, "md5sum"),
+    )
+}
+
+/// Parses the output of [`stat_command`].
+pub(crate) fn parse_stat(out: &str) -> Result<StatReply, String> {
+    let bad = || format!("unexpected reply from stat on the host: {out:?}");
+    let mut lines = out.splitn(5, '\n');
+    let umask = lines
+        .next()
+        .and_then(|l| u32::from_str_radix(l.trim(), 8).ok())
+        .ok_or_else(bad)?;
+    let fields = lines.next().ok_or_else(bad)?;
+    if fields == "absent" {
+        return Ok(StatReply { umask, stat: None });
+    }
+    let f: Vec<&str> = fields.split(' ').collect();
+    if f.len() < 8 {
+        return Err(bad());
+    }
+    let raw = u32::from_str_radix(f[0], 16).map_err(|_| bad())?;
+    let kind = match raw & 0o170000 {
+        0o100000 => Kind::File,
+        0o040000 => Kind::Directory,
+        0o120000 => Kind::Link,
+        _ => Kind::Other,
+    };
+    let num = |s: &str| s.parse::<u64>().map_err(|_| bad());
+    let uid = num(f[3])? as u32;
+    let gid = num(f[4])? as u32;
+    // `stat` says UNKNOWN for ids without a name; Ansible then shows the number.
+    let name = |n: &str, id: u32| {
+        if n == "UNKNOWN" {
+            id.to_string()
+        } else {
+            n.to_string()
+        }
+    };
+    let sum = |line: Option<&str>| {
+        line.and_then(|l| l.split_whitespace().next())
+            .filter(|h| *h != "-")
+            .map(str::to_string)
+    };
+    let sha1 = sum(lines.next());
+    let md5 = sum(lines.next());
+    let target = lines
+        .next()
+        .map(|t| t.strip_suffix('\n').unwrap_or(t).to_string())
+        .filter(|t| !t.is_empty());
+    Ok(StatReply {
+        umask,
+        stat: Some(FileStat {
+            kind,
+            mode: raw & 0o7777,
+            nlink: num(f[1])?,
+            inode: num(f[2])?,
+            uid,
+            gid,
+            size: num(f[5])?,
+            owner: name(f[6], uid),
+            group: name(f[7..].join(" ").as_str(), gid),
+            sha1,
+            md5,
+            target,
+        }),
+    })
+}
+
+/// Runs `prefix` (shell commands, may be empty) and then a stat of `path`, in one exec.
+pub(crate) async fn run_then_stat(
+    remote: &dyn Remote,
+    prefix: &str,
+    path: &str,
+    opts: StatOpts,
+) -> Result<Result<StatReply, String>, ModuleError> {
+    let cmd = if prefix.is_empty() {
+        stat_command(path, opts)
+    } else {
+        format!("{prefix} && {{ {}; }}", stat_command(path, opts))
+    };
+    let out = remote.exec(&cmd, None).await?;
+    if out.rc != 0 {
+        let err = out.stderr_text();
+        return Ok(Err(err.trim_end().to_string()));
+    }
+    Ok(parse_stat(&out.stdout_text()))
+}
+
+/// Stats `path` with one command.
+pub(crate) async fn stat(
+    remote: &dyn Remote,
+    path: &str,
+    opts: StatOpts,
+) -> Result<StatReply, ModuleError> {
+    run_then_stat(remote, "", path, opts)
+        .await?
+        .map_err(ModuleError::Failed)
+}
+
+/// The commands that bring `st` to the requested attributes, and the diff of what they
+/// change (Ansible's `diff.before`/`diff.after` keys `owner`, `group`, `mode`).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct AttrPlan {
+    pub(crate) commands: Vec<String>,
+    pub(crate) before: Map<String, Value>,
+    pub(crate) after: Map<String, Value>,
+}
+
+impl AttrPlan {
+    pub(crate) fn changed(&self) -> bool {
+        !self.commands.is_empty()
+    }
+
+    /// The commands joined with `&&`, each failing with Ansible's message.
+    pub(crate) fn script(&self) -> String {
+        self.commands.join(" && ")
+    }
+}
+
+/// Plans owner, group and mode changes as Ansible's `set_fs_attributes_if_different`
+/// (owner, then group, then mode). `no_deref` changes a symlink itself.
+pub(crate) fn plan_attrs(
+    path: &str,
+    st: &FileStat,
+    attrs: &FileAttrs,
+    umask: u32,
+    no_deref: bool,
+) -> Result<AttrPlan, ModuleError> {
+    let p = quote(path);
+    let h = if no_deref { "-h " } else { "" };
+    let mut plan = AttrPlan::default();
+    let mut id_change = |key: &str, tool: &str, wanted: &Option<String>, id: u32, name: &str| {
+        let kind = if key == "owner" { "user" } else { "group" };
+        let Some(wanted) = wanted else { return };
+        let same = match wanted.parse::<u32>() {
+            Ok(n) => n == id,
+            Err(_) => wanted == name,
+        };
+        if !same {
+            plan.before.insert(key.into(), Value::from(id));
+            plan.after.insert(key.into(), Value::String(wanted.clone()));
+            let w = quote(wanted);
+            plan.commands.push(format!(
+                "{{ {tool} {h}-- {w} {p} 2>/dev/null || {{ printf '%s failed: failed to look up {kind} %s' {tool} {w} >&2; exit 5; }}; }}"
+            ));
+        }
+    };
+    id_change("owner", "chown", &attrs.owner, st.uid, &st.owner);
+    id_change("group", "chgrp", &attrs.group, st.gid, &st.group);
+    // Linux cannot chmod a symlink itself; Ansible skips it too.
+    if let Some(mode) = &attrs.mode
+        && !(no_deref && st.kind == Kind::Link)
+    {
+        let wanted = mode.resolve(st.mode, st.kind == Kind::Directory, umask)?;
+        if wanted != st.mode {
+            plan.before
+                .insert("mode".into(), Value::String(format_mode(st.mode)));
+            plan.after
+                .insert("mode".into(), Value::String(format_mode(wanted)));
+            plan.commands.push(format!("chmod {wanted:o} -- {p}"));
+        }
+    }
+    Ok(plan)
+}
+
+/// Adds `uid, gid, owner, group, mode, state, size` as Ansible's file results do.
+pub(crate) fn add_stat_fields(outcome: &mut Outcome, st: &FileStat) {
+    let d = &mut outcome.data;
+    d.insert("uid".into(), Value::from(st.uid));
+    d.insert("gid".into(), Value::from(st.gid));
+    d.insert("owner".into(), Value::String(st.owner.clone()));
+    d.insert("group".into(), Value::String(st.group.clone()));
+    d.insert("mode".into(), Value::String(format_mode(st.mode)));
+    d.insert("state".into(), Value::String(st.state().into()));
+    d.insert("size".into(), Value::from(st.size));
+}
+
+/// A timestamped copy of `path` next to it, named as Ansible's `backup_local`:
+/// `path.PID.YYYY-MM-DD@HH:MM:SS~` (PID of the remote shell). Returns the name.
+pub(crate) async fn backup(remote: &dyn Remote, path: &str) -> Result<String, ModuleError> {
+    let p = quote(path);
+    let cmd = format!(
+        "b={p}.$$.$(date +%Y-%m-%d@%H:%M:%S)~ && cp -p -- {p} \"$b\" && printf '%s' \"$b\""
+    );
+    let out = remote.exec(&cmd, None).await?;
+    if out.rc != 0 {
+        return Err(ModuleError::Failed(format!(
+            "Could not make backup of '{path}': {}",
+            out.stderr_text().trim_end()
+        )));
+    }
+    Ok(out.stdout_text())
+}
+
+/// Creates the parent directories of `path` (as `os.makedirs`), if it has any.
+pub(crate) async fn make_parents(remote: &dyn Remote, path: &str) -> Result<(), ModuleError> {
+    let Some((parent, _)) = path.rsplit_once('/') else {
+        return Ok(());
+    };
+    if parent.is_empty() {
+        return Ok(());
+    }
+    let out = remote
+        .exec(&format!("mkdir -p -- {}", quote(parent)), None)
+        .await?;
+    if out.rc != 0 {
+        return Err(ModuleError::Failed(format!(
+            "Error creating {parent} ({})",
+            out.stderr_text().trim_end()
+        )));
+    }
+    Ok(())
+}
+
+/// Serializes a diff side as Ansible's callback shows dict diffs: JSON with sorted keys,
+/// four-space indent, and a final newline.
+pub(crate) fn diff_text(map: &Map<String, Value>) -> String {
+    use serde::Serialize;
+    let sorted: std::collections::BTreeMap<&String, &Value> = map.iter().collect();
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    if sorted.serialize(&mut ser).is_err() {
+        return String::new();
+    }
+    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    text.push('\n');
+    text
+}
