@@ -262,7 +262,9 @@ async fn directory(
             match stat(cx.remote, path, StatOpts::default()).await?.stat {
                 Some(st) => (st, true),
                 None => {
-                    return Ok(Outcome::failed(format!("{path} was not created")).with("path", path));
+                    return Ok(
+                        Outcome::failed(format!("{path} was not created")).with("path", path)
+                    );
                 }
             }
         }

@@ -9,10 +9,10 @@
 //! [`Remote::put`]: crate::runtime::Remote::put
 
 mod args;
-mod blockinfile;
+pub(crate) mod blockinfile;
 mod copy;
 mod file;
-mod lineinfile;
+pub(crate) mod lineinfile;
 mod mode;
 mod remote_fs;
 mod text_file;
