@@ -5,7 +5,7 @@ use regex::bytes::Regex;
 use serde_json::{Map, Value};
 
 use super::args::Args;
-use super::text_file::{content_diff, read_current, with_attr_message, write_back};
+use super::text_file::{WriteOpts, content_diff, read_current, with_attr_message, write_back};
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
 
 /// The `blockinfile` module.
@@ -229,6 +229,7 @@ async fn run(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, Modu
     };
     let create = a.bool("create", false)?;
     let want_backup = a.bool("backup", false)?;
+    let validate = a.str(&["validate"])?;
     let attrs = a.attrs()?;
     let cur = match read_current(cx, &path).await? {
         Ok(cur) => cur,
@@ -249,7 +250,13 @@ async fn run(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, Modu
     let before = cur.content.clone().unwrap_or_default();
     let mut out = Outcome::changed(changed);
     out.diff.extend(content_diff(cx, &path, &before, &result));
-    let written = match write_back(cx, &path, &cur, &result, changed, want_backup, &attrs).await? {
+    let opts = WriteOpts {
+        changed,
+        backup: want_backup,
+        attrs: &attrs,
+        validate: validate.as_deref(),
+    };
+    let written = match write_back(cx, &path, &cur, &result, &opts).await? {
         Ok(w) => w,
         Err(failed) => return Ok(failed),
     };

@@ -8,7 +8,8 @@ use sha1::{Digest, Sha1};
 use super::args::{Args, FileAttrs};
 use super::file::apply_attrs;
 use super::remote_fs::{
-    FileStat, Kind, StatOpts, StatReply, add_stat_fields, backup, diff_text, run_then_stat, stat,
+    FileStat, Kind, StatOpts, StatReply, WriteRefused, add_stat_fields, backup, diff_text,
+    put_file, run_then_stat, stat, validate_command,
 };
 use crate::runtime::{BoxFuture, Diff, Module, ModuleError, Outcome, TaskCx, quote};
 
@@ -135,6 +136,39 @@ fn source(
     }
 }
 
+/// `remote_src: true`: the source is a file on the host itself.
+async fn remote_source(
+    cx: &TaskCx<'_>,
+    a: &Args<'_>,
+) -> Result<Result<Source, Outcome>, ModuleError> {
+    let Some(src) = a.str(&["src"])? else {
+        return Ok(Err(Outcome::failed("src (or content) is required")));
+    };
+    let reply = stat(
+        cx.remote,
+        &src,
+        StatOpts {
+            follow: true,
+            ..StatOpts::default()
+        },
+    )
+    .await?;
+    match reply.stat.map(|s| s.kind) {
+        None => return Ok(Err(Outcome::failed(format!("Source {src} not found")))),
+        Some(Kind::Directory) => {
+            return Ok(Err(Outcome::failed(format!(
+                "copying a directory ({src}) is not supported by ringmaster yet"
+            ))));
+        }
+        Some(_) => {}
+    }
+    Ok(Ok(Source {
+        data: cx.remote.get(&src).await?,
+        path: Some(src.clone()),
+        basename: basename(&src),
+    }))
+}
+
 const CHECKSUMS: StatOpts = StatOpts {
     follow: true,
     sha1: true,
@@ -155,16 +189,26 @@ async fn run_copy(
     let force = a.bool("force", true)?;
     let want_backup = a.bool("backup", false)?;
     let attrs = a.attrs()?;
-    if a.bool("remote_src", false)? || args.get("validate").is_some_and(|v| !v.is_null()) {
-        return Ok(Outcome::failed(
-            "remote_src and validate are not supported by ringmaster yet",
-        ));
-    }
-    let src = match source(cx, &a, args, template)? {
-        Ok(s) => s,
-        Err(failed) => return Ok(failed),
+    let validate = a.str(&["validate"])?;
+    let src = if a.bool("remote_src", false)? && !template {
+        match remote_source(cx, &a).await? {
+            Ok(s) => s,
+            Err(failed) => return Ok(failed),
+        }
+    } else {
+        match source(cx, &a, args, template)? {
+            Ok(s) => s,
+            Err(failed) => return Ok(failed),
+        }
     };
     let checksum = sha1_hex(&src.data);
+    if let Some(v) = &validate
+        && validate_command(v, "").is_none()
+    {
+        return Ok(
+            Outcome::failed(format!("validate must contain %s: {v}")).with("checksum", checksum)
+        );
+    }
 
     // A directory dest (trailing slash, or a directory on the host) gets the source's name.
     let mut reply = stat(cx.remote, &dest, CHECKSUMS).await?;
@@ -232,7 +276,14 @@ async fn run_copy(
         backup_file = Some(backup(cx.remote, &dest).await?);
     }
     let mode = existing.as_ref().map_or(0o666 & !umask, |st| st.mode);
-    cx.remote.put(&src.data, &dest, Some(mode)).await?;
+    if let Err(WriteRefused::Invalid { rc, stdout, stderr }) =
+        put_file(cx.remote, &src.data, &dest, mode, validate.as_deref()).await?
+    {
+        let mut failed = Outcome::failed("failed to validate").with("exit_status", rc);
+        failed.stdout = Some(stdout);
+        failed.stderr = Some(stderr);
+        return Ok(failed.with("checksum", checksum));
+    }
     // The new file belongs to the connecting user: give a replaced file its owner back.
     let restore = match &existing {
         Some(st) => format!(

@@ -9,7 +9,7 @@ use regex::bytes::{Captures, Regex};
 use serde_json::{Map, Value};
 
 use super::args::Args;
-use super::text_file::{content_diff, read_current, with_attr_message, write_back};
+use super::text_file::{WriteOpts, content_diff, read_current, with_attr_message, write_back};
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
 
 /// The `lineinfile` module.
@@ -359,6 +359,7 @@ async fn run(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, Modu
     }
     let create = a.bool("create", false)?;
     let want_backup = a.bool("backup", false)?;
+    let validate = a.str(&["validate"])?;
     let attrs = a.attrs()?;
     if present {
         if params.backrefs && params.regexp.is_none() {
@@ -393,17 +394,13 @@ async fn run(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, Modu
     let mut out = Outcome::changed(result.changed);
     out.diff
         .extend(content_diff(cx, &path, &before, &result.content));
-    let written = match write_back(
-        cx,
-        &path,
-        &cur,
-        &result.content,
-        result.changed,
-        want_backup,
-        &attrs,
-    )
-    .await?
-    {
+    let opts = WriteOpts {
+        changed: result.changed,
+        backup: want_backup,
+        attrs: &attrs,
+        validate: validate.as_deref(),
+    };
+    let written = match write_back(cx, &path, &cur, &result.content, &opts).await? {
         Ok(w) => w,
         Err(failed) => return Ok(failed),
     };

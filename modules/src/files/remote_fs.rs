@@ -319,3 +319,84 @@ pub(crate) fn diff_text(map: &Map<String, Value>) -> String {
     text.push('\n');
     text
 }
+
+/// Why a validated write did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum WriteRefused {
+    /// `validate` has no `%s`.
+    NoPlaceholder,
+    /// The validate command failed on the new content.
+    Invalid {
+        rc: i32,
+        stdout: String,
+        stderr: String,
+    },
+}
+
+/// The validate command for a temporary file: `%s` becomes the quoted path.
+pub(crate) fn validate_command(validate: &str, tmp: &str) -> Option<String> {
+    validate
+        .contains("%s")
+        .then(|| validate.replace("%s", &quote(tmp)))
+}
+
+/// Writes `data` to `dest` atomically with `mode`. With `validate`, the data goes to a
+/// temporary file next to `dest` first, the command checks it, and a rename puts it in
+/// place only when the check passed.
+pub(crate) async fn put_file(
+    remote: &dyn Remote,
+    data: &[u8],
+    dest: &str,
+    mode: u32,
+    validate: Option<&str>,
+) -> Result<Result<(), WriteRefused>, ModuleError> {
+    let Some(validate) = validate else {
+        remote.put(data, dest, Some(mode)).await?;
+        return Ok(Ok(()));
+    };
+    let (dir, name) = dest.rsplit_once('/').unwrap_or((".", dest));
+    let dir = if dir.is_empty() { "/" } else { dir };
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = format!(
+        "{}/.ringmaster_tmp_{nanos}_{name}",
+        dir.trim_end_matches('/')
+    );
+    let Some(check) = validate_command(validate, &tmp) else {
+        return Ok(Err(WriteRefused::NoPlaceholder));
+    };
+    remote.put(data, &tmp, Some(mode)).await?;
+    let t = quote(&tmp);
+    let out = remote.exec(&check, None).await?;
+    if out.rc != 0 {
+        remote.exec(&format!("rm -f -- {t}"), None).await?;
+        return Ok(Err(WriteRefused::Invalid {
+            rc: out.rc,
+            stdout: out.stdout_text(),
+            stderr: out.stderr_text(),
+        }));
+    }
+    let moved = remote
+        .exec(&format!("mv -f -- {t} {}", quote(dest)), None)
+        .await?;
+    if moved.rc != 0 {
+        return Err(ModuleError::Failed(format!(
+            "Unable to make {tmp} into {dest}: {}",
+            moved.stderr_text().trim_end()
+        )));
+    }
+    Ok(Ok(()))
+}
+
+/// The failure `lineinfile`/`blockinfile` report for a refused write.
+pub(crate) fn edit_refused(refused: WriteRefused, validate: &str) -> Outcome {
+    match refused {
+        WriteRefused::NoPlaceholder => {
+            Outcome::failed(format!("validate must contain %s: {validate}"))
+        }
+        WriteRefused::Invalid { rc, stderr, .. } => {
+            Outcome::failed(format!("failed to validate: rc:{rc} error:{stderr}"))
+        }
+    }
+}

@@ -5,7 +5,9 @@ use serde_json::Value;
 
 use super::args::FileAttrs;
 use super::file::apply_attrs;
-use super::remote_fs::{Kind, StatOpts, StatReply, backup, diff_text, make_parents, stat};
+use super::remote_fs::{
+    Kind, StatOpts, StatReply, backup, diff_text, edit_refused, make_parents, put_file, stat,
+};
 use crate::runtime::{Diff, ModuleError, Outcome, TaskCx};
 
 /// The file as found on the host.
@@ -57,6 +59,18 @@ pub(crate) struct WriteBack {
     pub(crate) attr_diff: Option<Diff>,
 }
 
+/// How [`write_back`] writes.
+#[derive(Clone, Copy)]
+pub(crate) struct WriteOpts<'a> {
+    /// The content changed (else only attributes are looked at).
+    pub(crate) changed: bool,
+    /// Make a timestamped backup of an existing file first.
+    pub(crate) backup: bool,
+    pub(crate) attrs: &'a FileAttrs,
+    /// Ansible's `validate` command (`%s` = the new file).
+    pub(crate) validate: Option<&'a str>,
+}
+
 /// Writes `new` over the file atomically when `changed` (backup first if asked), then
 /// applies owner/group/mode. In check mode nothing is written. A failure is an
 /// [`Outcome`] with Ansible's message.
@@ -65,10 +79,14 @@ pub(crate) async fn write_back(
     path: &str,
     cur: &Current,
     new: &[u8],
-    changed: bool,
-    want_backup: bool,
-    attrs: &FileAttrs,
+    opts: &WriteOpts<'_>,
 ) -> Result<Result<WriteBack, Outcome>, ModuleError> {
+    let WriteOpts {
+        changed,
+        backup: want_backup,
+        attrs,
+        validate,
+    } = *opts;
     let mut backup_name = None;
     let umask = cur.reply.umask;
     if changed && !cx.check_mode {
@@ -82,7 +100,9 @@ pub(crate) async fn write_back(
                 0o666 & !umask
             }
         };
-        cx.remote.put(new, &cur.real_path, Some(mode)).await?;
+        if let Err(refused) = put_file(cx.remote, new, &cur.real_path, mode, validate).await? {
+            return Ok(Err(edit_refused(refused, validate.unwrap_or_default())));
+        }
         // The new file was written by the connecting user: give it back its owner.
         if let Some(st) = &cur.reply.stat {
             let cmd = format!(

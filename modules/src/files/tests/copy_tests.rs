@@ -254,3 +254,68 @@ async fn template_renders_through_controller() {
         Some("Could not find or access 'nope.j2'")
     );
 }
+
+#[tokio::test]
+async fn validate_checks_new_content_before_it_replaces_dest() {
+    let r = Runner::new();
+    let dest = r.path("v.txt");
+    std::fs::write(&dest, "a\n").unwrap();
+    // Recorded: {"exit_status": 1, "stdout": "", "stderr": "", "msg": "failed to validate",
+    // "checksum": "6fcf9dfb...", "changed": false}
+    let out = r
+        .ok(
+            &CopyModule,
+            json!({"content": "x\n", "dest": dest, "validate": "grep -q zz %s"}),
+        )
+        .await;
+    assert!(out.failed);
+    assert_eq!(out.msg.as_deref(), Some("failed to validate"));
+    assert_eq!(out.data["exit_status"], 1);
+    assert_eq!(
+        out.data["checksum"],
+        "6fcf9dfbd479ed82697fee719b9f8c610a11ff2a"
+    );
+    assert_eq!(out.stdout.as_deref(), Some(""));
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "a\n");
+    // No temporary file is left behind.
+    assert_eq!(std::fs::read_dir(&r.scratch.dir).unwrap().count(), 3);
+    let out = r
+        .ok(
+            &CopyModule,
+            json!({"content": "zz\n", "dest": dest, "validate": "grep -q zz %s"}),
+        )
+        .await;
+    assert!(out.changed);
+    assert_eq!(out.data["md5sum"], "83770f8fa25a50c6e3e11b313dadc1bb");
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "zz\n");
+    // Recorded: "validate must contain %s: true"
+    let out = r
+        .ok(
+            &CopyModule,
+            json!({"content": "x\n", "dest": dest, "validate": "true"}),
+        )
+        .await;
+    assert_eq!(out.msg.as_deref(), Some("validate must contain %s: true"));
+}
+
+#[tokio::test]
+async fn remote_src_copies_on_the_host() {
+    let r = Runner::new();
+    let src = r.path("v.txt");
+    std::fs::write(&src, "zz\n").unwrap();
+    let dest = r.path("v2.txt");
+    let out = r
+        .ok(
+            &CopyModule,
+            json!({"src": src, "dest": dest, "remote_src": true}),
+        )
+        .await;
+    // Recorded: dest, src (the remote path), md5sum 83770f8f..., checksum 15546de8...
+    assert!(out.changed);
+    assert_eq!(out.data["src"], src.as_str());
+    assert_eq!(
+        out.data["checksum"],
+        "15546de8c3b03e70ceec10a49f271b96b745a0a6"
+    );
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "zz\n");
+}

@@ -237,3 +237,34 @@ async fn blockinfile_cycle() {
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "");
     assert!(!out.data.contains_key("backup_file"));
 }
+
+#[tokio::test]
+async fn validate_failure_leaves_file_alone() {
+    let r = Runner::new();
+    let p = r.path("v.txt");
+    std::fs::write(&p, "a\n").unwrap();
+    // Recorded for both modules: "failed to validate: rc:1 error:"
+    let out = r
+        .ok(
+            &LineInFileModule,
+            json!({"path": p, "line": "q", "validate": "grep -q nomatch %s"}),
+        )
+        .await;
+    assert_eq!(out.msg.as_deref(), Some("failed to validate: rc:1 error:"));
+    let out = r
+        .ok(
+            &BlockInFileModule,
+            json!({"path": p, "block": "q", "validate": "grep -q nomatch %s"}),
+        )
+        .await;
+    assert_eq!(out.msg.as_deref(), Some("failed to validate: rc:1 error:"));
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "a\n");
+    let out = r
+        .ok(
+            &LineInFileModule,
+            json!({"path": p, "line": "q", "validate": "grep -q q %s"}),
+        )
+        .await;
+    assert!(out.changed);
+    assert_eq!(std::fs::read_to_string(&p).unwrap(), "a\nq\n");
+}
