@@ -208,6 +208,7 @@ pub(crate) fn edit_block(
 async fn run(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, ModuleError> {
     let a = Args::new(args);
     let path = a.required_str(&["path", "dest", "destfile", "name"])?;
+    let path = super::remote_fs::expand_user(cx.remote, path).await?;
     if args.get("insertafter").is_some_and(|v| !v.is_null())
         && args.get("insertbefore").is_some_and(|v| !v.is_null())
     {

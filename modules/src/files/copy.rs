@@ -9,7 +9,7 @@ use super::args::{Args, FileAttrs};
 use super::file::apply_attrs;
 use super::remote_fs::{
     FileStat, Kind, StatOpts, StatReply, WriteRefused, add_stat_fields, backup, diff_text,
-    put_file, run_then_stat, stat, validate_command,
+    expand_user, put_file, run_then_stat, stat, validate_command,
 };
 use crate::runtime::{BoxFuture, Diff, Module, ModuleError, Outcome, TaskCx, quote};
 
@@ -144,6 +144,7 @@ async fn remote_source(
     let Some(src) = a.str(&["src"])? else {
         return Ok(Err(Outcome::failed("src (or content) is required")));
     };
+    let src = expand_user(cx.remote, src).await?;
     let reply = stat(
         cx.remote,
         &src,
@@ -181,11 +182,12 @@ async fn run_copy(
     template: bool,
 ) -> Result<Outcome, ModuleError> {
     let a = Args::new(args);
-    let mut dest = match a.str(&["dest"])? {
+    let dest = match a.str(&["dest"])? {
         Some(d) => d,
         None if template => return Ok(Outcome::failed("src and dest are required")),
         None => return Err(ModuleError::Args("missing required arguments: dest".into())),
     };
+    let mut dest = expand_user(cx.remote, dest).await?;
     let force = a.bool("force", true)?;
     let want_backup = a.bool("backup", false)?;
     let attrs = a.attrs()?;

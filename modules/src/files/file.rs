@@ -5,7 +5,8 @@ use serde_json::{Map, Value};
 
 use super::args::{Args, FileAttrs};
 use super::remote_fs::{
-    AttrPlan, FileStat, Kind, StatOpts, add_stat_fields, diff_text, plan_attrs, run_then_stat, stat,
+    AttrPlan, FileStat, Kind, StatOpts, add_stat_fields, diff_text, expand_user, plan_attrs,
+    run_then_stat, stat,
 };
 use crate::runtime::{BoxFuture, Diff, Module, ModuleError, Outcome, TaskCx, quote};
 
@@ -106,7 +107,7 @@ async fn exec_ok(cx: &TaskCx<'_>, cmd: &str) -> Result<Result<(), String>, Modul
 
 async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, ModuleError> {
     let a = Args::new(args);
-    let path = a.required_str(&["path", "dest", "name"])?;
+    let path = expand_user(cx.remote, a.required_str(&["path", "dest", "name"])?).await?;
     let wanted = a.choice("state", &STATES)?;
     let src = a.str(&["src"])?;
     let recurse = a.bool("recurse", false)?;
@@ -252,21 +253,31 @@ async fn directory(
         }
         None if cx.check_mode => return Ok(Outcome::changed(true).with("path", path)),
         None => {
-            let cmd = format!("mkdir -p -- {}", quote(path));
-            if let Err(err) = exec_ok(cx, &cmd).await? {
-                return Ok(Outcome::failed(format!(
-                    "There was an issue creating {path} as requested: {err}"
-                ))
-                .with("path", path));
-            }
-            match stat(cx.remote, path, StatOpts::default()).await?.stat {
-                Some(st) => (st, true),
-                None => {
-                    return Ok(
-                        Outcome::failed(format!("{path} was not created")).with("path", path)
-                    );
+            let created = match make_dirs(cx, path).await? {
+                Ok(created) => created,
+                Err(err) => {
+                    let msg = format!("There was an issue creating {path} as requested: {err}");
+                    return Ok(Outcome::failed(msg).with("path", path));
+                }
+            };
+            let Some(st) = stat(cx.remote, path, StatOpts::default()).await?.stat else {
+                let msg = format!("{path} was not created");
+                return Ok(Outcome::failed(msg).with("path", path));
+            };
+            // Ansible gives every directory it creates the requested attributes.
+            let mut parents = Vec::new();
+            for parent in created.iter().filter(|c| c.as_str() != path) {
+                let plan = plan_attrs(parent, &st, attrs, umask, false)?;
+                if plan.changed() {
+                    parents.push(plan.script());
                 }
             }
+            if !parents.is_empty()
+                && let Err(msg) = exec_ok(cx, &parents.join(" && ")).await?
+            {
+                return Ok(fail_with_stat("path", path, msg, Some(&st)));
+            }
+            (st, true)
         }
     };
     let (before, after) = if created {
@@ -285,6 +296,44 @@ async fn directory(
         }
     }
     Ok(out)
+}
+
+/// Creates `path` and its missing parents one by one (as Ansible does), returning the
+/// directories it created.
+async fn make_dirs(
+    cx: &TaskCx<'_>,
+    path: &str,
+) -> Result<Result<Vec<String>, String>, ModuleError> {
+    let mut prefixes = Vec::new();
+    let mut current = String::new();
+    if path.starts_with('/') {
+        current.push('/');
+    }
+    for part in path.split('/').filter(|p| !p.is_empty()) {
+        if !current.is_empty() && !current.ends_with('/') {
+            current.push('/');
+        }
+        current.push_str(part);
+        prefixes.push(current.clone());
+    }
+    let cmd = prefixes
+        .iter()
+        .map(|p| {
+            let q = quote(p);
+            format!("{{ [ -d {q} ] || {{ mkdir -- {q} && printf '%s\\0' {q}; }}; }}")
+        })
+        .collect::<Vec<_>>()
+        .join(" && ");
+    let out = cx.remote.exec(&cmd, None).await?;
+    if out.rc != 0 {
+        return Ok(Err(out.stderr_text().trim_end().to_string()));
+    }
+    Ok(Ok(out
+        .stdout_text()
+        .split('\0')
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()))
 }
 
 /// Applies owner/group/mode below `path` with `chown -R`/`chmod -R`; `-c` reports what

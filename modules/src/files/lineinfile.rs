@@ -331,6 +331,7 @@ pub(crate) fn expand(caps: &Captures<'_>, template: &[u8]) -> Vec<u8> {
 async fn run(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, ModuleError> {
     let a = Args::new(args);
     let path = a.required_str(&["path", "dest", "destfile", "name"])?;
+    let path = super::remote_fs::expand_user(cx.remote, path).await?;
     let present = a.choice("state", &["absent", "present"])?.as_deref() != Some("absent");
     let mut params = LineParams {
         present,

@@ -400,3 +400,30 @@ pub(crate) fn edit_refused(refused: WriteRefused, validate: &str) -> Outcome {
         }
     }
 }
+
+/// Expands a leading `~` or `~user` as the module's `os.path.expanduser` does on the
+/// host (Ansible's `type='path'` arguments); other paths are returned unchanged without
+/// a round trip.
+pub(crate) async fn expand_user(remote: &dyn Remote, path: String) -> Result<String, ModuleError> {
+    let Some(rest) = path.strip_prefix('~') else {
+        return Ok(path);
+    };
+    let (user, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let cmd = if user.is_empty() {
+        "printf '%s' \"$HOME\"".to_string()
+    } else if user
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+    {
+        // A plain user name is safe to leave unquoted, which lets the shell expand it.
+        format!("printf '%s' ~{user}")
+    } else {
+        return Ok(path);
+    };
+    let out = remote.exec(&cmd, None).await?;
+    let home = out.stdout_text();
+    if out.rc != 0 || home.is_empty() || home.starts_with('~') {
+        return Ok(path);
+    }
+    Ok(format!("{home}{tail}"))
+}

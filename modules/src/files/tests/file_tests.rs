@@ -346,3 +346,33 @@ async fn hostile_paths_are_quoted() {
     assert!(!std::path::Path::new("pwned").exists());
     assert!(!std::path::Path::new(&r.path("pwned")).exists());
 }
+
+#[tokio::test]
+async fn created_parents_get_the_mode_too() {
+    let r = Runner::new();
+    let leaf = r.path("nest/a/b");
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": leaf, "state": "directory", "mode": "0700"}),
+        )
+        .await;
+    // Recorded (ansible -m file path=.../nest/a/b state=directory mode=0700): 700 for all three.
+    assert!(out.changed);
+    for p in ["nest", "nest/a", "nest/a/b"] {
+        assert_eq!(mode_of(&r.path(p)), 0o700, "{p}");
+    }
+    // An existing parent is left alone.
+    assert_eq!(mode_of(&r.scratch.dir.display().to_string()) & 0o777, 0o755);
+}
+
+#[tokio::test]
+async fn tilde_expands_to_the_host_home() {
+    let r = Runner::new();
+    let home = std::env::var("HOME").unwrap();
+    let out = r
+        .ok(&FileModule, json!({"path": "~", "state": "directory"}))
+        .await;
+    assert_eq!(out.data["path"], home.as_str());
+    assert!(!out.changed);
+}
