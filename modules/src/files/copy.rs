@@ -6,6 +6,7 @@ use serde_json::{Map, Value};
 use sha1::{Digest, Sha1};
 
 use super::args::{Args, FileAttrs};
+use super::copy_dir::copy_directory;
 use super::file::apply_attrs;
 use super::remote_fs::{
     FileStat, Kind, StatOpts, StatReply, WriteRefused, add_stat_fields, backup, diff_text,
@@ -119,11 +120,6 @@ fn source(
         Ok(p) => p,
         Err(msg) => return Ok(Err(Outcome::failed(msg))),
     };
-    if path.is_dir() {
-        return Ok(Err(Outcome::failed(format!(
-            "copying a directory ({src}) is not supported by ringmaster yet"
-        ))));
-    }
     match std::fs::read(&path) {
         Ok(data) => Ok(Ok(Source {
             data,
@@ -192,7 +188,21 @@ async fn run_copy(
     let want_backup = a.bool("backup", false)?;
     let attrs = a.attrs()?;
     let validate = a.str(&["validate"])?;
-    let src = if a.bool("remote_src", false)? && !template {
+    let remote_src = a.bool("remote_src", false)?;
+    if !template
+        && !remote_src
+        && let Some(src) = a.str(&["src"])?
+        && let Ok(local) = cx.controller.find_file("files", &src)
+        && local.is_dir()
+    {
+        let directory_mode = match args.get("directory_mode") {
+            Some(Value::String(s)) => Some(super::mode::Mode::parse(s)?),
+            Some(Value::Number(n)) => n.as_u64().map(|b| super::mode::Mode::Octal(b as u32)),
+            _ => None,
+        };
+        return copy_directory(cx, &local, &src, &dest, &attrs, directory_mode, force).await;
+    }
+    let src = if remote_src && !template {
         match remote_source(cx, &a).await? {
             Ok(s) => s,
             Err(failed) => return Ok(failed),

@@ -11,6 +11,7 @@
 mod args;
 pub(crate) mod blockinfile;
 mod copy;
+mod copy_dir;
 mod file;
 pub(crate) mod lineinfile;
 mod mode;

@@ -319,3 +319,59 @@ async fn remote_src_copies_on_the_host() {
     );
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), "zz\n");
 }
+
+#[tokio::test]
+async fn directory_src_like_ansible() {
+    let r = Runner::new();
+    std::fs::create_dir_all(r.path("files/tree/sub")).unwrap();
+    std::fs::write(r.path("files/tree/one.txt"), "1\n").unwrap();
+    std::fs::write(r.path("files/tree/sub/two.txt"), "2\n").unwrap();
+    // Recorded: {"dest": "/tmp/anst/dd/", "src": "/tmp/anst/files/tree", "changed": true}
+    let dd = format!("{}/", r.path("dd"));
+    let out = r.ok(&CopyModule, json!({"src": "tree", "dest": dd})).await;
+    assert!(out.changed);
+    assert_eq!(keys(&out), ["changed", "dest", "src"]);
+    assert_eq!(out.data["dest"], dd.as_str());
+    assert_eq!(out.data["src"], r.path("files/tree").as_str());
+    assert_eq!(
+        std::fs::read_to_string(r.path("dd/tree/sub/two.txt")).unwrap(),
+        "2\n"
+    );
+    assert!(
+        !r.ok(&CopyModule, json!({"src": "tree", "dest": dd}))
+            .await
+            .changed
+    );
+    // Recorded: contents of tree/ into dd2 with mode 0600 on files, dirs 0755.
+    let dd2 = r.path("dd2");
+    let check = r
+        .run(
+            &CopyModule,
+            json!({"src": "tree/", "dest": dd2, "mode": "0600"}),
+            true,
+            false,
+        )
+        .await
+        .unwrap();
+    assert!(check.changed);
+    assert!(!std::path::Path::new(&dd2).exists());
+    let out = r
+        .ok(
+            &CopyModule,
+            json!({"src": "tree/", "dest": dd2, "mode": "0600"}),
+        )
+        .await;
+    assert!(out.changed);
+    assert_eq!(out.data["dest"], format!("{dd2}/").as_str());
+    assert_eq!(mode_of(&r.path("dd2/one.txt")), 0o600);
+    assert_eq!(mode_of(&r.path("dd2/sub/two.txt")), 0o600);
+    assert_eq!(mode_of(&r.path("dd2/sub")), 0o755);
+    assert!(
+        !r.ok(
+            &CopyModule,
+            json!({"src": "tree/", "dest": dd2, "mode": "0600"})
+        )
+        .await
+        .changed
+    );
+}
