@@ -55,6 +55,15 @@ struct Source {
     path: Option<String>,
     /// The name used when `dest` is a directory.
     basename: Option<String>,
+    /// The source file's permission bits, for `mode: preserve`.
+    mode: Option<u32>,
+}
+
+fn local_mode(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
 }
 
 /// Lower-case hex sha1, as Ansible's `checksum`.
@@ -92,6 +101,7 @@ fn source(
         };
         return Ok(Ok(Source {
             data: text.into_bytes(),
+            mode: local_mode(&path),
             path: Some(path.display().to_string()),
             basename: basename(&src),
         }));
@@ -111,6 +121,7 @@ fn source(
             data,
             path: None,
             basename: None,
+            mode: None,
         }));
     }
     let Some(src) = src else {
@@ -123,6 +134,7 @@ fn source(
     match std::fs::read(&path) {
         Ok(data) => Ok(Ok(Source {
             data,
+            mode: local_mode(&path),
             path: Some(path.display().to_string()),
             basename: basename(&src),
         })),
@@ -150,6 +162,7 @@ async fn remote_source(
         },
     )
     .await?;
+    let mode = reply.stat.as_ref().map(|s| s.mode);
     match reply.stat.map(|s| s.kind) {
         None => return Ok(Err(Outcome::failed(format!("Source {src} not found")))),
         Some(Kind::Directory) => {
@@ -163,6 +176,7 @@ async fn remote_source(
         data: cx.remote.get(&src).await?,
         path: Some(src.clone()),
         basename: basename(&src),
+        mode,
     }))
 }
 
@@ -186,7 +200,17 @@ async fn run_copy(
     let mut dest = expand_user(cx.remote, dest).await?;
     let force = a.bool("force", true)?;
     let want_backup = a.bool("backup", false)?;
-    let attrs = a.attrs()?;
+    // `mode: preserve` takes the source file's mode once the source is known.
+    let preserve = args.get("mode").and_then(Value::as_str) == Some("preserve");
+    let mut attrs = if preserve {
+        FileAttrs {
+            mode: None,
+            owner: a.str(&["owner"])?,
+            group: a.str(&["group"])?,
+        }
+    } else {
+        a.attrs()?
+    };
     let validate = a.str(&["validate"])?;
     let remote_src = a.bool("remote_src", false)?;
     if !template
@@ -214,6 +238,9 @@ async fn run_copy(
         }
     };
     let checksum = sha1_hex(&src.data);
+    if preserve {
+        attrs.mode = src.mode.map(super::mode::Mode::Octal);
+    }
     if let Some(v) = &validate
         && validate_command(v, "").is_none()
     {

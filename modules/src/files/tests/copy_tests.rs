@@ -375,3 +375,21 @@ async fn directory_src_like_ansible() {
         .changed
     );
 }
+
+#[tokio::test]
+async fn mode_preserve_takes_the_source_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let r = Runner::new();
+    let tpl = r.path("templates/run.sh.j2");
+    std::fs::write(&tpl, "echo {{ x }}\n").unwrap();
+    std::fs::set_permissions(&tpl, std::fs::Permissions::from_mode(0o750)).unwrap();
+    let dest = r.path("run.sh");
+    let out = r
+        .ok(
+            &TemplateModule,
+            json!({"src": "run.sh.j2", "dest": dest, "mode": "preserve"}),
+        )
+        .await;
+    assert_eq!(out.data["mode"], "0750");
+    assert_eq!(mode_of(&dest), 0o750);
+}
