@@ -1,7 +1,6 @@
 //! `ansible.builtin.blockinfile`: the pure edit ([`edit_block`], a port of the module's
 //! `main`) and the module around it.
 
-use regex::bytes::Regex;
 use serde_json::{Map, Value};
 
 use super::args::Args;
@@ -106,7 +105,7 @@ pub(crate) fn edit_block(
         _ => None,
     };
     let insert_re = pattern
-        .map(|pat| Regex::new(pat).map_err(|e| format!("invalid regular expression '{pat}': {e}")))
+        .map(|pat| super::lineinfile::compile(pat, "regular expression"))
         .transpose()?;
     let mark = |word: &str| {
         let mut m = p.marker.replace("{mark}", word).into_bytes();

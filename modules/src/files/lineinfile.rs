@@ -52,8 +52,12 @@ pub(crate) struct Edit {
     pub(crate) found: usize,
 }
 
-fn compile(pattern: &str, what: &str) -> Result<Regex, String> {
-    Regex::new(pattern).map_err(|e| format!("invalid {what} '{pattern}': {e}"))
+/// Compiles a pattern with Python's bytes-pattern semantics: `.`, `\w`, `\d`, `\s`
+/// work on bytes and ASCII (Unicode mode off); non-ASCII literals match their UTF-8.
+pub(crate) fn compile(pattern: &str, what: &str) -> Result<Regex, String> {
+    Regex::new(&format!("(?-u){pattern}"))
+        .or_else(|_| Regex::new(pattern))
+        .map_err(|e| format!("invalid {what} '{pattern}': {e}"))
 }
 
 /// A line as Python's `readlines` gives it, without its final newline for matching.
