@@ -234,6 +234,11 @@ async fn absent(
     }
     let mut out = Outcome::changed(true).with("path", path);
     out.diff = state_diff(cx, path, one("state", prev.state()), one("state", "absent"));
+    if cx.check_mode {
+        // Recorded: in check mode Ansible reports the path as it still is.
+        add_stat_fields(&mut out, prev);
+        return Ok(out);
+    }
     Ok(out.with("state", "absent"))
 }
 
@@ -521,8 +526,13 @@ async fn link(
         let cmd = format!("{check_src}{replace_dir}{ln} -- {s} {p}");
         let out = cx.remote.exec(&cmd, None).await?;
         if out.rc == 6 {
+            let shown = if src.starts_with('/') {
+                src.to_string()
+            } else {
+                format!("{}/{src}", dir.trim_end_matches('/'))
+            };
             let msg = format!(
-                "src file does not exist, use \"force=yes\" if you really want to create the link: {src}"
+                "src file does not exist, use 'force=yes' if you really want to create the link: {shown}"
             );
             return Ok(Outcome::failed(msg).with("path", path).with("src", src));
         }

@@ -1,8 +1,6 @@
 //! Reading and writing back a text file on the host for the editing modules
 //! (`lineinfile`, `blockinfile`): one stat, one read, an atomic put, then attributes.
 
-use serde_json::Value;
-
 use super::args::FileAttrs;
 use super::file::apply_attrs;
 use super::remote_fs::{
@@ -138,16 +136,14 @@ pub(crate) async fn write_back(
         Ok((plan, _)) => {
             done.attrs_changed = plan.changed();
             if plan.changed() && cx.diff {
-                let mut before = plan.before.clone();
-                let mut after = plan.after.clone();
-                before.insert("path".into(), Value::String(path.into()));
-                after.insert("path".into(), Value::String(path.into()));
+                // Recorded: {"before": {"mode": "0644"}, "after": {"mode": "0600"}}, no path.
+                let (before, after) = (&plan.before, &plan.after);
                 let header = format!("{path} (file attributes)");
                 done.attr_diff = Some(Diff {
                     before_header: Some(header.clone()),
                     after_header: Some(header),
-                    before: diff_text(&before),
-                    after: diff_text(&after),
+                    before: diff_text(before),
+                    after: diff_text(after),
                 });
             }
             Ok(Ok(done))

@@ -268,3 +268,43 @@ async fn validate_failure_leaves_file_alone() {
     assert!(out.changed);
     assert_eq!(std::fs::read_to_string(&p).unwrap(), "a\nq\n");
 }
+
+#[tokio::test]
+async fn attribute_diff_has_ansible_headers() {
+    let r = Runner::new();
+    let p = r.path("new");
+    let out = r
+        .run(
+            &LineInFileModule,
+            json!({"path": p, "line": "x", "create": true, "mode": "0600"}),
+            false,
+            true,
+        )
+        .await
+        .unwrap();
+    // Recorded: msg "line added and ownership, perms or SE linux context changed", diff
+    // [{content}, {before: {mode: "0644"}, after: {mode: "0600"}, "(file attributes)" headers}]
+    assert_eq!(
+        out.msg.as_deref(),
+        Some("line added and ownership, perms or SE linux context changed")
+    );
+    assert_eq!(out.diff.len(), 2);
+    assert_eq!(out.diff[1].before, "{\n    \"mode\": \"0644\"\n}\n");
+    assert_eq!(out.diff[1].after, "{\n    \"mode\": \"0600\"\n}\n");
+    assert_eq!(
+        out.diff[1].after_header.as_deref(),
+        Some(format!("{p} (file attributes)").as_str())
+    );
+    // Recorded: an empty block on a file without one only changes attributes.
+    let out = r
+        .ok(
+            &BlockInFileModule,
+            json!({"path": p, "block": "", "mode": "0644"}),
+        )
+        .await;
+    assert!(out.changed);
+    assert_eq!(
+        out.msg.as_deref(),
+        Some("ownership, perms or SE linux context changed")
+    );
+}

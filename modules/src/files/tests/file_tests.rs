@@ -376,3 +376,47 @@ async fn tilde_expands_to_the_host_home() {
     assert_eq!(out.data["path"], home.as_str());
     assert!(!out.changed);
 }
+
+#[tokio::test]
+async fn link_to_missing_src_and_absent_in_check_mode() {
+    let r = Runner::new();
+    let l = r.path("l");
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": l, "state": "link", "src": "nothere"}),
+        )
+        .await;
+    // Recorded: "src file does not exist, use 'force=yes' if you really want to create
+    // the link: /tmp/anst/m/nothere", with path and src.
+    let wanted = format!(
+        "src file does not exist, use 'force=yes' if you really want to create the link: {}",
+        r.path("nothere")
+    );
+    assert_eq!(out.msg.as_deref(), Some(wanted.as_str()));
+    assert_eq!(out.data["src"], "nothere");
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": l, "state": "link", "src": "nothere", "force": true}),
+        )
+        .await;
+    assert!(out.changed);
+    assert_eq!(std::fs::read_link(&l).unwrap().to_str(), Some("nothere"));
+    // Recorded: check mode keeps the current state and stat in the result.
+    let f = r.path("f");
+    std::fs::write(&f, "").unwrap();
+    let out = r
+        .run(
+            &FileModule,
+            json!({"path": f, "state": "absent"}),
+            true,
+            true,
+        )
+        .await
+        .unwrap();
+    assert!(out.changed);
+    assert_eq!(out.data["state"], "file");
+    assert_eq!(out.data["mode"], "0644");
+    assert!(std::path::Path::new(&f).exists());
+}
