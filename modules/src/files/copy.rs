@@ -59,6 +59,18 @@ struct Source {
     mode: Option<u32>,
 }
 
+/// `newline_sequence` (`\n`, `\r`, `\r\n`, written escaped or not); `None` keeps `\n`.
+fn newline_sequence(a: &Args<'_>) -> Result<Option<&'static str>, ModuleError> {
+    match a.str(&["newline_sequence"])?.as_deref() {
+        None | Some("\\n" | "\n") => Ok(None),
+        Some("\\r") | Some("\r") => Ok(Some("\r")),
+        Some("\\r\\n") | Some("\r\n") => Ok(Some("\r\n")),
+        Some(other) => Err(ModuleError::Args(format!(
+            "value of newline_sequence must be one of: \\n, \\r, \\r\\n, got: {other}"
+        ))),
+    }
+}
+
 fn local_mode(path: &std::path::Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path)
@@ -98,6 +110,10 @@ fn source(
         let text = match cx.controller.render_template(&path) {
             Ok(t) => t,
             Err(msg) => return Ok(Err(Outcome::failed(msg))),
+        };
+        let text = match newline_sequence(a)? {
+            Some(nl) => text.replace('\n', nl),
+            None => text,
         };
         return Ok(Ok(Source {
             data: text.into_bytes(),

@@ -393,3 +393,16 @@ async fn mode_preserve_takes_the_source_mode() {
     assert_eq!(out.data["mode"], "0750");
     assert_eq!(mode_of(&dest), 0o750);
 }
+
+#[tokio::test]
+async fn template_newline_sequence() {
+    let r = Runner::new();
+    std::fs::write(r.path("templates/w.j2"), "a\nb\n").unwrap();
+    let dest = r.path("w.txt");
+    r.ok(
+        &TemplateModule,
+        json!({"src": "w.j2", "dest": dest, "newline_sequence": "\\r\\n"}),
+    )
+    .await;
+    assert_eq!(std::fs::read_to_string(&dest).unwrap(), "a\r\nb\r\n");
+}
