@@ -60,7 +60,7 @@ pub(crate) async fn apply_attrs(
 }
 
 /// A failed result carrying the path's stat, as Ansible's `fail_json(path=..., **stat)`.
-fn fail_with_stat(key: &str, path: &str, msg: String, st: Option<&FileStat>) -> Outcome {
+pub(super) fn fail_with_stat(key: &str, path: &str, msg: String, st: Option<&FileStat>) -> Outcome {
     let mut out = Outcome::failed(msg).with(key, path);
     if let Some(st) = st {
         add_stat_fields(&mut out, st);
@@ -68,7 +68,7 @@ fn fail_with_stat(key: &str, path: &str, msg: String, st: Option<&FileStat>) -> 
     out
 }
 
-fn state_diff(
+pub(super) fn state_diff(
     cx: &TaskCx<'_>,
     path: &str,
     before: Map<String, Value>,
@@ -90,7 +90,7 @@ fn state_diff(
     }]
 }
 
-fn one(key: &str, value: impl Into<Value>) -> Map<String, Value> {
+pub(super) fn one(key: &str, value: impl Into<Value>) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert(key.into(), value.into());
     m
@@ -135,6 +135,7 @@ async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome,
         "directory" => directory(cx, &path, prev, umask, &attrs, recurse).await,
         "touch" => touch(cx, &path, prev, umask, &attrs).await,
         "link" | "hard" => {
+            use super::file_link::link;
             link(
                 cx,
                 &path,
@@ -195,7 +196,7 @@ async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome,
 
 /// Applies attributes and builds the result: `key` (`path`/`dest`), changed, diff, stat.
 #[allow(clippy::too_many_arguments)]
-async fn finish(
+pub(super) async fn finish(
     cx: &TaskCx<'_>,
     key: &str,
     path: &str,
@@ -412,166 +413,4 @@ async fn touch(
         one("state", "touch"),
     )
     .await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn link(
-    cx: &TaskCx<'_>,
-    path: &str,
-    prev: Option<FileStat>,
-    umask: u32,
-    attrs: &FileAttrs,
-    src: Option<&str>,
-    force: bool,
-    hard: bool,
-) -> Result<Outcome, ModuleError> {
-    let kind_word = if hard { "hard link" } else { "symlink" };
-    let Some(src) = src else {
-        // An existing link keeps its target when no src is given.
-        if let Some(st) = prev
-            .as_ref()
-            .filter(|st| st.state() == if hard { "hard" } else { "link" })
-        {
-            let no_deref = !hard;
-            let mut out = finish(
-                cx,
-                "dest",
-                path,
-                st,
-                umask,
-                attrs,
-                no_deref,
-                false,
-                Map::new(),
-                Map::new(),
-            )
-            .await?;
-            out.data.insert("src".into(), Value::Null);
-            return Ok(out);
-        }
-        let plural = if hard { "hardlinks" } else { "symlinks" };
-        return Ok(Outcome::failed(format!(
-            "src is required for creating new {plural}"
-        )));
-    };
-    let p = quote(path);
-    let s = quote(src);
-    // Is the link already right?
-    let up_to_date = match &prev {
-        None => false,
-        Some(st) if hard => {
-            let opts = StatOpts {
-                follow: true,
-                ..StatOpts::default()
-            };
-            match stat(cx.remote, src, opts).await?.stat {
-                Some(src_st) => src_st.inode == st.inode && st.kind == Kind::File,
-                None => {
-                    return Ok(
-                        fail_with_stat("dest", path, "src does not exist".into(), Some(st))
-                            .with("src", src),
-                    );
-                }
-            }
-        }
-        Some(st) if st.kind == Kind::Link => st.target.as_deref() == Some(src),
-        Some(st) => {
-            if !force {
-                let from = if st.kind == Kind::Directory {
-                    "directory"
-                } else {
-                    "file"
-                };
-                let msg = format!("refusing to convert from {from} to {kind_word} for {path}");
-                return Ok(fail_with_stat("path", path, msg, Some(st)));
-            }
-            false
-        }
-    };
-    let (before, after) = match &prev {
-        None => (
-            one("state", "absent"),
-            one("state", if hard { "hard" } else { "link" }),
-        ),
-        Some(st) if st.kind == Kind::Link && !hard => (
-            one("src", st.target.clone().unwrap_or_default()),
-            one("src", src),
-        ),
-        Some(st) => (
-            one("state", st.state()),
-            one("state", if hard { "hard" } else { "link" }),
-        ),
-    };
-    let mut st = prev.clone();
-    if !up_to_date {
-        if cx.check_mode {
-            let mut out = Outcome::changed(true).with("dest", path).with("src", src);
-            out.diff = state_diff(cx, path, before, after);
-            return Ok(out);
-        }
-        let dir = path
-            .rsplit_once('/')
-            .map_or(".", |(d, _)| if d.is_empty() { "/" } else { d });
-        let check_src = if force {
-            String::new()
-        } else {
-            // Relative symlink sources are relative to the link's directory.
-            format!("( cd -- {} && [ -e {s} ] ) || exit 6; ", quote(dir))
-        };
-        let replace_dir = match &prev {
-            Some(st) if st.kind == Kind::Directory => format!("rmdir -- {p} && "),
-            _ => String::new(),
-        };
-        let ln = if hard { "ln -f" } else { "ln -sfn" };
-        let cmd = format!("{check_src}{replace_dir}{ln} -- {s} {p}");
-        let out = cx.remote.exec(&cmd, None).await?;
-        if out.rc == 6 {
-            let shown = if src.starts_with('/') {
-                src.to_string()
-            } else {
-                format!("{}/{src}", dir.trim_end_matches('/'))
-            };
-            let msg = format!(
-                "src file does not exist, use 'force=yes' if you really want to create the link: {shown}"
-            );
-            return Ok(Outcome::failed(msg).with("path", path).with("src", src));
-        }
-        if out.rc != 0 {
-            let msg = format!("Error while linking: {}", out.stderr_text().trim_end());
-            return Ok(Outcome::failed(msg).with("path", path));
-        }
-        st = stat(cx.remote, path, StatOpts::default()).await?.stat;
-    }
-    let Some(st) = st else {
-        return Ok(
-            Outcome::failed(format!("Error while linking: {path} was not created"))
-                .with("path", path),
-        );
-    };
-    let mut out = finish(
-        cx,
-        "dest",
-        path,
-        &st,
-        umask,
-        attrs,
-        !hard,
-        !up_to_date,
-        before,
-        after,
-    )
-    .await?;
-    if !out.failed {
-        // Ansible orders `src` right after `dest`.
-        let mut data = Map::new();
-        for (k, v) in std::mem::take(&mut out.data) {
-            let is_dest = k == "dest";
-            data.insert(k, v);
-            if is_dest {
-                data.insert("src".into(), Value::String(src.into()));
-            }
-        }
-        out.data = data;
-    }
-    Ok(out)
 }

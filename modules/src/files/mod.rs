@@ -13,6 +13,7 @@ pub(crate) mod blockinfile;
 mod copy;
 mod copy_dir;
 mod file;
+mod file_link;
 pub(crate) mod lineinfile;
 mod mode;
 mod remote_fs;
