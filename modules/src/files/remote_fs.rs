@@ -304,8 +304,8 @@ pub(crate) async fn make_parents(remote: &dyn Remote, path: &str) -> Result<(), 
     Ok(())
 }
 
-/// Serializes a diff side as Ansible's callback shows dict diffs: JSON with sorted keys,
-/// four-space indent, and a final newline.
+/// Serializes a diff side as Ansible's callback shows dict diffs (`json.dumps(d,
+/// sort_keys=True, indent=4)` + newline; non-ASCII escaped as Python's `ensure_ascii`).
 pub(crate) fn diff_text(map: &Map<String, Value>) -> String {
     use serde::Serialize;
     let sorted: std::collections::BTreeMap<&String, &Value> = map.iter().collect();
@@ -315,9 +315,72 @@ pub(crate) fn diff_text(map: &Map<String, Value>) -> String {
     if sorted.serialize(&mut ser).is_err() {
         return String::new();
     }
-    let mut text = String::from_utf8_lossy(&buf).into_owned();
+    let mut text = String::new();
+    for c in String::from_utf8_lossy(&buf).chars() {
+        if c.is_ascii() {
+            text.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                text.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
     text.push('\n');
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_reply_parsing() {
+        // `umask; stat -c '%f %h %i %u %g %s %U %G'`, sha1sum, md5sum, readlink lines.
+        let out = "0022\n81a4 1 42 0 65534 6 root UNKNOWN\nf572d396fae9206628714fb2ce00f72e94f2258f  -\n-\n";
+        let r = parse_stat(out).unwrap();
+        assert_eq!(r.umask, 0o022);
+        let st = r.stat.unwrap();
+        assert_eq!((st.kind, st.mode, st.size), (Kind::File, 0o644, 6));
+        assert_eq!((st.owner.as_str(), st.group.as_str()), ("root", "65534"));
+        assert_eq!(
+            st.sha1.as_deref(),
+            Some("f572d396fae9206628714fb2ce00f72e94f2258f")
+        );
+        assert_eq!(st.md5, None);
+        assert_eq!(st.target, None);
+        let link = parse_stat("0002\na1ff 1 7 0 0 5 root root\n-\n-\nweird\nname\n").unwrap();
+        let st = link.stat.unwrap();
+        assert_eq!(st.kind, Kind::Link);
+        assert_eq!(st.state(), "link");
+        assert_eq!(st.target.as_deref(), Some("weird\nname"));
+        assert_eq!(parse_stat("0022\nabsent\n").unwrap().stat, None);
+        assert!(parse_stat("garbage").is_err());
+        let dir = parse_stat("0022\n41ed 2 9 0 0 4096 root root\n-\n-\n").unwrap();
+        assert_eq!(dir.stat.unwrap().state(), "directory");
+        let hard = parse_stat("0022\n81a4 2 9 0 0 0 root root\n-\n-\n").unwrap();
+        assert_eq!(hard.stat.unwrap().state(), "hard");
+    }
+
+    #[test]
+    fn diff_text_is_pythons_json_dumps() {
+        // python3 -c 'import json; print(json.dumps({"state": "absent", "path": "/tmp/ä"},
+        //     sort_keys=True, indent=4, separators=(",", ": ")))'
+        let mut m = Map::new();
+        m.insert("state".into(), Value::from("absent"));
+        m.insert("path".into(), Value::from("/tmp/ä😀"));
+        assert_eq!(
+            diff_text(&m),
+            "{\n    \"path\": \"/tmp/\\u00e4\\ud83d\\ude00\",\n    \"state\": \"absent\"\n}\n"
+        );
+    }
+
+    #[test]
+    fn commands_quote_paths() {
+        let cmd = stat_command("/tmp/$(x) 'y'", StatOpts::default());
+        assert!(cmd.contains("'/tmp/$(x) '\"'\"'y'\"'\"''"));
+        assert!(!cmd.contains(" /tmp/$(x)"));
+    }
 }
 
 /// Why a validated write did not happen.
