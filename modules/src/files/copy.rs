@@ -330,7 +330,13 @@ async fn run_copy(
     if want_backup && existing.is_some() {
         backup_file = Some(backup(cx.remote, &dest).await?);
     }
-    let mode = existing.as_ref().map_or(0o666 & !umask, |st| st.mode);
+    // The requested mode goes on the temporary file, so a secret is never readable
+    // with a looser mode, not even between the rename and a chmod.
+    let current = existing.as_ref().map_or(0o666 & !umask, |st| st.mode);
+    let mode = match &attrs.mode {
+        Some(m) => m.resolve(current, false, umask)?,
+        None => current,
+    };
     if let Err(WriteRefused::Invalid { rc, stdout, stderr }) =
         put_file(cx.remote, &src.data, &dest, mode, validate.as_deref()).await?
     {

@@ -5,6 +5,12 @@
 //! with pure functions (tested from cases recorded with ansible-core 2.19), and writes
 //! with [`Remote::put`] (atomic replace) and quoted shell commands for attributes.
 //!
+//! Diffs: text changes fill [`Diff`] with before/after text and Ansible's headers. Where
+//! Ansible's diff is a dict (`file` states, attribute changes), `before`/`after` hold it
+//! already serialized as the default callback prints dicts (`json.dumps(sort_keys=True,
+//! indent=4)` + newline), so the console only runs its unified diff.
+//!
+//! [`Diff`]: crate::runtime::Diff
 //! [`Remote`]: crate::runtime::Remote
 //! [`Remote::put`]: crate::runtime::Remote::put
 
