@@ -133,7 +133,10 @@ async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome,
     match state.as_str() {
         "absent" => absent(cx, &path, prev.as_ref()).await,
         "directory" => directory(cx, &path, prev, umask, &attrs, recurse).await,
-        "touch" => touch(cx, &path, prev, umask, &attrs).await,
+        "touch" => {
+            let times = time_args(&a, TimeArg::Now)?;
+            touch(cx, &path, prev, umask, &attrs, &times).await
+        }
         "link" | "hard" => {
             use super::file_link::link;
             link(
@@ -177,6 +180,11 @@ async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome,
                 }
             }
             let no_deref = !follow && st.kind == Kind::Link;
+            let times = time_args(&a, TimeArg::Preserve)?;
+            let timed = match apply_times(cx, &path, &st, &times).await? {
+                Ok(timed) => timed,
+                Err(msg) => return Ok(fail_with_stat("path", &path, msg, Some(&st))),
+            };
             finish(
                 cx,
                 "path",
@@ -185,7 +193,7 @@ async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome,
                 umask,
                 &attrs,
                 no_deref,
-                false,
+                timed,
                 Map::new(),
                 Map::new(),
             )
@@ -378,39 +386,131 @@ async fn recurse_attrs(
     Ok(Ok(!out.stdout.is_empty()))
 }
 
+/// `modification_time` / `access_time`.
+#[derive(Debug, Clone, PartialEq)]
+enum TimeArg {
+    Now,
+    Preserve,
+    /// `%Y%m%d%H%M.%S`, the default `*_time_format`, which is also `touch -t`'s form.
+    Stamp(String),
+}
+
+/// The requested times; `touch` defaults to now, other states to preserve.
+fn time_args(a: &Args<'_>, default: TimeArg) -> Result<[TimeArg; 2], ModuleError> {
+    let mut out = [default.clone(), default];
+    for (n, (name, format)) in [
+        ("modification_time", "modification_time_format"),
+        ("access_time", "access_time_format"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if let Some(fmt) = a.str(&[format])?
+            && fmt != "%Y%m%d%H%M.%S"
+        {
+            return Err(ModuleError::Failed(format!(
+                "{format} other than %Y%m%d%H%M.%S is not supported by ringmaster yet"
+            )));
+        }
+        out[n] = match a.str(&[name])?.as_deref() {
+            None => continue,
+            Some("now") => TimeArg::Now,
+            Some("preserve") => TimeArg::Preserve,
+            Some(stamp) => {
+                let ok = stamp.len() == 15
+                    && stamp.char_indices().all(|(i, c)| {
+                        if i == 12 {
+                            c == '.'
+                        } else {
+                            c.is_ascii_digit()
+                        }
+                    });
+                if !ok {
+                    return Err(ModuleError::Failed(format!(
+                        "Error while obtaining timestamp for {name}: time data '{stamp}' does not match format '%Y%m%d%H%M.%S'"
+                    )));
+                }
+                TimeArg::Stamp(stamp.to_string())
+            }
+        };
+    }
+    Ok(out)
+}
+
+/// The `touch` commands that bring the times of `path` to `times` (all of them for a
+/// new file).
+fn time_commands(path: &str, st: Option<&FileStat>, times: &[TimeArg; 2]) -> Vec<String> {
+    let p = quote(path);
+    let mut cmds = Vec::new();
+    for (n, flag) in ["-m", "-a"].into_iter().enumerate() {
+        let current = st.map(|s| if n == 0 { &s.mtime } else { &s.atime });
+        match &times[n] {
+            TimeArg::Now => cmds.push(format!("touch {flag} -- {p}")),
+            TimeArg::Preserve => {}
+            TimeArg::Stamp(s) if current != Some(s) => {
+                cmds.push(format!("touch {flag} -t {} -- {p}", quote(s)));
+            }
+            TimeArg::Stamp(_) => {}
+        }
+    }
+    cmds
+}
+
+/// Changes times on an existing path (state `file`/`directory`); true when it did.
+async fn apply_times(
+    cx: &TaskCx<'_>,
+    path: &str,
+    st: &FileStat,
+    times: &[TimeArg; 2],
+) -> Result<Result<bool, String>, ModuleError> {
+    let cmds = time_commands(path, Some(st), times);
+    if cmds.is_empty() {
+        return Ok(Ok(false));
+    }
+    if !cx.check_mode
+        && let Err(err) = exec_ok(cx, &cmds.join(" && ")).await?
+    {
+        return Ok(Err(err));
+    }
+    Ok(Ok(true))
+}
+
 async fn touch(
     cx: &TaskCx<'_>,
     path: &str,
     prev: Option<FileStat>,
     umask: u32,
     attrs: &FileAttrs,
+    times: &[TimeArg; 2],
 ) -> Result<Outcome, ModuleError> {
     let prev_state = prev.as_ref().map_or("absent", FileStat::state);
-    if cx.check_mode {
-        return Ok(Outcome::changed(true).with("dest", path));
+    let mut cmds = time_commands(path, prev.as_ref(), times);
+    if prev.is_none() {
+        cmds.insert(0, format!("touch -- {}", quote(path)));
     }
-    let cmd = format!("touch -- {}", quote(path));
-    if let Err(err) = exec_ok(cx, &cmd).await? {
-        return Ok(
-            Outcome::failed(format!("Error, could not touch target: {err}")).with("path", path),
-        );
-    }
-    let Some(st) = stat(cx.remote, path, StatOpts::default()).await?.stat else {
-        return Ok(
-            Outcome::failed(format!("Error, could not touch target: {path}")).with("path", path),
-        );
+    let changed = !cmds.is_empty();
+    let st = match prev {
+        None if cx.check_mode => return Ok(Outcome::changed(true).with("dest", path)),
+        Some(st) if cx.check_mode || !changed => st,
+        _ => {
+            if let Err(err) = exec_ok(cx, &cmds.join(" && ")).await? {
+                let msg = format!("Error, could not touch target: {err}");
+                return Ok(Outcome::failed(msg).with("path", path));
+            }
+            let Some(st) = stat(cx.remote, path, StatOpts::default()).await?.stat else {
+                let msg = format!("Error, could not touch target: {path}");
+                return Ok(Outcome::failed(msg).with("path", path));
+            };
+            st
+        }
+    };
+    let (before, after) = if changed {
+        (one("state", prev_state), one("state", "touch"))
+    } else {
+        (Map::new(), Map::new())
     };
     finish(
-        cx,
-        "dest",
-        path,
-        &st,
-        umask,
-        attrs,
-        false,
-        true,
-        one("state", prev_state),
-        one("state", "touch"),
+        cx, "dest", path, &st, umask, attrs, false, changed, before, after,
     )
     .await
 }

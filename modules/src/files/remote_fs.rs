@@ -35,6 +35,10 @@ pub(crate) struct FileStat {
     pub(crate) md5: Option<String>,
     /// `readlink` (no follow) or `readlink -f` (follow) of the path.
     pub(crate) target: Option<String>,
+    /// Modification and access time as `touch -t` takes them (`%Y%m%d%H%M.%S`, host's
+    /// local time), the form of Ansible's default `modification_time_format`.
+    pub(crate) mtime: String,
+    pub(crate) atime: String,
 }
 
 impl FileStat {
@@ -66,7 +70,7 @@ pub(crate) struct StatOpts {
     pub(crate) md5: bool,
 }
 
-/// One shell command printing: umask, then `absent` or the stat fields, the sha1 and
+/// One shell command printing: umask, then `absent` or the stat fields, the times, the sha1 and
 /// md5 lines (`-` when not asked or not a regular file), then the link target (rest of
 /// the output, so a target with newlines stays whole).
 pub(crate) fn stat_command(path: &str, opts: StatOpts) -> String {
@@ -88,7 +92,7 @@ pub(crate) fn stat_command(path: &str, opts: StatOpts) -> String {
         }
     };
     format!(
-        "umask; if {exists}; then stat {flag}-c '%f %h %i %u %g %s %U %G' -- {p} || exit 3; {}; {}; {target}; else echo absent; fi",
+        "umask; if {exists}; then stat {flag}-c '%f %h %i %u %g %s %U %G' -- {p} && stat {flag}-c '%y|%x' -- {p} || exit 3; {}; {}; {target}; else echo absent; fi",
         sum(opts.sha1, "sha1sum"),
         sum(opts.md5, "md5sum"),
     )
@@ -97,7 +101,7 @@ pub(crate) fn stat_command(path: &str, opts: StatOpts) -> String {
 /// Parses the output of [`stat_command`].
 pub(crate) fn parse_stat(out: &str) -> Result<StatReply, String> {
     let bad = || format!("unexpected reply from stat on the host: {out:?}");
-    let mut lines = out.splitn(5, '\n');
+    let mut lines = out.splitn(6, '\n');
     let umask = lines
         .next()
         .and_then(|l| u32::from_str_radix(l.trim(), 8).ok())
@@ -133,6 +137,11 @@ pub(crate) fn parse_stat(out: &str) -> Result<StatReply, String> {
             .filter(|h| *h != "-")
             .map(str::to_string)
     };
+    let (mtime, atime) = lines
+        .next()
+        .and_then(|l| l.split_once('|'))
+        .map(|(m, a)| (touch_stamp(m), touch_stamp(a)))
+        .ok_or_else(bad)?;
     let sha1 = sum(lines.next());
     let md5 = sum(lines.next());
     let target = lines
@@ -154,8 +163,25 @@ pub(crate) fn parse_stat(out: &str) -> Result<StatReply, String> {
             sha1,
             md5,
             target,
+            mtime,
+            atime,
         }),
     })
+}
+
+/// `2020-01-02 15:30:45.000000000 +0000` (stat's `%y`) as `202001021530.45`.
+fn touch_stamp(human: &str) -> String {
+    let mut parts = human.split(' ');
+    let date = parts.next().unwrap_or_default().replace('-', "");
+    let time = parts.next().unwrap_or_default();
+    let time = time.split('.').next().unwrap_or_default();
+    let mut hms = time.split(':');
+    let (h, m, s) = (
+        hms.next().unwrap_or_default(),
+        hms.next().unwrap_or_default(),
+        hms.next().unwrap_or_default(),
+    );
+    format!("{date}{h}{m}.{s}")
 }
 
 /// Runs `prefix` (shell commands, may be empty) and then a stat of `path`, in one exec.
@@ -337,7 +363,7 @@ mod tests {
     #[test]
     fn stat_reply_parsing() {
         // `umask; stat -c '%f %h %i %u %g %s %U %G'`, sha1sum, md5sum, readlink lines.
-        let out = "0022\n81a4 1 42 0 65534 6 root UNKNOWN\nf572d396fae9206628714fb2ce00f72e94f2258f  -\n-\n";
+        let out = "0022\n81a4 1 42 0 65534 6 root UNKNOWN\n2020-01-02 15:30:45.000000000 +0000|2020-01-02 15:30:46.5 +0000\nf572d396fae9206628714fb2ce00f72e94f2258f  -\n-\n";
         let r = parse_stat(out).unwrap();
         assert_eq!(r.umask, 0o022);
         let st = r.stat.unwrap();
@@ -349,16 +375,20 @@ mod tests {
         );
         assert_eq!(st.md5, None);
         assert_eq!(st.target, None);
-        let link = parse_stat("0002\na1ff 1 7 0 0 5 root root\n-\n-\nweird\nname\n").unwrap();
+        assert_eq!(
+            (st.mtime.as_str(), st.atime.as_str()),
+            ("202001021530.45", "202001021530.46")
+        );
+        let link = parse_stat("0002\na1ff 1 7 0 0 5 root root\n2020-01-02 15:30:45.000000000 +0000|2020-01-02 15:30:45.000000000 +0000\n-\n-\nweird\nname\n").unwrap();
         let st = link.stat.unwrap();
         assert_eq!(st.kind, Kind::Link);
         assert_eq!(st.state(), "link");
         assert_eq!(st.target.as_deref(), Some("weird\nname"));
         assert_eq!(parse_stat("0022\nabsent\n").unwrap().stat, None);
         assert!(parse_stat("garbage").is_err());
-        let dir = parse_stat("0022\n41ed 2 9 0 0 4096 root root\n-\n-\n").unwrap();
+        let dir = parse_stat("0022\n41ed 2 9 0 0 4096 root root\n2020-01-02 15:30:45.000000000 +0000|2020-01-02 15:30:45.000000000 +0000\n-\n-\n").unwrap();
         assert_eq!(dir.stat.unwrap().state(), "directory");
-        let hard = parse_stat("0022\n81a4 2 9 0 0 0 root root\n-\n-\n").unwrap();
+        let hard = parse_stat("0022\n81a4 2 9 0 0 0 root root\n2020-01-02 15:30:45.000000000 +0000|2020-01-02 15:30:45.000000000 +0000\n-\n-\n").unwrap();
         assert_eq!(hard.stat.unwrap().state(), "hard");
     }
 

@@ -420,3 +420,51 @@ async fn link_to_missing_src_and_absent_in_check_mode() {
     assert_eq!(out.data["mode"], "0644");
     assert!(std::path::Path::new(&f).exists());
 }
+
+#[tokio::test]
+async fn touch_with_preserved_or_fixed_times() {
+    let r = Runner::new();
+    let p = r.path("tp");
+    let keep = json!({"path": p, "state": "touch", "modification_time": "preserve", "access_time": "preserve"});
+    // Recorded: new -> changed true; again -> changed false (dest, stat keys).
+    let out = r.ok(&FileModule, keep.clone()).await;
+    assert!(out.changed);
+    let out = r.ok(&FileModule, keep).await;
+    assert!(!out.changed);
+    assert_eq!(keys(&out), with_stat(&["changed", "dest"]));
+    // Recorded: a fixed stamp changes once, then `file` with the same stamp is unchanged.
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": p, "state": "touch", "modification_time": "202001021530.45"}),
+        )
+        .await;
+    assert!(out.changed);
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": p, "modification_time": "202001021530.45"}),
+        )
+        .await;
+    assert!(!out.changed);
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": p, "modification_time": "202101021530.45"}),
+        )
+        .await;
+    assert!(out.changed);
+    let err = r
+        .run(
+            &FileModule,
+            json!({"path": p, "modification_time": "yesterday"}),
+            false,
+            false,
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("does not match format '%Y%m%d%H%M.%S'")
+    );
+}
