@@ -303,7 +303,7 @@ async fn directory(
         cx, "path", path, &st, umask, attrs, false, created, before, after,
     )
     .await?;
-    if recurse && !out.failed && !cx.check_mode {
+    if recurse && !out.failed {
         match recurse_attrs(cx, path, attrs).await? {
             Ok(changed) => out.changed |= changed,
             Err(msg) => return Ok(fail_with_stat("path", path, msg, Some(&st))),
@@ -358,6 +358,9 @@ async fn recurse_attrs(
     attrs: &FileAttrs,
 ) -> Result<Result<bool, String>, ModuleError> {
     let p = quote(path);
+    if cx.check_mode {
+        return recurse_would_change(cx, &p, attrs).await;
+    }
     let mut cmds = Vec::new();
     if let Some(owner) = &attrs.owner {
         cmds.push(format!("chown -c -R -h -- {} {p}", quote(owner)));
@@ -384,6 +387,35 @@ async fn recurse_attrs(
         return Ok(Err(out.stderr_text().trim_end().to_string()));
     }
     Ok(Ok(!out.stdout.is_empty()))
+}
+
+/// Check mode for `recurse`: one `find` for anything below with another owner, group
+/// or (octal) mode. A symbolic mode is not judged below the top directory.
+async fn recurse_would_change(
+    cx: &TaskCx<'_>,
+    quoted: &str,
+    attrs: &FileAttrs,
+) -> Result<Result<bool, String>, ModuleError> {
+    let mut tests = Vec::new();
+    if let Some(owner) = &attrs.owner {
+        tests.push(format!("! -user {}", quote(owner)));
+    }
+    if let Some(group) = &attrs.group {
+        tests.push(format!("! -group {}", quote(group)));
+    }
+    if let Some(super::mode::Mode::Octal(bits)) = &attrs.mode {
+        tests.push(format!("! -perm {bits:04o}"));
+    }
+    if tests.is_empty() {
+        return Ok(Ok(false));
+    }
+    let cmd = format!(
+        "find {quoted} -mindepth 1 ! -type l \\( {} \\) -print -quit",
+        tests.join(" -o ")
+    );
+    let out = cx.remote.exec(&cmd, None).await?;
+    // An unknown user or group makes find fail: the real run would change (and fail).
+    Ok(Ok(out.rc != 0 || !out.stdout.is_empty()))
 }
 
 /// `modification_time` / `access_time`.

@@ -468,3 +468,32 @@ async fn touch_with_preserved_or_fixed_times() {
             .contains("does not match format '%Y%m%d%H%M.%S'")
     );
 }
+
+#[tokio::test]
+async fn recurse_in_check_mode_looks_below() {
+    let r = Runner::new();
+    let d = r.path("d");
+    std::fs::create_dir_all(format!("{d}/e")).unwrap();
+    std::fs::write(format!("{d}/e/f"), "").unwrap();
+    let args = json!({"path": d, "state": "directory", "owner": "root", "recurse": true});
+    assert!(
+        !r.run(&FileModule, args.clone(), true, false)
+            .await
+            .unwrap()
+            .changed
+    );
+    std::process::Command::new("chown")
+        .args(["nobody", &format!("{d}/e/f")])
+        .status()
+        .unwrap();
+    assert!(
+        r.run(&FileModule, args.clone(), true, false)
+            .await
+            .unwrap()
+            .changed
+    );
+    use std::os::unix::fs::MetadataExt;
+    assert_eq!(std::fs::metadata(format!("{d}/e/f")).unwrap().uid(), 65534);
+    assert!(r.ok(&FileModule, args.clone()).await.changed);
+    assert!(!r.ok(&FileModule, args).await.changed);
+}
