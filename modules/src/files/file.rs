@@ -4,6 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::args::{Args, FileAttrs};
+use super::file_times::{TimeArg, apply_times, time_args, time_commands};
 use super::remote_fs::{
     AttrPlan, FileStat, Kind, StatOpts, add_stat_fields, diff_text, expand_user, plan_attrs,
     run_then_stat, stat,
@@ -96,7 +97,7 @@ pub(super) fn one(key: &str, value: impl Into<Value>) -> Map<String, Value> {
     m
 }
 
-async fn exec_ok(cx: &TaskCx<'_>, cmd: &str) -> Result<Result<(), String>, ModuleError> {
+pub(super) async fn exec_ok(cx: &TaskCx<'_>, cmd: &str) -> Result<Result<(), String>, ModuleError> {
     let out = cx.remote.exec(cmd, None).await?;
     if out.rc == 0 {
         Ok(Ok(()))
@@ -416,95 +417,6 @@ async fn recurse_would_change(
     let out = cx.remote.exec(&cmd, None).await?;
     // An unknown user or group makes find fail: the real run would change (and fail).
     Ok(Ok(out.rc != 0 || !out.stdout.is_empty()))
-}
-
-/// `modification_time` / `access_time`.
-#[derive(Debug, Clone, PartialEq)]
-enum TimeArg {
-    Now,
-    Preserve,
-    /// `%Y%m%d%H%M.%S`, the default `*_time_format`, which is also `touch -t`'s form.
-    Stamp(String),
-}
-
-/// The requested times; `touch` defaults to now, other states to preserve.
-fn time_args(a: &Args<'_>, default: TimeArg) -> Result<[TimeArg; 2], ModuleError> {
-    let mut out = [default.clone(), default];
-    for (n, (name, format)) in [
-        ("modification_time", "modification_time_format"),
-        ("access_time", "access_time_format"),
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        if let Some(fmt) = a.str(&[format])?
-            && fmt != "%Y%m%d%H%M.%S"
-        {
-            return Err(ModuleError::Failed(format!(
-                "{format} other than %Y%m%d%H%M.%S is not supported by ringmaster yet"
-            )));
-        }
-        out[n] = match a.str(&[name])?.as_deref() {
-            None => continue,
-            Some("now") => TimeArg::Now,
-            Some("preserve") => TimeArg::Preserve,
-            Some(stamp) => {
-                let ok = stamp.len() == 15
-                    && stamp.char_indices().all(|(i, c)| {
-                        if i == 12 {
-                            c == '.'
-                        } else {
-                            c.is_ascii_digit()
-                        }
-                    });
-                if !ok {
-                    return Err(ModuleError::Failed(format!(
-                        "Error while obtaining timestamp for {name}: time data '{stamp}' does not match format '%Y%m%d%H%M.%S'"
-                    )));
-                }
-                TimeArg::Stamp(stamp.to_string())
-            }
-        };
-    }
-    Ok(out)
-}
-
-/// The `touch` commands that bring the times of `path` to `times` (all of them for a
-/// new file).
-fn time_commands(path: &str, st: Option<&FileStat>, times: &[TimeArg; 2]) -> Vec<String> {
-    let p = quote(path);
-    let mut cmds = Vec::new();
-    for (n, flag) in ["-m", "-a"].into_iter().enumerate() {
-        let current = st.map(|s| if n == 0 { &s.mtime } else { &s.atime });
-        match &times[n] {
-            TimeArg::Now => cmds.push(format!("touch {flag} -- {p}")),
-            TimeArg::Preserve => {}
-            TimeArg::Stamp(s) if current != Some(s) => {
-                cmds.push(format!("touch {flag} -t {} -- {p}", quote(s)));
-            }
-            TimeArg::Stamp(_) => {}
-        }
-    }
-    cmds
-}
-
-/// Changes times on an existing path (state `file`/`directory`); true when it did.
-async fn apply_times(
-    cx: &TaskCx<'_>,
-    path: &str,
-    st: &FileStat,
-    times: &[TimeArg; 2],
-) -> Result<Result<bool, String>, ModuleError> {
-    let cmds = time_commands(path, Some(st), times);
-    if cmds.is_empty() {
-        return Ok(Ok(false));
-    }
-    if !cx.check_mode
-        && let Err(err) = exec_ok(cx, &cmds.join(" && ")).await?
-    {
-        return Ok(Err(err));
-    }
-    Ok(Ok(true))
 }
 
 async fn touch(

@@ -20,6 +20,7 @@ mod copy;
 mod copy_dir;
 mod file;
 mod file_link;
+mod file_times;
 pub(crate) mod lineinfile;
 mod mode;
 mod remote_fs;
