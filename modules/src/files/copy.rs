@@ -215,6 +215,7 @@ async fn run_copy(
     };
     let mut dest = expand_user(cx.remote, dest).await?;
     let force = a.bool("force", true)?;
+    let follow = a.bool("follow", false)?;
     let want_backup = a.bool("backup", false)?;
     // `mode: preserve` takes the source file's mode once the source is known.
     let preserve = args.get("mode").and_then(Value::as_str) == Some("preserve");
@@ -289,6 +290,12 @@ async fn run_copy(
     }
     let umask = reply.umask;
     let existing = reply.stat;
+    // `follow: true` writes through a symlink at dest (to its resolved path); otherwise
+    // the rename replaces the link itself, as Ansible does.
+    let write_path = match &existing {
+        Some(st) if follow => st.target.clone().unwrap_or_else(|| dest.clone()),
+        _ => dest.clone(),
+    };
 
     if let Some(st) = &existing
         && st.sha1.as_deref() == Some(checksum.as_str())
@@ -328,7 +335,7 @@ async fn run_copy(
     }
     let mut backup_file = None;
     if want_backup && existing.is_some() {
-        backup_file = Some(backup(cx.remote, &dest).await?);
+        backup_file = Some(backup(cx.remote, &write_path).await?);
     }
     // The requested mode goes on the temporary file, so a secret is never readable
     // with a looser mode, not even between the rename and a chmod.
@@ -338,7 +345,7 @@ async fn run_copy(
         None => current,
     };
     if let Err(WriteRefused::Invalid { rc, stdout, stderr }) =
-        put_file(cx.remote, &src.data, &dest, mode, validate.as_deref()).await?
+        put_file(cx.remote, &src.data, &write_path, mode, validate.as_deref()).await?
     {
         let mut failed = Outcome::failed("failed to validate").with("exit_status", rc);
         failed.stdout = Some(stdout);
@@ -351,7 +358,7 @@ async fn run_copy(
             "{{ chown {}:{} -- {} 2>/dev/null; true; }}",
             st.uid,
             st.gid,
-            quote(&dest)
+            quote(&write_path)
         ),
         None => String::new(),
     };

@@ -406,3 +406,35 @@ async fn template_newline_sequence() {
     .await;
     assert_eq!(std::fs::read_to_string(&dest).unwrap(), "a\r\nb\r\n");
 }
+
+#[tokio::test]
+async fn symlink_dest_replaced_or_followed() {
+    let r = Runner::new();
+    let real = r.path("real");
+    let link = r.path("link");
+    std::fs::write(&real, "old").unwrap();
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    r.ok(
+        &CopyModule,
+        json!({"content": "new", "dest": link, "follow": true}),
+    )
+    .await;
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+    // Recorded: ansible -m copy -a "content=newer dest=link" leaves a regular file at
+    // link and the old target untouched.
+    r.ok(&CopyModule, json!({"content": "newer", "dest": link}))
+        .await;
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_file()
+    );
+    assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
+}
