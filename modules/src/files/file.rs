@@ -133,7 +133,23 @@ async fn run_file(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome,
     }
     match state.as_str() {
         "absent" => absent(cx, &path, prev.as_ref()).await,
-        "directory" => directory(cx, &path, prev, umask, &attrs, recurse).await,
+        "directory" => {
+            // A followed symlink to a directory is that directory (Ansible: realpath).
+            let (path, prev) = match prev {
+                Some(st) if st.kind == Kind::Link && follow => {
+                    let opts = StatOpts {
+                        follow: true,
+                        ..StatOpts::default()
+                    };
+                    match stat(cx.remote, &path, opts).await?.stat {
+                        Some(target) => (target.target.clone().unwrap_or(path), Some(target)),
+                        None => (path, Some(st)),
+                    }
+                }
+                other => (path, other),
+            };
+            directory(cx, &path, prev, umask, &attrs, recurse).await
+        }
         "touch" => {
             let times = time_args(&a, TimeArg::Now)?;
             touch(cx, &path, prev, umask, &attrs, &times).await
@@ -266,7 +282,11 @@ async fn directory(
             let msg = format!("{path} already exists as a {}", st.state());
             return Ok(fail_with_stat("path", path, msg, Some(&st)));
         }
-        None if cx.check_mode => return Ok(Outcome::changed(true).with("path", path)),
+        None if cx.check_mode => {
+            let mut out = Outcome::changed(true).with("path", path);
+            out.diff = state_diff(cx, path, one("state", "absent"), one("state", "directory"));
+            return Ok(out);
+        }
         None => {
             let created = match make_dirs(cx, path).await? {
                 Ok(created) => created,

@@ -497,3 +497,32 @@ async fn recurse_in_check_mode_looks_below() {
     assert!(r.ok(&FileModule, args.clone()).await.changed);
     assert!(!r.ok(&FileModule, args).await.changed);
 }
+
+#[tokio::test]
+async fn directory_through_a_symlink_is_the_target() {
+    let r = Runner::new();
+    let real = r.path("realdir");
+    std::fs::create_dir(&real).unwrap();
+    let link = r.path("linkdir");
+    std::os::unix::fs::symlink(&real, &link).unwrap();
+    // ansible-core's ensure_directory: follow and prev_state == 'link' -> realpath.
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": link, "state": "directory", "mode": "0700"}),
+        )
+        .await;
+    assert!(out.changed, "{:?}", out.msg);
+    assert_eq!(out.data["path"], real.as_str());
+    assert_eq!(mode_of(&real), 0o700);
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": link, "state": "directory", "follow": false}),
+        )
+        .await;
+    assert_eq!(
+        out.msg.as_deref(),
+        Some(format!("{link} already exists as a link").as_str())
+    );
+}
