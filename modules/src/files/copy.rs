@@ -10,7 +10,7 @@ use super::copy_dir::copy_directory;
 use super::file::apply_attrs;
 use super::remote_fs::{
     FileStat, Kind, StatOpts, StatReply, WriteRefused, add_stat_fields, backup, diff_text,
-    expand_user, put_file, run_then_stat, stat, validate_command,
+    ensure_ascii, expand_user, put_file, run_then_stat, stat, validate_command,
 };
 use crate::runtime::{BoxFuture, Diff, Module, ModuleError, Outcome, TaskCx, quote};
 
@@ -78,6 +78,34 @@ fn local_mode(path: &std::path::Path) -> Option<u32> {
         .map(|m| m.permissions().mode() & 0o7777)
 }
 
+/// `json.dumps(value)` with Python's defaults: `", "` and `": "` separators, non-ASCII
+/// escaped.
+pub(crate) fn python_json(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => n.to_string(),
+        Value::String(_) => ensure_ascii(&value.to_string()),
+        Value::Array(items) => {
+            let inner: Vec<String> = items.iter().map(python_json).collect();
+            format!("[{}]", inner.join(", "))
+        }
+        Value::Object(map) => {
+            let inner: Vec<String> = map
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        python_json(&Value::String(k.clone())),
+                        python_json(v)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+    }
+}
+
 /// Lower-case hex sha1, as Ansible's `checksum`.
 pub(crate) fn sha1_hex(data: &[u8]) -> String {
     let digest = Sha1::digest(data);
@@ -128,10 +156,13 @@ fn source(
                 "parameters are mutually exclusive: src|content".into(),
             ));
         }
-        // Ansible writes non-string content as JSON.
+        // Ansible writes a dict or list as `json.dumps`, other values as `str()`.
         let data = match content {
             Value::String(s) => s.clone().into_bytes(),
-            other => other.to_string().into_bytes(),
+            Value::Bool(true) => b"True".to_vec(),
+            Value::Bool(false) => b"False".to_vec(),
+            Value::Number(n) => n.to_string().into_bytes(),
+            other => python_json(other).into_bytes(),
         };
         return Ok(Ok(Source {
             data,

@@ -330,6 +330,23 @@ pub(crate) async fn make_parents(remote: &dyn Remote, path: &str) -> Result<(), 
     Ok(())
 }
 
+/// Escapes non-ASCII characters of JSON text as `\\uXXXX` (UTF-16 units), as Python's
+/// `json.dumps` does by default.
+pub(crate) fn ensure_ascii(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
+}
+
 /// Serializes a diff side as Ansible's callback shows dict diffs (`json.dumps(d,
 /// sort_keys=True, indent=4)` + newline; non-ASCII escaped as Python's `ensure_ascii`).
 pub(crate) fn diff_text(map: &Map<String, Value>) -> String {
@@ -341,17 +358,7 @@ pub(crate) fn diff_text(map: &Map<String, Value>) -> String {
     if sorted.serialize(&mut ser).is_err() {
         return String::new();
     }
-    let mut text = String::new();
-    for c in String::from_utf8_lossy(&buf).chars() {
-        if c.is_ascii() {
-            text.push(c);
-        } else {
-            let mut units = [0u16; 2];
-            for unit in c.encode_utf16(&mut units) {
-                text.push_str(&format!("\\u{unit:04x}"));
-            }
-        }
-    }
+    let mut text = ensure_ascii(&String::from_utf8_lossy(&buf));
     text.push('\n');
     text
 }

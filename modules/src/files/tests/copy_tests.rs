@@ -438,3 +438,14 @@ async fn symlink_dest_replaced_or_followed() {
     );
     assert_eq!(std::fs::read_to_string(&real).unwrap(), "new");
 }
+
+#[test]
+fn non_string_content_as_ansible_writes_it() {
+    use super::super::copy::python_json;
+    // python: json.dumps({"a": [1, True, None, "ä"], "b": {"c": 1.5}})
+    let v = json!({"a": [1, true, null, "ä"], "b": {"c": 1.5}});
+    assert_eq!(
+        python_json(&v),
+        r#"{"a": [1, true, null, "\u00e4"], "b": {"c": 1.5}}"#
+    );
+}
