@@ -52,22 +52,42 @@ pub(super) async fn link(
     let p = quote(path);
     let s = quote(src);
     // Is the link already right?
+    // A hard link's src must exist, even when the link is already there.
+    let src_stat = if hard {
+        let opts = StatOpts {
+            follow: true,
+            ..StatOpts::default()
+        };
+        match stat(cx.remote, src, opts).await?.stat {
+            Some(src_st) => Some(src_st),
+            None => {
+                return Ok(fail_with_stat(
+                    "dest",
+                    path,
+                    "src does not exist".into(),
+                    prev.as_ref(),
+                )
+                .with("src", src));
+            }
+        }
+    } else {
+        None
+    };
     let up_to_date = match &prev {
         None => false,
+        Some(st) if hard && st.kind == Kind::Link => false,
         Some(st) if hard => {
-            let opts = StatOpts {
-                follow: true,
-                ..StatOpts::default()
-            };
-            match stat(cx.remote, src, opts).await?.stat {
-                Some(src_st) => src_st.inode == st.inode && st.kind == Kind::File,
-                None => {
-                    return Ok(
-                        fail_with_stat("dest", path, "src does not exist".into(), Some(st))
-                            .with("src", src),
-                    );
-                }
+            let same = src_stat.as_ref().is_some_and(|s| s.inode == st.inode);
+            if !same && !force {
+                // ansible-core's ensure_hardlink messages, by what is in the way.
+                let msg = match st.state() {
+                    "hard" => "Cannot link, different hard link exists at destination".into(),
+                    "directory" => "Cannot link: different hard link exists at destination".into(),
+                    other => format!("Cannot link, {other} exists at destination"),
+                };
+                return Ok(fail_with_stat("dest", path, msg, Some(st)).with("src", src));
             }
+            same
         }
         Some(st) if st.kind == Kind::Link => st.target.as_deref() == Some(src),
         Some(st) => {

@@ -526,3 +526,33 @@ async fn directory_through_a_symlink_is_the_target() {
         Some(format!("{link} already exists as a link").as_str())
     );
 }
+
+#[tokio::test]
+async fn hard_link_over_other_files_needs_force() {
+    let r = Runner::new();
+    let (a, b) = (r.path("a"), r.path("b"));
+    std::fs::write(&a, "a").unwrap();
+    std::fs::write(&b, "b").unwrap();
+    let out = r
+        .ok(&FileModule, json!({"path": b, "state": "hard", "src": a}))
+        .await;
+    assert_eq!(
+        out.msg.as_deref(),
+        Some("Cannot link, file exists at destination")
+    );
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": b, "state": "hard", "src": a, "force": true}),
+        )
+        .await;
+    assert!(out.changed);
+    assert_eq!(std::fs::read_to_string(&b).unwrap(), "a");
+    let out = r
+        .ok(
+            &FileModule,
+            json!({"path": b, "state": "hard", "src": r.path("gone")}),
+        )
+        .await;
+    assert_eq!(out.msg.as_deref(), Some("src does not exist"));
+}
