@@ -39,8 +39,12 @@ impl<'a> Args<'a> {
 
     /// A required string argument (`path`, `dest`, ...).
     pub(crate) fn required_str(&self, names: &[&str]) -> Result<String, ModuleError> {
-        self.str(names)?
-            .ok_or_else(|| ModuleError::Args(format!("missing required arguments: {}", names[0])))
+        self.str(names)?.ok_or_else(|| {
+            ModuleError::Args(format!(
+                "missing required arguments: {}",
+                names.first().copied().unwrap_or_default()
+            ))
+        })
     }
 
     /// A boolean argument as Ansible's `boolean()` reads it.
