@@ -19,6 +19,7 @@
 mod builtin_specs;
 mod command;
 mod convert;
+mod files;
 mod registry;
 mod ringmaster_specs;
 pub mod runtime;
@@ -29,6 +30,9 @@ mod validate;
 #[cfg(test)]
 mod tests;
 
+pub use files::{
+    BlockInFileModule, CopyModule, FileModule, LineInFileModule, TemplateModule, file_module,
+};
 pub use registry::{accepted_names, all_specs, lookup, suggest};
 pub use spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec, UnknownKeys};
 pub use validate::{ArgProblem, ArgValue, ProblemKind, validate};
