@@ -23,7 +23,8 @@ pub fn builtin(fqcn: &str) -> Option<&'static dyn Module> {
         "ansible.builtin.fetch" => &FetchModule,
         "ansible.builtin.tempfile" => &TempfileModule,
         "ansible.builtin.wait_for" => &WaitForModule,
-        _ => return None,
+        // file, copy, template, lineinfile, blockinfile
+        _ => return crate::file_module(fqcn),
     })
 }
 
@@ -46,6 +47,11 @@ mod tests {
             "fetch",
             "tempfile",
             "wait_for",
+            "file",
+            "copy",
+            "template",
+            "lineinfile",
+            "blockinfile",
         ] {
             let fqcn = format!("ansible.builtin.{name}");
             let module = builtin(&fqcn).unwrap_or_else(|| panic!("{fqcn} missing"));
