@@ -59,9 +59,10 @@ def normalise(text, case, root, home):
     return text
 
 BANNER = re.compile(r'^(PLAY \[|TASK \[|RUNNING HANDLER \[|PLAY RECAP |NO MORE HOSTS LEFT |PLAYBOOK: )')
-HOST_START = re.compile(r'^(ok|changed|skipping|fatal|failed|included|FAILED - RETRYING): ')
+HOST_START = re.compile(r'^(ok|changed|skipping|fatal|failed|FAILED - RETRYING): ')
 FLOAT_START = re.compile(r'^\[(ERROR|WARNING|DEPRECATION WARNING)\]')
 HOST_KEY = re.compile(r'\[([^\]]*)\]')
+INCLUDED = re.compile(r'^(included: .* for )(.*?)( => \(item=.*\))?$')
 
 def canon_section(lines):
     """Per-host entries of one banner section in a fixed order (see README)."""
@@ -75,6 +76,14 @@ def canon_section(lines):
         if FLOAT_START.match(line):
             cur = [line]
             floats.append(cur)
+        elif line.startswith("included: "):
+            # `included: FILE for h1, h2[ => (item=...)]`: hosts in completion order.
+            m = INCLUDED.match(line)
+            if m:
+                hs = ", ".join(sorted(m.group(2).split(", ")))
+                line = m.group(1) + hs + (m.group(3) or "")
+            cur = [line]
+            hosts.append(("\uffff" + line, cur))
         elif HOST_START.match(line):
             m = HOST_KEY.search(line)
             cur = (pending or []) + [line]
