@@ -34,6 +34,7 @@ static VOLATILE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"ansible-tmp-[0-9.]+-\d+-\d+", "ansible-tmp-<ID>"),
         (r"ansible-local-[0-9A-Za-z_]+", "ansible-local-<ID>"),
         (r"(ansible-local-<ID>)/tmp[0-9A-Za-z_]+", "$1/tmp<ID>"),
+        (r#"[^\s"]*/ansible-local-<ID>/tmp<ID>/"#, "<LOCAL_TMP>/"),
     ]
     .into_iter()
     .map(|(rx, rep)| (Regex::new(rx).unwrap(), rep))
@@ -280,7 +281,7 @@ fn volatile_values_are_replaced() {
     let text = r#"{"delta": "0:00:00.018078", "end": "2026-11-22 14:47:29.360699", "start": "2026-11-22 14:47:29.342621", "backup_file": "/tmp/f.1234.2026-11-22@14:47:49~"} /x/case/site.yml /h/home/.ansible/tmp/ansible-local-12ab_c/tmpxy_z1/source"#;
     assert_eq!(
         normalise(text, case, home),
-        r#"{"delta": "<DELTA>", "end": "<TIME>", "start": "<TIME>", "backup_file": "/tmp/f.<BACKUP>~"} <CASE>/site.yml <HOME>/.ansible/tmp/ansible-local-<ID>/tmp<ID>/source"#
+        r#"{"delta": "<DELTA>", "end": "<TIME>", "start": "<TIME>", "backup_file": "/tmp/f.<BACKUP>~"} <CASE>/site.yml <LOCAL_TMP>/source"#
     );
 }
 

@@ -47,6 +47,8 @@ VOLATILE = [
     (re.compile(r'ansible-tmp-[0-9.]+-\d+-\d+'), 'ansible-tmp-<ID>'),
     (re.compile(r'ansible-local-[0-9A-Za-z_]+'), 'ansible-local-<ID>'),
     (re.compile(r'(ansible-local-<ID>)/tmp[0-9A-Za-z_]+'), r'\1/tmp<ID>'),
+    # ...and wherever that local temp dir is (template diffs name the rendered copy there).
+    (re.compile(r'[^\s"]*/ansible-local-<ID>/tmp<ID>/'), '<LOCAL_TMP>/'),
 ]
 
 def normalise(text, case, root, home):
