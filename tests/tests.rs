@@ -5,4 +5,5 @@
 
 mod corpus;
 mod precedence;
+mod run_corpus;
 mod util;
