@@ -7,6 +7,7 @@
 
 pub mod budget;
 pub mod plan;
+pub mod run;
 mod pyparse;
 
 #[cfg(test)]

@@ -1,0 +1,648 @@
+//! One task on one host: `when`, the loop, argument templating, the action or module,
+//! `until`/`retries`, `changed_when`/`failed_when`, and the registered result shape.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use minijinja::Value;
+use modules::runtime::{Controller, Module, ModuleError, Remote, RemoteError, TaskCx};
+use serde_json::{Map, Value as J};
+use tokio::sync::mpsc::Sender;
+
+use super::actions::{ActionCx, Directive, run_engine_action};
+use super::loops::{item_vars, loop_items};
+use super::state::PlayVarsCx;
+use crate::playbook::Task;
+use crate::report::{Event, HostStatus};
+use crate::template::{Scope, Templar, VarValue, is_omit, py_str, value_to_json};
+use crate::yaml::Node;
+
+/// Finds a module by its FQCN.
+pub type ModuleLookup = fn(&str) -> Option<&'static dyn Module>;
+
+/// Opens (or reuses) the connection to a host, from the host's variables.
+pub trait Connector: Send + Sync {
+    fn connect(&self, host: &str, vars: &Arc<Scope>) -> Result<Arc<dyn Remote>, RemoteError>;
+}
+
+const NO_LOG_MSG: &str =
+    "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/// Everything one host's run of one task needs (owned, so it runs on its own tokio task).
+pub struct HostJob {
+    pub host: String,
+    pub task: Arc<Task>,
+    /// The task's keywords with block and play keywords inherited (nearest wins).
+    pub kw: Arc<IndexMap<String, Node>>,
+    /// Every `when:` that applies (play import, blocks, task), all must hold.
+    pub whens: Arc<Vec<Node>>,
+    pub scope: Arc<Scope>,
+    pub templar: Templar,
+    pub modules: ModuleLookup,
+    pub connector: Arc<dyn Connector>,
+    pub play: Arc<PlayVarsCx>,
+    pub check_mode: bool,
+    pub diff: bool,
+    pub verbosity: u8,
+    pub basedir: PathBuf,
+    pub events: Sender<Event>,
+}
+
+/// What a host's run of a task produced.
+#[derive(Debug, Clone)]
+pub struct HostOutcome {
+    pub host: String,
+    pub status: HostStatus,
+    /// Failed or unreachable, but `ignore_errors`/`ignore_unreachable` said go on.
+    pub ignored: bool,
+    /// The result as `register` stores it.
+    pub result: Map<String, J>,
+    pub set_facts: IndexMap<String, Value>,
+    pub include_vars: IndexMap<String, Value>,
+    pub facts: Map<String, J>,
+    pub directive: Directive,
+    pub delegated_to: Option<String>,
+    pub no_log: bool,
+}
+
+impl HostOutcome {
+    /// A failure produced by the engine itself (bad keyword value, panic).
+    pub fn failure(host: &str, msg: impl Into<String>) -> HostOutcome {
+        let mut result = Map::new();
+        result.insert("changed".into(), J::Bool(false));
+        result.insert("failed".into(), J::Bool(true));
+        result.insert("msg".into(), J::String(msg.into()));
+        HostOutcome {
+            host: host.to_string(),
+            status: HostStatus::Failed,
+            ignored: false,
+            result,
+            set_facts: IndexMap::new(),
+            include_vars: IndexMap::new(),
+            facts: Map::new(),
+            directive: Directive::None,
+            delegated_to: None,
+            no_log: false,
+        }
+    }
+
+    pub fn changed(&self) -> bool {
+        self.result.get("changed").and_then(J::as_bool).unwrap_or(false)
+    }
+}
+
+fn flag(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<bool>, String> {
+    match job.kw.get(name) {
+        None => Ok(None),
+        Some(node) => {
+            let v = job
+                .templar
+                .render_node(node, scope)
+                .map_err(|e| e.message)?;
+            Ok(Some(match v.as_str() {
+                Some(s) => crate::cli::parse_bool(s).unwrap_or(false),
+                None => v.is_true(),
+            }))
+        }
+    }
+}
+
+fn number(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<f64>, String> {
+    match job.kw.get(name) {
+        None => Ok(None),
+        Some(node) => {
+            let v = job
+                .templar
+                .render_node(node, scope)
+                .map_err(|e| e.message)?;
+            let text = py_str(&v);
+            text.trim()
+                .parse::<f64>()
+                .map(Some)
+                .map_err(|_| format!("{name}: '{text}' is not a number"))
+        }
+    }
+}
+
+/// Runs `job` and emits its `HostResult` events (per loop item, then the whole).
+pub async fn run_host(job: HostJob) -> HostOutcome {
+    let scope = job.scope.clone();
+    let no_log = flag(&job, &scope, "no_log").ok().flatten().unwrap_or(false);
+    let mut out = match run_host_inner(&job, no_log).await {
+        Ok(o) => o,
+        Err(msg) => HostOutcome::failure(&job.host, msg),
+    };
+    out.no_log = no_log;
+    let ignore_errors = flag(&job, &scope, "ignore_errors").ok().flatten().unwrap_or(false);
+    let ignore_unreachable = flag(&job, &scope, "ignore_unreachable")
+        .ok()
+        .flatten()
+        .unwrap_or(false);
+    out.ignored = match out.status {
+        HostStatus::Failed => ignore_errors,
+        HostStatus::Unreachable => ignore_unreachable,
+        _ => false,
+    };
+    emit(&job, &out, None).await;
+    if !matches!(out.status, HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped) {
+        out.result.entry("failed").or_insert(J::Bool(false));
+    }
+    out
+}
+
+async fn emit(job: &HostJob, out: &HostOutcome, item_label: Option<J>) {
+    let result = if out.no_log {
+        let mut m = Map::new();
+        m.insert("censored".into(), J::String(NO_LOG_MSG.into()));
+        m.insert("changed".into(), J::Bool(out.changed()));
+        m
+    } else {
+        out.result.clone()
+    };
+    let _ = job
+        .events
+        .send(Event::HostResult {
+            host: job.host.clone(),
+            delegated_to: out.delegated_to.clone(),
+            status: out.status,
+            ignored: out.ignored,
+            item_label,
+            result,
+            no_log: out.no_log,
+        })
+        .await;
+}
+
+fn status_of(result: &Map<String, J>) -> HostStatus {
+    let is = |k: &str| result.get(k).and_then(J::as_bool).unwrap_or(false);
+    if is("unreachable") {
+        HostStatus::Unreachable
+    } else if is("failed") {
+        HostStatus::Failed
+    } else if is("skipped") {
+        HostStatus::Skipped
+    } else if is("changed") {
+        HostStatus::Changed
+    } else {
+        HostStatus::Ok
+    }
+}
+
+/// The first `when` that is false, as its raw value, or an error message.
+fn false_condition(job: &HostJob, scope: &Arc<Scope>) -> Result<Option<J>, String> {
+    for node in job.whens.iter() {
+        let holds = job
+            .templar
+            .eval_condition_node(node, scope)
+            .map_err(|e| e.message)?;
+        if !holds {
+            return Ok(Some(node.to_json()));
+        }
+    }
+    Ok(None)
+}
+
+fn skipped(false_cond: J) -> Map<String, J> {
+    let mut m = Map::new();
+    m.insert("changed".into(), J::Bool(false));
+    m.insert("false_condition".into(), false_cond);
+    m.insert(
+        "skip_reason".into(),
+        J::String("Conditional result was False".into()),
+    );
+    m.insert("skipped".into(), J::Bool(true));
+    m
+}
+
+async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, String> {
+    let scope = job.scope.clone();
+    let mut out = HostOutcome::failure(&job.host, "");
+    out.delegated_to = match job.kw.get("delegate_to").or(job.task.delegate_to.as_ref()) {
+        Some(node) => Some(py_str(
+            &job.templar.render_node(node, &scope).map_err(|e| e.message)?,
+        ))
+        .filter(|d| !d.is_empty() && d != &job.host),
+        None => None,
+    };
+    let spec = match job.task.keywords.contains("loop")
+        || job.task.keywords.iter().any(|(k, _)| k.starts_with("with_"))
+    {
+        // The loop is evaluated only if the host runs the task at all.
+        true => {
+            if let Some(cond) = false_condition_without_item(job, &scope)? {
+                out.result = skipped(cond);
+                out.status = HostStatus::Skipped;
+                return Ok(out);
+            }
+            loop_items(&job.task, &job.templar, &scope).map_err(|e| e.message)?
+        }
+        false => None,
+    };
+    let Some(spec) = spec else {
+        if let Some(cond) = false_condition(job, &scope)? {
+            out.result = skipped(cond);
+            out.status = HostStatus::Skipped;
+            return Ok(out);
+        }
+        let one = run_attempts(job, &scope, out.delegated_to.as_deref()).await;
+        out.status = status_of(&one.result);
+        out.result = one.result;
+        out.set_facts = one.set_facts;
+        out.include_vars = one.include_vars;
+        out.directive = one.directive;
+        if let Some(J::Object(f)) = out.result.get("ansible_facts") {
+            out.facts = f.clone();
+        }
+        return Ok(out);
+    };
+    let mut results = Vec::new();
+    let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+    for index in 0..spec.items.len() {
+        let item_scope = Arc::new(Scope::child(&scope, item_vars(&spec, index)));
+        if index > 0 && spec.pause > 0.0 {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(spec.pause)).await;
+        }
+        let mut one = match false_condition(job, &item_scope) {
+            Ok(Some(cond)) => ItemResult::of(skipped(cond)),
+            Ok(None) => run_attempts(job, &item_scope, out.delegated_to.as_deref()).await,
+            Err(msg) => ItemResult::of(HostOutcome::failure(&job.host, msg).result),
+        };
+        let item = value_to_json(&spec.items[index]);
+        one.result.insert("item".into(), item.clone());
+        one.result
+            .insert("ansible_loop_var".into(), J::String(spec.loop_var.clone()));
+        if let Some(iv) = &spec.index_var {
+            one.result.insert(iv.clone(), J::from(index));
+            one.result
+                .insert("ansible_index_var".into(), J::String(iv.clone()));
+        }
+        let status = status_of(&one.result);
+        any_changed |= status == HostStatus::Changed;
+        any_failed |= matches!(status, HostStatus::Failed | HostStatus::Unreachable);
+        all_skipped &= status == HostStatus::Skipped;
+        let label = match &spec.label {
+            Some(node) => job
+                .templar
+                .render_node(node, &item_scope)
+                .map(|v| value_to_json(&v))
+                .unwrap_or(item),
+            None => item,
+        };
+        let item_out = HostOutcome {
+            status,
+            result: one.result.clone(),
+            no_log,
+            delegated_to: out.delegated_to.clone(),
+            ..HostOutcome::failure(&job.host, "")
+        };
+        emit(job, &item_out, Some(label)).await;
+        if !matches!(status, HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped) {
+            one.result.entry("failed").or_insert(J::Bool(false));
+        }
+        if let Some(J::Object(f)) = one.result.get("ansible_facts") {
+            out.facts.extend(f.clone());
+        }
+        out.set_facts.extend(one.set_facts);
+        out.include_vars.extend(one.include_vars);
+        results.push(J::Object(one.result));
+    }
+    let mut agg = Map::new();
+    agg.insert("changed".into(), J::Bool(any_changed));
+    if spec.items.is_empty() {
+        agg.insert("results".into(), J::Array(results));
+        agg.insert("skipped".into(), J::Bool(true));
+        agg.insert("skipped_reason".into(), J::String("No items in the list".into()));
+        out.status = HostStatus::Skipped;
+        out.result = agg;
+        return Ok(out);
+    }
+    let msg = if any_failed {
+        "One or more items failed"
+    } else {
+        "All items completed"
+    };
+    agg.insert("msg".into(), J::String(msg.into()));
+    agg.insert("results".into(), J::Array(results));
+    if any_failed {
+        agg.insert("failed".into(), J::Bool(true));
+    }
+    agg.insert("skipped".into(), J::Bool(all_skipped));
+    out.status = if any_failed {
+        HostStatus::Failed
+    } else if all_skipped {
+        HostStatus::Skipped
+    } else if any_changed {
+        HostStatus::Changed
+    } else {
+        HostStatus::Ok
+    };
+    out.result = agg;
+    Ok(out)
+}
+
+/// Block and play conditions that do not mention the loop variable can skip the whole
+/// task before the loop is evaluated; a task's own `when` is evaluated per item.
+fn false_condition_without_item(job: &HostJob, scope: &Arc<Scope>) -> Result<Option<J>, String> {
+    let n = job.whens.len();
+    let own = usize::from(job.task.keywords.contains("when"));
+    for node in job.whens.iter().take(n.saturating_sub(own)) {
+        match job.templar.eval_condition_node(node, scope) {
+            Ok(false) => return Ok(Some(node.to_json())),
+            Ok(true) => {}
+            // May need the loop item: decided per item.
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(None)
+}
+
+/// One item's (or the task's) result before loop aggregation.
+struct ItemResult {
+    result: Map<String, J>,
+    set_facts: IndexMap<String, Value>,
+    include_vars: IndexMap<String, Value>,
+    directive: Directive,
+}
+
+impl ItemResult {
+    fn of(result: Map<String, J>) -> Self {
+        ItemResult {
+            result,
+            set_facts: IndexMap::new(),
+            include_vars: IndexMap::new(),
+            directive: Directive::None,
+        }
+    }
+}
+
+/// Runs the action with `until`/`retries`/`delay`, applying `changed_when` and
+/// `failed_when` after each attempt.
+async fn run_attempts(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>) -> ItemResult {
+    let until = job.task.keywords.get("until").cloned();
+    let retries = match number(job, scope, "retries") {
+        Ok(r) => r.map(|r| r.max(0.0) as u32).unwrap_or(3),
+        Err(msg) => return ItemResult::of(HostOutcome::failure(&job.host, msg).result),
+    };
+    let delay = number(job, scope, "delay").ok().flatten().unwrap_or(5.0);
+    let mut attempt = 0u32;
+    loop {
+        attempt += 1;
+        let mut one = run_action(job, scope, delegate).await;
+        apply_conditions(job, scope, &mut one.result);
+        let Some(until) = &until else {
+            return one;
+        };
+        if one.result.contains_key("unreachable") {
+            return one;
+        }
+        let done = {
+            let reg = result_scope(job, scope, &one.result);
+            job.templar
+                .eval_condition_node(until, &reg)
+                .unwrap_or(false)
+        };
+        one.result.insert("attempts".into(), J::from(attempt));
+        if done {
+            one.result.remove("failed");
+            apply_conditions(job, scope, &mut one.result);
+            return one;
+        }
+        if attempt > retries {
+            one.result.insert("failed".into(), J::Bool(true));
+            return one;
+        }
+        let _ = job
+            .events
+            .send(Event::Retry {
+                host: job.host.clone(),
+                task: job.task.display_name(),
+                retries_left: retries + 1 - attempt,
+                result: one.result.clone(),
+            })
+            .await;
+        if delay > 0.0 {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await;
+        }
+    }
+}
+
+/// A scope where the task's `register` name holds `result` (for `until`,
+/// `changed_when`, `failed_when`).
+fn result_scope(job: &HostJob, scope: &Arc<Scope>, result: &Map<String, J>) -> Arc<Scope> {
+    let mut vars = IndexMap::new();
+    if let Some(name) = job.task.keywords.get("register").and_then(Node::as_str) {
+        vars.insert(
+            name.to_string(),
+            VarValue::Data(super::state::json_value(&J::Object(result.clone()))),
+        );
+    }
+    Arc::new(Scope::child(scope, vars))
+}
+
+fn apply_conditions(job: &HostJob, scope: &Arc<Scope>, result: &mut Map<String, J>) {
+    if result.contains_key("unreachable") || result.get("skipped") == Some(&J::Bool(true)) {
+        return;
+    }
+    if let Some(node) = job.task.keywords.get("changed_when") {
+        let reg = result_scope(job, scope, result);
+        match job.templar.eval_condition_node(node, &reg) {
+            Ok(c) => {
+                result.insert("changed".into(), J::Bool(c));
+            }
+            Err(e) => {
+                result.insert("failed".into(), J::Bool(true));
+                result.insert("msg".into(), J::String(e.message));
+                return;
+            }
+        }
+    }
+    if let Some(node) = job.task.keywords.get("failed_when") {
+        let reg = result_scope(job, scope, result);
+        match job.templar.eval_condition_node(node, &reg) {
+            Ok(f) => {
+                result.insert("failed_when_result".into(), J::Bool(f));
+                if f {
+                    result.insert("failed".into(), J::Bool(true));
+                } else {
+                    result.remove("failed");
+                }
+            }
+            Err(e) => {
+                result.insert("failed".into(), J::Bool(true));
+                result.insert("msg".into(), J::String(e.message));
+            }
+        }
+    }
+}
+
+/// Templates the arguments (`omit` drops a key).
+fn template_args(job: &HostJob, scope: &Arc<Scope>) -> Result<Map<String, J>, String> {
+    let mut args = Map::new();
+    for (k, v) in job.task.args.iter() {
+        let Some(key) = k.key_string() else { continue };
+        let value = job
+            .templar
+            .render_node(v, scope)
+            .map_err(|e| e.message)?;
+        if is_omit(&value) {
+            continue;
+        }
+        args.insert(key, strip_omit(value_to_json(&value)));
+    }
+    Ok(args)
+}
+
+/// Removes `omit` values nested in maps and lists too.
+fn strip_omit(v: J) -> J {
+    match v {
+        J::Object(m) => J::Object(
+            m.into_iter()
+                .filter(|(_, v)| v.as_str() != Some(crate::template::OMIT_TOKEN))
+                .map(|(k, v)| (k, strip_omit(v)))
+                .collect(),
+        ),
+        J::Array(items) => J::Array(
+            items
+                .into_iter()
+                .filter(|v| v.as_str() != Some(crate::template::OMIT_TOKEN))
+                .map(strip_omit)
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
+async fn run_action(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>) -> ItemResult {
+    let args = match template_args(job, scope) {
+        Ok(a) => a,
+        Err(msg) => return ItemResult::of(HostOutcome::failure(&job.host, msg).result),
+    };
+    let cx = ActionCx {
+        templar: &job.templar,
+        scope,
+        span: &job.task.action_span,
+        verbosity: job.verbosity,
+        basedir: &job.basedir,
+    };
+    if let Some(out) = run_engine_action(&job.task.action, &args, &cx).await {
+        return ItemResult {
+            result: out.result,
+            set_facts: out.set_facts,
+            include_vars: out.include_vars,
+            directive: out.directive,
+        };
+    }
+    ItemResult::of(run_module(job, scope, delegate, &args).await)
+}
+
+async fn run_module(
+    job: &HostJob,
+    scope: &Arc<Scope>,
+    delegate: Option<&str>,
+    args: &Map<String, J>,
+) -> Map<String, J> {
+    let Some(module) = (job.modules)(&job.task.action) else {
+        return HostOutcome::failure(
+            &job.host,
+            format!(
+                "ringmaster has no built-in module '{}' (the task's action)",
+                job.task.action_as_written
+            ),
+        )
+        .result;
+    };
+    let check_mode = flag(job, scope, "check_mode")
+        .ok()
+        .flatten()
+        .unwrap_or(job.check_mode);
+    let diff = flag(job, scope, "diff").ok().flatten().unwrap_or(job.diff);
+    let (target, target_scope) = match delegate {
+        Some(d) => (d.to_string(), job.play.host_scope(d, &[])),
+        None => (job.host.clone(), scope.clone()),
+    };
+    let remote = match job.connector.connect(&target, &target_scope) {
+        Ok(r) => r,
+        Err(e) => return unreachable(&e.message),
+    };
+    let controller = TaskController {
+        templar: job.templar.clone(),
+        scope: scope.clone(),
+        dirs: search_dirs(job),
+    };
+    let cx = TaskCx {
+        remote: remote.as_ref(),
+        controller: &controller,
+        check_mode,
+        diff,
+        host: &job.host,
+    };
+    match module.run(&cx, args).await {
+        Ok(outcome) => outcome.to_json(),
+        Err(ModuleError::Unreachable(e)) => unreachable(&e.message),
+        Err(ModuleError::Args(m)) | Err(ModuleError::Failed(m)) => {
+            HostOutcome::failure(&job.host, m).result
+        }
+    }
+}
+
+fn unreachable(msg: &str) -> Map<String, J> {
+    let mut m = Map::new();
+    m.insert("changed".into(), J::Bool(false));
+    m.insert("msg".into(), J::String(msg.to_string()));
+    m.insert("unreachable".into(), J::Bool(true));
+    m
+}
+
+/// Where `copy: src=`/`template: src=` look: the role, then the play's directory.
+fn search_dirs(job: &HostJob) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(role) = &job.task.role {
+        dirs.push(role.path.clone());
+    }
+    dirs.push(job.basedir.clone());
+    dirs
+}
+
+struct TaskController {
+    templar: Templar,
+    scope: Arc<Scope>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Controller for TaskController {
+    fn find_file(&self, kind: &str, name: &str) -> Result<PathBuf, String> {
+        let p = std::path::Path::new(name);
+        if p.is_absolute() {
+            return if p.exists() {
+                Ok(p.to_path_buf())
+            } else {
+                Err(format!("Could not find or access '{name}'"))
+            };
+        }
+        for dir in &self.dirs {
+            for cand in [dir.join(kind).join(name), dir.join(name)] {
+                if cand.exists() {
+                    return Ok(cand);
+                }
+            }
+        }
+        Err(format!(
+            "Could not find or access '{name}'\nSearched in:\n{}",
+            self.dirs
+                .iter()
+                .flat_map(|d| [d.join(kind).join(name), d.join(name)])
+                .map(|p| format!("\t{}", p.display()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+    }
+
+    fn render_template(&self, path: &std::path::Path) -> Result<String, String> {
+        let file = crate::source::SourceFile::read(path).map_err(|e| e.message)?;
+        let span = crate::source::Span::new(file.clone(), 0, 1, 1);
+        self.templar
+            .render_text(&file.text, &span, &self.scope)
+            .map_err(|e| e.message)
+    }
+}
