@@ -7,8 +7,8 @@
 
 pub mod budget;
 pub mod plan;
-pub mod run;
 mod pyparse;
+pub mod run;
 
 #[cfg(test)]
 mod tests;

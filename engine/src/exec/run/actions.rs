@@ -109,7 +109,8 @@ pub async fn run_engine_action(
         "set_fact" => set_fact(args),
         "assert" => assert(args, cx),
         "fail" => {
-            let msg = arg_str(args, "msg").unwrap_or_else(|| "Failed as requested from task".into());
+            let msg =
+                arg_str(args, "msg").unwrap_or_else(|| "Failed as requested from task".into());
             ActionOut::with(failed(msg))
         }
         "include_vars" => include_vars(args, cx),
@@ -127,7 +128,10 @@ pub async fn run_engine_action(
                 .or_else(|| arg_str(args, "file"))
                 .unwrap_or_default();
             ActionOut {
-                result: obj(&[("changed", J::Bool(false)), ("include", J::String(file.clone()))]),
+                result: obj(&[
+                    ("changed", J::Bool(false)),
+                    ("include", J::String(file.clone())),
+                ]),
                 directive: Directive::IncludeTasks(file),
                 ..ActionOut::default()
             }
@@ -147,7 +151,10 @@ fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
         return ActionOut::with(obj(&[
             ("changed", J::Bool(false)),
             ("skipped", J::Bool(true)),
-            ("skipped_reason", J::String("Verbosity threshold not met.".into())),
+            (
+                "skipped_reason",
+                J::String("Verbosity threshold not met.".into()),
+            ),
         ]));
     }
     if let Some(var) = arg_str(args, "var") {
@@ -179,7 +186,10 @@ fn set_fact(args: &Map<String, J>) -> ActionOut {
         set.insert(k.clone(), super::state::json_value(v));
     }
     ActionOut {
-        result: obj(&[("ansible_facts", J::Object(facts)), ("changed", J::Bool(false))]),
+        result: obj(&[
+            ("ansible_facts", J::Object(facts)),
+            ("changed", J::Bool(false)),
+        ]),
         set_facts: set,
         ..ActionOut::default()
     }
@@ -196,7 +206,9 @@ fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
         let holds = match &cond {
             J::Bool(b) => Ok(*b),
             J::String(s) => cx.templar.eval_condition(s, cx.span, cx.scope),
-            other => cx.templar.eval_condition(&other.to_string(), cx.span, cx.scope),
+            other => cx
+                .templar
+                .eval_condition(&other.to_string(), cx.span, cx.scope),
         };
         match holds {
             Ok(true) => {}
@@ -239,9 +251,7 @@ fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let node = match crate::yaml::load_file(&path) {
         Ok(n) => n,
         Err(_) => {
-            return ActionOut::with(failed(format!(
-                "Could not find or access '{file}'"
-            )));
+            return ActionOut::with(failed(format!("Could not find or access '{file}'")));
         }
     };
     let data = match cx.templar.render_node(&node, cx.scope) {
@@ -257,7 +267,10 @@ fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     }
     if let Some(name) = arg_str(args, "name") {
         let all: IndexMap<String, Value> = vars.drain(..).collect();
-        vars.insert(name, super::state::str_map(all.iter().map(|(k, v)| (k.as_str(), v.clone()))));
+        vars.insert(
+            name,
+            super::state::str_map(all.iter().map(|(k, v)| (k.as_str(), v.clone()))),
+        );
     }
     let facts: Map<String, J> = vars
         .iter()
@@ -306,7 +319,10 @@ async fn pause(args: &Map<String, J>) -> ActionOut {
             line
         })
         .await;
-        return ActionOut::with(obj(&[("changed", J::Bool(false)), ("user_input", J::String(String::new()))]));
+        return ActionOut::with(obj(&[
+            ("changed", J::Bool(false)),
+            ("user_input", J::String(String::new())),
+        ]));
     };
     let start = std::time::Instant::now();
     if seconds > 0.0 {

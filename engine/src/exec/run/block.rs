@@ -99,7 +99,9 @@ impl PlayRun<'_> {
             }
             let failed = match entry {
                 TaskOrBlock::Task(task) => self.run_task(task, &active, inh).await,
-                TaskOrBlock::Block(block) => Box::pin(self.run_block(block, &active, inh)).await.failed,
+                TaskOrBlock::Block(block) => {
+                    Box::pin(self.run_block(block, &active, inh)).await.failed
+                }
             };
             active.retain(|h| !failed.contains(h));
             left.failed.extend(failed);
@@ -123,7 +125,9 @@ impl PlayRun<'_> {
         let body = self.run_entries(&block.block, hosts, &body_inh).await;
         let mut failed = body.failed;
         if !block.rescue.is_empty() && !failed.is_empty() && !self.stop_play {
-            let rescued = self.run_entries(&block.rescue, &failed.clone(), &inner).await;
+            let rescued = self
+                .run_entries(&block.rescue, &failed.clone(), &inner)
+                .await;
             failed = rescued.failed;
         }
         if !block.always.is_empty() && !self.stop_play {
@@ -139,7 +143,12 @@ impl PlayRun<'_> {
     }
 
     /// Runs one task on `hosts`; returns the hosts that failed on it.
-    pub async fn run_task(&mut self, task: &Task, hosts: &[String], inh: &Inherited) -> Vec<String> {
+    pub async fn run_task(
+        &mut self,
+        task: &Task,
+        hosts: &[String],
+        inh: &Inherited,
+    ) -> Vec<String> {
         if !self.opts.tags.should_run(&task.tags) && !task.is_handler {
             return Vec::new();
         }
@@ -261,7 +270,8 @@ impl PlayRun<'_> {
         }
         failed_here.extend(unreachable_here);
         self.check_budget(!outcomes.is_empty()).await;
-        self.run_directives(task, &inh, directives, &mut failed_here).await;
+        self.run_directives(task, &inh, directives, &mut failed_here)
+            .await;
         failed_here
     }
 
@@ -312,7 +322,9 @@ impl PlayRun<'_> {
                     let host = ids.get(&e.id()).cloned().unwrap_or_default();
                     let out = HostOutcome::failure(
                         &host,
-                        format!("ringmaster internal error while running this task on the host: {e}"),
+                        format!(
+                            "ringmaster internal error while running this task on the host: {e}"
+                        ),
                     );
                     self.emit(Event::HostResult {
                         host: host.clone(),
@@ -515,7 +527,10 @@ impl PlayRun<'_> {
                     }
                 }
                 Err(e) => {
-                    self.emit(Event::Warning { message: e.render() }).await;
+                    self.emit(Event::Warning {
+                        message: e.render(),
+                    })
+                    .await;
                     for h in &hosts {
                         with_state(&self.states, h, |s| {
                             s.failed = true;

@@ -52,11 +52,20 @@ pub fn loop_items(
     } else {
         return Ok(None);
     };
-    let control = match task.keywords.get("loop_control") {
-        Some(n) => Some(templar.render_node(n, scope)?),
-        None => None,
+    // Each setting is templated on its own: `label` needs the loop item.
+    let control = task.keywords.get("loop_control").and_then(Node::as_map);
+    let mut settings: IndexMap<&str, Value> = IndexMap::new();
+    for key in ["loop_var", "index_var", "extended", "pause"] {
+        if let Some(node) = control.and_then(|m| m.get(key)) {
+            settings.insert(key, templar.render_node(node, scope)?);
+        }
+    }
+    let get = |k: &str| {
+        settings
+            .get(k)
+            .cloned()
+            .filter(|v| !v.is_undefined() && !v.is_none())
     };
-    let get = |k: &str| control.as_ref().and_then(|c| c.get_attr(k).ok()).filter(|v| !v.is_undefined() && !v.is_none());
     let raw_label = task
         .keywords
         .get("loop_control")
@@ -154,7 +163,10 @@ pub fn item_vars(spec: &LoopSpec, index: usize) -> IndexMap<String, VarValue> {
         if index + 1 < n {
             l.insert("nextitem", spec.items[index + 1].clone());
         }
-        vars.insert("ansible_loop".to_string(), VarValue::Data(super::state::str_map(l)));
+        vars.insert(
+            "ansible_loop".to_string(),
+            VarValue::Data(super::state::str_map(l)),
+        );
     }
     vars
 }

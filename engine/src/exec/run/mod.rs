@@ -129,7 +129,11 @@ pub async fn run_playbooks(
         let dirs = match loaded.inventory.vars_dir_for(&playbook_dir) {
             Ok(d) => Arc::new(vec![d]),
             Err(e) => {
-                let _ = events.send(Event::Warning { message: e.render() }).await;
+                let _ = events
+                    .send(Event::Warning {
+                        message: e.render(),
+                    })
+                    .await;
                 Arc::new(Vec::new())
             }
         };
@@ -201,7 +205,12 @@ async fn run_play(
         .render_node(&play.hosts, &scope)
         .map_err(|e| keyword_error("hosts", e))?;
     let patterns: Vec<String> = match hosts.kind() {
-        ValueKind::Seq => hosts.try_iter().into_iter().flatten().map(|v| py_str(&v)).collect(),
+        ValueKind::Seq => hosts
+            .try_iter()
+            .into_iter()
+            .flatten()
+            .map(|v| py_str(&v))
+            .collect(),
         _ => vec![py_str(&hosts)],
     };
     let name = match &play.name {
@@ -226,7 +235,9 @@ async fn run_play(
             None => Ok(None),
         }
     };
-    let order = keyword("order")?.filter(|v| !v.is_none()).map(|v| py_str(&v));
+    let order = keyword("order")?
+        .filter(|v| !v.is_none())
+        .map(|v| py_str(&v));
     let order = plan::HostOrder::parse(order.as_deref())
         .map_err(|e| SourceError::new(&play.span, e.to_string()))?;
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(opts.random_seed);

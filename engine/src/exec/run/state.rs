@@ -71,7 +71,8 @@ impl PlayVarsCx {
             let me = me.clone();
             let names: Vec<String> = inventory.hosts.keys().cloned().collect();
             let hostvars = hostvars_value(names, move |h| {
-                me.upgrade().map(|cx| Arc::new(Scope::new(cx.host_vars(h, &[]))))
+                me.upgrade()
+                    .map(|cx| Arc::new(Scope::new(cx.host_vars(h, &[]))))
             });
             magic.insert("hostvars".to_string(), VarValue::Data(hostvars));
             PlayVarsCx {
@@ -131,7 +132,10 @@ fn fact_vars(facts: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
         .iter()
         .map(|(k, v)| (Value::from(k.as_str()), v.clone()))
         .collect();
-    out.insert("ansible_facts".to_string(), VarValue::Data(Value::from(all)));
+    out.insert(
+        "ansible_facts".to_string(),
+        VarValue::Data(Value::from(all)),
+    );
     for (k, v) in facts {
         out.insert(format!("ansible_{k}"), VarValue::Data(v.clone()));
     }
@@ -143,9 +147,7 @@ fn fact_vars(facts: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
 pub fn store_facts(state: &mut HostState, facts: &serde_json::Map<String, serde_json::Value>) {
     for (k, v) in facts {
         let name = k.strip_prefix("ansible_").unwrap_or(k);
-        state
-            .facts
-            .insert(name.to_string(), json_value(v));
+        state.facts.insert(name.to_string(), json_value(v));
     }
 }
 

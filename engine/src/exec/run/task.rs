@@ -88,7 +88,10 @@ impl HostOutcome {
     }
 
     pub fn changed(&self) -> bool {
-        self.result.get("changed").and_then(J::as_bool).unwrap_or(false)
+        self.result
+            .get("changed")
+            .and_then(J::as_bool)
+            .unwrap_or(false)
     }
 }
 
@@ -109,7 +112,7 @@ fn flag(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<bool>, S
 }
 
 fn number(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<f64>, String> {
-    match job.kw.get(name) {
+    match job.task.keywords.get(name) {
         None => Ok(None),
         Some(node) => {
             let v = job
@@ -134,7 +137,10 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
         Err(msg) => HostOutcome::failure(&job.host, msg),
     };
     out.no_log = no_log;
-    let ignore_errors = flag(&job, &scope, "ignore_errors").ok().flatten().unwrap_or(false);
+    let ignore_errors = flag(&job, &scope, "ignore_errors")
+        .ok()
+        .flatten()
+        .unwrap_or(false);
     let ignore_unreachable = flag(&job, &scope, "ignore_unreachable")
         .ok()
         .flatten()
@@ -145,7 +151,10 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
         _ => false,
     };
     emit(&job, &out, None).await;
-    if !matches!(out.status, HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped) {
+    if !matches!(
+        out.status,
+        HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped
+    ) {
         out.result.entry("failed").or_insert(J::Bool(false));
     }
     out
@@ -220,13 +229,19 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
     let mut out = HostOutcome::failure(&job.host, "");
     out.delegated_to = match job.kw.get("delegate_to").or(job.task.delegate_to.as_ref()) {
         Some(node) => Some(py_str(
-            &job.templar.render_node(node, &scope).map_err(|e| e.message)?,
+            &job.templar
+                .render_node(node, &scope)
+                .map_err(|e| e.message)?,
         ))
         .filter(|d| !d.is_empty() && d != &job.host),
         None => None,
     };
     let spec = match job.task.keywords.contains("loop")
-        || job.task.keywords.iter().any(|(k, _)| k.starts_with("with_"))
+        || job
+            .task
+            .keywords
+            .iter()
+            .any(|(k, _)| k.starts_with("with_"))
     {
         // The loop is evaluated only if the host runs the task at all.
         true => {
@@ -258,8 +273,13 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
     };
     let mut results = Vec::new();
     let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+    // Facts set by earlier items are visible to later ones (ansible updates the loop's
+    // variables after each item).
+    let mut earlier: IndexMap<String, VarValue> = IndexMap::new();
     for index in 0..spec.items.len() {
-        let item_scope = Arc::new(Scope::child(&scope, item_vars(&spec, index)));
+        let mut vars = earlier.clone();
+        vars.extend(item_vars(&spec, index));
+        let item_scope = Arc::new(Scope::child(&scope, vars));
         if index > 0 && spec.pause > 0.0 {
             tokio::time::sleep(std::time::Duration::from_secs_f64(spec.pause)).await;
         }
@@ -297,11 +317,17 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             ..HostOutcome::failure(&job.host, "")
         };
         emit(job, &item_out, Some(label)).await;
-        if !matches!(status, HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped) {
+        if !matches!(
+            status,
+            HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped
+        ) {
             one.result.entry("failed").or_insert(J::Bool(false));
         }
         if let Some(J::Object(f)) = one.result.get("ansible_facts") {
             out.facts.extend(f.clone());
+        }
+        for (k, v) in &one.set_facts {
+            earlier.insert(k.clone(), VarValue::Data(v.clone()));
         }
         out.set_facts.extend(one.set_facts);
         out.include_vars.extend(one.include_vars);
@@ -312,7 +338,10 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
     if spec.items.is_empty() {
         agg.insert("results".into(), J::Array(results));
         agg.insert("skipped".into(), J::Bool(true));
-        agg.insert("skipped_reason".into(), J::String("No items in the list".into()));
+        agg.insert(
+            "skipped_reason".into(),
+            J::String("No items in the list".into()),
+        );
         out.status = HostStatus::Skipped;
         out.result = agg;
         return Ok(out);
@@ -380,8 +409,12 @@ impl ItemResult {
 /// `failed_when` after each attempt.
 async fn run_attempts(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>) -> ItemResult {
     let until = job.task.keywords.get("until").cloned();
-    let retries = match number(job, scope, "retries") {
-        Ok(r) => r.map(|r| r.max(0.0) as u32).unwrap_or(3),
+    // Total runs, as task_executor.py counts them: the first plus `retries` (3 by
+    // default when `until` is set).
+    let total = match number(job, scope, "retries") {
+        Ok(Some(r)) => 1 + r.max(0.0) as u32,
+        Ok(None) if until.is_some() => 4,
+        Ok(None) => 1,
         Err(msg) => return ItemResult::of(HostOutcome::failure(&job.host, msg).result),
     };
     let delay = number(job, scope, "delay").ok().flatten().unwrap_or(5.0);
@@ -390,25 +423,25 @@ async fn run_attempts(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>)
         attempt += 1;
         let mut one = run_action(job, scope, delegate).await;
         apply_conditions(job, scope, &mut one.result);
-        let Some(until) = &until else {
-            return one;
-        };
-        if one.result.contains_key("unreachable") {
+        if total <= 1 || one.result.contains_key("unreachable") {
             return one;
         }
-        let done = {
-            let reg = result_scope(job, scope, &one.result);
-            job.templar
-                .eval_condition_node(until, &reg)
-                .unwrap_or(false)
-        };
         one.result.insert("attempts".into(), J::from(attempt));
+        let done = match &until {
+            Some(until) => {
+                let reg = result_scope(job, scope, &one.result);
+                job.templar
+                    .eval_condition_node(until, &reg)
+                    .unwrap_or(false)
+            }
+            None => one.result.get("failed") != Some(&J::Bool(true)),
+        };
         if done {
-            one.result.remove("failed");
-            apply_conditions(job, scope, &mut one.result);
             return one;
         }
-        if attempt > retries {
+        if attempt >= total {
+            // ansible reports one attempt less than it made when it gives up.
+            one.result.insert("attempts".into(), J::from(total - 1));
             one.result.insert("failed".into(), J::Bool(true));
             return one;
         }
@@ -417,7 +450,7 @@ async fn run_attempts(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>)
             .send(Event::Retry {
                 host: job.host.clone(),
                 task: job.task.display_name(),
-                retries_left: retries + 1 - attempt,
+                retries_left: total - attempt,
                 result: one.result.clone(),
             })
             .await;
@@ -481,10 +514,7 @@ fn template_args(job: &HostJob, scope: &Arc<Scope>) -> Result<Map<String, J>, St
     let mut args = Map::new();
     for (k, v) in job.task.args.iter() {
         let Some(key) = k.key_string() else { continue };
-        let value = job
-            .templar
-            .render_node(v, scope)
-            .map_err(|e| e.message)?;
+        let value = job.templar.render_node(v, scope).map_err(|e| e.message)?;
         if is_omit(&value) {
             continue;
         }
