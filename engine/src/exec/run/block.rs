@@ -417,45 +417,47 @@ impl PlayRun<'_> {
         });
     }
 
-    /// After a task with results: `max_fail_percentage`, then "every host failed".
+    /// After a task with results: `max_fail_percentage` (linear.py:336-356). A breach
+    /// fails every remaining host, prints NO MORE HOSTS LEFT, and prints it a second
+    /// time when no host is left (the strategy's "all hosts failed and the result is
+    /// not ok" check, which only a breach makes true; plain failures print nothing).
     async fn check_budget(&mut self, had_results: bool) {
         let counts = BatchCounts {
             batch_size: self.batch.len(),
             failed: self.batch_failed.len(),
             unreachable: self.batch_unreachable.len(),
         };
-        if let Some(pct) = self.max_fail.filter(|_| had_results)
-            && budget::max_fail_breached(pct, counts, self.opts.unreachable_rule)
-        {
-            for h in self.batch.clone() {
-                let active = with_state(&self.states, &h, |s| s.active());
-                if active {
-                    with_state(&self.states, &h, |s| s.failed = true);
-                    self.batch_failed.insert(h);
-                }
-            }
-            self.emit(Event::NoMoreHosts).await;
-            self.stop_play = true;
-            self.stop_run = true;
+        let Some(pct) = self.max_fail.filter(|_| had_results) else {
+            return;
+        };
+        if !budget::max_fail_breached(pct, counts, self.opts.unreachable_rule) {
             return;
         }
+        for h in self.batch.clone() {
+            let active = with_state(&self.states, &h, |s| s.active());
+            if active {
+                with_state(&self.states, &h, |s| s.failed = true);
+                self.batch_failed.insert(h);
+            }
+        }
+        self.emit(Event::NoMoreHosts).await;
         let hosts_left = self
-            .batch_started
+            .batch
             .iter()
             .filter(|h| !self.batch_unreachable.contains(*h))
             .count();
-        let not_ok = !self.batch_failed.is_empty() || !self.batch_unreachable.is_empty();
-        if had_results && not_ok && self.batch_failed.len() >= hosts_left {
+        if self.batch_failed.len() >= hosts_left {
             self.emit(Event::NoMoreHosts).await;
-            self.stop_batch = true;
         }
+        self.stop_play = true;
+        self.stop_run = true;
     }
 
     async fn notify(&mut self, task: &Task, host: &str) {
         for name in task.notify() {
             let mut found = false;
             for (i, h) in self.handlers.iter().enumerate() {
-                if h.answers_to_name(&name) || h.listen.iter().any(|l| *l == name) {
+                if h.answers_to_name(&name) || h.listen.contains(&name) {
                     found = true;
                     self.notified[i].insert(host.to_string());
                 }

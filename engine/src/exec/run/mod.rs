@@ -75,8 +75,6 @@ pub(crate) struct PlayRun<'a> {
     pub events: Sender<Event>,
     pub states: States,
     pub batch: Vec<String>,
-    /// Hosts of the batch that could run when it started.
-    pub batch_started: Vec<String>,
     pub batch_failed: HashSet<String>,
     pub batch_unreachable: HashSet<String>,
     pub handlers: Vec<Task>,
@@ -153,6 +151,22 @@ pub async fn run_playbooks(
             }
         }
     }
+    let (recap, any_failed, any_unreachable) = recap_of(&states);
+    let _ = events.send(Event::Recap(recap.clone())).await;
+    let exit_code = if any_unreachable {
+        4
+    } else if any_failed {
+        2
+    } else if error_exit {
+        1
+    } else {
+        0
+    };
+    RunSummary { exit_code, recap }
+}
+
+/// The recap (hosts sorted by name) and whether any host failed / was unreachable.
+fn recap_of(states: &States) -> (Recap, bool, bool) {
     let guard = match states.lock() {
         Ok(g) => g,
         Err(p) => p.into_inner(),
@@ -167,18 +181,7 @@ pub async fn run_playbooks(
         any_unreachable |= s.unreachable;
         recap.hosts.insert(name.clone(), s.counters);
     }
-    drop(guard);
-    let _ = events.send(Event::Recap(recap.clone())).await;
-    let exit_code = if any_unreachable {
-        4
-    } else if any_failed {
-        2
-    } else if error_exit {
-        1
-    } else {
-        0
-    };
-    RunSummary { exit_code, recap }
+    (recap, any_failed, any_unreachable)
 }
 
 fn keyword_error(keyword: &str, mut e: SourceError) -> SourceError {
@@ -307,7 +310,6 @@ async fn run_play(
             events: events.clone(),
             states: states.clone(),
             batch: batch.clone(),
-            batch_started: batch_started.clone(),
             batch_failed: HashSet::new(),
             batch_unreachable: HashSet::new(),
             notified: vec![HashSet::new(); handlers.len()],
