@@ -72,6 +72,9 @@ pub enum Event {
         /// The task has `no_log: true` (the console prints the censored message).
         no_log: bool,
     },
+    /// `included: <file> for h1, h2`: an `include_tasks` file loaded for these hosts
+    /// (each counts ok in the recap; no `HostResult` is sent for the include itself).
+    Included { path: String, hosts: Vec<String> },
     /// A retry of `until:` (`FAILED - RETRYING: [host]: name (N retries left).`).
     Retry {
         host: String,

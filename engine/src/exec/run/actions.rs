@@ -23,6 +23,14 @@ pub enum Directive {
     IncludeTasks(String),
     /// `include_role:` with its templated arguments.
     IncludeRole(Map<String, J>),
+    /// `add_host:` a host (new or known) into groups, with host variables.
+    AddHost {
+        name: String,
+        groups: Vec<String>,
+        vars: Map<String, J>,
+    },
+    /// `group_by:` this host into group `key` (created under `parents`).
+    GroupBy { key: String, parents: Vec<String> },
 }
 
 /// An engine action's result on one host.
@@ -64,6 +72,8 @@ pub fn is_engine_action(action: &str) -> bool {
             | "include_tasks"
             | "include_role"
             | "import_role"
+            | "add_host"
+            | "group_by"
     )
 }
 
@@ -141,8 +151,86 @@ pub async fn run_engine_action(
             directive: Directive::IncludeRole(args.clone()),
             ..ActionOut::default()
         },
+        "add_host" => add_host(args),
+        "group_by" => group_by(args),
         _ => return None,
     })
+}
+
+fn names(v: Option<&J>) -> Vec<String> {
+    match v {
+        Some(J::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect(),
+        Some(J::String(s)) => s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        Some(J::Null) | None => Vec::new(),
+        Some(other) => vec![other.to_string()],
+    }
+}
+
+fn add_host(args: &Map<String, J>) -> ActionOut {
+    let Some(name) = ["name", "hostname", "host"]
+        .iter()
+        .find_map(|k| arg_str(args, k))
+    else {
+        return ActionOut::with(failed("The add_host module requires a 'name' argument"));
+    };
+    let groups = names(
+        args.get("groups")
+            .or_else(|| args.get("group"))
+            .or_else(|| args.get("groupname")),
+    );
+    let vars: Map<String, J> = args
+        .iter()
+        .filter(|(k, _)| {
+            !["name", "hostname", "host", "groups", "group", "groupname"].contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut add = Map::new();
+    add.insert(
+        "groups".into(),
+        J::Array(groups.iter().cloned().map(J::String).collect()),
+    );
+    add.insert("host_name".into(), J::String(name.clone()));
+    add.insert("host_vars".into(), J::Object(vars.clone()));
+    ActionOut {
+        result: obj(&[("add_host", J::Object(add)), ("changed", J::Bool(true))]),
+        directive: Directive::AddHost { name, groups, vars },
+        ..ActionOut::default()
+    }
+}
+
+fn group_by(args: &Map<String, J>) -> ActionOut {
+    let Some(key) = arg_str(args, "key").filter(|k| !k.is_empty()) else {
+        return ActionOut::with(failed("the 'key' param is required when using group_by"));
+    };
+    let mut parents = names(args.get("parents"));
+    if parents.is_empty() {
+        parents.push("all".into());
+    }
+    ActionOut {
+        result: obj(&[
+            ("add_group", J::String(key.clone())),
+            // Recorded: ansible 2.19 reports group_by as changed.
+            ("changed", J::Bool(true)),
+            (
+                "parent_groups",
+                J::Array(parents.iter().cloned().map(J::String).collect()),
+            ),
+        ]),
+        directive: Directive::GroupBy { key, parents },
+        ..ActionOut::default()
+    }
 }
 
 fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {

@@ -193,7 +193,8 @@ impl PlayRun<'_> {
                 })
                 .unwrap_or(false)
         };
-        let run_once = kw_bool("run_once");
+        // add_host bypasses the host loop: it runs once, as `run_once` does.
+        let run_once = kw_bool("run_once") || task.action.ends_with(".add_host");
         let any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
         let ignore_errors = kw_bool("ignore_errors");
         let delegate_facts = kw_bool("delegate_facts");
@@ -500,71 +501,6 @@ impl PlayRun<'_> {
                 ..Inherited::default()
             };
             self.run_task(&handler, &hosts, &inh).await;
-        }
-    }
-
-    async fn run_directives(
-        &mut self,
-        task: &Task,
-        inh: &Inherited,
-        directives: Vec<(String, Directive)>,
-        failed: &mut Vec<String>,
-    ) {
-        let mut includes: IndexMap<String, Vec<String>> = IndexMap::new();
-        for (host, d) in directives {
-            match d {
-                Directive::Meta(m) => self.meta(&m, &host).await,
-                Directive::IncludeTasks(file) => includes.entry(file).or_default().push(host),
-                Directive::IncludeRole(_) | Directive::None => {}
-            }
-        }
-        for (file, hosts) in includes {
-            let hooks = crate::playbook::TemplarHooks::new(&self.loaded.templar);
-            let opts = hooks.options(self.opts.roles_path.clone(), Default::default());
-            match crate::playbook::load_include_tasks(&file, self.play, task, &opts) {
-                Ok(blocks) => {
-                    for b in &blocks {
-                        let left = Box::pin(self.run_block(b, &hosts, inh)).await;
-                        failed.extend(left.failed);
-                    }
-                }
-                Err(e) => {
-                    self.emit(Event::Warning {
-                        message: e.render(),
-                    })
-                    .await;
-                    for h in &hosts {
-                        with_state(&self.states, h, |s| {
-                            s.failed = true;
-                            s.counters.failed += 1;
-                        });
-                        self.batch_failed.insert(h.clone());
-                        failed.push(h.clone());
-                    }
-                }
-            }
-        }
-    }
-
-    async fn meta(&mut self, name: &str, host: &str) {
-        match name {
-            "flush_handlers" => Box::pin(self.flush_handlers()).await,
-            "end_play" => {
-                for h in self.batch.clone() {
-                    with_state(&self.states, &h, |s| s.ended = true);
-                }
-                self.end_play = true;
-                self.stop_batch = true;
-            }
-            "end_batch" => self.stop_batch = true,
-            "end_host" => with_state(&self.states, host, |s| s.ended = true),
-            "clear_host_errors" => {
-                for h in self.batch.clone() {
-                    with_state(&self.states, &h, |s| s.failed = false);
-                    self.batch_failed.remove(&h);
-                }
-            }
-            _ => {}
         }
     }
 }

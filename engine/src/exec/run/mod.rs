@@ -8,12 +8,16 @@
 
 mod actions;
 mod block;
+mod directives;
 mod loops;
+mod module;
 mod state;
 mod task;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_more;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -74,6 +78,8 @@ pub(crate) struct PlayRun<'a> {
     pub vars: Arc<PlayVarsCx>,
     pub events: Sender<Event>,
     pub states: States,
+    /// The run's inventory, replaced by `add_host`/`group_by` (later plays see it).
+    pub inventory_cell: Arc<Mutex<Arc<crate::inventory::Inventory>>>,
     pub batch: Vec<String>,
     pub batch_failed: HashSet<String>,
     pub batch_unreachable: HashSet<String>,
@@ -99,7 +105,7 @@ impl PlayRun<'_> {
     }
 }
 
-fn collect_handlers(blocks: &[crate::playbook::Block], out: &mut Vec<Task>) {
+pub(crate) fn collect_handlers(blocks: &[crate::playbook::Block], out: &mut Vec<Task>) {
     for b in blocks {
         for e in b.block.iter().chain(&b.rescue).chain(&b.always) {
             match e {
@@ -117,6 +123,7 @@ pub async fn run_playbooks(
     events: Sender<Event>,
 ) -> RunSummary {
     let states: States = Arc::new(Mutex::new(HashMap::new()));
+    let inventory_cell = Arc::new(Mutex::new(loaded.inventory.clone()));
     let mut start_at = opts.start_at_task.clone();
     let mut error_exit = false;
     'run: for (path, pb) in &loaded.playbooks {
@@ -136,7 +143,13 @@ pub async fn run_playbooks(
             }
         };
         for play in &pb.plays {
-            match run_play(loaded, opts, play, &states, &dirs, &events, &mut start_at).await {
+            let cx = PlayInputs {
+                states: &states,
+                inventory_cell: &inventory_cell,
+                dirs: &dirs,
+                events: &events,
+            };
+            match run_play(loaded, opts, play, &cx, &mut start_at).await {
                 Ok(true) => {}
                 Ok(false) => break 'run,
                 Err(e) => {
@@ -189,18 +202,29 @@ fn keyword_error(keyword: &str, mut e: SourceError) -> SourceError {
     e
 }
 
+/// What every play of a run shares.
+struct PlayInputs<'a> {
+    states: &'a States,
+    inventory_cell: &'a Arc<Mutex<Arc<crate::inventory::Inventory>>>,
+    dirs: &'a Arc<Vec<crate::inventory::VarsDir>>,
+    events: &'a Sender<Event>,
+}
+
 /// Runs one play; `Ok(false)` stops the run.
 async fn run_play(
     loaded: &Loaded,
     opts: &RunOptions,
     play: &Play,
-    states: &States,
-    dirs: &Arc<Vec<crate::inventory::VarsDir>>,
-    events: &Sender<Event>,
+    cx: &PlayInputs<'_>,
     start_at: &mut Option<String>,
 ) -> Result<bool, SourceError> {
+    let (states, dirs, events) = (cx.states, cx.dirs, cx.events);
+    let inventory = match cx.inventory_cell.lock() {
+        Ok(g) => g.clone(),
+        Err(p) => p.into_inner().clone(),
+    };
     let templar = &loaded.templar;
-    let groups = loaded.inventory.groups_map();
+    let groups = inventory.groups_map();
     let pre_magic = vars::play_magic(&opts.run, "", &groups, &[]);
     let layers = vars::play_layers(play, &loaded.extra_vars, &pre_magic, templar)?;
     let scope = Arc::new(Scope::new(vars::with_magic(&layers, &pre_magic)));
@@ -225,7 +249,7 @@ async fn run_play(
         _ => patterns.join(","),
     };
     let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
-    let selection = loaded.inventory.select_with_warnings(&pattern_refs)?;
+    let selection = inventory.select_with_warnings(&pattern_refs)?;
     for w in &selection.warnings {
         let _ = events.send(Event::Warning { message: w.clone() }).await;
     }
@@ -295,9 +319,13 @@ async fn run_play(
             "ansible_play_hosts".into(),
             crate::template::VarValue::Data(minijinja::Value::from(batch_started.clone())),
         );
+        let inventory_now = match cx.inventory_cell.lock() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        };
         let vars_cx = PlayVarsCx::new(
             layers.clone(),
-            loaded.inventory.clone(),
+            inventory_now,
             dirs.clone(),
             magic,
             states.clone(),
@@ -309,6 +337,7 @@ async fn run_play(
             vars: vars_cx,
             events: events.clone(),
             states: states.clone(),
+            inventory_cell: cx.inventory_cell.clone(),
             batch: batch.clone(),
             batch_failed: HashSet::new(),
             batch_unreachable: HashSet::new(),

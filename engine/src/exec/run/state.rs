@@ -3,7 +3,8 @@
 //! host's variables are built for a task from the play's layers plus that state.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, RwLock, Weak};
 
 use indexmap::IndexMap;
 use minijinja::Value;
@@ -53,7 +54,9 @@ pub fn with_state<R>(states: &States, host: &str, f: impl FnOnce(&mut HostState)
 /// hosts' run state. `hostvars` reads other hosts' current state when used.
 pub struct PlayVarsCx {
     pub layers: VarLayers,
-    pub inventory: Arc<Inventory>,
+    /// Replaced when `add_host`/`group_by` change the inventory.
+    inventory: RwLock<Arc<Inventory>>,
+    inventory_changed: AtomicBool,
     pub playbook_dirs: Arc<Vec<VarsDir>>,
     pub magic: IndexMap<String, VarValue>,
     pub states: States,
@@ -77,12 +80,30 @@ impl PlayVarsCx {
             magic.insert("hostvars".to_string(), VarValue::Data(hostvars));
             PlayVarsCx {
                 layers,
-                inventory,
+                inventory: RwLock::new(inventory),
+                inventory_changed: AtomicBool::new(false),
                 playbook_dirs,
                 magic,
                 states,
             }
         })
+    }
+
+    /// The inventory as the play sees it now.
+    pub fn inventory(&self) -> Arc<Inventory> {
+        match self.inventory.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+
+    /// After `add_host`/`group_by`: later tasks see the new hosts and groups.
+    pub fn set_inventory(&self, inventory: Arc<Inventory>) {
+        match self.inventory.write() {
+            Ok(mut g) => *g = inventory,
+            Err(p) => *p.into_inner() = inventory,
+        }
+        self.inventory_changed.store(true, Ordering::Relaxed);
     }
 
     /// `host`'s variables with `extra` layers (block/task vars, role params) merged in
@@ -92,8 +113,9 @@ impl PlayVarsCx {
         host: &str,
         extra: &[(Level, IndexMap<String, VarValue>)],
     ) -> IndexMap<String, VarValue> {
+        let inventory = self.inventory();
         let mut layers = self.layers.clone();
-        push_inventory_layers(&mut layers, &self.inventory, &self.playbook_dirs, host);
+        push_inventory_layers(&mut layers, &inventory, &self.playbook_dirs, host);
         let state = with_state(&self.states, host, |s| s.clone());
         layers.push(Level::Facts, fact_vars(&state.facts));
         layers.push(Level::IncludeVars, data_map(&state.include_vars));
@@ -102,7 +124,15 @@ impl PlayVarsCx {
             layers.push(*level, vars.clone());
         }
         let mut vars = with_magic(&layers, &self.magic);
-        vars.extend(host_magic(host, &self.inventory.group_names(host)));
+        if self.inventory_changed.load(Ordering::Relaxed) {
+            let groups = inventory
+                .groups_map()
+                .into_iter()
+                .map(|(k, v)| (k, Value::from(v)));
+            let groups: IndexMap<Value, Value> = groups.map(|(k, v)| (Value::from(k), v)).collect();
+            vars.insert("groups".into(), VarValue::Data(Value::from(groups)));
+        }
+        vars.extend(host_magic(host, &inventory.group_names(host)));
         vars
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use minijinja::Value;
-use modules::runtime::{Controller, Module, ModuleError, Remote, RemoteError, TaskCx};
+use modules::runtime::{Module, Remote, RemoteError};
 use serde_json::{Map, Value as J};
 use tokio::sync::mpsc::Sender;
 
@@ -95,7 +95,7 @@ impl HostOutcome {
     }
 }
 
-fn flag(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<bool>, String> {
+pub(super) fn flag(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<bool>, String> {
     match job.kw.get(name) {
         None => Ok(None),
         Some(node) => {
@@ -150,7 +150,10 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
         HostStatus::Unreachable => ignore_unreachable,
         _ => false,
     };
-    emit(&job, &out, None).await;
+    // An include is shown as `included: file for hosts` once the task is done.
+    if !matches!(out.directive, Directive::IncludeTasks(_)) {
+        emit(&job, &out, None).await;
+    }
     if !matches!(
         out.status,
         HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped
@@ -563,116 +566,5 @@ async fn run_action(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>) -
             directive: out.directive,
         };
     }
-    ItemResult::of(run_module(job, scope, delegate, &args).await)
-}
-
-async fn run_module(
-    job: &HostJob,
-    scope: &Arc<Scope>,
-    delegate: Option<&str>,
-    args: &Map<String, J>,
-) -> Map<String, J> {
-    let Some(module) = (job.modules)(&job.task.action) else {
-        return HostOutcome::failure(
-            &job.host,
-            format!(
-                "ringmaster has no built-in module '{}' (the task's action)",
-                job.task.action_as_written
-            ),
-        )
-        .result;
-    };
-    let check_mode = flag(job, scope, "check_mode")
-        .ok()
-        .flatten()
-        .unwrap_or(job.check_mode);
-    let diff = flag(job, scope, "diff").ok().flatten().unwrap_or(job.diff);
-    let (target, target_scope) = match delegate {
-        Some(d) => (d.to_string(), job.play.host_scope(d, &[])),
-        None => (job.host.clone(), scope.clone()),
-    };
-    let remote = match job.connector.connect(&target, &target_scope) {
-        Ok(r) => r,
-        Err(e) => return unreachable(&e.message),
-    };
-    let controller = TaskController {
-        templar: job.templar.clone(),
-        scope: scope.clone(),
-        dirs: search_dirs(job),
-    };
-    let cx = TaskCx {
-        remote: remote.as_ref(),
-        controller: &controller,
-        check_mode,
-        diff,
-        host: &job.host,
-    };
-    match module.run(&cx, args).await {
-        Ok(outcome) => outcome.to_json(),
-        Err(ModuleError::Unreachable(e)) => unreachable(&e.message),
-        Err(ModuleError::Args(m)) | Err(ModuleError::Failed(m)) => {
-            HostOutcome::failure(&job.host, m).result
-        }
-    }
-}
-
-fn unreachable(msg: &str) -> Map<String, J> {
-    let mut m = Map::new();
-    m.insert("changed".into(), J::Bool(false));
-    m.insert("msg".into(), J::String(msg.to_string()));
-    m.insert("unreachable".into(), J::Bool(true));
-    m
-}
-
-/// Where `copy: src=`/`template: src=` look: the role, then the play's directory.
-fn search_dirs(job: &HostJob) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(role) = &job.task.role {
-        dirs.push(role.path.clone());
-    }
-    dirs.push(job.basedir.clone());
-    dirs
-}
-
-struct TaskController {
-    templar: Templar,
-    scope: Arc<Scope>,
-    dirs: Vec<PathBuf>,
-}
-
-impl Controller for TaskController {
-    fn find_file(&self, kind: &str, name: &str) -> Result<PathBuf, String> {
-        let p = std::path::Path::new(name);
-        if p.is_absolute() {
-            return if p.exists() {
-                Ok(p.to_path_buf())
-            } else {
-                Err(format!("Could not find or access '{name}'"))
-            };
-        }
-        for dir in &self.dirs {
-            for cand in [dir.join(kind).join(name), dir.join(name)] {
-                if cand.exists() {
-                    return Ok(cand);
-                }
-            }
-        }
-        Err(format!(
-            "Could not find or access '{name}'\nSearched in:\n{}",
-            self.dirs
-                .iter()
-                .flat_map(|d| [d.join(kind).join(name), d.join(name)])
-                .map(|p| format!("\t{}", p.display()))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ))
-    }
-
-    fn render_template(&self, path: &std::path::Path) -> Result<String, String> {
-        let file = crate::source::SourceFile::read(path).map_err(|e| e.message)?;
-        let span = crate::source::Span::new(file.clone(), 0, 1, 1);
-        self.templar
-            .render_text(&file.text, &span, &self.scope)
-            .map_err(|e| e.message)
-    }
+    ItemResult::of(super::module::run_module(job, scope, delegate, &args).await)
 }

@@ -129,16 +129,16 @@ fn lookup(name: &str) -> Option<&'static dyn Module> {
     }
 }
 
-struct Run {
-    events: Vec<Event>,
-    summary: RunSummary,
+pub(super) struct Run {
+    pub(super) events: Vec<Event>,
+    pub(super) summary: RunSummary,
 }
 
 impl Run {
     /// Events as short lines: `TASK name`, `HANDLER name`, `PLAY name [hosts]`,
     /// `<status> host` (`<status> host (item)` for loop items; aggregated loop
     /// results are left out), `...ignoring`, `NO MORE HOSTS`, `RETRY host n`.
-    fn lines(&self) -> Vec<String> {
+    pub(super) fn lines(&self) -> Vec<String> {
         let mut out = Vec::new();
         for e in &self.events {
             match e {
@@ -165,7 +165,11 @@ impl Run {
                         HostStatus::Unreachable => "unreachable",
                     };
                     let ign = if *ignored { " ignoring" } else { "" };
-                    if item_label.is_none() && result.contains_key("results") {
+                    let has_items = result
+                        .get("results")
+                        .and_then(J::as_array)
+                        .is_some_and(|r| !r.is_empty());
+                    if item_label.is_none() && has_items {
                         continue;
                     }
                     match item_label {
@@ -179,6 +183,10 @@ impl Run {
                 } => out.push(format!("RETRY {host} {retries_left}")),
                 Event::NoMoreHosts => out.push("NO MORE HOSTS".into()),
                 Event::NoHostsMatched => out.push("NO HOSTS MATCHED".into()),
+                Event::Included { path, hosts } => {
+                    let file = path.rsplit('/').next().unwrap_or_default();
+                    out.push(format!("included {file} for {}", hosts.join(", ")))
+                }
                 _ => {}
             }
         }
@@ -187,7 +195,7 @@ impl Run {
 
     /// The lines of one task (between its banner and the next banner), host lines
     /// sorted as the corpus normalises them.
-    fn task(&self, name: &str) -> Vec<String> {
+    pub(super) fn task(&self, name: &str) -> Vec<String> {
         let lines = self.lines();
         let start = lines
             .iter()
@@ -204,7 +212,7 @@ impl Run {
         body
     }
 
-    fn recap(&self, host: &str) -> String {
+    pub(super) fn recap(&self, host: &str) -> String {
         let c = counters_of(&self.summary, host);
         format!(
             "ok={} changed={} unreachable={} failed={} skipped={} rescued={} ignored={}",
@@ -213,7 +221,7 @@ impl Run {
     }
 
     /// The last registered value printed by `debug: var=<name>` on `host`.
-    fn var(&self, host_name: &str, name: &str) -> J {
+    pub(super) fn var(&self, host_name: &str, name: &str) -> J {
         self.events
             .iter()
             .rev()
@@ -227,8 +235,21 @@ impl Run {
     }
 }
 
-fn run_with(inventory: &str, playbook: &str, extra: &[&str]) -> Run {
+pub(super) fn run_with(inventory: &str, playbook: &str, extra: &[&str]) -> Run {
+    run_files(inventory, playbook, &[], extra)
+}
+
+/// Runs `playbook` next to `files` (name, text).
+pub(super) fn run_files(
+    inventory: &str,
+    playbook: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
     std::fs::write(dir.path().join("inv.ini"), inventory).unwrap();
     std::fs::write(dir.path().join("pb.yml"), playbook).unwrap();
     let mut argv = vec!["ringmaster", "-i", "inv.ini"];
@@ -278,7 +299,7 @@ fn run_with(inventory: &str, playbook: &str, extra: &[&str]) -> Run {
     }
 }
 
-fn run(inventory: &str, playbook: &str) -> Run {
+pub(super) fn run(inventory: &str, playbook: &str) -> Run {
     run_with(inventory, playbook, &[])
 }
 
@@ -342,7 +363,10 @@ fn serial_batches_repeat_the_play_banner_and_a_breach_stops_everything() {
         .collect();
     assert_eq!(plays, vec!["PLAY all [h1,h2]", "PLAY all [h3,h4]"]);
     // Recorded: the breach prints NO MORE HOSTS LEFT twice (breach, then no host left).
-    assert_eq!(r.lines().iter().filter(|l| *l == "NO MORE HOSTS").count(), 2);
+    assert_eq!(
+        r.lines().iter().filter(|l| *l == "NO MORE HOSTS").count(),
+        2
+    );
     assert!(!r.lines().iter().any(|l| l == "TASK debug"));
     assert_eq!(r.summary.exit_code, 2);
     // h4 was failed by the breach without a failed result of its own.
@@ -705,8 +729,14 @@ fn any_errors_fatal_fails_the_batch() {
     assert!(!r.lines().iter().any(|l| l == "TASK debug"));
     // Recorded: no NO MORE HOSTS LEFT, and the hosts failed by the spread count no failure.
     assert!(!r.lines().contains(&"NO MORE HOSTS".to_string()));
-    assert_eq!(r.recap("h1"), "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0");
-    assert_eq!(r.recap("h2"), "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0");
+    assert_eq!(
+        r.recap("h1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h2"),
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
+    );
     assert_eq!(r.summary.exit_code, 2);
 }
 

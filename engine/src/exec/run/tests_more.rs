@@ -1,0 +1,218 @@
+//! More user-visible behaviour: inventory changes, includes, vars at every level,
+//! delegation, no_log, --start-at-task, check mode. Expected values recorded from
+//! ansible-core 2.19 (`ansible-playbook -c local`).
+
+use serde_json::Value as J;
+
+use super::tests::{run, run_files, run_with};
+use crate::report::Event;
+
+#[test]
+fn add_host_group_by_include_tasks_include_vars_block_vars_delegation() {
+    let r = run_files(
+        "h1\nh2\nh3\n",
+        r#"
+- hosts: h1:h2
+  gather_facts: false
+  vars:
+    who: play
+  tasks:
+    - add_host: {name: newhost, groups: [fresh], myvar: 7}
+    - group_by: {key: "g_{{ inventory_hostname }}"}
+    - name: groups
+      debug: msg="{{ groups['fresh'] }} {{ groups['g_h1'] }}"
+    - include_tasks: inc.yml
+    - include_vars: vars1.yml
+    - name: color
+      debug: msg="{{ color }}"
+    - block:
+        - name: bv
+          debug: msg="{{ bv }}"
+      vars: {bv: blockvar}
+      when: inventory_hostname == 'h2'
+    - name: secret
+      command: echo secret
+      no_log: true
+    - name: delegated
+      command: "echo {{ inventory_hostname }}"
+      delegate_to: h3
+      register: d
+    - name: out
+      debug: msg="{{ d.stdout }}"
+- hosts: fresh
+  gather_facts: false
+  tasks:
+    - name: fresh
+      debug: msg="{{ myvar }}"
+"#,
+        &[
+            (
+                "inc.yml",
+                "- name: \"included {{ who }}\"\n  debug: msg=\"in {{ who }}\"\n",
+            ),
+            ("vars1.yml", "color: blue\n"),
+        ],
+        &[],
+    );
+    assert_eq!(r.task("add_host"), vec!["changed h1"]);
+    assert_eq!(r.task("group_by"), vec!["changed h1", "changed h2"]);
+    assert_eq!(r.var("h2", "msg"), J::String("h2".into()));
+    let lines = r.lines();
+    assert!(
+        lines.contains(&"included inc.yml for h1, h2".to_string()),
+        "{lines:#?}"
+    );
+    assert_eq!(r.task("included play"), vec!["ok h1", "ok h2"]);
+    assert_eq!(r.task("bv"), vec!["ok h2", "skipping h1"]);
+    assert_eq!(r.task("fresh"), vec!["ok newhost"]);
+    let msgs: Vec<J> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult { host, result, .. } if host == "h1" => result.get("msg").cloned(),
+            _ => None,
+        })
+        .collect();
+    assert!(msgs.contains(&J::String("['newhost'] ['h1']".into())));
+    assert!(msgs.contains(&J::String("blue".into())));
+    let delegated: Vec<Option<String>> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult {
+                delegated_to,
+                result,
+                ..
+            } if result.get("stdout").is_some() && !result.contains_key("censored") => {
+                Some(delegated_to.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        delegated,
+        vec![Some("h3".to_string()), Some("h3".to_string())]
+    );
+    let censored = r.events.iter().any(|e| {
+        matches!(e, Event::HostResult { no_log: true, result, .. }
+            if result.get("censored").is_some() && result.get("stdout").is_none())
+    });
+    assert!(censored);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=10 changed=4 unreachable=0 failed=0 skipped=1 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h2"),
+        "ok=10 changed=3 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn start_at_task_skips_earlier_tasks() {
+    let r = run_with(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {name: one, debug: msg=1}
+    - {name: two, debug: msg=2}
+    - {name: three, debug: msg=3}
+"#,
+        &["--start-at-task", "two"],
+    );
+    let tasks: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK"))
+        .collect();
+    assert_eq!(tasks, vec!["TASK two", "TASK three"]);
+}
+
+#[test]
+fn precedence_extra_vars_over_set_fact_over_task_vars_over_play_vars() {
+    let r = run_with(
+        "h1 hv=inv\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  vars: {a: play, b: play, c: play, hv: play}
+  tasks:
+    - set_fact: {b: fact}
+    - name: show
+      debug: msg="{{ a }} {{ b }} {{ c }} {{ hv }} {{ e }}"
+      vars: {b: task, c: task}
+"#,
+        &["-e", "e=extra a=extra"],
+    );
+    assert_eq!(
+        r.var("h1", "msg"),
+        J::String("extra fact task play extra".into())
+    );
+}
+
+#[test]
+fn no_hosts_matched_and_skipped_loop_when_empty() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: nosuchgroup
+  gather_facts: false
+  tasks:
+    - debug: msg=x
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: empty
+      debug: msg="{{ item }}"
+      loop: []
+"#,
+    );
+    assert!(r.lines().contains(&"NO HOSTS MATCHED".to_string()));
+    assert_eq!(r.task("empty"), vec!["skipping h1"]);
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn debug_var_undefined_and_verbosity() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: var=nope
+    - name: quiet
+      debug: {msg: hidden, verbosity: 2}
+"#,
+    );
+    assert_eq!(
+        r.var("h1", "nope"),
+        J::String("VARIABLE IS NOT DEFINED!".into())
+    );
+    assert_eq!(r.task("quiet"), vec!["skipping h1"]);
+}
+
+#[test]
+fn undefined_variable_in_args_fails_the_host() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ missing }}"
+"#,
+    );
+    assert_eq!(r.task("debug"), vec!["failed h1"]);
+    let msg = r.var("h1", "msg");
+    assert!(
+        msg.as_str()
+            .unwrap_or_default()
+            .contains("'missing' is undefined"),
+        "{msg}"
+    );
+    assert_eq!(r.summary.exit_code, 2);
+}
