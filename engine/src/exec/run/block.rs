@@ -160,6 +160,16 @@ impl PlayRun<'_> {
             }
             self.start_at = None;
         }
+        // Included tasks inherit what the include's parents give plus the include's
+        // `vars:`; its `when`, `tags` and other keywords apply to the include only.
+        let mut for_included = inh.clone();
+        if let Some(m) = task.keywords.get("vars").and_then(Node::as_map) {
+            let vars: IndexMap<String, VarValue> = m
+                .iter()
+                .filter_map(|(k, v)| Some((k.key_string()?, VarValue::Raw(v.clone()))))
+                .collect();
+            for_included.layers.push((Level::IncludeParams, vars));
+        }
         let inh = inh.enter(&task.keywords, Level::TaskVars);
         let first = &hosts[0];
         let first_scope = self.vars.host_scope(first, &inh.layers);
@@ -271,7 +281,7 @@ impl PlayRun<'_> {
         }
         failed_here.extend(unreachable_here);
         self.check_budget(!outcomes.is_empty()).await;
-        self.run_directives(task, &inh, directives, &mut failed_here)
+        self.run_directives(task, &for_included, directives, &mut failed_here)
             .await;
         failed_here
     }

@@ -15,6 +15,8 @@ mod state;
 mod task;
 
 #[cfg(test)]
+mod test_support;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_more;

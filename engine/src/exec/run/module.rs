@@ -4,11 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use modules::runtime::{Controller, ModuleError, TaskCx};
+use indexmap::IndexMap;
+use modules::runtime::{
+    BoxFuture, Controller, ExecOutput, ModuleError, Remote, RemoteError, ShellKind, TaskCx, quote,
+};
 use serde_json::{Map, Value as J};
 
 use super::task::{HostJob, HostOutcome, flag};
-use crate::template::{Scope, Templar};
+use crate::template::{Scope, Templar, VarValue, py_str};
 
 pub(super) async fn run_module(
     job: &HostJob,
@@ -35,9 +38,19 @@ pub(super) async fn run_module(
         Some(d) => (d.to_string(), job.play.host_scope(d, &[])),
         None => (job.host.clone(), scope.clone()),
     };
-    let remote = match job.connector.connect(&target, &target_scope) {
+    let connect_scope = match become_vars(job, scope) {
+        Ok(v) if v.is_empty() => target_scope,
+        Ok(v) => Arc::new(Scope::child(&target_scope, v)),
+        Err(msg) => return HostOutcome::failure(&job.host, msg).result,
+    };
+    let remote = match job.connector.connect(&target, &connect_scope) {
         Ok(r) => r,
         Err(e) => return unreachable(&e.message),
+    };
+    let remote: Arc<dyn Remote> = match environment(job, scope) {
+        Ok(env) if env.is_empty() => remote,
+        Ok(env) => Arc::new(EnvRemote { inner: remote, env }),
+        Err(msg) => return HostOutcome::failure(&job.host, msg).result,
     };
     let controller = TaskController {
         templar: job.templar.clone(),
@@ -118,5 +131,105 @@ impl Controller for TaskController {
         self.templar
             .render_text(&file.text, &span, &self.scope)
             .map_err(|e| e.message)
+    }
+}
+
+/// Task/block/play `become*` keywords as the connection variables the connector reads
+/// (`ansible_become`, `ansible_become_user`, `ansible_become_method`).
+fn become_vars(job: &HostJob, scope: &Arc<Scope>) -> Result<IndexMap<String, VarValue>, String> {
+    let mut vars = IndexMap::new();
+    for (kw, var) in [
+        ("become", "ansible_become"),
+        ("become_user", "ansible_become_user"),
+        ("become_method", "ansible_become_method"),
+    ] {
+        if let Some(node) = job.kw.get(kw) {
+            let v = job
+                .templar
+                .render_node(node, scope)
+                .map_err(|e| e.message)?;
+            vars.insert(var.to_string(), VarValue::Data(v));
+        }
+    }
+    Ok(vars)
+}
+
+/// The `environment:` keyword, templated: names and values as strings.
+fn environment(job: &HostJob, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, String> {
+    let Some(node) = job.kw.get("environment") else {
+        return Ok(Vec::new());
+    };
+    let v = job
+        .templar
+        .render_node(node, scope)
+        .map_err(|e| e.message)?;
+    // A list of mappings is merged in order, as ansible does.
+    let maps: Vec<minijinja::Value> = match v.kind() {
+        minijinja::value::ValueKind::Seq => v.try_iter().into_iter().flatten().collect(),
+        minijinja::value::ValueKind::Map => vec![v],
+        minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => Vec::new(),
+        _ => {
+            return Err(format!(
+                "environment must be a dictionary, got {}",
+                py_str(&v)
+            ));
+        }
+    };
+    let mut env: IndexMap<String, String> = IndexMap::new();
+    for m in maps {
+        for k in m.try_iter().into_iter().flatten() {
+            let val = m.get_item(&k).unwrap_or_default();
+            let name = py_str(&k);
+            let mut chars = name.chars();
+            let valid = chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(format!(
+                    "environment: '{name}' is not a valid variable name"
+                ));
+            }
+            env.insert(name, py_str(&val));
+        }
+    }
+    Ok(env.into_iter().collect())
+}
+
+/// A connection whose commands run with extra environment variables (`environment:`),
+/// exported by the host's shell before each command.
+struct EnvRemote {
+    inner: Arc<dyn Remote>,
+    env: Vec<(String, String)>,
+}
+
+impl Remote for EnvRemote {
+    fn exec<'a>(
+        &'a self,
+        cmd: &'a str,
+        stdin: Option<&'a [u8]>,
+    ) -> BoxFuture<'a, Result<ExecOutput, RemoteError>> {
+        Box::pin(async move {
+            let mut full = String::new();
+            for (k, v) in &self.env {
+                full.push_str(&format!("export {}={}; ", k, quote(v)));
+            }
+            full.push_str(cmd);
+            self.inner.exec(&full, stdin).await
+        })
+    }
+    fn put<'a>(
+        &'a self,
+        data: &'a [u8],
+        path: &'a str,
+        mode: Option<u32>,
+    ) -> BoxFuture<'a, Result<(), RemoteError>> {
+        self.inner.put(data, path, mode)
+    }
+    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Vec<u8>, RemoteError>> {
+        self.inner.get(path)
+    }
+    fn shell_kind(&self) -> ShellKind {
+        self.inner.shell_kind()
     }
 }

@@ -4,7 +4,7 @@
 
 use serde_json::Value as J;
 
-use super::tests::{run, run_files, run_with};
+use super::test_support::{run, run_files, run_with};
 use crate::report::Event;
 
 #[test]
@@ -215,4 +215,82 @@ fn undefined_variable_in_args_fails_the_host() {
         "{msg}"
     );
     assert_eq!(r.summary.exit_code, 2);
+}
+
+#[test]
+fn facts_are_gathered_and_environment_reaches_commands() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  tasks:
+    - name: facts
+      debug: msg="{{ ansible_facts.os_family }} {{ ansible_hostname }}"
+    - name: env
+      command: "echo $GREETING"
+      environment: {GREETING: "hello world"}
+      register: e
+    - name: show
+      debug: msg="{{ e.stdout }}"
+"#,
+    );
+    let lines = r.lines();
+    assert_eq!(lines[1], "TASK Gathering Facts");
+    assert_eq!(r.task("Gathering Facts"), vec!["ok h1", "ok h2"]);
+    let msgs: Vec<J> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult { host, result, .. } if host == "h2" => result.get("msg").cloned(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        msgs,
+        vec![
+            J::String("TestOS h2-name".into()),
+            J::String("hello world".into())
+        ]
+    );
+}
+
+#[test]
+fn handlers_skip_failed_hosts_unless_forced() {
+    let pb = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      notify: restart
+    - command: "test {{ inventory_hostname }} = h1"
+  handlers:
+    - name: restart
+      debug: msg=restarted
+"#;
+    let r = run("h1\nh2\n", pb);
+    assert_eq!(r.task("restart"), vec!["ok h1"]);
+    let r = run_with("h1\nh2\n", pb, &["--force-handlers"]);
+    assert_eq!(r.task("restart"), vec!["ok h1", "ok h2"]);
+}
+
+#[test]
+fn ignore_unreachable_keeps_the_host() {
+    let r = run(
+        "down1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      ignore_unreachable: true
+    - debug: msg=still
+"#,
+    );
+    assert_eq!(r.task("command"), vec!["unreachable down1 ignoring"]);
+    assert_eq!(r.task("debug"), vec!["ok down1"]);
+    assert_eq!(
+        r.recap("down1"),
+        "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+    );
+    assert_eq!(r.summary.exit_code, 0);
 }
