@@ -276,6 +276,7 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
     };
     let mut results = Vec::new();
     let (mut any_changed, mut any_failed, mut all_skipped) = (false, false, true);
+    let mut any_unreachable = false;
     // Facts set by earlier items are visible to later ones (ansible updates the loop's
     // variables after each item).
     let mut earlier: IndexMap<String, VarValue> = IndexMap::new();
@@ -300,9 +301,16 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             one.result
                 .insert("ansible_index_var".into(), J::String(iv.clone()));
         }
-        let status = status_of(&one.result);
-        any_changed |= status == HostStatus::Changed;
-        any_failed |= matches!(status, HostStatus::Failed | HostStatus::Unreachable);
+        // As TaskResult checks loop results: any item failed / unreachable / changed,
+        // all skipped. An unreachable item is shown as a failed item.
+        let status = match status_of(&one.result) {
+            HostStatus::Unreachable => HostStatus::Failed,
+            other => other,
+        };
+        let is = |k: &str| one.result.get(k).and_then(J::as_bool).unwrap_or(false);
+        any_changed |= is("changed");
+        any_failed |= is("failed");
+        any_unreachable |= is("unreachable");
         all_skipped &= status == HostStatus::Skipped;
         let label = match &spec.label {
             Some(node) => job
@@ -359,9 +367,14 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
     if any_failed {
         agg.insert("failed".into(), J::Bool(true));
     }
+    if any_unreachable {
+        agg.insert("unreachable".into(), J::Bool(true));
+    }
     agg.insert("skipped".into(), J::Bool(all_skipped));
     out.status = if any_failed {
         HostStatus::Failed
+    } else if any_unreachable {
+        HostStatus::Unreachable
     } else if all_skipped {
         HostStatus::Skipped
     } else if any_changed {

@@ -294,3 +294,65 @@ fn ignore_unreachable_keeps_the_host() {
     );
     assert_eq!(r.summary.exit_code, 0);
 }
+
+#[test]
+fn loops_with_unreachable_and_ignored_failed_items() {
+    let r = run(
+        "h1\ndown1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: items
+      command: "false"
+      loop: [1]
+      ignore_errors: true
+"#,
+    );
+    // Recorded: the unreachable item shows as a failed item, the whole as unreachable
+    // with "All items completed"; the failed items of h1 are ignored.
+    assert_eq!(r.task("items"), vec!["failed down1 (1)", "failed h1 (1)"]);
+    let whole: Vec<(String, crate::report::HostStatus, bool)> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult {
+                host,
+                item_label: None,
+                status,
+                ignored,
+                ..
+            } => Some((host.clone(), *status, *ignored)),
+            _ => None,
+        })
+        .collect();
+    assert!(whole.contains(&("h1".into(), crate::report::HostStatus::Failed, true)));
+    assert!(whole.contains(&(
+        "down1".into(),
+        crate::report::HostStatus::Unreachable,
+        false
+    )));
+    let agg = r
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::HostResult {
+                host,
+                item_label: None,
+                result,
+                ..
+            } if host == "down1" => Some(result.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(agg["msg"], "All items completed");
+    assert_eq!(agg["unreachable"], true);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+    );
+    assert_eq!(
+        r.recap("down1"),
+        "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
