@@ -181,6 +181,19 @@ impl PlayRun<'_> {
                 .unwrap_or_else(|_| task.display_name()),
             _ => task.display_name(),
         };
+        // An unnamed include_role is shown as `include_role : <role>`.
+        let name = match (&task.kind, task.name.as_ref().and_then(Node::as_str)) {
+            (crate::playbook::TaskKind::IncludeRole, None) => {
+                let role = task
+                    .args
+                    .get("name")
+                    .and_then(|n| self.opts_templar().render_node(n, &first_scope).ok())
+                    .map(|v| py_str(&v))
+                    .unwrap_or_default();
+                format!("{} : {role}", task.action_as_written)
+            }
+            _ => name,
+        };
         let name = match (&task.role, &task.name) {
             (Some(role), Some(n)) if n.as_str().is_some_and(crate::template::has_jinja) => {
                 format!("{} : {name}", role.name)

@@ -95,6 +95,15 @@ impl PlayRun<'_> {
             }
         }
         for (args, hosts) in roles {
+            self.emit(Event::Included {
+                path: args
+                    .get("name")
+                    .and_then(J::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                hosts: hosts.clone(),
+            })
+            .await;
             let mapping = match Node::from_json(&J::Object(args), &task.action_span).value {
                 crate::yaml::Value::Map(m) => m,
                 _ => Default::default(),

@@ -298,6 +298,14 @@ async fn run_play(
     };
     let gather = truthy(keyword("gather_facts")?).unwrap_or(true);
     let any_errors_fatal = truthy(keyword("any_errors_fatal")?).unwrap_or(false);
+    // The free strategy checks neither max_fail_percentage nor any_errors_fatal.
+    // (Tasks still run in lockstep here; only the order of output lines differs.)
+    let free = keyword("strategy")?.is_some_and(|s| py_str(&s) == "free");
+    let (max_fail, any_errors_fatal) = if free {
+        (None, false)
+    } else {
+        (max_fail, any_errors_fatal)
+    };
     let mut handlers = Vec::new();
     collect_handlers(&play.handlers, &mut handlers);
     let mut play_kw = IndexMap::new();
@@ -367,7 +375,13 @@ async fn run_play(
             whens: play.import_when.clone(),
             ..Inherited::default()
         };
-        for section in [&play.pre_tasks, &play.roles, &play.tasks, &play.post_tasks] {
+        // Handlers are flushed after pre_tasks, after roles + tasks, after post_tasks.
+        let sections: [Vec<&crate::playbook::Block>; 3] = [
+            play.pre_tasks.iter().collect(),
+            play.roles.iter().chain(&play.tasks).collect(),
+            play.post_tasks.iter().collect(),
+        ];
+        for section in sections {
             for block in section {
                 if run.stop_play || run.stop_batch {
                     break;

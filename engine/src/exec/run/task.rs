@@ -151,7 +151,10 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
         _ => false,
     };
     // An include is shown as `included: file for hosts` once the task is done.
-    if !matches!(out.directive, Directive::IncludeTasks(_)) {
+    if !matches!(
+        out.directive,
+        Directive::IncludeTasks(_) | Directive::IncludeRole(_)
+    ) {
         emit(&job, &out, None).await;
     }
     if !matches!(

@@ -86,7 +86,7 @@ impl Module for ShellModule {
                 .and_then(J::as_str)
                 .ok_or_else(|| ModuleError::Args("no command given".into()))?;
             let out = cx.remote.exec(cmd, None).await?;
-            let mut o = Outcome::changed(true);
+            let mut o = Outcome::changed(!cx.check_mode).with("check_mode", cx.check_mode);
             o.rc = Some(out.rc);
             o.stdout = Some(out.stdout_text().trim_end().to_string());
             o.stderr = Some(out.stderr_text().trim_end().to_string());
@@ -272,7 +272,9 @@ pub(super) fn run_files(
 ) -> Run {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
-        std::fs::write(dir.path().join(name), text).unwrap();
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
     }
     std::fs::write(dir.path().join("inv.ini"), inventory).unwrap();
     std::fs::write(dir.path().join("pb.yml"), playbook).unwrap();

@@ -356,3 +356,77 @@ fn loops_with_unreachable_and_ignored_failed_items() {
         "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0"
     );
 }
+
+#[test]
+fn roles_with_defaults_handlers_and_include_role() {
+    let r = run_files(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  roles:
+    - r1
+  tasks:
+    - include_role: {name: r2}
+    - name: after
+      debug: msg=after
+"#,
+        &[
+            (
+                "roles/r1/tasks/main.yml",
+                "- name: hello\n  command: \"echo {{ greeting }}\"\n  notify: r1 handler\n",
+            ),
+            ("roles/r1/defaults/main.yml", "greeting: hi\n"),
+            (
+                "roles/r1/handlers/main.yml",
+                "- name: r1 handler\n  debug: msg=from-r1\n",
+            ),
+            (
+                "roles/r2/tasks/main.yml",
+                "- name: second\n  debug: msg=r2\n",
+            ),
+        ],
+        &[],
+    );
+    let banners: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK") || l.starts_with("HANDLER"))
+        .collect();
+    assert_eq!(
+        banners,
+        vec![
+            "TASK r1 : hello",
+            "TASK include_role : r2",
+            "TASK r2 : second",
+            "TASK after",
+            "HANDLER r1 : r1 handler",
+        ]
+    );
+    assert!(r.lines().contains(&"included r2 for h1".to_string()));
+    assert_eq!(
+        r.recap("h1"),
+        "ok=5 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn check_mode_keyword_overrides_the_cli_flag() {
+    let r = run_with(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: checked
+      command: "true"
+    - name: forced
+      command: "true"
+      check_mode: false
+"#,
+        &["--check"],
+    );
+    assert_eq!(r.task("checked"), vec!["ok h1"]);
+    assert_eq!(r.task("forced"), vec!["changed h1"]);
+}
