@@ -248,7 +248,8 @@ impl PlayRun<'_> {
             };
             for (i, host) in targets.iter().enumerate() {
                 self.apply_vars(task, out, host, delegate_facts);
-                if i == 0 {
+                // Recorded: meta tasks count nothing in the recap, not even skips.
+                if i == 0 && !task.action.ends_with(".meta") {
                     self.count(out, &inh);
                 }
                 match (out.status, out.ignored) {

@@ -192,7 +192,9 @@ fn recap_of(states: &States) -> (Recap, bool, bool) {
     let (mut any_failed, mut any_unreachable) = (false, false);
     for name in names {
         let s = &guard[name];
-        any_failed |= s.failed || s.counters.failed > 0;
+        // Recorded: the exit code follows the hosts still failed (so
+        // `meta: clear_host_errors` gives 0), not the recap's failed counters.
+        any_failed |= s.failed;
         any_unreachable |= s.unreachable;
         recap.hosts.insert(name.clone(), s.counters);
     }
@@ -325,9 +327,19 @@ async fn run_play(
             "ansible_play_batch".into(),
             crate::template::VarValue::Data(minijinja::Value::from(batch_started.clone())),
         );
+        // Recorded: ansible_play_hosts = the play's hosts that have not failed.
+        let play_hosts: Vec<String> = all
+            .iter()
+            .filter(|h| state::with_state(states, h, |s| s.active()))
+            .cloned()
+            .collect();
         magic.insert(
             "ansible_play_hosts".into(),
-            crate::template::VarValue::Data(minijinja::Value::from(batch_started.clone())),
+            crate::template::VarValue::Data(minijinja::Value::from(play_hosts.clone())),
+        );
+        magic.insert(
+            "play_hosts".into(),
+            crate::template::VarValue::Data(minijinja::Value::from(play_hosts)),
         );
         let inventory_now = match cx.inventory_cell.lock() {
             Ok(g) => g.clone(),

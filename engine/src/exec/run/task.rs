@@ -151,9 +151,11 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
         _ => false,
     };
     // An include is shown as `included: file for hosts` once the task is done.
+    // Recorded: a meta task prints no result (only `skipping` when its `when` is
+    // false); an include is shown as `included: file for hosts` after the task.
     if !matches!(
         out.directive,
-        Directive::IncludeTasks(_) | Directive::IncludeRole(_)
+        Directive::IncludeTasks(_) | Directive::IncludeRole(_) | Directive::Meta(_)
     ) {
         emit(&job, &out, None).await;
     }

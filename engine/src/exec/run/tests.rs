@@ -469,4 +469,20 @@ fn meta_end_host_and_flush_handlers() {
         .collect();
     assert_eq!(banners[..3], ["TASK command", "TASK meta", "HANDLER h"]);
     assert_eq!(r.task("last"), vec!["ok h2"]);
+    // Recorded: meta tasks show no result but `skipping` for a false `when`, and
+    // count nothing.
+    let meta_lines: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("skipping") || l.starts_with("ok h1"))
+        .collect();
+    assert_eq!(meta_lines, vec!["ok h1", "skipping h2"]);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h2"),
+        "ok=3 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
 }

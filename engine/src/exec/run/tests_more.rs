@@ -430,3 +430,68 @@ fn check_mode_keyword_overrides_the_cli_flag() {
     assert_eq!(r.task("checked"), vec!["ok h1"]);
     assert_eq!(r.task("forced"), vec!["changed h1"]);
 }
+
+#[test]
+fn earlier_failed_hosts_keep_their_batch_slot_and_play_host_lists() {
+    let r = run(
+        "h1\nh2\nh3\nh4\n",
+        r#"
+- hosts: h1:h2:h3
+  gather_facts: false
+  serial: 2
+  tasks:
+    - command: "test {{ inventory_hostname }} != h1"
+- hosts: h1:h2:h3:h4
+  gather_facts: false
+  serial: 2
+  tasks:
+    - name: lists
+      debug: msg="{{ ansible_play_batch }} {{ ansible_play_hosts }} {{ ansible_play_hosts_all }}"
+"#,
+    );
+    let plays: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("PLAY"))
+        .collect();
+    assert_eq!(
+        plays,
+        vec![
+            "PLAY h1:h2:h3 [h1,h2]",
+            "PLAY h1:h2:h3 [h3]",
+            "PLAY h1:h2:h3:h4 [h1,h2]",
+            "PLAY h1:h2:h3:h4 [h3,h4]"
+        ]
+    );
+    assert_eq!(
+        r.var("h2", "msg"),
+        J::String("['h2'] ['h2', 'h3', 'h4'] ['h1', 'h2', 'h3', 'h4']".into())
+    );
+    assert_eq!(
+        r.var("h4", "msg"),
+        J::String("['h3', 'h4'] ['h2', 'h3', 'h4'] ['h1', 'h2', 'h3', 'h4']".into())
+    );
+    assert_eq!(r.summary.exit_code, 2);
+}
+
+#[test]
+fn clear_host_errors_gives_exit_code_0_but_keeps_the_recap() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "test {{ inventory_hostname }} = h1"
+    - meta: clear_host_errors
+    - name: after
+      debug: msg=after
+"#,
+    );
+    assert_eq!(r.task("after"), vec!["ok h1"]);
+    assert_eq!(
+        r.recap("h2"),
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
