@@ -74,7 +74,12 @@ pub enum Event {
     },
     /// `included: <file> for h1, h2`: an `include_tasks` file loaded for these hosts
     /// (each counts ok in the recap; no `HostResult` is sent for the include itself).
-    Included { path: String, hosts: Vec<String> },
+    /// With a loop, one per item (`=> (item=...)`).
+    Included {
+        path: String,
+        hosts: Vec<String>,
+        item_label: Option<Value>,
+    },
     /// A retry of `until:` (`FAILED - RETRYING: [host]: name (N retries left).`).
     Retry {
         host: String,

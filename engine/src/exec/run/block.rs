@@ -13,6 +13,7 @@ use tokio::task::JoinSet;
 
 use super::PlayRun;
 use super::actions::Directive;
+use super::directives::ItemDirective;
 use super::state::{store_facts, with_state};
 use super::task::{HostJob, HostOutcome, run_host};
 use crate::exec::budget::{self, BatchCounts, FatalityKeywords};
@@ -239,7 +240,7 @@ impl PlayRun<'_> {
         let outcomes = self.spawn_all(task, &inh, &runners, limit).await;
         let mut failed_here: Vec<String> = Vec::new();
         let mut unreachable_here: Vec<String> = Vec::new();
-        let mut directives: Vec<(String, Directive)> = Vec::new();
+        let mut directives: Vec<ItemDirective> = Vec::new();
         for out in &outcomes {
             let targets: Vec<String> = if run_once {
                 hosts.to_vec()
@@ -271,7 +272,20 @@ impl PlayRun<'_> {
                     _ => {}
                 }
                 if out.directive != Directive::None {
-                    directives.push((host.clone(), out.directive.clone()));
+                    directives.push(ItemDirective {
+                        host: host.clone(),
+                        directive: out.directive.clone(),
+                        vars: IndexMap::new(),
+                        label: None,
+                    });
+                }
+                for (d, vars, label) in &out.item_directives {
+                    directives.push(ItemDirective {
+                        host: host.clone(),
+                        directive: d.clone(),
+                        vars: vars.clone(),
+                        label: Some(label.clone()),
+                    });
                 }
             }
         }
@@ -417,6 +431,18 @@ impl PlayRun<'_> {
     fn count(&self, out: &HostOutcome, inh: &Inherited) {
         with_state(&self.states, &out.host, |s| {
             let c = &mut s.counters;
+            // Recorded: an include in a loop counts ok once per included item.
+            let included = out
+                .item_directives
+                .iter()
+                .filter(|(d, _, _)| {
+                    matches!(d, Directive::IncludeTasks(_) | Directive::IncludeRole(_))
+                })
+                .count() as u32;
+            if included > 0 {
+                c.ok += included;
+                return;
+            }
             match (out.status, out.ignored) {
                 (HostStatus::Ok, _) => c.ok += 1,
                 (HostStatus::Changed, _) => {

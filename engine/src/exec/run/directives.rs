@@ -15,26 +15,58 @@ use crate::inventory::Inventory;
 use crate::playbook::Task;
 use crate::report::Event;
 use crate::source::SourceError;
+use crate::template::VarValue;
+use crate::vars::Level;
 use crate::yaml::Node;
+
+/// A directive of one host (and loop item, with its loop variables).
+pub struct ItemDirective {
+    pub host: String,
+    pub directive: Directive,
+    pub vars: IndexMap<String, VarValue>,
+    pub label: Option<J>,
+}
+
+/// One include to run: the hosts that asked for it with the same file (or role)
+/// and the same loop item, in the order first asked (ansible's IncludedFile).
+struct Include<T> {
+    what: T,
+    vars: IndexMap<String, VarValue>,
+    label: Option<J>,
+    hosts: Vec<String>,
+}
+
+fn add_include<T: PartialEq>(list: &mut Vec<Include<T>>, what: T, d: ItemDirective) {
+    match list
+        .iter_mut()
+        .find(|i| i.what == what && i.label == d.label)
+    {
+        Some(i) => i.hosts.push(d.host),
+        None => list.push(Include {
+            what,
+            vars: d.vars,
+            label: d.label,
+            hosts: vec![d.host],
+        }),
+    }
+}
 
 impl PlayRun<'_> {
     pub(super) async fn run_directives(
         &mut self,
         task: &Task,
         inh: &Inherited,
-        directives: Vec<(String, Directive)>,
+        directives: Vec<ItemDirective>,
         failed: &mut Vec<String>,
     ) {
-        let mut includes: IndexMap<String, Vec<String>> = IndexMap::new();
-        let mut roles: Vec<(Map<String, J>, Vec<String>)> = Vec::new();
-        for (host, d) in directives {
-            match d {
+        let mut includes: Vec<Include<String>> = Vec::new();
+        let mut roles: Vec<Include<Map<String, J>>> = Vec::new();
+        for d in directives {
+            let host = d.host.clone();
+            match d.directive.clone() {
                 Directive::Meta(m) => self.meta(&m, &host).await,
-                Directive::IncludeTasks(file) => includes.entry(file).or_default().push(host),
-                Directive::IncludeRole(args) => match roles.iter_mut().find(|(a, _)| *a == args) {
-                    Some((_, hosts)) => hosts.push(host),
-                    None => roles.push((args, vec![host])),
-                },
+                Directive::IncludeTasks(file) => add_include(&mut includes, file, d),
+                Directive::IncludeRole(args) => add_include(&mut roles, args, d),
                 Directive::AddHost { name, groups, vars } => {
                     let span = task.action_span.clone();
                     let res = self.change_inventory(|inv| {
@@ -69,45 +101,58 @@ impl PlayRun<'_> {
         }
         let hooks = crate::playbook::TemplarHooks::new(&self.loaded.templar);
         let opts = hooks.options(self.opts.roles_path.clone(), Default::default());
-        for (file, hosts) in includes {
+        // Recorded: every `included:` line comes before the included tasks run.
+        for inc in &includes {
             let base = match &task.role {
                 Some(role) => role.path.join("tasks"),
                 None => self.play.basedir.clone(),
             };
-            let shown = base.join(&file);
+            let shown = base.join(&inc.what);
             self.emit(Event::Included {
                 path: if shown.exists() {
                     shown.display().to_string()
                 } else {
-                    file.clone()
+                    inc.what.clone()
                 },
-                hosts: hosts.clone(),
+                hosts: inc.hosts.clone(),
+                item_label: inc.label.clone(),
             })
             .await;
-            match crate::playbook::load_include_tasks(&file, self.play, task, &opts) {
-                Ok(blocks) => {
-                    for b in &blocks {
-                        let left = Box::pin(self.run_block(b, &hosts, inh)).await;
-                        failed.extend(left.failed);
-                    }
-                }
-                Err(e) => self.include_failed(e, &hosts, failed).await,
-            }
         }
-        for (args, hosts) in roles {
+        for inc in &roles {
             self.emit(Event::Included {
-                path: args
+                path: inc
+                    .what
                     .get("name")
                     .and_then(J::as_str)
                     .unwrap_or_default()
                     .to_string(),
-                hosts: hosts.clone(),
+                hosts: inc.hosts.clone(),
+                item_label: inc.label.clone(),
             })
             .await;
-            let mapping = match Node::from_json(&J::Object(args), &task.action_span).value {
-                crate::yaml::Value::Map(m) => m,
-                _ => Default::default(),
-            };
+        }
+        for inc in includes {
+            let (file, hosts) = (&inc.what, &inc.hosts);
+            let inner = with_vars(inh, &inc.vars);
+            match crate::playbook::load_include_tasks(file, self.play, task, &opts) {
+                Ok(blocks) => {
+                    for b in &blocks {
+                        let left = Box::pin(self.run_block(b, hosts, &inner)).await;
+                        failed.extend(left.failed);
+                    }
+                }
+                Err(e) => self.include_failed(e, hosts, failed).await,
+            }
+        }
+        for inc in roles {
+            let hosts = &inc.hosts;
+            let mapping =
+                match Node::from_json(&J::Object(inc.what.clone()), &task.action_span).value {
+                    crate::yaml::Value::Map(m) => m,
+                    _ => Default::default(),
+                };
+            let inner = with_vars(inh, &inc.vars);
             match crate::playbook::load_include_role(&mapping, self.play, task, &opts) {
                 Ok((block, handlers)) => {
                     for h in handlers {
@@ -118,10 +163,10 @@ impl PlayRun<'_> {
                             self.notified.push(Default::default());
                         }
                     }
-                    let left = Box::pin(self.run_block(&block, &hosts, inh)).await;
+                    let left = Box::pin(self.run_block(&block, hosts, &inner)).await;
                     failed.extend(left.failed);
                 }
-                Err(e) => self.include_failed(e, &hosts, failed).await,
+                Err(e) => self.include_failed(e, hosts, failed).await,
             }
         }
     }
@@ -193,4 +238,14 @@ impl PlayRun<'_> {
             _ => {}
         }
     }
+}
+
+/// The inherited context plus a loop item's variables (the included tasks see the
+/// item that included them).
+fn with_vars(inh: &Inherited, vars: &IndexMap<String, VarValue>) -> Inherited {
+    let mut out = inh.clone();
+    if !vars.is_empty() {
+        out.layers.push((Level::IncludeParams, vars.clone()));
+    }
+    out
 }

@@ -62,6 +62,9 @@ pub struct HostOutcome {
     pub include_vars: IndexMap<String, Value>,
     pub facts: Map<String, J>,
     pub directive: Directive,
+    /// Directives of loop items (e.g. `include_tasks` in a loop), with each item's
+    /// loop variables and label.
+    pub item_directives: Vec<(Directive, IndexMap<String, VarValue>, J)>,
     pub delegated_to: Option<String>,
     pub no_log: bool,
 }
@@ -82,6 +85,7 @@ impl HostOutcome {
             include_vars: IndexMap::new(),
             facts: Map::new(),
             directive: Directive::None,
+            item_directives: Vec::new(),
             delegated_to: None,
             no_log: false,
         }
@@ -153,10 +157,16 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
     // An include is shown as `included: file for hosts` once the task is done.
     // Recorded: a meta task prints no result (only `skipping` when its `when` is
     // false); an include is shown as `included: file for hosts` after the task.
-    if !matches!(
-        out.directive,
-        Directive::IncludeTasks(_) | Directive::IncludeRole(_) | Directive::Meta(_)
-    ) {
+    let included_items = out
+        .item_directives
+        .iter()
+        .any(|(d, _, _)| !matches!(d, Directive::Meta(_)));
+    if !included_items
+        && !matches!(
+            out.directive,
+            Directive::IncludeTasks(_) | Directive::IncludeRole(_) | Directive::Meta(_)
+        )
+    {
         emit(&job, &out, None).await;
     }
     if !matches!(
@@ -325,6 +335,19 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
                 .unwrap_or(item),
             None => item,
         };
+        if one.directive != Directive::None {
+            let shown = matches!(one.directive, Directive::Meta(_));
+            out.item_directives.push((
+                std::mem::take(&mut one.directive),
+                item_vars(&spec, index),
+                label.clone(),
+            ));
+            if !shown {
+                // Shown as `included: file for hosts => (item=...)` after the task.
+                results.push(J::Object(one.result));
+                continue;
+            }
+        }
         let item_out = HostOutcome {
             status,
             result: one.result.clone(),

@@ -207,9 +207,18 @@ impl Run {
                 } => out.push(format!("RETRY {host} {retries_left}")),
                 Event::NoMoreHosts => out.push("NO MORE HOSTS".into()),
                 Event::NoHostsMatched => out.push("NO HOSTS MATCHED".into()),
-                Event::Included { path, hosts } => {
+                Event::Included {
+                    path,
+                    hosts,
+                    item_label,
+                } => {
                     let file = path.rsplit('/').next().unwrap_or_default();
-                    out.push(format!("included {file} for {}", hosts.join(", ")))
+                    let item = match item_label {
+                        Some(J::String(l)) => format!(" ({l})"),
+                        Some(l) => format!(" ({l})"),
+                        None => String::new(),
+                    };
+                    out.push(format!("included {file} for {}{item}", hosts.join(", ")))
                 }
                 _ => {}
             }

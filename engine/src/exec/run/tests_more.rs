@@ -495,3 +495,46 @@ fn clear_host_errors_gives_exit_code_0_but_keeps_the_recap() {
     );
     assert_eq!(r.summary.exit_code, 0);
 }
+
+#[test]
+fn include_tasks_in_a_loop_includes_once_per_item() {
+    let r = run_files(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - include_tasks: inc2.yml
+      loop: [a, b]
+    - name: after
+      debug: msg=after
+"#,
+        &[(
+            "inc2.yml",
+            "- name: \"inc {{ item }}\"\n  debug: msg=\"{{ item }} {{ inventory_hostname }}\"\n",
+        )],
+        &[],
+    );
+    let lines = r.lines();
+    let shown: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.starts_with("ok") && !l.starts_with("PLAY"))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            "TASK include_tasks",
+            "included inc2.yml for h1, h2 (a)",
+            "included inc2.yml for h1, h2 (b)",
+            "TASK inc a",
+            "TASK inc b",
+            "TASK after"
+        ]
+    );
+    assert_eq!(r.var("h2", "msg"), J::String("after".into()));
+    assert_eq!(
+        r.recap("h1"),
+        "ok=5 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
