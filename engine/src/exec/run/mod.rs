@@ -7,6 +7,7 @@
 //! [`Connector`]), so the executor is tested with its own test modules.
 
 mod actions;
+mod attempts;
 mod block;
 mod directives;
 mod loops;

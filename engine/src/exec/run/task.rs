@@ -115,7 +115,7 @@ pub(super) fn flag(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Opti
     }
 }
 
-fn number(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<f64>, String> {
+pub(super) fn number(job: &HostJob, scope: &Arc<Scope>, name: &str) -> Result<Option<f64>, String> {
     match job.task.keywords.get(name) {
         None => Ok(None),
         Some(node) => {
@@ -278,7 +278,7 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             out.status = HostStatus::Skipped;
             return Ok(out);
         }
-        let one = run_attempts(job, &scope, out.delegated_to.as_deref()).await;
+        let one = super::attempts::run_attempts(job, &scope, out.delegated_to.as_deref()).await;
         out.status = status_of(&one.result);
         out.result = one.result;
         out.set_facts = one.set_facts;
@@ -304,7 +304,9 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
         }
         let mut one = match false_condition(job, &item_scope) {
             Ok(Some(cond)) => ItemResult::of(skipped(cond)),
-            Ok(None) => run_attempts(job, &item_scope, out.delegated_to.as_deref()).await,
+            Ok(None) => {
+                super::attempts::run_attempts(job, &item_scope, out.delegated_to.as_deref()).await
+            }
             Err(msg) => ItemResult::of(HostOutcome::failure(&job.host, msg).result),
         };
         let item = value_to_json(&spec.items[index]);
@@ -431,124 +433,20 @@ fn false_condition_without_item(job: &HostJob, scope: &Arc<Scope>) -> Result<Opt
 }
 
 /// One item's (or the task's) result before loop aggregation.
-struct ItemResult {
-    result: Map<String, J>,
-    set_facts: IndexMap<String, Value>,
-    include_vars: IndexMap<String, Value>,
-    directive: Directive,
+pub(super) struct ItemResult {
+    pub(super) result: Map<String, J>,
+    pub(super) set_facts: IndexMap<String, Value>,
+    pub(super) include_vars: IndexMap<String, Value>,
+    pub(super) directive: Directive,
 }
 
 impl ItemResult {
-    fn of(result: Map<String, J>) -> Self {
+    pub(super) fn of(result: Map<String, J>) -> Self {
         ItemResult {
             result,
             set_facts: IndexMap::new(),
             include_vars: IndexMap::new(),
             directive: Directive::None,
-        }
-    }
-}
-
-/// Runs the action with `until`/`retries`/`delay`, applying `changed_when` and
-/// `failed_when` after each attempt.
-async fn run_attempts(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>) -> ItemResult {
-    let until = job.task.keywords.get("until").cloned();
-    // Total runs, as task_executor.py counts them: the first plus `retries` (3 by
-    // default when `until` is set).
-    let total = match number(job, scope, "retries") {
-        Ok(Some(r)) => 1 + r.max(0.0) as u32,
-        Ok(None) if until.is_some() => 4,
-        Ok(None) => 1,
-        Err(msg) => return ItemResult::of(HostOutcome::failure(&job.host, msg).result),
-    };
-    let delay = number(job, scope, "delay").ok().flatten().unwrap_or(5.0);
-    let mut attempt = 0u32;
-    loop {
-        attempt += 1;
-        let mut one = run_action(job, scope, delegate).await;
-        apply_conditions(job, scope, &mut one.result);
-        if total <= 1 || one.result.contains_key("unreachable") {
-            return one;
-        }
-        one.result.insert("attempts".into(), J::from(attempt));
-        let done = match &until {
-            Some(until) => {
-                let reg = result_scope(job, scope, &one.result);
-                job.templar
-                    .eval_condition_node(until, &reg)
-                    .unwrap_or(false)
-            }
-            None => one.result.get("failed") != Some(&J::Bool(true)),
-        };
-        if done {
-            return one;
-        }
-        if attempt >= total {
-            // ansible reports one attempt less than it made when it gives up.
-            one.result.insert("attempts".into(), J::from(total - 1));
-            one.result.insert("failed".into(), J::Bool(true));
-            return one;
-        }
-        let _ = job
-            .events
-            .send(Event::Retry {
-                host: job.host.clone(),
-                task: job.task.display_name(),
-                retries_left: total - attempt,
-                result: one.result.clone(),
-            })
-            .await;
-        if delay > 0.0 {
-            tokio::time::sleep(std::time::Duration::from_secs_f64(delay)).await;
-        }
-    }
-}
-
-/// A scope where the task's `register` name holds `result` (for `until`,
-/// `changed_when`, `failed_when`).
-fn result_scope(job: &HostJob, scope: &Arc<Scope>, result: &Map<String, J>) -> Arc<Scope> {
-    let mut vars = IndexMap::new();
-    if let Some(name) = job.task.keywords.get("register").and_then(Node::as_str) {
-        vars.insert(
-            name.to_string(),
-            VarValue::Data(super::state::json_value(&J::Object(result.clone()))),
-        );
-    }
-    Arc::new(Scope::child(scope, vars))
-}
-
-fn apply_conditions(job: &HostJob, scope: &Arc<Scope>, result: &mut Map<String, J>) {
-    if result.contains_key("unreachable") || result.get("skipped") == Some(&J::Bool(true)) {
-        return;
-    }
-    if let Some(node) = job.task.keywords.get("changed_when") {
-        let reg = result_scope(job, scope, result);
-        match job.templar.eval_condition_node(node, &reg) {
-            Ok(c) => {
-                result.insert("changed".into(), J::Bool(c));
-            }
-            Err(e) => {
-                result.insert("failed".into(), J::Bool(true));
-                result.insert("msg".into(), J::String(e.message));
-                return;
-            }
-        }
-    }
-    if let Some(node) = job.task.keywords.get("failed_when") {
-        let reg = result_scope(job, scope, result);
-        match job.templar.eval_condition_node(node, &reg) {
-            Ok(f) => {
-                result.insert("failed_when_result".into(), J::Bool(f));
-                if f {
-                    result.insert("failed".into(), J::Bool(true));
-                } else {
-                    result.remove("failed");
-                }
-            }
-            Err(e) => {
-                result.insert("failed".into(), J::Bool(true));
-                result.insert("msg".into(), J::String(e.message));
-            }
         }
     }
 }
@@ -587,7 +485,11 @@ fn strip_omit(v: J) -> J {
     }
 }
 
-async fn run_action(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>) -> ItemResult {
+pub(super) async fn run_action(
+    job: &HostJob,
+    scope: &Arc<Scope>,
+    delegate: Option<&str>,
+) -> ItemResult {
     let args = match template_args(job, scope) {
         Ok(a) => a,
         Err(msg) => return ItemResult::of(HostOutcome::failure(&job.host, msg).result),
