@@ -89,6 +89,8 @@ pub enum Event {
     },
     /// `NO MORE HOSTS LEFT ***` (a max-fail breach or every host failed).
     NoMoreHosts,
+    /// `[ERROR]: ...`: an error that ends the run (exit code 1, no recap follows).
+    Error { message: String },
     /// `[WARNING]: ...`
     Warning { message: String },
     /// `PLAY RECAP ***` and one line per host.

@@ -513,13 +513,12 @@ impl PlayRun<'_> {
                     self.notified[i].insert(host.to_string());
                 }
             }
-            if !found {
-                self.emit(Event::Warning {
-                    message: format!(
-                        "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
-                    ),
-                })
-                .await;
+            if !found && self.fatal_error.is_none() {
+                // Recorded: ansible stops the run here (exit 1, no recap).
+                self.fatal_error = Some(format!(
+                    "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
+                ));
+                self.stop_play = true;
             }
         }
     }

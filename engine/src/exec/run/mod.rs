@@ -68,7 +68,7 @@ pub struct RunOptions {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSummary {
     /// 0 ok, 2 a host failed, 4 a host was unreachable (outranks failed), 1 an error
-    /// that stopped a play (bad play keyword).
+    /// that ended the run (bad play keyword, unknown handler; no recap is sent).
     pub exit_code: i32,
     pub recap: Recap,
 }
@@ -96,6 +96,8 @@ pub(crate) struct PlayRun<'a> {
     pub stop_run: bool,
     pub stop_batch: bool,
     pub end_play: bool,
+    /// An error that ends the whole run (exit 1, no recap), e.g. a missing handler.
+    pub fatal_error: Option<String>,
 }
 
 impl PlayRun<'_> {
@@ -157,8 +159,8 @@ pub async fn run_playbooks(
                 Ok(false) => break 'run,
                 Err(e) => {
                     let _ = events
-                        .send(Event::Warning {
-                            message: format!("ERROR! {}", e.render()),
+                        .send(Event::Error {
+                            message: e.render(),
                         })
                         .await;
                     error_exit = true;
@@ -168,13 +170,18 @@ pub async fn run_playbooks(
         }
     }
     let (recap, any_failed, any_unreachable) = recap_of(&states);
+    // An error ends the run at once: ansible prints no recap and exits 1.
+    if error_exit {
+        return RunSummary {
+            exit_code: 1,
+            recap,
+        };
+    }
     let _ = events.send(Event::Recap(recap.clone())).await;
     let exit_code = if any_unreachable {
         4
     } else if any_failed {
         2
-    } else if error_exit {
-        1
     } else {
         0
     };
@@ -374,6 +381,7 @@ async fn run_play(
             stop_run: false,
             stop_batch: false,
             end_play: false,
+            fatal_error: None,
         };
         run.emit(Event::PlayStart {
             name: name.clone(),
@@ -413,6 +421,9 @@ async fn run_play(
             if !run.stop_play {
                 run.flush_handlers().await;
             }
+        }
+        if let Some(msg) = run.fatal_error.take() {
+            return Err(SourceError::plain(msg));
         }
         *start_at = run.start_at.take();
         for h in &batch {

@@ -538,3 +538,24 @@ fn include_tasks_in_a_loop_includes_once_per_item() {
         "ok=5 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
     );
 }
+
+#[test]
+fn an_unknown_handler_ends_the_run_with_exit_1_and_no_recap() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      notify: nosuch
+    - name: after
+      debug: msg=after
+"#,
+    );
+    assert!(!r.lines().contains(&"TASK after".to_string()));
+    assert!(r.events.iter().any(|e| matches!(e, Event::Error { message }
+        if message.contains("The requested handler 'nosuch' was not found"))));
+    assert!(!r.events.iter().any(|e| matches!(e, Event::Recap(_))));
+    assert_eq!(r.summary.exit_code, 1);
+}
