@@ -28,10 +28,26 @@ pub(super) async fn run_attempts(
         Err(msg) => return ItemResult::of(HostOutcome::failure(&job.host, msg).result),
     };
     let delay = number(job, scope, "delay").ok().flatten().unwrap_or(5.0);
+    // `timeout:` seconds for each attempt (0 or less: none).
+    let timeout = number(job, scope, "timeout")
+        .ok()
+        .flatten()
+        .filter(|t| *t > 0.0);
     let mut attempt = 0u32;
     loop {
         attempt += 1;
-        let mut one = run_action(job, scope, delegate).await;
+        let mut one = match timeout {
+            Some(secs) => match tokio::time::timeout(
+                std::time::Duration::from_secs_f64(secs),
+                run_action(job, scope, delegate),
+            )
+            .await
+            {
+                Ok(one) => one,
+                Err(_) => ItemResult::of(timed_out(secs)),
+            },
+            None => run_action(job, scope, delegate).await,
+        };
         apply_conditions(job, scope, &mut one.result);
         if total <= 1 || one.result.contains_key("unreachable") {
             return one;
@@ -117,4 +133,32 @@ fn apply_conditions(job: &HostJob, scope: &Arc<Scope>, result: &mut Map<String, 
             }
         }
     }
+}
+
+/// Recorded from ansible 2.19 (`timeout: 1` on `sleep 3`).
+fn timed_out(secs: f64) -> Map<String, J> {
+    let period = if secs.fract() == 0.0 {
+        J::from(secs as i64)
+    } else {
+        J::from(secs)
+    };
+    let shown = match &period {
+        J::Number(n) => n.to_string(),
+        _ => String::new(),
+    };
+    let mut timedout = Map::new();
+    timedout.insert(
+        "frame".into(),
+        J::String("Configure `DISPLAY_TRACEBACK` to see a traceback on timeout errors.".into()),
+    );
+    timedout.insert("period".into(), period);
+    let mut m = Map::new();
+    m.insert("changed".into(), J::Bool(false));
+    m.insert("failed".into(), J::Bool(true));
+    m.insert(
+        "msg".into(),
+        J::String(format!("Task failed: Timed out after {shown} second(s).")),
+    );
+    m.insert("timedout".into(), J::Object(timedout));
+    m
 }

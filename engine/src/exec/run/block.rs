@@ -91,6 +91,10 @@ impl PlayRun<'_> {
         let mut active: Vec<String> = hosts.to_vec();
         let mut left = Left::default();
         for entry in entries {
+            if self.opts.cancel.is_cancelled() {
+                self.stop_play = true;
+                self.stop_run = true;
+            }
             if self.stop_play || self.stop_batch {
                 break;
             }
@@ -352,7 +356,15 @@ impl PlayRun<'_> {
             ids.insert(handle.id(), host.clone());
         }
         let mut by_host: IndexMap<String, HostOutcome> = IndexMap::new();
-        while let Some(joined) = set.join_next_with_id().await {
+        loop {
+            let joined = tokio::select! {
+                j = set.join_next_with_id() => j,
+                _ = self.opts.cancel.cancelled() => {
+                    set.abort_all();
+                    break;
+                }
+            };
+            let Some(joined) = joined else { break };
             match joined {
                 Ok((_, out)) => {
                     by_host.insert(out.host.clone(), out);

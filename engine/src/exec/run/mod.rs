@@ -62,6 +62,9 @@ pub struct RunOptions {
     pub roles_path: Vec<PathBuf>,
     /// Seed for `order: shuffle`.
     pub random_seed: u64,
+    /// Cancelled on Ctrl-C: running tasks are abandoned, nothing more starts, the
+    /// recap is sent and the exit code is 99.
+    pub cancel: tokio_util::sync::CancellationToken,
 }
 
 /// How the run ended.
@@ -170,6 +173,18 @@ pub async fn run_playbooks(
         }
     }
     let (recap, any_failed, any_unreachable) = recap_of(&states);
+    if opts.cancel.is_cancelled() {
+        let _ = events
+            .send(Event::Error {
+                message: "User interrupted execution".into(),
+            })
+            .await;
+        let _ = events.send(Event::Recap(recap.clone())).await;
+        return RunSummary {
+            exit_code: 99,
+            recap,
+        };
+    }
     // An error ends the run at once: ansible prints no recap and exits 1.
     if error_exit {
         return RunSummary {

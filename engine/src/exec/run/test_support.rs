@@ -279,6 +279,17 @@ pub(super) fn run_files(
     files: &[(&str, &str)],
     extra: &[&str],
 ) -> Run {
+    run_cancellable(inventory, playbook, files, extra, Default::default())
+}
+
+/// Like [`run_files`], with a cancellation token the test may cancel.
+pub(super) fn run_cancellable(
+    inventory: &str,
+    playbook: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+    cancel: tokio_util::sync::CancellationToken,
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let path = dir.path().join(name);
@@ -309,6 +320,7 @@ pub(super) fn run_files(
         run: RunFacts::default(),
         roles_path: Vec::new(),
         random_seed: 0,
+        cancel: cancel.clone(),
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

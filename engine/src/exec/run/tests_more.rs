@@ -4,7 +4,7 @@
 
 use serde_json::Value as J;
 
-use super::test_support::{run, run_files, run_with};
+use super::test_support::{run, run_cancellable, run_files, run_with};
 use crate::report::Event;
 
 #[test]
@@ -558,4 +558,57 @@ fn an_unknown_handler_ends_the_run_with_exit_1_and_no_recap() {
         if message.contains("The requested handler 'nosuch' was not found"))));
     assert!(!r.events.iter().any(|e| matches!(e, Event::Recap(_))));
     assert_eq!(r.summary.exit_code, 1);
+}
+
+#[test]
+fn timeout_fails_the_task_as_ansible_reports_it() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 3
+      timeout: 1
+      ignore_errors: true
+"#,
+    );
+    assert_eq!(r.task("command"), vec!["failed h1 ignoring"]);
+    let result = r
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::HostResult { result, .. } => Some(result.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(result["msg"], "Task failed: Timed out after 1 second(s).");
+    assert_eq!(result["timedout"]["period"], 1);
+}
+
+#[test]
+fn cancelling_stops_the_run_with_a_recap_and_exit_99() {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let trigger = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        trigger.cancel();
+    });
+    let r = run_cancellable(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 5
+    - name: never
+      debug: msg=x
+"#,
+        &[],
+        &[],
+        cancel,
+    );
+    assert!(!r.lines().contains(&"TASK never".to_string()));
+    assert!(r.events.iter().any(|e| matches!(e, Event::Recap(_))));
+    assert_eq!(r.summary.exit_code, 99);
 }
