@@ -488,6 +488,18 @@ impl PlayRun<'_> {
             kw: self.play_kw.clone(),
             ..Inherited::default()
         };
+        let mut task = task;
+        for key in ["gather_subset", "gather_timeout", "fact_path"] {
+            if let Some(kw) = self.play.keywords.entries.get(key) {
+                task.args.insert(
+                    crate::yaml::Node::new(
+                        crate::yaml::Value::Str(key.into()),
+                        kw.key_span.clone(),
+                    ),
+                    kw.value.clone(),
+                );
+            }
+        }
         let saved = self.start_at.take();
         self.run_task(&task, hosts, &inh).await;
         self.start_at = saved;

@@ -486,3 +486,62 @@ fn meta_end_host_and_flush_handlers() {
         "ok=3 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
     );
 }
+
+#[test]
+fn ring_rollout_aborts_in_its_third_batch() {
+    let inventory: String = (1..=10).map(|i| format!("h{i}\n")).collect();
+    let r = run(
+        &inventory,
+        r#"
+- name: ring
+  hosts: all
+  gather_facts: false
+  serial: [1, "30%", -1]
+  max_fail_percentage: 20
+  tasks:
+    - name: patch
+      command: "test {{ inventory_hostname }} != h6 -a {{ inventory_hostname }} != h7"
+    - name: validate
+      debug: msg=ok
+- name: later
+  hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg=never
+"#,
+    );
+    // Recorded with ansible-playbook 2.19 on 10 local hosts.
+    let shown: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("PLAY") || l.starts_with("TASK") || l.starts_with("NO MORE"))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            "PLAY ring [h1]",
+            "TASK patch",
+            "TASK validate",
+            "PLAY ring [h2,h3,h4]",
+            "TASK patch",
+            "TASK validate",
+            "PLAY ring [h5,h6,h7,h8,h9,h10]",
+            "TASK patch",
+            "NO MORE HOSTS",
+            "NO MORE HOSTS",
+        ]
+    );
+    assert_eq!(
+        r.recap("h5"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h6"),
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h4"),
+        "ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 2);
+}
