@@ -210,7 +210,32 @@ impl PlayRun<'_> {
         } else {
             TaskKindTag::Task
         };
-        self.emit(Event::TaskStart { name, kind }).await;
+        // Recorded (strategy `_execute_meta`): a meta task sends its banner once per
+        // host it runs for; metas other than these run once for all hosts.
+        let meta = task
+            .action
+            .ends_with(".meta")
+            .then(|| task.args.get("_raw_params").and_then(Node::as_str))
+            .flatten();
+        let per_host_meta = matches!(
+            meta,
+            Some(
+                "noop"
+                    | "reset_connection"
+                    | "end_host"
+                    | "role_complete"
+                    | "flush_handlers"
+                    | "end_role"
+            )
+        );
+        let banners = if per_host_meta { hosts.len() } else { 1 };
+        for _ in 0..banners {
+            self.emit(Event::TaskStart {
+                name: name.clone(),
+                kind,
+            })
+            .await;
+        }
         let kw_bool = |key: &str| -> bool {
             inh.kw
                 .get(key)
@@ -222,7 +247,9 @@ impl PlayRun<'_> {
                 .unwrap_or(false)
         };
         // add_host bypasses the host loop: it runs once, as `run_once` does.
-        let run_once = kw_bool("run_once") || task.action.ends_with(".add_host");
+        let run_once = kw_bool("run_once")
+            || task.action.ends_with(".add_host")
+            || (meta.is_some() && !per_host_meta);
         let any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
         let ignore_errors = kw_bool("ignore_errors");
         let delegate_facts = kw_bool("delegate_facts");
