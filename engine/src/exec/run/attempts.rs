@@ -6,7 +6,7 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::{Map, Value as J};
 
-use super::task::{HostJob, HostOutcome, ItemResult, number, run_action};
+use super::task::{HostJob, HostOutcome, ItemResult, flag, number, run_action};
 use crate::report::Event;
 use crate::template::{Scope, VarValue};
 use crate::yaml::Node;
@@ -77,7 +77,13 @@ pub(super) async fn run_attempts(
                 host: job.host.clone(),
                 task: job.task.display_name(),
                 retries_left: total - attempt,
-                result: one.result.clone(),
+                result: if flag(job, scope, "no_log").ok().flatten().unwrap_or(false) {
+                    let mut m = Map::new();
+                    m.insert("censored".into(), J::String(super::task::NO_LOG_MSG.into()));
+                    m
+                } else {
+                    one.result.clone()
+                },
             })
             .await;
         if delay > 0.0 {

@@ -26,7 +26,7 @@ pub trait Connector: Send + Sync {
     fn connect(&self, host: &str, vars: &Arc<Scope>) -> Result<Arc<dyn Remote>, RemoteError>;
 }
 
-const NO_LOG_MSG: &str =
+pub(super) const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 /// Everything one host's run of one task needs (owned, so it runs on its own tokio task).

@@ -612,3 +612,33 @@ fn cancelling_stops_the_run_with_a_recap_and_exit_99() {
     assert!(r.events.iter().any(|e| matches!(e, Event::Recap(_))));
     assert_eq!(r.summary.exit_code, 99);
 }
+
+#[test]
+fn throttle_limits_parallel_hosts() {
+    let inventory = "h1\nh2\nh3\n";
+    let pb = |throttle: &str| {
+        format!(
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 0.3
+      {throttle}
+"#
+        )
+    };
+    let start = std::time::Instant::now();
+    run(inventory, &pb(""));
+    let parallel = start.elapsed();
+    let start = std::time::Instant::now();
+    run(inventory, &pb("throttle: 1"));
+    let serial = start.elapsed();
+    assert!(
+        parallel < std::time::Duration::from_millis(850),
+        "{parallel:?}"
+    );
+    assert!(
+        serial >= std::time::Duration::from_millis(900),
+        "{serial:?}"
+    );
+}
