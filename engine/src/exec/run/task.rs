@@ -254,23 +254,29 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
         .filter(|d| !d.is_empty() && d != &job.host),
         None => None,
     };
-    let spec = match job.task.keywords.contains("loop")
+    let has_loop = job.task.keywords.contains("loop")
         || job
             .task
             .keywords
             .iter()
-            .any(|(k, _)| k.starts_with("with_"))
-    {
-        // The loop is evaluated only if the host runs the task at all.
-        true => {
-            if let Some(cond) = false_condition_without_item(job, &scope)? {
-                out.result = skipped(cond);
-                out.status = HostStatus::Skipped;
-                return Ok(out);
-            }
-            loop_items(&job.task, &job.templar, &scope).map_err(|e| e.message)?
+            .any(|(k, _)| k.starts_with("with_"));
+    let spec = if has_loop {
+        match loop_items(&job.task, &job.templar, &scope) {
+            Ok(spec) => spec,
+            // Recorded: a loop that cannot be evaluated still skips the task when
+            // its conditions are false without the item (task_executor keeps the
+            // loop error until the conditional has been checked).
+            Err(e) => match false_condition(job, &scope) {
+                Ok(Some(cond)) => {
+                    out.result = skipped(cond);
+                    out.status = HostStatus::Skipped;
+                    return Ok(out);
+                }
+                _ => return Err(e.message),
+            },
         }
-        false => None,
+    } else {
+        None
     };
     let Some(spec) = spec else {
         if let Some(cond) = false_condition(job, &scope)? {
@@ -414,22 +420,6 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
     };
     out.result = agg;
     Ok(out)
-}
-
-/// Block and play conditions that do not mention the loop variable can skip the whole
-/// task before the loop is evaluated; a task's own `when` is evaluated per item.
-fn false_condition_without_item(job: &HostJob, scope: &Arc<Scope>) -> Result<Option<J>, String> {
-    let n = job.whens.len();
-    let own = usize::from(job.task.keywords.contains("when"));
-    for node in job.whens.iter().take(n.saturating_sub(own)) {
-        match job.templar.eval_condition_node(node, scope) {
-            Ok(false) => return Ok(Some(node.to_json())),
-            Ok(true) => {}
-            // May need the loop item: decided per item.
-            Err(_) => return Ok(None),
-        }
-    }
-    Ok(None)
 }
 
 /// One item's (or the task's) result before loop aggregation.

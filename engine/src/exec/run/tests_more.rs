@@ -642,3 +642,32 @@ fn throttle_limits_parallel_hosts() {
         "{serial:?}"
     );
 }
+
+#[test]
+fn block_conditions_skip_loop_items_one_by_one() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: looped
+          debug: msg="{{ item }}"
+          loop: [1, 2]
+      when: false
+    - name: bad loop
+      debug: msg="{{ item }}"
+      loop: "{{ undefined_list }}"
+      when: false
+"#,
+    );
+    // Recorded: per-item skips, then the whole; an unevaluable loop under a false
+    // condition is one skip.
+    assert_eq!(r.task("looped"), vec!["skipping h1 (1)", "skipping h1 (2)"]);
+    assert_eq!(r.task("bad loop"), vec!["skipping h1"]);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=0 changed=0 unreachable=0 failed=0 skipped=2 rescued=0 ignored=0"
+    );
+}
