@@ -326,16 +326,19 @@ impl PlayRun<'_> {
             ignore_errors,
         });
         if budget::fatal_failure_spreads(fatal, failed_here.len(), unreachable_here.len()) {
+            // Every other host fails too (counting nothing); inside a block with
+            // `rescue:` they all go to the rescue, and a successful rescue lets them
+            // go on (recorded).
             for h in hosts {
                 if !failed_here.contains(h) && !unreachable_here.contains(h) {
-                    with_state(&self.states, h, |s| s.failed = true);
-                    self.batch_failed.insert(h.clone());
                     failed_here.push(h.clone());
                 }
             }
-            for h in &failed_here {
-                with_state(&self.states, h, |s| s.failed = true);
-                self.batch_failed.insert(h.clone());
+            if !inh.rescuable {
+                for h in &failed_here {
+                    with_state(&self.states, h, |s| s.failed = true);
+                    self.batch_failed.insert(h.clone());
+                }
             }
         }
         failed_here.extend(unreachable_here);

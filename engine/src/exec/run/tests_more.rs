@@ -671,3 +671,49 @@ fn block_conditions_skip_loop_items_one_by_one() {
         "ok=0 changed=0 unreachable=0 failed=0 skipped=2 rescued=0 ignored=0"
     );
 }
+
+#[test]
+fn any_errors_fatal_inside_a_rescued_block_sends_every_host_to_rescue() {
+    let r = run(
+        "h1\nh2\nh3\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - block:
+        - name: body
+          command: "test {{ inventory_hostname }} != h2"
+        - name: body2
+          debug: msg=b2
+      rescue:
+        - name: rescue
+          debug: msg=r
+      always:
+        - name: always
+          debug: msg=a
+    - name: after
+      debug: msg=after
+"#,
+    );
+    // Recorded with ansible-playbook 2.19.
+    let tasks: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK"))
+        .collect();
+    assert_eq!(
+        tasks,
+        vec!["TASK body", "TASK rescue", "TASK always", "TASK after"]
+    );
+    assert_eq!(r.task("after"), vec!["ok h1", "ok h2", "ok h3"]);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=4 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h2"),
+        "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=1 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
