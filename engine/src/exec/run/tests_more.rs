@@ -717,3 +717,72 @@ fn any_errors_fatal_inside_a_rescued_block_sends_every_host_to_rescue() {
     );
     assert_eq!(r.summary.exit_code, 0);
 }
+
+#[test]
+fn nested_blocks_inner_always_then_outer_rescue_that_fails() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - block:
+            - name: inner
+              command: "test {{ inventory_hostname }} != h2"
+          always:
+            - name: inner always
+              debug: msg=ia
+        - name: outer body
+          debug: msg=ob
+      rescue:
+        - name: outer rescue
+          fail: msg="{{ ansible_failed_result.msg }}"
+      always:
+        - name: outer always
+          debug: msg=oa
+    - name: after
+      debug: msg=after
+"#,
+    );
+    // Recorded with ansible-playbook 2.19.
+    let tasks: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK"))
+        .collect();
+    assert_eq!(
+        tasks,
+        vec![
+            "TASK inner",
+            "TASK inner always",
+            "TASK outer body",
+            "TASK outer rescue",
+            "TASK outer always",
+            "TASK after"
+        ]
+    );
+    assert_eq!(r.task("inner always"), vec!["ok h1", "ok h2"]);
+    assert_eq!(r.task("outer body"), vec!["ok h1"]);
+    assert_eq!(r.task("outer rescue"), vec!["failed h2"]);
+    assert_eq!(r.task("after"), vec!["ok h1"]);
+    let rescue_msg = r.events.iter().rev().find_map(|e| match e {
+        Event::HostResult {
+            host,
+            status: crate::report::HostStatus::Failed,
+            result,
+            ..
+        } if host == "h2" => result.get("msg").cloned(),
+        _ => None,
+    });
+    assert_eq!(rescue_msg, Some(J::String("non-zero return code".into())));
+    assert_eq!(
+        r.recap("h2"),
+        "ok=2 changed=0 unreachable=0 failed=1 skipped=0 rescued=1 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h1"),
+        "ok=5 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 2);
+}
