@@ -9,6 +9,7 @@ pub mod budget;
 pub mod controller;
 pub mod plan;
 mod pyparse;
+pub mod run;
 
 #[cfg(test)]
 mod tests;

@@ -121,6 +121,9 @@ pub enum Event {
     },
     /// `NO MORE HOSTS LEFT ***` (a max-fail breach or every host failed).
     NoMoreHosts,
+    /// `[ERROR]: ...`: an error that ends the run (exit code 1, no recap follows;
+    /// after Ctrl-C, "User interrupted execution", the recap follows, exit code 99).
+    Error { message: String },
     /// `[WARNING]: ...`
     Warning { message: String },
     /// Ansible 2.19's error block printed just before a failing host's `fatal:`/`failed:`

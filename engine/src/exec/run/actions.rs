@@ -1,0 +1,433 @@
+//! Actions the engine runs itself, without a module or a host: `debug`, `set_fact`,
+//! `assert`, `fail`, `include_vars`, `pause`, `meta`, `include_tasks`/`include_role`
+//! (the last three only return what the executor must do next).
+
+use std::path::Path;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use minijinja::Value;
+use serde_json::{Map, Value as J};
+
+use crate::source::Span;
+use crate::template::{Scope, Templar, py_str, value_to_json};
+
+/// What the executor does after the action, beyond recording its result.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Directive {
+    #[default]
+    None,
+    /// `meta: <name>`.
+    Meta(String),
+    /// `include_tasks: <file>`.
+    IncludeTasks(String),
+    /// `include_role:` with its templated arguments.
+    IncludeRole(Map<String, J>),
+    /// `add_host:` a host (new or known) into groups, with host variables.
+    AddHost {
+        name: String,
+        groups: Vec<String>,
+        vars: Map<String, J>,
+    },
+    /// `group_by:` this host into group `key` (created under `parents`).
+    GroupBy { key: String, parents: Vec<String> },
+}
+
+/// An engine action's result on one host.
+#[derive(Debug, Default)]
+pub struct ActionOut {
+    pub result: Map<String, J>,
+    pub set_facts: IndexMap<String, Value>,
+    pub include_vars: IndexMap<String, Value>,
+    pub directive: Directive,
+}
+
+impl ActionOut {
+    fn with(result: Map<String, J>) -> Self {
+        ActionOut {
+            result,
+            ..ActionOut::default()
+        }
+    }
+}
+
+fn short(action: &str) -> &str {
+    action
+        .strip_prefix("ansible.builtin.")
+        .or_else(|| action.strip_prefix("ansible.legacy."))
+        .unwrap_or(action)
+}
+
+/// Whether `action` is run by the engine itself.
+pub fn is_engine_action(action: &str) -> bool {
+    matches!(
+        short(action),
+        "debug"
+            | "set_fact"
+            | "assert"
+            | "fail"
+            | "include_vars"
+            | "pause"
+            | "meta"
+            | "include_tasks"
+            | "include_role"
+            | "import_role"
+            | "add_host"
+            | "group_by"
+    )
+}
+
+/// Whether the action touches no host (no connection needed).
+pub struct ActionCx<'a> {
+    pub templar: &'a Templar,
+    pub scope: &'a Arc<Scope>,
+    pub span: &'a Span,
+    pub verbosity: u8,
+    pub basedir: &'a Path,
+}
+
+fn obj(entries: &[(&str, J)]) -> Map<String, J> {
+    entries
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn failed(msg: impl Into<String>) -> Map<String, J> {
+    obj(&[
+        ("changed", J::Bool(false)),
+        ("failed", J::Bool(true)),
+        ("msg", J::String(msg.into())),
+    ])
+}
+
+fn arg_str(args: &Map<String, J>, key: &str) -> Option<String> {
+    args.get(key).filter(|v| !v.is_null()).map(|v| match v {
+        J::String(s) => s.clone(),
+        other => other.to_string(),
+    })
+}
+
+/// Runs an engine action; `None` if `action` is not one.
+pub async fn run_engine_action(
+    action: &str,
+    args: &Map<String, J>,
+    cx: &ActionCx<'_>,
+) -> Option<ActionOut> {
+    Some(match short(action) {
+        "debug" => debug(args, cx),
+        "set_fact" => set_fact(args),
+        "assert" => assert(args, cx),
+        "fail" => {
+            let msg =
+                arg_str(args, "msg").unwrap_or_else(|| "Failed as requested from task".into());
+            ActionOut::with(failed(msg))
+        }
+        "include_vars" => include_vars(args, cx),
+        "pause" => pause(args).await,
+        "meta" => {
+            let name = arg_str(args, "_raw_params").unwrap_or_default();
+            ActionOut {
+                result: obj(&[("changed", J::Bool(false))]),
+                directive: Directive::Meta(name.trim().to_string()),
+                ..ActionOut::default()
+            }
+        }
+        "include_tasks" => {
+            let file = arg_str(args, "_raw_params")
+                .or_else(|| arg_str(args, "file"))
+                .unwrap_or_default();
+            ActionOut {
+                result: obj(&[
+                    ("changed", J::Bool(false)),
+                    ("include", J::String(file.clone())),
+                ]),
+                directive: Directive::IncludeTasks(file),
+                ..ActionOut::default()
+            }
+        }
+        "include_role" | "import_role" => ActionOut {
+            result: obj(&[("changed", J::Bool(false))]),
+            directive: Directive::IncludeRole(args.clone()),
+            ..ActionOut::default()
+        },
+        "add_host" => add_host(args),
+        "group_by" => group_by(args),
+        _ => return None,
+    })
+}
+
+fn names(v: Option<&J>) -> Vec<String> {
+    match v {
+        Some(J::Array(items)) => items
+            .iter()
+            .map(|i| {
+                i.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| i.to_string())
+            })
+            .collect(),
+        Some(J::String(s)) => s
+            .split(',')
+            .map(|p| p.trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        Some(J::Null) | None => Vec::new(),
+        Some(other) => vec![other.to_string()],
+    }
+}
+
+fn add_host(args: &Map<String, J>) -> ActionOut {
+    let Some(name) = ["name", "hostname", "host"]
+        .iter()
+        .find_map(|k| arg_str(args, k))
+    else {
+        return ActionOut::with(failed("The add_host module requires a 'name' argument"));
+    };
+    let groups = names(
+        args.get("groups")
+            .or_else(|| args.get("group"))
+            .or_else(|| args.get("groupname")),
+    );
+    let vars: Map<String, J> = args
+        .iter()
+        .filter(|(k, _)| {
+            !["name", "hostname", "host", "groups", "group", "groupname"].contains(&k.as_str())
+        })
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut add = Map::new();
+    add.insert(
+        "groups".into(),
+        J::Array(groups.iter().cloned().map(J::String).collect()),
+    );
+    add.insert("host_name".into(), J::String(name.clone()));
+    add.insert("host_vars".into(), J::Object(vars.clone()));
+    ActionOut {
+        result: obj(&[("add_host", J::Object(add)), ("changed", J::Bool(true))]),
+        directive: Directive::AddHost { name, groups, vars },
+        ..ActionOut::default()
+    }
+}
+
+fn group_by(args: &Map<String, J>) -> ActionOut {
+    let Some(key) = arg_str(args, "key").filter(|k| !k.is_empty()) else {
+        return ActionOut::with(failed("the 'key' param is required when using group_by"));
+    };
+    let mut parents = names(args.get("parents"));
+    if parents.is_empty() {
+        parents.push("all".into());
+    }
+    ActionOut {
+        result: obj(&[
+            ("add_group", J::String(key.clone())),
+            // Recorded: ansible 2.19 reports group_by as changed.
+            ("changed", J::Bool(true)),
+            (
+                "parent_groups",
+                J::Array(parents.iter().cloned().map(J::String).collect()),
+            ),
+        ]),
+        directive: Directive::GroupBy { key, parents },
+        ..ActionOut::default()
+    }
+}
+
+fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
+    let wanted = args.get("verbosity").and_then(J::as_u64).unwrap_or(0);
+    if wanted > u64::from(cx.verbosity) {
+        return ActionOut::with(obj(&[
+            ("changed", J::Bool(false)),
+            ("skipped", J::Bool(true)),
+            (
+                "skipped_reason",
+                J::String("Verbosity threshold not met.".into()),
+            ),
+        ]));
+    }
+    if let Some(var) = arg_str(args, "var") {
+        let value = match cx.templar.eval_expr(&var, cx.span, cx.scope) {
+            Ok(v) if v.is_undefined() => J::String("VARIABLE IS NOT DEFINED!".into()),
+            Ok(v) => value_to_json(&v),
+            Err(e) if e.message.contains("is undefined") => {
+                J::String("VARIABLE IS NOT DEFINED!".into())
+            }
+            Err(e) => return ActionOut::with(failed(e.message)),
+        };
+        return ActionOut::with(obj(&[(var.as_str(), value), ("changed", J::Bool(false))]));
+    }
+    let msg = args
+        .get("msg")
+        .cloned()
+        .unwrap_or_else(|| J::String("Hello world!".into()));
+    ActionOut::with(obj(&[("msg", msg), ("changed", J::Bool(false))]))
+}
+
+fn set_fact(args: &Map<String, J>) -> ActionOut {
+    let mut facts = Map::new();
+    let mut set = IndexMap::new();
+    for (k, v) in args {
+        if k == "cacheable" {
+            continue;
+        }
+        facts.insert(k.clone(), v.clone());
+        set.insert(k.clone(), super::state::json_value(v));
+    }
+    ActionOut {
+        result: obj(&[
+            ("ansible_facts", J::Object(facts)),
+            ("changed", J::Bool(false)),
+        ]),
+        set_facts: set,
+        ..ActionOut::default()
+    }
+}
+
+fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
+    let conditions: Vec<J> = match args.get("that") {
+        Some(J::Array(items)) => items.clone(),
+        Some(other) => vec![other.clone()],
+        None => return ActionOut::with(failed("conditional required in \"that\" string")),
+    };
+    let quiet = args.get("quiet").and_then(J::as_bool).unwrap_or(false);
+    for cond in conditions {
+        let holds = match &cond {
+            J::Bool(b) => Ok(*b),
+            J::String(s) => cx.templar.eval_condition(s, cx.span, cx.scope),
+            other => cx
+                .templar
+                .eval_condition(&other.to_string(), cx.span, cx.scope),
+        };
+        match holds {
+            Ok(true) => {}
+            Ok(false) => {
+                let msg = args
+                    .get("fail_msg")
+                    .or_else(|| args.get("msg"))
+                    .cloned()
+                    .unwrap_or_else(|| J::String("Assertion failed".into()));
+                return ActionOut::with(obj(&[
+                    ("assertion", cond.clone()),
+                    ("changed", J::Bool(false)),
+                    ("evaluated_to", J::Bool(false)),
+                    ("failed", J::Bool(true)),
+                    ("msg", msg),
+                ]));
+            }
+            Err(e) => return ActionOut::with(failed(e.message)),
+        }
+    }
+    let mut result = obj(&[("changed", J::Bool(false))]);
+    if !quiet {
+        let msg = args
+            .get("success_msg")
+            .cloned()
+            .unwrap_or_else(|| J::String("All assertions passed".into()));
+        result.insert("msg".into(), msg);
+    }
+    ActionOut::with(result)
+}
+
+fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
+    let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params")) else {
+        return ActionOut::with(failed("include_vars needs 'file' or a file name"));
+    };
+    let mut path = cx.basedir.join(&file);
+    if !path.is_file() {
+        path = cx.basedir.join("vars").join(&file);
+    }
+    let node = match crate::yaml::load_file(&path) {
+        Ok(n) => n,
+        Err(_) => {
+            return ActionOut::with(failed(format!("Could not find or access '{file}'")));
+        }
+    };
+    let data = match cx.templar.render_node(&node, cx.scope) {
+        Ok(v) => v,
+        Err(e) => return ActionOut::with(failed(e.message)),
+    };
+    let mut vars = IndexMap::new();
+    if let Ok(keys) = data.try_iter() {
+        for k in keys {
+            let v = data.get_item(&k).unwrap_or_default();
+            vars.insert(py_str(&k), v);
+        }
+    }
+    if let Some(name) = arg_str(args, "name") {
+        let all: IndexMap<String, Value> = vars.drain(..).collect();
+        vars.insert(
+            name,
+            super::state::str_map(all.iter().map(|(k, v)| (k.as_str(), v.clone()))),
+        );
+    }
+    let facts: Map<String, J> = vars
+        .iter()
+        .map(|(k, v)| (k.clone(), value_to_json(v)))
+        .collect();
+    ActionOut {
+        result: obj(&[
+            ("ansible_facts", J::Object(facts)),
+            (
+                "ansible_included_var_files",
+                J::Array(vec![J::String(path.display().to_string())]),
+            ),
+            ("changed", J::Bool(false)),
+        ]),
+        include_vars: vars,
+        ..ActionOut::default()
+    }
+}
+
+async fn pause(args: &Map<String, J>) -> ActionOut {
+    let num = |k: &str| {
+        args.get(k).and_then(|v| match v {
+            J::Number(n) => n.as_f64(),
+            J::String(s) => s.trim().parse::<f64>().ok(),
+            _ => None,
+        })
+    };
+    let seconds = match (num("seconds"), num("minutes")) {
+        (Some(s), _) => Some(s),
+        (None, Some(m)) => Some(m * 60.0),
+        _ => None,
+    };
+    let Some(seconds) = seconds else {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            return ActionOut::with(failed(
+                "pause: waiting for input needs a terminal; give 'seconds' or 'minutes' \
+                 to pause without one",
+            ));
+        }
+        let prompt = arg_str(args, "prompt").unwrap_or_else(|| "Press enter to continue".into());
+        eprintln!("{prompt}:");
+        let mut line = String::new();
+        let _ = tokio::task::spawn_blocking(move || {
+            let _ = std::io::stdin().read_line(&mut line);
+            line
+        })
+        .await;
+        return ActionOut::with(obj(&[
+            ("changed", J::Bool(false)),
+            ("user_input", J::String(String::new())),
+        ]));
+    };
+    let start = std::time::Instant::now();
+    if seconds > 0.0 {
+        tokio::time::sleep(std::time::Duration::from_secs_f64(seconds)).await;
+    }
+    let shown = if seconds.fract() == 0.0 {
+        format!("{}", seconds as i64)
+    } else {
+        format!("{seconds}")
+    };
+    ActionOut::with(obj(&[
+        ("changed", J::Bool(false)),
+        ("delta", J::from(start.elapsed().as_secs())),
+        ("echo", J::Bool(true)),
+        ("rc", J::from(0)),
+        ("stderr", J::String(String::new())),
+        ("stdout", J::String(format!("Paused for {shown} seconds"))),
+        ("user_input", J::String(String::new())),
+    ]))
+}

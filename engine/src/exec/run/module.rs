@@ -1,0 +1,235 @@
+//! Running a module on a host: the connection (the delegate's when `delegate_to`),
+//! check/diff mode, and the controller-side file lookups modules ask for.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use indexmap::IndexMap;
+use modules::runtime::{
+    BoxFuture, Controller, ExecOutput, ModuleError, Remote, RemoteError, ShellKind, TaskCx, quote,
+};
+use serde_json::{Map, Value as J};
+
+use super::task::{HostJob, HostOutcome, flag};
+use crate::template::{Scope, Templar, VarValue, py_str};
+
+pub(super) async fn run_module(
+    job: &HostJob,
+    scope: &Arc<Scope>,
+    delegate: Option<&str>,
+    args: &Map<String, J>,
+) -> Map<String, J> {
+    let Some(module) = (job.modules)(&job.task.action) else {
+        return HostOutcome::failure(
+            &job.host,
+            format!(
+                "ringmaster has no built-in module '{}' (the task's action)",
+                job.task.action_as_written
+            ),
+        )
+        .result;
+    };
+    let check_mode = flag(job, scope, "check_mode")
+        .ok()
+        .flatten()
+        .unwrap_or(job.check_mode);
+    let diff = flag(job, scope, "diff").ok().flatten().unwrap_or(job.diff);
+    let (target, target_scope) = match delegate {
+        Some(d) => (d.to_string(), job.play.host_scope(d, &[])),
+        None => (job.host.clone(), scope.clone()),
+    };
+    let connect_scope = match become_vars(job, scope) {
+        Ok(v) if v.is_empty() => target_scope,
+        Ok(v) => Arc::new(Scope::child(&target_scope, v)),
+        Err(msg) => return HostOutcome::failure(&job.host, msg).result,
+    };
+    let remote = match job.connector.connect(&target, &connect_scope) {
+        Ok(r) => r,
+        Err(e) => return unreachable(&e.message),
+    };
+    let remote: Arc<dyn Remote> = match environment(job, scope) {
+        Ok(env) if env.is_empty() => remote,
+        Ok(env) => Arc::new(EnvRemote { inner: remote, env }),
+        Err(msg) => return HostOutcome::failure(&job.host, msg).result,
+    };
+    let controller = TaskController {
+        templar: job.templar.clone(),
+        scope: scope.clone(),
+        dirs: search_dirs(job),
+    };
+    let cx = TaskCx {
+        remote: remote.as_ref(),
+        controller: &controller,
+        check_mode,
+        diff,
+        host: &job.host,
+    };
+    match module.run(&cx, args).await {
+        Ok(outcome) => outcome.to_json(),
+        Err(ModuleError::Unreachable(e)) => unreachable(&e.message),
+        Err(ModuleError::Args(m)) | Err(ModuleError::Failed(m)) => {
+            HostOutcome::failure(&job.host, m).result
+        }
+    }
+}
+
+fn unreachable(msg: &str) -> Map<String, J> {
+    let mut m = Map::new();
+    m.insert("changed".into(), J::Bool(false));
+    m.insert("msg".into(), J::String(msg.to_string()));
+    m.insert("unreachable".into(), J::Bool(true));
+    m
+}
+
+/// Where `copy: src=`/`template: src=` look: the role, then the play's directory.
+fn search_dirs(job: &HostJob) -> Vec<PathBuf> {
+    let mut dirs = Vec::new();
+    if let Some(role) = &job.task.role {
+        dirs.push(role.path.clone());
+    }
+    dirs.push(job.basedir.clone());
+    dirs
+}
+
+struct TaskController {
+    templar: Templar,
+    scope: Arc<Scope>,
+    dirs: Vec<PathBuf>,
+}
+
+impl Controller for TaskController {
+    fn find_file(&self, kind: &str, name: &str) -> Result<PathBuf, String> {
+        let p = std::path::Path::new(name);
+        if p.is_absolute() {
+            return if p.exists() {
+                Ok(p.to_path_buf())
+            } else {
+                Err(format!("Could not find or access '{name}'"))
+            };
+        }
+        for dir in &self.dirs {
+            for cand in [dir.join(kind).join(name), dir.join(name)] {
+                if cand.exists() {
+                    return Ok(cand);
+                }
+            }
+        }
+        Err(format!(
+            "Could not find or access '{name}'\nSearched in:\n{}",
+            self.dirs
+                .iter()
+                .flat_map(|d| [d.join(kind).join(name), d.join(name)])
+                .map(|p| format!("\t{}", p.display()))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ))
+    }
+
+    fn render_template(&self, path: &std::path::Path) -> Result<String, String> {
+        let file = crate::source::SourceFile::read(path).map_err(|e| e.message)?;
+        let span = crate::source::Span::new(file.clone(), 0, 1, 1);
+        self.templar
+            .render_text(&file.text, &span, &self.scope)
+            .map_err(|e| e.message)
+    }
+}
+
+/// Task/block/play `become*` keywords as the connection variables the connector reads
+/// (`ansible_become`, `ansible_become_user`, `ansible_become_method`).
+fn become_vars(job: &HostJob, scope: &Arc<Scope>) -> Result<IndexMap<String, VarValue>, String> {
+    let mut vars = IndexMap::new();
+    for (kw, var) in [
+        ("become", "ansible_become"),
+        ("become_user", "ansible_become_user"),
+        ("become_method", "ansible_become_method"),
+    ] {
+        if let Some(node) = job.kw.get(kw) {
+            let v = job
+                .templar
+                .render_node(node, scope)
+                .map_err(|e| e.message)?;
+            vars.insert(var.to_string(), VarValue::Data(v));
+        }
+    }
+    Ok(vars)
+}
+
+/// The `environment:` keyword, templated: names and values as strings.
+fn environment(job: &HostJob, scope: &Arc<Scope>) -> Result<Vec<(String, String)>, String> {
+    let Some(node) = job.kw.get("environment") else {
+        return Ok(Vec::new());
+    };
+    let v = job
+        .templar
+        .render_node(node, scope)
+        .map_err(|e| e.message)?;
+    // A list of mappings is merged in order, as ansible does.
+    let maps: Vec<minijinja::Value> = match v.kind() {
+        minijinja::value::ValueKind::Seq => v.try_iter().into_iter().flatten().collect(),
+        minijinja::value::ValueKind::Map => vec![v],
+        minijinja::value::ValueKind::None | minijinja::value::ValueKind::Undefined => Vec::new(),
+        _ => {
+            return Err(format!(
+                "environment must be a dictionary, got {}",
+                py_str(&v)
+            ));
+        }
+    };
+    let mut env: IndexMap<String, String> = IndexMap::new();
+    for m in maps {
+        for k in m.try_iter().into_iter().flatten() {
+            let val = m.get_item(&k).unwrap_or_default();
+            let name = py_str(&k);
+            let mut chars = name.chars();
+            let valid = chars
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+            if !valid {
+                return Err(format!(
+                    "environment: '{name}' is not a valid variable name"
+                ));
+            }
+            env.insert(name, py_str(&val));
+        }
+    }
+    Ok(env.into_iter().collect())
+}
+
+/// A connection whose commands run with extra environment variables (`environment:`),
+/// exported by the host's shell before each command.
+struct EnvRemote {
+    inner: Arc<dyn Remote>,
+    env: Vec<(String, String)>,
+}
+
+impl Remote for EnvRemote {
+    fn exec<'a>(
+        &'a self,
+        cmd: &'a str,
+        stdin: Option<&'a [u8]>,
+    ) -> BoxFuture<'a, Result<ExecOutput, RemoteError>> {
+        Box::pin(async move {
+            let mut full = String::new();
+            for (k, v) in &self.env {
+                full.push_str(&format!("export {}={}; ", k, quote(v)));
+            }
+            full.push_str(cmd);
+            self.inner.exec(&full, stdin).await
+        })
+    }
+    fn put<'a>(
+        &'a self,
+        data: &'a [u8],
+        path: &'a str,
+        mode: Option<u32>,
+    ) -> BoxFuture<'a, Result<(), RemoteError>> {
+        self.inner.put(data, path, mode)
+    }
+    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Vec<u8>, RemoteError>> {
+        self.inner.get(path)
+    }
+    fn shell_kind(&self) -> ShellKind {
+        self.inner.shell_kind()
+    }
+}

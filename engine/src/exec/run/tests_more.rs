@@ -1,0 +1,788 @@
+//! More user-visible behaviour: inventory changes, includes, vars at every level,
+//! delegation, no_log, --start-at-task, check mode. Expected values recorded from
+//! ansible-core 2.19 (`ansible-playbook -c local`).
+
+use serde_json::Value as J;
+
+use super::test_support::{run, run_cancellable, run_files, run_with};
+use crate::report::Event;
+
+#[test]
+fn add_host_group_by_include_tasks_include_vars_block_vars_delegation() {
+    let r = run_files(
+        "h1\nh2\nh3\n",
+        r#"
+- hosts: h1:h2
+  gather_facts: false
+  vars:
+    who: play
+  tasks:
+    - add_host: {name: newhost, groups: [fresh], myvar: 7}
+    - group_by: {key: "g_{{ inventory_hostname }}"}
+    - name: groups
+      debug: msg="{{ groups['fresh'] }} {{ groups['g_h1'] }}"
+    - include_tasks: inc.yml
+    - include_vars: vars1.yml
+    - name: color
+      debug: msg="{{ color }}"
+    - block:
+        - name: bv
+          debug: msg="{{ bv }}"
+      vars: {bv: blockvar}
+      when: inventory_hostname == 'h2'
+    - name: secret
+      command: echo secret
+      no_log: true
+    - name: delegated
+      command: "echo {{ inventory_hostname }}"
+      delegate_to: h3
+      register: d
+    - name: out
+      debug: msg="{{ d.stdout }}"
+- hosts: fresh
+  gather_facts: false
+  tasks:
+    - name: fresh
+      debug: msg="{{ myvar }}"
+"#,
+        &[
+            (
+                "inc.yml",
+                "- name: \"included {{ who }}\"\n  debug: msg=\"in {{ who }}\"\n",
+            ),
+            ("vars1.yml", "color: blue\n"),
+        ],
+        &[],
+    );
+    assert_eq!(r.task("add_host"), vec!["changed h1"]);
+    assert_eq!(r.task("group_by"), vec!["changed h1", "changed h2"]);
+    assert_eq!(r.var("h2", "msg"), J::String("h2".into()));
+    let lines = r.lines();
+    assert!(
+        lines.contains(&"included inc.yml for h1, h2".to_string()),
+        "{lines:#?}"
+    );
+    assert_eq!(r.task("included play"), vec!["ok h1", "ok h2"]);
+    assert_eq!(r.task("bv"), vec!["ok h2", "skipping h1"]);
+    assert_eq!(r.task("fresh"), vec!["ok newhost"]);
+    let msgs: Vec<J> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult { host, result, .. } if host == "h1" => result.get("msg").cloned(),
+            _ => None,
+        })
+        .collect();
+    assert!(msgs.contains(&J::String("['newhost'] ['h1']".into())));
+    assert!(msgs.contains(&J::String("blue".into())));
+    let delegated: Vec<Option<String>> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult {
+                delegated_to,
+                result,
+                ..
+            } if result.get("stdout").is_some() && !result.contains_key("censored") => {
+                Some(delegated_to.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        delegated,
+        vec![Some("h3".to_string()), Some("h3".to_string())]
+    );
+    let censored = r.events.iter().any(|e| {
+        matches!(e, Event::HostResult { no_log: true, result, .. }
+            if result.get("censored").is_some() && result.get("stdout").is_none())
+    });
+    assert!(censored);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=10 changed=4 unreachable=0 failed=0 skipped=1 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h2"),
+        "ok=10 changed=3 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn start_at_task_skips_earlier_tasks() {
+    let r = run_with(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - {name: one, debug: msg=1}
+    - {name: two, debug: msg=2}
+    - {name: three, debug: msg=3}
+"#,
+        &["--start-at-task", "two"],
+    );
+    let tasks: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK"))
+        .collect();
+    assert_eq!(tasks, vec!["TASK two", "TASK three"]);
+}
+
+#[test]
+fn precedence_extra_vars_over_set_fact_over_task_vars_over_play_vars() {
+    let r = run_with(
+        "h1 hv=inv\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  vars: {a: play, b: play, c: play, hv: play}
+  tasks:
+    - set_fact: {b: fact}
+    - name: show
+      debug: msg="{{ a }} {{ b }} {{ c }} {{ hv }} {{ e }}"
+      vars: {b: task, c: task}
+"#,
+        &["-e", "e=extra a=extra"],
+    );
+    assert_eq!(
+        r.var("h1", "msg"),
+        J::String("extra fact task play extra".into())
+    );
+}
+
+#[test]
+fn no_hosts_matched_and_skipped_loop_when_empty() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: nosuchgroup
+  gather_facts: false
+  tasks:
+    - debug: msg=x
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: empty
+      debug: msg="{{ item }}"
+      loop: []
+"#,
+    );
+    assert!(r.lines().contains(&"NO HOSTS MATCHED".to_string()));
+    assert_eq!(r.task("empty"), vec!["skipping h1"]);
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn debug_var_undefined_and_verbosity() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: var=nope
+    - name: quiet
+      debug: {msg: hidden, verbosity: 2}
+"#,
+    );
+    assert_eq!(
+        r.var("h1", "nope"),
+        J::String("VARIABLE IS NOT DEFINED!".into())
+    );
+    assert_eq!(r.task("quiet"), vec!["skipping h1"]);
+}
+
+#[test]
+fn undefined_variable_in_args_fails_the_host() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg="{{ missing }}"
+"#,
+    );
+    assert_eq!(r.task("debug"), vec!["failed h1"]);
+    let msg = r.var("h1", "msg");
+    assert!(
+        msg.as_str()
+            .unwrap_or_default()
+            .contains("'missing' is undefined"),
+        "{msg}"
+    );
+    assert_eq!(r.summary.exit_code, 2);
+}
+
+#[test]
+fn facts_are_gathered_and_environment_reaches_commands() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  tasks:
+    - name: facts
+      debug: msg="{{ ansible_facts.os_family }} {{ ansible_hostname }}"
+    - name: env
+      command: "echo $GREETING"
+      environment: {GREETING: "hello world"}
+      register: e
+    - name: show
+      debug: msg="{{ e.stdout }}"
+"#,
+    );
+    let lines = r.lines();
+    assert_eq!(lines[1], "TASK Gathering Facts");
+    assert_eq!(r.task("Gathering Facts"), vec!["ok h1", "ok h2"]);
+    let msgs: Vec<J> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult { host, result, .. } if host == "h2" => result.get("msg").cloned(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        msgs,
+        vec![
+            J::String("TestOS h2-name".into()),
+            J::String("hello world".into())
+        ]
+    );
+}
+
+#[test]
+fn handlers_skip_failed_hosts_unless_forced() {
+    let pb = r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      notify: restart
+    - command: "test {{ inventory_hostname }} = h1"
+  handlers:
+    - name: restart
+      debug: msg=restarted
+"#;
+    let r = run("h1\nh2\n", pb);
+    assert_eq!(r.task("restart"), vec!["ok h1"]);
+    let r = run_with("h1\nh2\n", pb, &["--force-handlers"]);
+    assert_eq!(r.task("restart"), vec!["ok h1", "ok h2"]);
+}
+
+#[test]
+fn ignore_unreachable_keeps_the_host() {
+    let r = run(
+        "down1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      ignore_unreachable: true
+    - debug: msg=still
+"#,
+    );
+    assert_eq!(r.task("command"), vec!["unreachable down1 ignoring"]);
+    assert_eq!(r.task("debug"), vec!["ok down1"]);
+    assert_eq!(
+        r.recap("down1"),
+        "ok=2 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn loops_with_unreachable_and_ignored_failed_items() {
+    let r = run(
+        "h1\ndown1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: items
+      command: "false"
+      loop: [1]
+      ignore_errors: true
+"#,
+    );
+    // Recorded: the unreachable item shows as a failed item, the whole as unreachable
+    // with "All items completed"; the failed items of h1 are ignored.
+    assert_eq!(r.task("items"), vec!["failed down1 (1)", "failed h1 (1)"]);
+    let whole: Vec<(String, crate::report::HostStatus, bool)> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostResult {
+                host,
+                item_label: None,
+                status,
+                ignored,
+                ..
+            } => Some((host.clone(), *status, *ignored)),
+            _ => None,
+        })
+        .collect();
+    assert!(whole.contains(&("h1".into(), crate::report::HostStatus::Failed, true)));
+    assert!(whole.contains(&(
+        "down1".into(),
+        crate::report::HostStatus::Unreachable,
+        false
+    )));
+    let agg = r
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::HostResult {
+                host,
+                item_label: None,
+                result,
+                ..
+            } if host == "down1" => Some(result.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(agg["msg"], "All items completed");
+    assert_eq!(agg["unreachable"], true);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=1 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1"
+    );
+    assert_eq!(
+        r.recap("down1"),
+        "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn roles_with_defaults_handlers_and_include_role() {
+    let r = run_files(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  roles:
+    - r1
+  tasks:
+    - include_role: {name: r2}
+    - name: after
+      debug: msg=after
+"#,
+        &[
+            (
+                "roles/r1/tasks/main.yml",
+                "- name: hello\n  command: \"echo {{ greeting }}\"\n  notify: r1 handler\n",
+            ),
+            ("roles/r1/defaults/main.yml", "greeting: hi\n"),
+            (
+                "roles/r1/handlers/main.yml",
+                "- name: r1 handler\n  debug: msg=from-r1\n",
+            ),
+            (
+                "roles/r2/tasks/main.yml",
+                "- name: second\n  debug: msg=r2\n",
+            ),
+        ],
+        &[],
+    );
+    let banners: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK") || l.starts_with("HANDLER"))
+        .collect();
+    assert_eq!(
+        banners,
+        vec![
+            "TASK r1 : hello",
+            "TASK include_role : r2",
+            "TASK r2 : second",
+            "TASK after",
+            "HANDLER r1 : r1 handler",
+        ]
+    );
+    assert!(r.lines().contains(&"included r2 for h1".to_string()));
+    assert_eq!(
+        r.recap("h1"),
+        "ok=5 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn check_mode_keyword_overrides_the_cli_flag() {
+    let r = run_with(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: checked
+      command: "true"
+    - name: forced
+      command: "true"
+      check_mode: false
+"#,
+        &["--check"],
+    );
+    assert_eq!(r.task("checked"), vec!["ok h1"]);
+    assert_eq!(r.task("forced"), vec!["changed h1"]);
+}
+
+#[test]
+fn earlier_failed_hosts_keep_their_batch_slot_and_play_host_lists() {
+    let r = run(
+        "h1\nh2\nh3\nh4\n",
+        r#"
+- hosts: h1:h2:h3
+  gather_facts: false
+  serial: 2
+  tasks:
+    - command: "test {{ inventory_hostname }} != h1"
+- hosts: h1:h2:h3:h4
+  gather_facts: false
+  serial: 2
+  tasks:
+    - name: lists
+      debug: msg="{{ ansible_play_batch }} {{ ansible_play_hosts }} {{ ansible_play_hosts_all }}"
+"#,
+    );
+    let plays: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("PLAY"))
+        .collect();
+    assert_eq!(
+        plays,
+        vec![
+            "PLAY h1:h2:h3 [h1,h2]",
+            "PLAY h1:h2:h3 [h3]",
+            "PLAY h1:h2:h3:h4 [h1,h2]",
+            "PLAY h1:h2:h3:h4 [h3,h4]"
+        ]
+    );
+    assert_eq!(
+        r.var("h2", "msg"),
+        J::String("['h2'] ['h2', 'h3', 'h4'] ['h1', 'h2', 'h3', 'h4']".into())
+    );
+    assert_eq!(
+        r.var("h4", "msg"),
+        J::String("['h3', 'h4'] ['h2', 'h3', 'h4'] ['h1', 'h2', 'h3', 'h4']".into())
+    );
+    assert_eq!(r.summary.exit_code, 2);
+}
+
+#[test]
+fn clear_host_errors_gives_exit_code_0_but_keeps_the_recap() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "test {{ inventory_hostname }} = h1"
+    - meta: clear_host_errors
+    - name: after
+      debug: msg=after
+"#,
+    );
+    assert_eq!(r.task("after"), vec!["ok h1"]);
+    assert_eq!(
+        r.recap("h2"),
+        "ok=0 changed=0 unreachable=0 failed=1 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn include_tasks_in_a_loop_includes_once_per_item() {
+    let r = run_files(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - include_tasks: inc2.yml
+      loop: [a, b]
+    - name: after
+      debug: msg=after
+"#,
+        &[(
+            "inc2.yml",
+            "- name: \"inc {{ item }}\"\n  debug: msg=\"{{ item }} {{ inventory_hostname }}\"\n",
+        )],
+        &[],
+    );
+    let lines = r.lines();
+    let shown: Vec<&str> = lines
+        .iter()
+        .map(String::as_str)
+        .filter(|l| !l.starts_with("ok") && !l.starts_with("PLAY"))
+        .collect();
+    assert_eq!(
+        shown,
+        vec![
+            "TASK include_tasks",
+            "included inc2.yml for h1, h2 (a)",
+            "included inc2.yml for h1, h2 (b)",
+            "TASK inc a",
+            "TASK inc b",
+            "TASK after"
+        ]
+    );
+    assert_eq!(r.var("h2", "msg"), J::String("after".into()));
+    assert_eq!(
+        r.recap("h1"),
+        "ok=5 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn an_unknown_handler_ends_the_run_with_exit_1_and_no_recap() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "true"
+      notify: nosuch
+    - name: after
+      debug: msg=after
+"#,
+    );
+    assert!(!r.lines().contains(&"TASK after".to_string()));
+    assert!(r.events.iter().any(|e| matches!(e, Event::Error { message }
+        if message.contains("The requested handler 'nosuch' was not found"))));
+    assert!(!r.events.iter().any(|e| matches!(e, Event::Recap(_))));
+    assert_eq!(r.summary.exit_code, 1);
+}
+
+#[test]
+fn timeout_fails_the_task_as_ansible_reports_it() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 3
+      timeout: 1
+      ignore_errors: true
+"#,
+    );
+    assert_eq!(r.task("command"), vec!["failed h1 ignoring"]);
+    let result = r
+        .events
+        .iter()
+        .find_map(|e| match e {
+            Event::HostResult { result, .. } => Some(result.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(result["msg"], "Task failed: Timed out after 1 second(s).");
+    assert_eq!(result["timedout"]["period"], 1);
+}
+
+#[test]
+fn cancelling_stops_the_run_with_a_recap_and_exit_99() {
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let trigger = cancel.clone();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        trigger.cancel();
+    });
+    let r = run_cancellable(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 5
+    - name: never
+      debug: msg=x
+"#,
+        &[],
+        &[],
+        cancel,
+    );
+    assert!(!r.lines().contains(&"TASK never".to_string()));
+    assert!(r.events.iter().any(|e| matches!(e, Event::Recap(_))));
+    assert_eq!(r.summary.exit_code, 99);
+}
+
+#[test]
+fn throttle_limits_parallel_hosts() {
+    let inventory = "h1\nh2\nh3\n";
+    let pb = |throttle: &str| {
+        format!(
+            r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: sleep 0.3
+      {throttle}
+"#
+        )
+    };
+    let start = std::time::Instant::now();
+    run(inventory, &pb(""));
+    let parallel = start.elapsed();
+    let start = std::time::Instant::now();
+    run(inventory, &pb("throttle: 1"));
+    let serial = start.elapsed();
+    assert!(
+        parallel < std::time::Duration::from_millis(850),
+        "{parallel:?}"
+    );
+    assert!(
+        serial >= std::time::Duration::from_millis(900),
+        "{serial:?}"
+    );
+}
+
+#[test]
+fn block_conditions_skip_loop_items_one_by_one() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: looped
+          debug: msg="{{ item }}"
+          loop: [1, 2]
+      when: false
+    - name: bad loop
+      debug: msg="{{ item }}"
+      loop: "{{ undefined_list }}"
+      when: false
+"#,
+    );
+    // Recorded: per-item skips, then the whole; an unevaluable loop under a false
+    // condition is one skip.
+    assert_eq!(r.task("looped"), vec!["skipping h1 (1)", "skipping h1 (2)"]);
+    assert_eq!(r.task("bad loop"), vec!["skipping h1"]);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=0 changed=0 unreachable=0 failed=0 skipped=2 rescued=0 ignored=0"
+    );
+}
+
+#[test]
+fn any_errors_fatal_inside_a_rescued_block_sends_every_host_to_rescue() {
+    let r = run(
+        "h1\nh2\nh3\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  any_errors_fatal: true
+  tasks:
+    - block:
+        - name: body
+          command: "test {{ inventory_hostname }} != h2"
+        - name: body2
+          debug: msg=b2
+      rescue:
+        - name: rescue
+          debug: msg=r
+      always:
+        - name: always
+          debug: msg=a
+    - name: after
+      debug: msg=after
+"#,
+    );
+    // Recorded with ansible-playbook 2.19.
+    let tasks: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK"))
+        .collect();
+    assert_eq!(
+        tasks,
+        vec!["TASK body", "TASK rescue", "TASK always", "TASK after"]
+    );
+    assert_eq!(r.task("after"), vec!["ok h1", "ok h2", "ok h3"]);
+    assert_eq!(
+        r.recap("h1"),
+        "ok=4 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h2"),
+        "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=1 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 0);
+}
+
+#[test]
+fn nested_blocks_inner_always_then_outer_rescue_that_fails() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - block:
+            - name: inner
+              command: "test {{ inventory_hostname }} != h2"
+          always:
+            - name: inner always
+              debug: msg=ia
+        - name: outer body
+          debug: msg=ob
+      rescue:
+        - name: outer rescue
+          fail: msg="{{ ansible_failed_result.msg }}"
+      always:
+        - name: outer always
+          debug: msg=oa
+    - name: after
+      debug: msg=after
+"#,
+    );
+    // Recorded with ansible-playbook 2.19.
+    let tasks: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("TASK"))
+        .collect();
+    assert_eq!(
+        tasks,
+        vec![
+            "TASK inner",
+            "TASK inner always",
+            "TASK outer body",
+            "TASK outer rescue",
+            "TASK outer always",
+            "TASK after"
+        ]
+    );
+    assert_eq!(r.task("inner always"), vec!["ok h1", "ok h2"]);
+    assert_eq!(r.task("outer body"), vec!["ok h1"]);
+    assert_eq!(r.task("outer rescue"), vec!["failed h2"]);
+    assert_eq!(r.task("after"), vec!["ok h1"]);
+    let rescue_msg = r.events.iter().rev().find_map(|e| match e {
+        Event::HostResult {
+            host,
+            status: crate::report::HostStatus::Failed,
+            result,
+            ..
+        } if host == "h2" => result.get("msg").cloned(),
+        _ => None,
+    });
+    assert_eq!(rescue_msg, Some(J::String("non-zero return code".into())));
+    assert_eq!(
+        r.recap("h2"),
+        "ok=2 changed=0 unreachable=0 failed=1 skipped=0 rescued=1 ignored=0"
+    );
+    assert_eq!(
+        r.recap("h1"),
+        "ok=5 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+    assert_eq!(r.summary.exit_code, 2);
+}
