@@ -2,6 +2,7 @@
 
 mod args;
 mod config;
+mod execute;
 mod extra_vars;
 mod listing;
 
@@ -102,12 +103,8 @@ pub fn run(args: &Args, cwd: &Path, out: &mut dyn std::io::Write) -> Result<i32,
         let _ = out.write_all(text.as_bytes());
         return Ok(exit::OK);
     }
-    warn(
-        "ringmaster cannot execute playbooks yet (the executor is the next milestone); \
-          the playbooks were loaded and checked. Use --syntax-check, --list-hosts, --list-tasks \
-          or --list-tags.",
-    );
-    Ok(exit::ERROR)
+    let _ = out.flush();
+    Ok(execute::execute(args, &loaded))
 }
 
 /// The listing modes on already loaded input; returns the exit code (errors are printed).

@@ -233,6 +233,8 @@ impl PlayRun<'_> {
             self.emit(Event::TaskStart {
                 name: name.clone(),
                 kind,
+                action: task.action.clone(),
+                path: None,
             })
             .await;
         }

@@ -136,7 +136,10 @@ pub async fn run_playbooks(
     let mut error_exit = false;
     'run: for (path, pb) in &loaded.playbooks {
         let _ = events
-            .send(Event::PlaybookStart { path: path.clone() })
+            .send(Event::PlaybookStart {
+                path: path.clone(),
+                plays: pb.plays.len(),
+            })
             .await;
         let playbook_dir = pb.path.parent().map(PathBuf::from).unwrap_or_default();
         let dirs = match loaded.inventory.vars_dir_for(&playbook_dir) {
