@@ -10,6 +10,7 @@ mod actions;
 mod attempts;
 mod block;
 mod directives;
+mod handlers;
 mod loops;
 mod module;
 mod state;
@@ -19,6 +20,8 @@ mod task;
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_blocks;
 #[cfg(test)]
 mod tests_more;
 
