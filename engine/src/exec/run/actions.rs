@@ -12,6 +12,11 @@ use serde_json::{Map, Value as J};
 use crate::source::Span;
 use crate::template::{Scope, Templar, py_str, value_to_json};
 
+/// Set (as ansible's `debug` and `assert` actions do) on results the console shows
+/// in full even without `-v`; reporters drop every `_ansible_*` key when printing,
+/// and `register` never stores them.
+pub const VERBOSE_ALWAYS: &str = "_ansible_verbose_always";
+
 /// What the executor does after the action, beyond recording its result.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Directive {
@@ -254,13 +259,21 @@ fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
             }
             Err(e) => return ActionOut::with(failed(e.message)),
         };
-        return ActionOut::with(obj(&[(var.as_str(), value), ("changed", J::Bool(false))]));
+        return ActionOut::with(obj(&[
+            (var.as_str(), value),
+            ("changed", J::Bool(false)),
+            (VERBOSE_ALWAYS, J::Bool(true)),
+        ]));
     }
     let msg = args
         .get("msg")
         .cloned()
         .unwrap_or_else(|| J::String("Hello world!".into()));
-    ActionOut::with(obj(&[("msg", msg), ("changed", J::Bool(false))]))
+    ActionOut::with(obj(&[
+        ("msg", msg),
+        ("changed", J::Bool(false)),
+        (VERBOSE_ALWAYS, J::Bool(true)),
+    ]))
 }
 
 fn set_fact(args: &Map<String, J>) -> ActionOut {
@@ -324,6 +337,7 @@ fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
             .cloned()
             .unwrap_or_else(|| J::String("All assertions passed".into()));
         result.insert("msg".into(), msg);
+        result.insert(VERBOSE_ALWAYS.into(), J::Bool(true));
     }
     ActionOut::with(result)
 }

@@ -449,7 +449,7 @@ impl PlayRun<'_> {
             if let Some(name) = task.keywords.get("register").and_then(Node::as_str) {
                 s.set_facts.insert(
                     name.to_string(),
-                    super::state::json_value(&J::Object(out.result.clone())),
+                    super::state::json_value(&J::Object(registered(&out.result))),
                 );
             }
         });
@@ -464,7 +464,7 @@ impl PlayRun<'_> {
                 .insert("ansible_failed_task".into(), super::state::str_map(t));
             s.set_facts.insert(
                 "ansible_failed_result".into(),
-                super::state::json_value(&J::Object(out.result.clone())),
+                super::state::json_value(&J::Object(registered(&out.result))),
             );
         });
     }
@@ -545,4 +545,28 @@ impl PlayRun<'_> {
         self.stop_play = true;
         self.stop_run = true;
     }
+}
+
+/// A result as `register` stores it: without ansible's internal `_ansible_*` keys
+/// (in loop item results too).
+fn registered(result: &serde_json::Map<String, J>) -> serde_json::Map<String, J> {
+    result
+        .iter()
+        .filter(|(k, _)| !k.starts_with("_ansible"))
+        .map(|(k, v)| match (k.as_str(), v) {
+            ("results", J::Array(items)) => (
+                k.clone(),
+                J::Array(
+                    items
+                        .iter()
+                        .map(|i| match i {
+                            J::Object(m) => J::Object(registered(m)),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                ),
+            ),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
 }
