@@ -529,3 +529,101 @@ fn run_time_errors_are_reported_as_ansible_words_them() {
         ]
     );
 }
+
+#[test]
+fn with_lookups_give_ansible_items() {
+    let r = run(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  vars:
+    users: [{name: a, keys: [k1, k2]}, {name: b, keys: [k3]}]
+  tasks:
+    - name: dict
+      debug: msg="{{ item.key }}={{ item.value }}"
+      with_dict: {x: 1, y: 2}
+    - name: sequence
+      debug: msg="{{ item }}"
+      with_sequence: start=1 end=3 format=n%02d
+    - name: together
+      debug: msg="{{ item }}"
+      with_together: [[1, 2], [a, b]]
+    - name: nested
+      debug: msg="{{ item }}"
+      with_nested: [[1, 2], [a, b]]
+    - name: subelements
+      debug: msg="{{ item.0.name }} {{ item.1 }}"
+      with_subelements: ["{{ users }}", keys]
+    - name: items
+      debug: msg="{{ item }}"
+      with_items: [[1, [2]], 3]
+"#,
+    );
+    // Item labels recorded with ansible-playbook 2.19 (shown here as JSON).
+    assert_eq!(
+        r.task("dict"),
+        vec![
+            "ok h1 ({\"key\":\"x\",\"value\":1})",
+            "ok h1 ({\"key\":\"y\",\"value\":2})"
+        ]
+    );
+    assert_eq!(
+        r.task("sequence"),
+        vec!["ok h1 (n01)", "ok h1 (n02)", "ok h1 (n03)"]
+    );
+    assert_eq!(
+        r.task("together"),
+        vec!["ok h1 ([1,\"a\"])", "ok h1 ([2,\"b\"])"]
+    );
+    assert_eq!(
+        r.task("nested"),
+        vec![
+            "ok h1 ([1,\"a\"])",
+            "ok h1 ([1,\"b\"])",
+            "ok h1 ([2,\"a\"])",
+            "ok h1 ([2,\"b\"])"
+        ]
+    );
+    assert_eq!(
+        r.task("subelements"),
+        vec![
+            "ok h1 ([{\"name\":\"a\"},\"k1\"])",
+            "ok h1 ([{\"name\":\"a\"},\"k2\"])",
+            "ok h1 ([{\"name\":\"b\"},\"k3\"])"
+        ]
+    );
+    assert_eq!(
+        r.task("items"),
+        vec!["ok h1 (1)", "ok h1 (3)", "ok h1 ([2])"]
+    );
+}
+
+#[test]
+fn order_and_delegate_facts() {
+    let r = run(
+        "h2\nh1\nh3\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  order: sorted
+  tasks:
+    - name: facts to h3
+      setup:
+      delegate_to: h3
+      delegate_facts: true
+      run_once: true
+    - name: show
+      debug: msg="{{ hostvars['h3'].ansible_facts.hostname | default('none') }} {{ ansible_facts.hostname | default('none') }}"
+"#,
+    );
+    let plays: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("PLAY"))
+        .collect();
+    assert_eq!(plays, vec!["PLAY all [h1,h2,h3]"]);
+    assert_eq!(r.task("facts to h3"), vec!["ok h1"]);
+    // The facts went to the delegate (the test setup names them after the task host).
+    assert_eq!(r.var("h1", "msg"), J::String("h1-name none".into()));
+}
