@@ -1,10 +1,27 @@
 //! The executor: runs loaded playbooks with ansible-core 2.19's linear strategy and
-//! emits [`Event`]s. Plays → `serial:` batches → facts → pre_tasks, roles, tasks,
-//! post_tasks (handlers flushed after each) → handlers; failures per
+//! emits [`Event`]s. Plays → `serial:` batches → facts → pre_tasks | roles + tasks |
+//! post_tasks (handlers flushed after each of the three) → failure budget per
 //! [`crate::exec::budget`].
 //!
 //! Modules and connections come from the caller ([`RunOptions::modules`],
 //! [`Connector`]), so the executor is tested with its own test modules.
+//!
+//! Layout: [`block`] (lockstep over blocks, per-task result handling, budget),
+//! [`task`] (one task on one host: when, loop, register shape), [`attempts`]
+//! (until/retries, changed_when/failed_when, timeout), [`module`] (connection,
+//! environment, become vars, diffs), [`actions`] (engine actions), [`directives`]
+//! (meta, includes, add_host/group_by), [`handlers`], [`loops`], [`state`] (per-host
+//! facts/set_fact/include_vars and the variables built from them).
+//!
+//! Known differences from ansible-playbook 2.19:
+//! - `strategy: free` runs in lockstep too (only the budget checks are dropped).
+//! - Results are emitted as each host finishes; a missing handler is reported after
+//!   the notifying task's results were sent (ansible aborts before printing them).
+//! - `meta: refresh_inventory`, `clear_facts`, `reset_connection`, `end_role` do
+//!   nothing; `set_fact: cacheable` has no fact cache behind it.
+//! - `environment:` is applied by exporting the variables in the host's shell before
+//!   each command a module runs (works for POSIX shells only).
+//! - Handler names and `notify:` values are not templated.
 
 mod actions;
 mod attempts;
