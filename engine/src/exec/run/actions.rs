@@ -89,6 +89,8 @@ pub struct ActionCx<'a> {
     pub span: &'a Span,
     pub verbosity: u8,
     pub basedir: &'a Path,
+    /// For lines actions print themselves (`Pausing for N seconds`).
+    pub events: &'a tokio::sync::mpsc::Sender<crate::report::Event>,
 }
 
 fn obj(entries: &[(&str, J)]) -> Map<String, J> {
@@ -129,7 +131,7 @@ pub async fn run_engine_action(
             ActionOut::with(failed(msg))
         }
         "include_vars" => include_vars(args, cx),
-        "pause" => pause(args).await,
+        "pause" => pause(args, cx).await,
         "meta" => {
             let name = arg_str(args, "_raw_params").unwrap_or_default();
             ActionOut {
@@ -392,7 +394,7 @@ fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     }
 }
 
-async fn pause(args: &Map<String, J>) -> ActionOut {
+async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let num = |k: &str| {
         args.get(k).and_then(|v| match v {
             J::Number(n) => n.as_f64(),
@@ -400,11 +402,14 @@ async fn pause(args: &Map<String, J>) -> ActionOut {
             _ => None,
         })
     };
-    let seconds = match (num("seconds"), num("minutes")) {
-        (Some(s), _) => Some(s),
-        (None, Some(m)) => Some(m * 60.0),
-        _ => None,
+    // pause.py: minutes win over seconds; both are read with int().
+    let (seconds, unit) = match (num("minutes"), num("seconds")) {
+        (Some(m), _) => (Some(m.trunc() * 60.0), "minutes"),
+        (None, Some(s)) => (Some(s.trunc()), "seconds"),
+        _ => (None, "minutes"),
     };
+    let start = now_text();
+    let started = std::time::Instant::now();
     let Some(seconds) = seconds else {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
@@ -414,34 +419,74 @@ async fn pause(args: &Map<String, J>) -> ActionOut {
             ));
         }
         let prompt = arg_str(args, "prompt").unwrap_or_else(|| "Press enter to continue".into());
-        eprintln!("{prompt}:");
-        let mut line = String::new();
-        let _ = tokio::task::spawn_blocking(move || {
+        let _ = cx
+            .events
+            .send(crate::report::Event::Display {
+                text: format!("[pause]\n{prompt}:"),
+            })
+            .await;
+        let input = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
             let _ = std::io::stdin().read_line(&mut line);
-            line
+            line.trim_end_matches(['\r', '\n']).to_string()
+        })
+        .await
+        .unwrap_or_default();
+        return ActionOut::with(pause_result(&start, started, unit, input));
+    };
+    let _ = cx
+        .events
+        .send(crate::report::Event::Display {
+            text: format!("Pausing for {} seconds", seconds as i64),
         })
         .await;
-        return ActionOut::with(obj(&[
-            ("changed", J::Bool(false)),
-            ("user_input", J::String(String::new())),
-        ]));
-    };
-    let start = std::time::Instant::now();
     if seconds > 0.0 {
         tokio::time::sleep(std::time::Duration::from_secs_f64(seconds)).await;
     }
-    let shown = if seconds.fract() == 0.0 {
-        format!("{}", seconds as i64)
-    } else {
-        format!("{seconds}")
-    };
-    ActionOut::with(obj(&[
+    ActionOut::with(pause_result(&start, started, unit, String::new()))
+}
+
+/// pause.py's result: `stdout` is the measured duration rounded to 2 places, in the
+/// unit the user gave.
+fn pause_result(
+    start: &str,
+    started: std::time::Instant,
+    unit: &str,
+    user_input: String,
+) -> Map<String, J> {
+    let secs = started.elapsed().as_secs_f64();
+    let duration = if unit == "minutes" { secs / 60.0 } else { secs };
+    let rounded = (duration * 100.0).round() / 100.0;
+    obj(&[
         ("changed", J::Bool(false)),
-        ("delta", J::from(start.elapsed().as_secs())),
+        ("delta", J::from(secs as i64)),
         ("echo", J::Bool(true)),
         ("rc", J::from(0)),
+        ("start", J::String(start.to_string())),
         ("stderr", J::String(String::new())),
-        ("stdout", J::String(format!("Paused for {shown} seconds"))),
-        ("user_input", J::String(String::new())),
-    ]))
+        (
+            "stdout",
+            J::String(format!(
+                "Paused for {} {unit}",
+                py_str(&Value::from(rounded))
+            )),
+        ),
+        ("stop", J::String(now_text())),
+        ("user_input", J::String(user_input)),
+    ])
+}
+
+/// Local time as Python's `str(datetime.now())`.
+fn now_text() -> String {
+    let now = jiff::Zoned::now();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        now.year(),
+        now.month(),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.subsec_nanosecond() / 1000
+    )
 }

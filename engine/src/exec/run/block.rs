@@ -246,10 +246,12 @@ impl PlayRun<'_> {
                 })
                 .unwrap_or(false)
         };
-        // add_host bypasses the host loop: it runs once, as `run_once` does.
-        let run_once = kw_bool("run_once")
-            || task.action.ends_with(".add_host")
-            || (meta.is_some() && !per_host_meta);
+        // add_host and pause bypass the host loop: they run on the first host only,
+        // and (recorded) their result is registered for that host only; with
+        // `run_once` the result is shared with every host.
+        let bypass = task.action.ends_with(".add_host") || task.action.ends_with(".pause");
+        let shared = kw_bool("run_once") || (meta.is_some() && !per_host_meta);
+        let run_once = shared || bypass;
         let any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
         let ignore_errors = kw_bool("ignore_errors");
         let delegate_facts = kw_bool("delegate_facts");
@@ -273,7 +275,7 @@ impl PlayRun<'_> {
         let mut unreachable_here: Vec<String> = Vec::new();
         let mut directives: Vec<ItemDirective> = Vec::new();
         for out in &outcomes {
-            let targets: Vec<String> = if run_once {
+            let targets: Vec<String> = if shared {
                 hosts.to_vec()
             } else {
                 vec![out.host.clone()]

@@ -502,6 +502,7 @@ pub(super) async fn run_action(
         span: &job.task.action_span,
         verbosity: job.verbosity,
         basedir: &job.basedir,
+        events: &job.events,
     };
     if let Some(out) = run_engine_action(&job.task.action, &args, &cx).await {
         return ItemResult {

@@ -299,3 +299,35 @@ fn nested_blocks_inner_always_then_outer_rescue_that_fails() {
     );
     assert_eq!(r.summary.exit_code, 2);
 }
+
+#[test]
+fn pause_runs_once_and_registers_on_the_first_host_only() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - pause: seconds=1
+      register: p
+    - name: show
+      debug: msg="{{ p.stdout | default('undefined') }}"
+"#,
+    );
+    // Recorded with ansible-playbook 2.19.
+    assert_eq!(r.task("pause"), vec!["ok h1"]);
+    assert!(
+        r.events
+            .iter()
+            .any(|e| matches!(e, Event::Display { text } if text == "Pausing for 1 seconds"))
+    );
+    assert_eq!(
+        r.var("h1", "msg"),
+        J::String("Paused for 1.0 seconds".into())
+    );
+    assert_eq!(r.var("h2", "msg"), J::String("undefined".into()));
+    assert_eq!(
+        r.recap("h2"),
+        "ok=1 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
+}
