@@ -474,6 +474,7 @@ impl PlayRun<'_> {
     /// Recap counters, as ansible's strategy increments them.
     fn count(&self, out: &HostOutcome, inh: &Inherited) {
         with_state(&self.states, &out.host, |s| {
+            s.processed = true;
             let c = &mut s.counters;
             // Recorded: an include in a loop counts ok once per included item.
             let included = out

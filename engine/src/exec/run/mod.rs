@@ -229,17 +229,24 @@ fn recap_of(states: &States) -> (Recap, bool, bool) {
         Ok(g) => g,
         Err(p) => p.into_inner(),
     };
-    let mut names: Vec<&String> = guard.keys().collect();
+    // Recorded: the recap lists the hosts that have any result (ansible's
+    // `AggregateStats.processed`).
+    let mut names: Vec<&String> = guard
+        .iter()
+        .filter(|(_, s)| s.processed)
+        .map(|(k, _)| k)
+        .collect();
     names.sort();
     let mut recap = Recap::default();
     let (mut any_failed, mut any_unreachable) = (false, false);
     for name in names {
-        let s = &guard[name];
-        // Recorded: the exit code follows the hosts still failed (so
-        // `meta: clear_host_errors` gives 0), not the recap's failed counters.
+        recap.hosts.insert(name.clone(), guard[name].counters);
+    }
+    // Recorded: the exit code follows the hosts still failed (so
+    // `meta: clear_host_errors` gives 0), not the recap's failed counters.
+    for s in guard.values() {
         any_failed |= s.failed;
         any_unreachable |= s.unreachable;
-        recap.hosts.insert(name.clone(), s.counters);
     }
     (recap, any_failed, any_unreachable)
 }

@@ -29,6 +29,8 @@ pub struct HostState {
     /// `meta: end_host` (this play only).
     pub ended: bool,
     pub counters: HostCounters,
+    /// Some result was counted for the host (only such hosts are in the recap).
+    pub processed: bool,
 }
 
 impl HostState {

@@ -627,3 +627,22 @@ fn order_and_delegate_facts() {
     // The facts went to the delegate (the test setup names them after the task host).
     assert_eq!(r.var("h1", "msg"), J::String("h1-name none".into()));
 }
+
+#[test]
+fn the_recap_lists_only_hosts_with_results() {
+    let r = run_with(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - debug: msg=x
+      tags: [other]
+"#,
+        &["--tags", "nothing"],
+    );
+    // Recorded: PLAY banner, then an empty PLAY RECAP.
+    assert_eq!(r.lines(), vec!["PLAY all [h1,h2]"]);
+    assert!(r.summary.recap.hosts.is_empty());
+    assert_eq!(r.summary.exit_code, 0);
+}
