@@ -646,3 +646,21 @@ fn the_recap_lists_only_hosts_with_results() {
     assert!(r.summary.recap.hosts.is_empty());
     assert_eq!(r.summary.exit_code, 0);
 }
+
+/// Rough cost check (not a benchmark): 50 hosts x 20 engine tasks stay fast.
+#[test]
+fn fifty_hosts_twenty_tasks_stay_fast() {
+    let inventory: String = (1..=50).map(|i| format!("h{i}\n")).collect();
+    let mut pb = String::from("- hosts: all\n  gather_facts: false\n  tasks:\n");
+    for i in 0..10 {
+        pb.push_str(&format!(
+            "    - set_fact: {{v{i}: \"{{{{ inventory_hostname }}}}-{i}\"}}\n    - debug: msg=\"{{{{ v{i} }}}}\"\n"
+        ));
+    }
+    let start = std::time::Instant::now();
+    let r = run(&inventory, &pb);
+    let took = start.elapsed();
+    assert_eq!(r.var("h50", "msg"), J::String("h50-9".into()));
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    eprintln!("50 hosts x 20 tasks: {took:?}");
+}
