@@ -38,7 +38,7 @@ impl PlayRun<'_> {
                 .filter(|h| self.notified[i].contains(*h))
                 .filter(|h| {
                     with_state(&self.states, h, |s| {
-                        !s.unreachable && !s.ended && (!s.failed || self.opts.force_handlers)
+                        !s.unreachable && !s.ended && (!s.failed || self.force_handlers)
                     })
                 })
                 .cloned()

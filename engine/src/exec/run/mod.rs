@@ -121,6 +121,8 @@ pub(crate) struct PlayRun<'a> {
     pub end_play: bool,
     /// An error that ends the whole run (exit 1, no recap), e.g. a missing handler.
     pub fatal_error: Option<String>,
+    /// `--force-handlers` or the play's `force_handlers:`.
+    pub force_handlers: bool,
 }
 
 impl PlayRun<'_> {
@@ -349,6 +351,7 @@ async fn run_play(
         })
     };
     let gather = truthy(keyword("gather_facts")?).unwrap_or(true);
+    let force_handlers = opts.force_handlers || truthy(keyword("force_handlers")?).unwrap_or(false);
     let any_errors_fatal = truthy(keyword("any_errors_fatal")?).unwrap_or(false);
     // The free strategy checks neither max_fail_percentage nor any_errors_fatal.
     // (Tasks still run in lockstep here; only the order of output lines differs.)
@@ -424,6 +427,7 @@ async fn run_play(
             stop_batch: false,
             end_play: false,
             fatal_error: None,
+            force_handlers,
         };
         run.emit(Event::PlayStart {
             name: name.clone(),

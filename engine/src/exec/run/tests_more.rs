@@ -264,6 +264,12 @@ fn handlers_skip_failed_hosts_unless_forced() {
     assert_eq!(r.task("restart"), vec!["ok h1"]);
     let r = run_with("h1\nh2\n", pb, &["--force-handlers"]);
     assert_eq!(r.task("restart"), vec!["ok h1", "ok h2"]);
+    let forced = pb.replace(
+        "gather_facts: false",
+        "gather_facts: false\n  force_handlers: true",
+    );
+    let r = run("h1\nh2\n", &forced);
+    assert_eq!(r.task("restart"), vec!["ok h1", "ok h2"]);
 }
 
 #[test]
