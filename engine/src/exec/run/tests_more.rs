@@ -670,3 +670,19 @@ fn fifty_hosts_twenty_tasks_stay_fast() {
     assert!(took < std::time::Duration::from_secs(10), "{took:?}");
     eprintln!("50 hosts x 20 tasks: {took:?}");
 }
+
+#[test]
+fn hostvars_sees_other_hosts_facts_and_not_unknown_hosts() {
+    let r = run(
+        "h1\nh2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact: {mine: "{{ inventory_hostname }}-fact"}
+    - name: show
+      debug: msg="{{ hostvars['h2'].mine }} {{ hostvars['nosuch'] is defined }}"
+"#,
+    );
+    assert_eq!(r.var("h1", "msg"), J::String("h2-fact False".into()));
+}
