@@ -41,6 +41,8 @@ mod tests;
 mod tests_blocks;
 #[cfg(test)]
 mod tests_more;
+#[cfg(test)]
+mod tests_vars;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
