@@ -88,7 +88,8 @@ pub struct ActionCx<'a> {
     pub scope: &'a Arc<Scope>,
     pub span: &'a Span,
     pub verbosity: u8,
-    pub basedir: &'a Path,
+    /// Where relative files are looked up: the role's directory, then the play's.
+    pub dirs: Vec<std::path::PathBuf>,
     /// For lines actions print themselves (`Pausing for N seconds`).
     pub events: &'a tokio::sync::mpsc::Sender<crate::report::Event>,
 }
@@ -345,30 +346,83 @@ fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
 }
 
 fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
-    let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params")) else {
-        return ActionOut::with(failed("include_vars needs 'file' or a file name"));
-    };
-    let mut path = cx.basedir.join(&file);
-    if !path.is_file() {
-        path = cx.basedir.join("vars").join(&file);
-    }
-    let node = match crate::yaml::load_file(&path) {
-        Ok(n) => n,
-        Err(_) => {
-            return ActionOut::with(failed(format!("Could not find or access '{file}'")));
-        }
-    };
-    let data = match cx.templar.render_node(&node, cx.scope) {
-        Ok(v) => v,
-        Err(e) => return ActionOut::with(failed(e.message)),
-    };
     let mut vars = IndexMap::new();
+    let mut files = Vec::new();
+    if let Some(dir) = arg_str(args, "dir") {
+        // Every YAML/JSON file of the directory, in name order (`depth` and
+        // `files_matching` are not supported).
+        let Some(base) = find_in(cx, "vars", &dir).filter(|p| p.is_dir()) else {
+            return ActionOut::with(failed(format!("{dir} directory does not exist")));
+        };
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&base)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        entries.retain(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| ["yml", "yaml", "json"].contains(&e))
+        });
+        entries.sort();
+        for path in entries {
+            if let Err(msg) = load_vars_into(&path, cx, &mut vars) {
+                return ActionOut::with(failed(msg));
+            }
+            files.push(path);
+        }
+    } else {
+        let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params")) else {
+            return ActionOut::with(failed("include_vars needs 'file', 'dir' or a file name"));
+        };
+        let Some(path) = find_in(cx, "vars", &file).filter(|p| p.is_file()) else {
+            return ActionOut::with(failed(format!("Could not find or access '{file}'")));
+        };
+        if let Err(msg) = load_vars_into(&path, cx, &mut vars) {
+            return ActionOut::with(failed(msg));
+        }
+        files.push(path);
+    }
+    finish_include_vars(args, vars, &files)
+}
+
+/// `name` relative to the role's and the play's directories (`<dir>/<kind>/<name>`
+/// first), or absolute.
+fn find_in(cx: &ActionCx<'_>, kind: &str, name: &str) -> Option<std::path::PathBuf> {
+    let p = Path::new(name);
+    if p.is_absolute() {
+        return p.exists().then(|| p.to_path_buf());
+    }
+    cx.dirs
+        .iter()
+        .flat_map(|d| [d.join(kind).join(name), d.join(name)])
+        .find(|c| c.exists())
+}
+
+/// Reads one vars file (templated now) into `vars`.
+fn load_vars_into(
+    path: &Path,
+    cx: &ActionCx<'_>,
+    vars: &mut IndexMap<String, Value>,
+) -> Result<(), String> {
+    let node = crate::yaml::load_file(path).map_err(|e| e.message)?;
+    let data = cx
+        .templar
+        .render_node(&node, cx.scope)
+        .map_err(|e| e.message)?;
     if let Ok(keys) = data.try_iter() {
         for k in keys {
             let v = data.get_item(&k).unwrap_or_default();
             vars.insert(py_str(&k), v);
         }
     }
+    Ok(())
+}
+
+fn finish_include_vars(
+    args: &Map<String, J>,
+    mut vars: IndexMap<String, Value>,
+    files: &[std::path::PathBuf],
+) -> ActionOut {
     if let Some(name) = arg_str(args, "name") {
         let all: IndexMap<String, Value> = vars.drain(..).collect();
         vars.insert(
@@ -385,7 +439,12 @@ fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
             ("ansible_facts", J::Object(facts)),
             (
                 "ansible_included_var_files",
-                J::Array(vec![J::String(path.display().to_string())]),
+                J::Array(
+                    files
+                        .iter()
+                        .map(|p| J::String(p.display().to_string()))
+                        .collect(),
+                ),
             ),
             ("changed", J::Bool(false)),
         ]),

@@ -501,7 +501,13 @@ pub(super) async fn run_action(
         scope,
         span: &job.task.action_span,
         verbosity: job.verbosity,
-        basedir: &job.basedir,
+        dirs: job
+            .task
+            .role
+            .iter()
+            .map(|r| r.path.clone())
+            .chain([job.basedir.clone()])
+            .collect(),
         events: &job.events,
     };
     if let Some(out) = run_engine_action(&job.task.action, &args, &cx).await {

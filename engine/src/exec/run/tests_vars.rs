@@ -177,3 +177,26 @@ fn hostvars_sees_other_hosts_facts_and_not_unknown_hosts() {
     );
     assert_eq!(r.var("h1", "msg"), J::String("h2-fact False".into()));
 }
+
+#[test]
+fn include_vars_file_dir_and_name() {
+    let r = super::test_support::run_files(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - include_vars: {dir: confs}
+    - include_vars: {file: one.yml, name: bag}
+    - name: show
+      debug: msg="{{ a }} {{ b }} {{ bag.x }}"
+"#,
+        &[
+            ("confs/10.yml", "a: first\nb: first\n"),
+            ("confs/20.yml", "b: second\n"),
+            ("vars/one.yml", "x: '{{ a }}-x'\n"),
+        ],
+        &[],
+    );
+    assert_eq!(r.var("h1", "msg"), J::String("first second first-x".into()));
+}
