@@ -459,7 +459,9 @@ impl PlayRun<'_> {
 
     fn set_failed_vars(&self, task: &Task, out: &HostOutcome, host: &str) {
         let mut t = IndexMap::new();
-        t.insert("name", Value::from(task.display_name()));
+        // task.serialize(): the name as written (no role prefix), "" when unnamed.
+        let name = task.name.as_ref().and_then(crate::playbook::scalar_text);
+        t.insert("name", Value::from(name.unwrap_or_default()));
         t.insert("action", Value::from(task.action.clone()));
         with_state(&self.states, host, |s| {
             s.set_facts
