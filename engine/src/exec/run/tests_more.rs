@@ -513,3 +513,29 @@ fn run_time_errors_are_reported_as_ansible_words_them() {
         ]
     );
 }
+
+#[test]
+fn failed_and_unreachable_stop_the_run_with_exit_4() {
+    let r = run(
+        "h1\ndown1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: "test {{ inventory_hostname }} = down1"
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: msg=x
+"#,
+    );
+    // Recorded: every host of the batch failed or was unreachable, so the second
+    // play never starts; unreachable outranks failed in the exit code.
+    let plays: Vec<String> = r
+        .lines()
+        .into_iter()
+        .filter(|l| l.starts_with("PLAY"))
+        .collect();
+    assert_eq!(plays, vec!["PLAY all [h1,down1]"]);
+    assert_eq!(r.summary.exit_code, 4);
+}
