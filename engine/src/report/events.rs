@@ -121,6 +121,8 @@ pub enum Event {
     },
     /// `NO MORE HOSTS LEFT ***` (a max-fail breach or every host failed).
     NoMoreHosts,
+    /// A line an action prints itself, as is (`Pausing for 5 seconds`).
+    Display { text: String },
     /// `[ERROR]: ...`: an error that ends the run (exit code 1, no recap follows;
     /// after Ctrl-C, "User interrupted execution", the recap follows, exit code 99).
     Error { message: String },

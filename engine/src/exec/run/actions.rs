@@ -12,6 +12,11 @@ use serde_json::{Map, Value as J};
 use crate::source::Span;
 use crate::template::{Scope, Templar, py_str, value_to_json};
 
+/// Set (as ansible's `debug` and `assert` actions do) on results the console shows
+/// in full even without `-v`; reporters drop every `_ansible_*` key when printing,
+/// and `register` never stores them.
+pub const VERBOSE_ALWAYS: &str = "_ansible_verbose_always";
+
 /// What the executor does after the action, beyond recording its result.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Directive {
@@ -83,7 +88,10 @@ pub struct ActionCx<'a> {
     pub scope: &'a Arc<Scope>,
     pub span: &'a Span,
     pub verbosity: u8,
-    pub basedir: &'a Path,
+    /// Where relative files are looked up: the role's directory, then the play's.
+    pub dirs: Vec<std::path::PathBuf>,
+    /// For lines actions print themselves (`Pausing for N seconds`).
+    pub events: &'a tokio::sync::mpsc::Sender<crate::report::Event>,
 }
 
 fn obj(entries: &[(&str, J)]) -> Map<String, J> {
@@ -124,7 +132,7 @@ pub async fn run_engine_action(
             ActionOut::with(failed(msg))
         }
         "include_vars" => include_vars(args, cx),
-        "pause" => pause(args).await,
+        "pause" => pause(args, cx).await,
         "meta" => {
             let name = arg_str(args, "_raw_params").unwrap_or_default();
             ActionOut {
@@ -254,13 +262,21 @@ fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
             }
             Err(e) => return ActionOut::with(failed(e.message)),
         };
-        return ActionOut::with(obj(&[(var.as_str(), value), ("changed", J::Bool(false))]));
+        return ActionOut::with(obj(&[
+            (var.as_str(), value),
+            ("changed", J::Bool(false)),
+            (VERBOSE_ALWAYS, J::Bool(true)),
+        ]));
     }
     let msg = args
         .get("msg")
         .cloned()
         .unwrap_or_else(|| J::String("Hello world!".into()));
-    ActionOut::with(obj(&[("msg", msg), ("changed", J::Bool(false))]))
+    ActionOut::with(obj(&[
+        ("msg", msg),
+        ("changed", J::Bool(false)),
+        (VERBOSE_ALWAYS, J::Bool(true)),
+    ]))
 }
 
 fn set_fact(args: &Map<String, J>) -> ActionOut {
@@ -324,35 +340,89 @@ fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
             .cloned()
             .unwrap_or_else(|| J::String("All assertions passed".into()));
         result.insert("msg".into(), msg);
+        result.insert(VERBOSE_ALWAYS.into(), J::Bool(true));
     }
     ActionOut::with(result)
 }
 
 fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
-    let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params")) else {
-        return ActionOut::with(failed("include_vars needs 'file' or a file name"));
-    };
-    let mut path = cx.basedir.join(&file);
-    if !path.is_file() {
-        path = cx.basedir.join("vars").join(&file);
-    }
-    let node = match crate::yaml::load_file(&path) {
-        Ok(n) => n,
-        Err(_) => {
-            return ActionOut::with(failed(format!("Could not find or access '{file}'")));
-        }
-    };
-    let data = match cx.templar.render_node(&node, cx.scope) {
-        Ok(v) => v,
-        Err(e) => return ActionOut::with(failed(e.message)),
-    };
     let mut vars = IndexMap::new();
+    let mut files = Vec::new();
+    if let Some(dir) = arg_str(args, "dir") {
+        // Every YAML/JSON file of the directory, in name order (`depth` and
+        // `files_matching` are not supported).
+        let Some(base) = find_in(cx, "vars", &dir).filter(|p| p.is_dir()) else {
+            return ActionOut::with(failed(format!("{dir} directory does not exist")));
+        };
+        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&base)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        entries.retain(|p| {
+            p.is_file()
+                && p.extension()
+                    .and_then(|e| e.to_str())
+                    .is_some_and(|e| ["yml", "yaml", "json"].contains(&e))
+        });
+        entries.sort();
+        for path in entries {
+            if let Err(msg) = load_vars_into(&path, cx, &mut vars) {
+                return ActionOut::with(failed(msg));
+            }
+            files.push(path);
+        }
+    } else {
+        let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params")) else {
+            return ActionOut::with(failed("include_vars needs 'file', 'dir' or a file name"));
+        };
+        let Some(path) = find_in(cx, "vars", &file).filter(|p| p.is_file()) else {
+            return ActionOut::with(failed(format!("Could not find or access '{file}'")));
+        };
+        if let Err(msg) = load_vars_into(&path, cx, &mut vars) {
+            return ActionOut::with(failed(msg));
+        }
+        files.push(path);
+    }
+    finish_include_vars(args, vars, &files)
+}
+
+/// `name` relative to the role's and the play's directories (`<dir>/<kind>/<name>`
+/// first), or absolute.
+fn find_in(cx: &ActionCx<'_>, kind: &str, name: &str) -> Option<std::path::PathBuf> {
+    let p = Path::new(name);
+    if p.is_absolute() {
+        return p.exists().then(|| p.to_path_buf());
+    }
+    cx.dirs
+        .iter()
+        .flat_map(|d| [d.join(kind).join(name), d.join(name)])
+        .find(|c| c.exists())
+}
+
+/// Reads one vars file (templated now) into `vars`.
+fn load_vars_into(
+    path: &Path,
+    cx: &ActionCx<'_>,
+    vars: &mut IndexMap<String, Value>,
+) -> Result<(), String> {
+    let node = crate::yaml::load_file(path).map_err(|e| e.message)?;
+    let data = cx
+        .templar
+        .render_node(&node, cx.scope)
+        .map_err(|e| e.message)?;
     if let Ok(keys) = data.try_iter() {
         for k in keys {
             let v = data.get_item(&k).unwrap_or_default();
             vars.insert(py_str(&k), v);
         }
     }
+    Ok(())
+}
+
+fn finish_include_vars(
+    args: &Map<String, J>,
+    mut vars: IndexMap<String, Value>,
+    files: &[std::path::PathBuf],
+) -> ActionOut {
     if let Some(name) = arg_str(args, "name") {
         let all: IndexMap<String, Value> = vars.drain(..).collect();
         vars.insert(
@@ -369,7 +439,12 @@ fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
             ("ansible_facts", J::Object(facts)),
             (
                 "ansible_included_var_files",
-                J::Array(vec![J::String(path.display().to_string())]),
+                J::Array(
+                    files
+                        .iter()
+                        .map(|p| J::String(p.display().to_string()))
+                        .collect(),
+                ),
             ),
             ("changed", J::Bool(false)),
         ]),
@@ -378,7 +453,7 @@ fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     }
 }
 
-async fn pause(args: &Map<String, J>) -> ActionOut {
+async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let num = |k: &str| {
         args.get(k).and_then(|v| match v {
             J::Number(n) => n.as_f64(),
@@ -386,11 +461,14 @@ async fn pause(args: &Map<String, J>) -> ActionOut {
             _ => None,
         })
     };
-    let seconds = match (num("seconds"), num("minutes")) {
-        (Some(s), _) => Some(s),
-        (None, Some(m)) => Some(m * 60.0),
-        _ => None,
+    // pause.py: minutes win over seconds; both are read with int().
+    let (seconds, unit) = match (num("minutes"), num("seconds")) {
+        (Some(m), _) => (Some(m.trunc() * 60.0), "minutes"),
+        (None, Some(s)) => (Some(s.trunc()), "seconds"),
+        _ => (None, "minutes"),
     };
+    let start = now_text();
+    let started = std::time::Instant::now();
     let Some(seconds) = seconds else {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
@@ -400,34 +478,74 @@ async fn pause(args: &Map<String, J>) -> ActionOut {
             ));
         }
         let prompt = arg_str(args, "prompt").unwrap_or_else(|| "Press enter to continue".into());
-        eprintln!("{prompt}:");
-        let mut line = String::new();
-        let _ = tokio::task::spawn_blocking(move || {
+        let _ = cx
+            .events
+            .send(crate::report::Event::Display {
+                text: format!("[pause]\n{prompt}:"),
+            })
+            .await;
+        let input = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
             let _ = std::io::stdin().read_line(&mut line);
-            line
+            line.trim_end_matches(['\r', '\n']).to_string()
+        })
+        .await
+        .unwrap_or_default();
+        return ActionOut::with(pause_result(&start, started, unit, input));
+    };
+    let _ = cx
+        .events
+        .send(crate::report::Event::Display {
+            text: format!("Pausing for {} seconds", seconds as i64),
         })
         .await;
-        return ActionOut::with(obj(&[
-            ("changed", J::Bool(false)),
-            ("user_input", J::String(String::new())),
-        ]));
-    };
-    let start = std::time::Instant::now();
     if seconds > 0.0 {
         tokio::time::sleep(std::time::Duration::from_secs_f64(seconds)).await;
     }
-    let shown = if seconds.fract() == 0.0 {
-        format!("{}", seconds as i64)
-    } else {
-        format!("{seconds}")
-    };
-    ActionOut::with(obj(&[
+    ActionOut::with(pause_result(&start, started, unit, String::new()))
+}
+
+/// pause.py's result: `stdout` is the measured duration rounded to 2 places, in the
+/// unit the user gave.
+fn pause_result(
+    start: &str,
+    started: std::time::Instant,
+    unit: &str,
+    user_input: String,
+) -> Map<String, J> {
+    let secs = started.elapsed().as_secs_f64();
+    let duration = if unit == "minutes" { secs / 60.0 } else { secs };
+    let rounded = (duration * 100.0).round() / 100.0;
+    obj(&[
         ("changed", J::Bool(false)),
-        ("delta", J::from(start.elapsed().as_secs())),
+        ("delta", J::from(secs as i64)),
         ("echo", J::Bool(true)),
         ("rc", J::from(0)),
+        ("start", J::String(start.to_string())),
         ("stderr", J::String(String::new())),
-        ("stdout", J::String(format!("Paused for {shown} seconds"))),
-        ("user_input", J::String(String::new())),
-    ]))
+        (
+            "stdout",
+            J::String(format!(
+                "Paused for {} {unit}",
+                py_str(&Value::from(rounded))
+            )),
+        ),
+        ("stop", J::String(now_text())),
+        ("user_input", J::String(user_input)),
+    ])
+}
+
+/// Local time as Python's `str(datetime.now())`.
+fn now_text() -> String {
+    let now = jiff::Zoned::now();
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}:{:02}.{:06}",
+        now.year(),
+        now.month(),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second(),
+        now.subsec_nanosecond() / 1000
+    )
 }

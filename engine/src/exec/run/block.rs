@@ -248,10 +248,12 @@ impl PlayRun<'_> {
                 })
                 .unwrap_or(false)
         };
-        // add_host bypasses the host loop: it runs once, as `run_once` does.
-        let run_once = kw_bool("run_once")
-            || task.action.ends_with(".add_host")
-            || (meta.is_some() && !per_host_meta);
+        // add_host and pause bypass the host loop: they run on the first host only,
+        // and (recorded) their result is registered for that host only; with
+        // `run_once` the result is shared with every host.
+        let bypass = task.action.ends_with(".add_host") || task.action.ends_with(".pause");
+        let shared = kw_bool("run_once") || (meta.is_some() && !per_host_meta);
+        let run_once = shared || bypass;
         let any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
         let ignore_errors = kw_bool("ignore_errors");
         let delegate_facts = kw_bool("delegate_facts");
@@ -275,7 +277,7 @@ impl PlayRun<'_> {
         let mut unreachable_here: Vec<String> = Vec::new();
         let mut directives: Vec<ItemDirective> = Vec::new();
         for out in &outcomes {
-            let targets: Vec<String> = if run_once {
+            let targets: Vec<String> = if shared {
                 hosts.to_vec()
             } else {
                 vec![out.host.clone()]
@@ -451,7 +453,7 @@ impl PlayRun<'_> {
             if let Some(name) = task.keywords.get("register").and_then(Node::as_str) {
                 s.set_facts.insert(
                     name.to_string(),
-                    super::state::json_value(&J::Object(out.result.clone())),
+                    super::state::json_value(&J::Object(registered(&out.result))),
                 );
             }
         });
@@ -459,14 +461,16 @@ impl PlayRun<'_> {
 
     fn set_failed_vars(&self, task: &Task, out: &HostOutcome, host: &str) {
         let mut t = IndexMap::new();
-        t.insert("name", Value::from(task.display_name()));
+        // task.serialize(): the name as written (no role prefix), "" when unnamed.
+        let name = task.name.as_ref().and_then(crate::playbook::scalar_text);
+        t.insert("name", Value::from(name.unwrap_or_default()));
         t.insert("action", Value::from(task.action.clone()));
         with_state(&self.states, host, |s| {
             s.set_facts
                 .insert("ansible_failed_task".into(), super::state::str_map(t));
             s.set_facts.insert(
                 "ansible_failed_result".into(),
-                super::state::json_value(&J::Object(out.result.clone())),
+                super::state::json_value(&J::Object(registered(&out.result))),
             );
         });
     }
@@ -474,6 +478,7 @@ impl PlayRun<'_> {
     /// Recap counters, as ansible's strategy increments them.
     fn count(&self, out: &HostOutcome, inh: &Inherited) {
         with_state(&self.states, &out.host, |s| {
+            s.processed = true;
             let c = &mut s.counters;
             // Recorded: an include in a loop counts ok once per included item.
             let included = out
@@ -547,53 +552,28 @@ impl PlayRun<'_> {
         self.stop_play = true;
         self.stop_run = true;
     }
+}
 
-    async fn notify(&mut self, task: &Task, host: &str) {
-        for name in task.notify() {
-            let mut found = false;
-            for (i, h) in self.handlers.iter().enumerate() {
-                if h.answers_to_name(&name) || h.listen.contains(&name) {
-                    found = true;
-                    self.notified[i].insert(host.to_string());
-                }
-            }
-            if !found && self.fatal_error.is_none() {
-                // Recorded: ansible stops the run here (exit 1, no recap).
-                self.fatal_error = Some(format!(
-                    "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
-                ));
-                self.stop_play = true;
-            }
-        }
-    }
-
-    /// Runs the notified handlers (definition order, once each) on their hosts.
-    pub async fn flush_handlers(&mut self) {
-        for i in 0..self.handlers.len() {
-            if self.stop_play {
-                return;
-            }
-            let hosts: Vec<String> = self
-                .batch
-                .iter()
-                .filter(|h| self.notified[i].contains(*h))
-                .filter(|h| {
-                    with_state(&self.states, h, |s| {
-                        !s.unreachable && !s.ended && (!s.failed || self.opts.force_handlers)
-                    })
-                })
-                .cloned()
-                .collect();
-            self.notified[i].clear();
-            if hosts.is_empty() {
-                continue;
-            }
-            let handler = self.handlers[i].clone();
-            let inh = Inherited {
-                kw: self.play_kw.clone(),
-                ..Inherited::default()
-            };
-            self.run_task(&handler, &hosts, &inh).await;
-        }
-    }
+/// A result as `register` stores it: without ansible's internal `_ansible_*` keys
+/// (in loop item results too).
+fn registered(result: &serde_json::Map<String, J>) -> serde_json::Map<String, J> {
+    result
+        .iter()
+        .filter(|(k, _)| !k.starts_with("_ansible"))
+        .map(|(k, v)| match (k.as_str(), v) {
+            ("results", J::Array(items)) => (
+                k.clone(),
+                J::Array(
+                    items
+                        .iter()
+                        .map(|i| match i {
+                            J::Object(m) => J::Object(registered(m)),
+                            other => other.clone(),
+                        })
+                        .collect(),
+                ),
+            ),
+            _ => (k.clone(), v.clone()),
+        })
+        .collect()
 }

@@ -180,6 +180,7 @@ impl PlayRun<'_> {
         for h in hosts {
             with_state(&self.states, h, |s| {
                 s.failed = true;
+                s.processed = true;
                 s.counters.failed += 1;
             });
             self.batch_failed.insert(h.clone());

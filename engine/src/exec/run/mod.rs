@@ -1,15 +1,33 @@
 //! The executor: runs loaded playbooks with ansible-core 2.19's linear strategy and
-//! emits [`Event`]s. Plays → `serial:` batches → facts → pre_tasks, roles, tasks,
-//! post_tasks (handlers flushed after each) → handlers; failures per
+//! emits [`Event`]s. Plays → `serial:` batches → facts → pre_tasks | roles + tasks |
+//! post_tasks (handlers flushed after each of the three) → failure budget per
 //! [`crate::exec::budget`].
 //!
 //! Modules and connections come from the caller ([`RunOptions::modules`],
 //! [`Connector`]), so the executor is tested with its own test modules.
+//!
+//! Layout: [`block`] (lockstep over blocks, per-task result handling, budget),
+//! [`task`] (one task on one host: when, loop, register shape), [`attempts`]
+//! (until/retries, changed_when/failed_when, timeout), [`module`] (connection,
+//! environment, become vars, diffs), [`actions`] (engine actions), [`directives`]
+//! (meta, includes, add_host/group_by), [`handlers`], [`loops`], [`state`] (per-host
+//! facts/set_fact/include_vars and the variables built from them).
+//!
+//! Known differences from ansible-playbook 2.19:
+//! - `strategy: free` runs in lockstep too (only the budget checks are dropped).
+//! - Results are emitted as each host finishes; a missing handler is reported after
+//!   the notifying task's results were sent (ansible aborts before printing them).
+//! - `meta: refresh_inventory`, `clear_facts`, `reset_connection`, `end_role` do
+//!   nothing; `set_fact: cacheable` has no fact cache behind it.
+//! - `environment:` is applied by exporting the variables in the host's shell before
+//!   each command a module runs (works for POSIX shells only).
+//! - Handler names and `notify:` values are not templated.
 
 mod actions;
 mod attempts;
 mod block;
 mod directives;
+mod handlers;
 mod loops;
 mod module;
 mod state;
@@ -20,7 +38,11 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_blocks;
+#[cfg(test)]
 mod tests_more;
+#[cfg(test)]
+mod tests_vars;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
@@ -101,6 +123,8 @@ pub(crate) struct PlayRun<'a> {
     pub end_play: bool,
     /// An error that ends the whole run (exit 1, no recap), e.g. a missing handler.
     pub fatal_error: Option<String>,
+    /// `--force-handlers` or the play's `force_handlers:`.
+    pub force_handlers: bool,
 }
 
 impl PlayRun<'_> {
@@ -212,17 +236,24 @@ fn recap_of(states: &States) -> (Recap, bool, bool) {
         Ok(g) => g,
         Err(p) => p.into_inner(),
     };
-    let mut names: Vec<&String> = guard.keys().collect();
+    // Recorded: the recap lists the hosts that have any result (ansible's
+    // `AggregateStats.processed`).
+    let mut names: Vec<&String> = guard
+        .iter()
+        .filter(|(_, s)| s.processed)
+        .map(|(k, _)| k)
+        .collect();
     names.sort();
     let mut recap = Recap::default();
     let (mut any_failed, mut any_unreachable) = (false, false);
     for name in names {
-        let s = &guard[name];
-        // Recorded: the exit code follows the hosts still failed (so
-        // `meta: clear_host_errors` gives 0), not the recap's failed counters.
+        recap.hosts.insert(name.clone(), guard[name].counters);
+    }
+    // Recorded: the exit code follows the hosts still failed (so
+    // `meta: clear_host_errors` gives 0), not the recap's failed counters.
+    for s in guard.values() {
         any_failed |= s.failed;
         any_unreachable |= s.unreachable;
-        recap.hosts.insert(name.clone(), s.counters);
     }
     (recap, any_failed, any_unreachable)
 }
@@ -325,6 +356,7 @@ async fn run_play(
         })
     };
     let gather = truthy(keyword("gather_facts")?).unwrap_or(true);
+    let force_handlers = opts.force_handlers || truthy(keyword("force_handlers")?).unwrap_or(false);
     let any_errors_fatal = truthy(keyword("any_errors_fatal")?).unwrap_or(false);
     // The free strategy checks neither max_fail_percentage nor any_errors_fatal.
     // (Tasks still run in lockstep here; only the order of output lines differs.)
@@ -400,6 +432,7 @@ async fn run_play(
             stop_batch: false,
             end_play: false,
             fatal_error: None,
+            force_handlers,
         };
         run.emit(Event::PlayStart {
             name: name.clone(),

@@ -65,7 +65,7 @@ pub(super) async fn run_module(
         host: &job.host,
     };
     match module.run(&cx, args).await {
-        Ok(outcome) => outcome.to_json(),
+        Ok(outcome) => with_diff(&outcome),
         Err(ModuleError::Unreachable(e)) => unreachable(&e.message),
         Err(ModuleError::Args(m)) | Err(ModuleError::Failed(m)) => {
             HostOutcome::failure(&job.host, m).result
@@ -232,4 +232,30 @@ impl Remote for EnvRemote {
     fn shell_kind(&self) -> ShellKind {
         self.inner.shell_kind()
     }
+}
+
+/// The module's result with its diffs under `diff` (a list of `before`/`after`
+/// mappings with optional headers, as ansible modules return them) for `--diff`.
+fn with_diff(outcome: &modules::runtime::Outcome) -> Map<String, J> {
+    let mut m = outcome.to_json();
+    if !outcome.diff.is_empty() {
+        let diffs = outcome
+            .diff
+            .iter()
+            .map(|d| {
+                let mut e = Map::new();
+                e.insert("before".into(), J::String(d.before.clone()));
+                e.insert("after".into(), J::String(d.after.clone()));
+                if let Some(h) = &d.before_header {
+                    e.insert("before_header".into(), J::String(h.clone()));
+                }
+                if let Some(h) = &d.after_header {
+                    e.insert("after_header".into(), J::String(h.clone()));
+                }
+                J::Object(e)
+            })
+            .collect();
+        m.insert("diff".into(), J::Array(diffs));
+    }
+    m
 }

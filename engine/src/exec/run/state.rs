@@ -29,6 +29,8 @@ pub struct HostState {
     /// `meta: end_host` (this play only).
     pub ended: bool,
     pub counters: HostCounters,
+    /// Some result was counted for the host (only such hosts are in the recap).
+    pub processed: bool,
 }
 
 impl HostState {
@@ -74,8 +76,11 @@ impl PlayVarsCx {
             let me = me.clone();
             let names: Vec<String> = inventory.hosts.keys().cloned().collect();
             let hostvars = hostvars_value(names, move |h| {
-                me.upgrade()
-                    .map(|cx| Arc::new(Scope::new(cx.host_vars(h, &[]))))
+                let cx = me.upgrade()?;
+                // Unknown hosts are undefined (`hostvars['nosuch'] is undefined`).
+                let known = cx.inventory().hosts.contains_key(h)
+                    || crate::inventory::LOCALHOST_NAMES.contains(&h);
+                known.then(|| Arc::new(Scope::new(cx.host_vars(h, &[]))))
             });
             magic.insert("hostvars".to_string(), VarValue::Data(hostvars));
             PlayVarsCx {

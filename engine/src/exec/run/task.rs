@@ -138,7 +138,10 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
     let no_log = flag(&job, &scope, "no_log").ok().flatten().unwrap_or(false);
     let mut out = match run_host_inner(&job, no_log).await {
         Ok(o) => o,
-        Err(msg) => HostOutcome::failure(&job.host, msg),
+        Err(msg) => HostOutcome {
+            result: task_failed(&msg, None),
+            ..HostOutcome::failure(&job.host, "")
+        },
     };
     out.no_log = no_log;
     let ignore_errors = flag(&job, &scope, "ignore_errors")
@@ -313,7 +316,7 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             Ok(None) => {
                 super::attempts::run_attempts(job, &item_scope, out.delegated_to.as_deref()).await
             }
-            Err(msg) => ItemResult::of(HostOutcome::failure(&job.host, msg).result),
+            Err(msg) => ItemResult::of(task_failed(&msg, None)),
         };
         let item = value_to_json(&spec.items[index]);
         one.result.insert("item".into(), item.clone());
@@ -446,7 +449,12 @@ fn template_args(job: &HostJob, scope: &Arc<Scope>) -> Result<Map<String, J>, St
     let mut args = Map::new();
     for (k, v) in job.task.args.iter() {
         let Some(key) = k.key_string() else { continue };
-        let value = job.templar.render_node(v, scope).map_err(|e| e.message)?;
+        let value = job.templar.render_node(v, scope).map_err(|e| {
+            format!(
+                "Finalization of task args for '{}' failed: Error while resolving value for '{key}': {}",
+                job.task.action, e.message
+            )
+        })?;
         if is_omit(&value) {
             continue;
         }
@@ -482,14 +490,25 @@ pub(super) async fn run_action(
 ) -> ItemResult {
     let args = match template_args(job, scope) {
         Ok(a) => a,
-        Err(msg) => return ItemResult::of(HostOutcome::failure(&job.host, msg).result),
+        Err(msg) => {
+            // Recorded: modules report `changed: false` here, engine actions do not.
+            let changed = (!super::actions::is_engine_action(&job.task.action)).then_some(false);
+            return ItemResult::of(task_failed(&msg, changed));
+        }
     };
     let cx = ActionCx {
         templar: &job.templar,
         scope,
         span: &job.task.action_span,
         verbosity: job.verbosity,
-        basedir: &job.basedir,
+        dirs: job
+            .task
+            .role
+            .iter()
+            .map(|r| r.path.clone())
+            .chain([job.basedir.clone()])
+            .collect(),
+        events: &job.events,
     };
     if let Some(out) = run_engine_action(&job.task.action, &args, &cx).await {
         return ItemResult {
@@ -500,4 +519,16 @@ pub(super) async fn run_action(
         };
     }
     ItemResult::of(super::module::run_module(job, scope, delegate, &args).await)
+}
+
+/// A task that failed before its action ran (templating, conditions, loops), shaped
+/// as ansible 2.19 reports it: `Task failed: <reason>`.
+pub(super) fn task_failed(msg: &str, changed: Option<bool>) -> Map<String, J> {
+    let mut m = Map::new();
+    if let Some(c) = changed {
+        m.insert("changed".into(), J::Bool(c));
+    }
+    m.insert("failed".into(), J::Bool(true));
+    m.insert("msg".into(), J::String(format!("Task failed: {msg}")));
+    m
 }
