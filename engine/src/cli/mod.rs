@@ -73,7 +73,8 @@ pub fn main() -> i32 {
         }
     };
     let cwd = std::env::current_dir().unwrap_or_else(|_| PathBuf::from("."));
-    let mut out = std::io::stdout().lock();
+    // Not locked: the reporter task writes to stdout while the run goes on.
+    let mut out = std::io::stdout();
     match run(&args, &cwd, &mut out) {
         Ok(code) => code,
         Err(f) => {

@@ -198,6 +198,10 @@ impl Console {
             Event::NoMoreHosts => r.stdout = self.banner("NO MORE HOSTS LEFT"),
             Event::Warning { message } => r.stderr = self.warning(message),
             Event::Error { message } => r.stderr = format!("[ERROR]: {message}\n"),
+            Event::Display { text } => {
+                r.stdout = self.take_banner();
+                r.stdout += &format!("{text}\n");
+            }
             Event::Recap(recap) => r.stdout = self.recap(recap),
         }
         r
