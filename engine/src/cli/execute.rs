@@ -49,7 +49,10 @@ impl Connector for Connections {
 
 /// Runs the loaded playbooks; returns the exit code.
 pub fn execute(args: &Args, loaded: &Loaded) -> i32 {
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("[ERROR]: could not start the async runtime: {e}");
@@ -60,8 +63,13 @@ pub fn execute(args: &Args, loaded: &Loaded) -> i32 {
 }
 
 async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
-    let color = !loaded.config.nocolor && (loaded.config.force_color || std::io::stdout().is_terminal());
-    let console = Console::new(ConsoleOptions { verbosity: args.verbose, color, ..ConsoleOptions::default() });
+    let color =
+        !loaded.config.nocolor && (loaded.config.force_color || std::io::stdout().is_terminal());
+    let console = Console::new(ConsoleOptions {
+        verbosity: args.verbose,
+        color,
+        ..ConsoleOptions::default()
+    });
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(1024);
     let reporter = tokio::spawn(run_reporter(rx, Sinks::console(console)));
     let forks = args.forks.unwrap_or(loaded.config.forks).max(1);
@@ -106,7 +114,11 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
     });
     let summary = run_playbooks(loaded, &opts, tx).await;
     watcher.abort();
-    let code = if interrupted.load(std::sync::atomic::Ordering::SeqCst) { INTERRUPTED } else { summary.exit_code };
+    let code = if interrupted.load(std::sync::atomic::Ordering::SeqCst) {
+        INTERRUPTED
+    } else {
+        summary.exit_code
+    };
     // The sender is gone once the run ends, so the reporter drains and stops.
     let _ = reporter.await;
     code

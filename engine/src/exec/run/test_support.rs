@@ -169,7 +169,7 @@ impl Run {
                 Event::PlayStart { name, batch } => {
                     out.push(format!("PLAY {name} [{}]", batch.join(",")))
                 }
-                Event::TaskStart { name, kind } => out.push(match kind {
+                Event::TaskStart { name, kind, .. } => out.push(match kind {
                     TaskKindTag::Task => format!("TASK {name}"),
                     TaskKindTag::Handler => format!("HANDLER {name}"),
                 }),
