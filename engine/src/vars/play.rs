@@ -25,7 +25,9 @@ pub fn play_layers(
 ) -> Result<VarLayers, SourceError> {
     let mut layers = VarLayers::new();
     let mut roles = Vec::new();
-    for block in &play.roles {
+    // Statically imported roles (`roles:`, `import_role`, dependencies) join the play:
+    // their defaults and vars are visible to the whole play, as in Ansible.
+    for block in play.run_order().chain(&play.handlers) {
         collect_role_blocks(block, &mut roles);
     }
     for role in &roles {
