@@ -70,6 +70,12 @@ pub struct HostOutcome {
 }
 
 impl HostOutcome {
+    /// A loop's aggregate result (`results`), which the console does not print a line
+    /// for; `is_item` says the outcome is one loop item's.
+    fn ignored_loop_aggregate(&self, is_item: bool) -> bool {
+        !is_item && self.result.contains_key("results")
+    }
+
     /// A failure produced by the engine itself (bad keyword value, panic).
     pub fn failure(host: &str, msg: impl Into<String>) -> HostOutcome {
         let mut result = Map::new();
@@ -182,6 +188,19 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
 }
 
 async fn emit(job: &HostJob, out: &HostOutcome, item_label: Option<J>) {
+    // ansible-core 2.19 prints a located `[ERROR]: Task failed: ...` block before each
+    // failing line (the console prints identical blocks once per run). A loop's
+    // aggregate result has no line of its own, so no block either.
+    let failing = matches!(out.status, HostStatus::Failed | HostStatus::Unreachable);
+    if failing && !out.ignored_loop_aggregate(item_label.is_some()) {
+        let _ = job
+            .events
+            .send(Event::HostError {
+                host: job.host.clone(),
+                text: task_failed_error(job, out).render(),
+            })
+            .await;
+    }
     let result = if out.no_log {
         let mut m = Map::new();
         m.insert("censored".into(), J::String(NO_LOG_MSG.into()));
@@ -202,6 +221,33 @@ async fn emit(job: &HostJob, out: &HostOutcome, item_label: Option<J>) {
             no_log: out.no_log,
         })
         .await;
+}
+
+/// The error block Ansible prints for a failed task on a host: where the task is, and
+/// whether a module or an action (run by the engine) failed.
+fn task_failed_error(job: &HostJob, out: &HostOutcome) -> crate::source::SourceError {
+    let msg = out
+        .result
+        .get("msg")
+        .and_then(J::as_str)
+        .unwrap_or_default();
+    let text = if msg.starts_with("Task failed:") {
+        msg.to_string()
+    } else if out.status == HostStatus::Unreachable {
+        format!("Task failed: {msg}")
+    } else {
+        let kind = if super::is_engine_action(&job.task.action) {
+            "Action"
+        } else {
+            "Module"
+        };
+        if msg.is_empty() {
+            format!("Task failed: {kind} failed")
+        } else {
+            format!("Task failed: {kind} failed: {msg}")
+        }
+    };
+    crate::source::SourceError::new(&job.task.span, text)
 }
 
 fn status_of(result: &Map<String, J>) -> HostStatus {

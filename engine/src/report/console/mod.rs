@@ -55,6 +55,9 @@ pub struct Console {
     action: String,
     /// Warnings already shown (Ansible shows each distinct warning once).
     warned: HashSet<String>,
+    /// `[ERROR]` blocks already shown: ansible prints an identical error (same message
+    /// and origin) once per run.
+    errors_shown: HashSet<String>,
     /// Hosts whose loop items were shown and whose aggregated result is still to come
     /// (a censored aggregate may have lost its `results`).
     in_loop: HashSet<String>,
@@ -67,6 +70,7 @@ impl Console {
             pending_banner: None,
             action: String::new(),
             warned: HashSet::new(),
+            errors_shown: HashSet::new(),
             in_loop: HashSet::new(),
         }
     }
@@ -144,7 +148,9 @@ impl Console {
             }
             Event::HostError { text, .. } => {
                 r.stdout = self.take_banner();
-                r.stdout += &self.line(&event_message("", text), Some(Color::Red));
+                if self.errors_shown.insert(text.clone()) {
+                    r.stdout += &self.line(&event_message("", text), Some(Color::Red));
+                }
             }
             Event::Retry {
                 host,
