@@ -76,7 +76,8 @@ pub(super) async fn run_module(
 fn unreachable(msg: &str) -> Map<String, J> {
     let mut m = Map::new();
     m.insert("changed".into(), J::Bool(false));
-    m.insert("msg".into(), J::String(msg.to_string()));
+    // ansible-core 2.19 words it as a task failure: "Task failed: Failed to connect ...".
+    m.insert("msg".into(), J::String(format!("Task failed: {msg}")));
     m.insert("unreachable".into(), J::Bool(true));
     m
 }
