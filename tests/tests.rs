@@ -6,4 +6,5 @@
 mod corpus;
 mod precedence;
 mod run_corpus;
+mod run_output;
 mod util;

@@ -224,6 +224,14 @@ pub struct Args {
     /// Start the playbook at the task matching this name
     #[arg(long = "start-at-task", value_name = "START_AT_TASK")]
     pub start_at_task: Option<String>,
+    /// Machine-readable events, one JSON object per line: `json` (on stdout, instead of
+    /// the console output) or `json:PATH` (to a file, next to the console output)
+    #[arg(
+        long = "output",
+        value_name = "FORMAT",
+        help_heading = "ringmaster Options"
+    )]
+    pub output: Option<String>,
     /// Set task timeout limit in seconds
     #[arg(long = "task-timeout", value_name = "TASK_TIMEOUT")]
     pub task_timeout: Option<u64>,

@@ -117,7 +117,28 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
         ..ConsoleOptions::default()
     });
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(1024);
-    let reporter = tokio::spawn(run_reporter(rx, Sinks::console(console)));
+    let sinks = match args.output.as_deref() {
+        None => Sinks::console(console),
+        Some("json") => Sinks::json_only(Box::new(tokio::io::stdout())),
+        Some(other) => {
+            let Some(path) = other.strip_prefix("json:") else {
+                eprintln!("[ERROR]: --output expects 'json' or 'json:PATH', got '{other}'");
+                return exit::BAD_OPTIONS;
+            };
+            match tokio::fs::File::create(path).await {
+                Ok(file) => {
+                    let mut sinks = Sinks::console(console);
+                    sinks.json = Some(Box::new(file));
+                    sinks
+                }
+                Err(e) => {
+                    eprintln!("[ERROR]: cannot write the event stream to '{path}': {e}");
+                    return exit::ERROR;
+                }
+            }
+        }
+    };
+    let reporter = tokio::spawn(run_reporter(rx, sinks));
     let forks = args.forks.unwrap_or(loaded.config.forks).max(1);
     let opts = RunOptions {
         modules: modules::runtime::registry::builtin,

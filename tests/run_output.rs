@@ -1,0 +1,74 @@
+//! `--output json`: the machine-readable event stream CI pipelines read.
+
+use crate::util::ringmaster;
+
+#[test]
+fn json_output_streams_every_event_and_ends_with_the_recap() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hosts.ini"),
+        "[web]\nw[1:3] ansible_connection=local\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: web\n  gather_facts: false\n  tasks:\n    - name: greet\n      debug: msg=hi\n    - name: w2 fails\n      fail: msg=down\n      when: inventory_hostname == 'w2'\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["-i", "hosts.ini", "site.yml", "--output", "json"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let run = ringmaster(dir.path(), &args, home.path());
+    assert_eq!(run.rc, 2, "a failed host gives exit code 2\n{}", run.stderr);
+    let events: Vec<serde_json::Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect();
+    let kinds: Vec<&str> = events
+        .iter()
+        .map(|e| e["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds.first(), Some(&"playbook_start"));
+    assert_eq!(kinds.last(), Some(&"recap"));
+    let failed: Vec<&str> = events
+        .iter()
+        .filter(|e| e["event"] == "host_result" && e["status"] == "failed")
+        .map(|e| e["host"].as_str().unwrap())
+        .collect();
+    assert_eq!(failed, ["w2"]);
+    let recap = &events.last().unwrap()["hosts"];
+    assert_eq!(recap["w1"]["ok"], 1, "{recap}");
+    assert_eq!(recap["w1"]["skipped"], 1, "{recap}");
+    assert_eq!(recap["w2"]["failed"], 1, "{recap}");
+    assert_eq!(recap["w3"]["skipped"], 1, "{recap}");
+}
+
+#[test]
+fn json_output_to_a_file_keeps_the_console() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - debug: msg=hi\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["site.yml", "--output", "json:events.jsonl"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let run = ringmaster(dir.path(), &args, home.path());
+    assert_eq!(run.rc, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("PLAY RECAP"), "{}", run.stdout);
+    let stream = std::fs::read_to_string(dir.path().join("events.jsonl")).unwrap();
+    assert!(
+        stream
+            .lines()
+            .last()
+            .unwrap()
+            .contains("\"event\":\"recap\""),
+        "{stream}"
+    );
+}
