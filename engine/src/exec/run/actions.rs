@@ -255,10 +255,11 @@ fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     }
     if let Some(var) = arg_str(args, "var") {
         let value = match cx.templar.eval_expr(&var, cx.span, cx.scope) {
-            Ok(v) if v.is_undefined() => J::String("VARIABLE IS NOT DEFINED!".into()),
+            // ansible 2.19 shows the templating error in place of the value.
+            Ok(v) if v.is_undefined() => J::String(format!("<< error 1 - '{var}' is undefined >>")),
             Ok(v) => value_to_json(&v),
             Err(e) if e.message.contains("is undefined") => {
-                J::String("VARIABLE IS NOT DEFINED!".into())
+                J::String(format!("<< error 1 - {} >>", e.message))
             }
             Err(e) => return ActionOut::with(failed(e.message)),
         };
@@ -328,6 +329,7 @@ fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
                     ("evaluated_to", J::Bool(false)),
                     ("failed", J::Bool(true)),
                     ("msg", msg),
+                    (VERBOSE_ALWAYS, J::Bool(true)),
                 ]));
             }
             Err(e) => return ActionOut::with(failed(e.message)),

@@ -178,13 +178,27 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
     {
         emit(&job, &out, None).await;
     }
-    if !matches!(
-        out.status,
-        HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped
-    ) {
-        out.result.entry("failed").or_insert(J::Bool(false));
+    if !out.result.contains_key("results") {
+        default_failed(out.status, &mut out.result);
+    }
+    if out.status == HostStatus::Failed {
+        // ansible 2.19 normalises every failure's error detail into `exception`
+        // (the console never prints it; `register` keeps it).
+        out.result
+            .entry("exception")
+            .or_insert(J::String("(traceback unavailable)".into()));
     }
     out
+}
+
+/// ansible adds `failed: false` to the result of every action that ran and did not
+/// fail (a module's own `skipped` too), but not to a task or item skipped by its
+/// `when` nor to a loop's aggregate result.
+fn default_failed(status: HostStatus, result: &mut Map<String, J>) {
+    let failing = matches!(status, HostStatus::Failed | HostStatus::Unreachable);
+    if !failing && !result.contains_key("false_condition") {
+        result.entry("failed").or_insert(J::Bool(false));
+    }
 }
 
 async fn emit(job: &HostJob, out: &HostOutcome, item_label: Option<J>) {
@@ -236,13 +250,15 @@ fn task_failed_error(job: &HostJob, out: &HostOutcome) -> crate::source::SourceE
     } else if out.status == HostStatus::Unreachable {
         format!("Task failed: {msg}")
     } else {
-        let kind = if super::is_engine_action(&job.task.action) {
+        // A failure decided by `failed_when` is the action's, not the module's.
+        let by_failed_when = out.result.contains_key("failed_when_result");
+        let kind = if by_failed_when || super::is_engine_action(&job.task.action) {
             "Action"
         } else {
             "Module"
         };
         if msg.is_empty() {
-            format!("Task failed: {kind} failed")
+            format!("Task failed: {kind} failed.")
         } else {
             format!("Task failed: {kind} failed: {msg}")
         }
@@ -413,12 +429,7 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             ..HostOutcome::failure(&job.host, "")
         };
         emit(job, &item_out, Some(label)).await;
-        if !matches!(
-            status,
-            HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped
-        ) {
-            one.result.entry("failed").or_insert(J::Bool(false));
-        }
+        default_failed(status, &mut one.result);
         if let Some(J::Object(f)) = one.result.get("ansible_facts") {
             out.facts.extend(f.clone());
         }

@@ -168,7 +168,7 @@ fn debug_var_undefined_and_verbosity() {
     );
     assert_eq!(
         r.var("h1", "nope"),
-        J::String("VARIABLE IS NOT DEFINED!".into())
+        J::String("<< error 1 - 'nope' is undefined >>".into())
     );
     assert_eq!(r.task("quiet"), vec!["skipping h1"]);
 }
