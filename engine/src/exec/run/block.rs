@@ -541,10 +541,16 @@ impl PlayRun<'_> {
             }
         }
         self.emit(Event::NoMoreHosts).await;
+        // Hosts that failed in an earlier play are cut into the batch but never ran
+        // in it (07: w7), so they do not count as left.
         let hosts_left = self
             .batch
             .iter()
             .filter(|h| !self.batch_unreachable.contains(*h))
+            .filter(|h| {
+                self.batch_failed.contains(*h)
+                    || !with_state(&self.states, h, |s| s.failed || s.unreachable)
+            })
             .count();
         if self.batch_failed.len() >= hosts_left {
             self.emit(Event::NoMoreHosts).await;
