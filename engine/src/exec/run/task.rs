@@ -169,7 +169,7 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
     let included_items = out
         .item_directives
         .iter()
-        .any(|(d, _, _)| !matches!(d, Directive::Meta(_)));
+        .any(|(d, _, _)| matches!(d, Directive::IncludeTasks(_) | Directive::IncludeRole(_)));
     if !included_items
         && !matches!(
             out.directive,
@@ -409,7 +409,10 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             None => item,
         };
         if one.directive != Directive::None {
-            let shown = matches!(one.directive, Directive::Meta(_));
+            let shown = !matches!(
+                one.directive,
+                Directive::IncludeTasks(_) | Directive::IncludeRole(_)
+            );
             out.item_directives.push((
                 std::mem::take(&mut one.directive),
                 item_vars(&spec, index),
