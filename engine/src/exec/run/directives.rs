@@ -169,6 +169,11 @@ impl PlayRun<'_> {
                         for t in more {
                             self.handlers.push(t);
                             self.notified.push(Default::default());
+                            let for_handler = Inherited {
+                                rescuable: false,
+                                ..inner.clone()
+                            };
+                            self.handler_inherited.push(Some(for_handler));
                         }
                     }
                     let left = Box::pin(self.run_block(&block, hosts, &inner)).await;
