@@ -411,8 +411,18 @@ async fn run_play(
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         };
+        let mut hostvars_layers = vars::VarLayers::new();
+        hostvars_layers.push(
+            crate::vars::Level::ExtraVars,
+            loaded
+                .extra_vars
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::template::VarValue::Raw(v.clone())))
+                .collect(),
+        );
         let vars_cx = PlayVarsCx::new(
             layers.clone(),
+            hostvars_layers,
             inventory_now,
             dirs.clone(),
             magic,
