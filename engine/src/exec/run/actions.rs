@@ -17,6 +17,9 @@ use crate::template::{Scope, Templar, py_str, value_to_json};
 /// and `register` never stores them.
 pub const VERBOSE_ALWAYS: &str = "_ansible_verbose_always";
 
+/// Set on a `set_fact` result with `cacheable: true` (the facts are host facts too).
+pub const FACTS_CACHEABLE: &str = "_ansible_facts_cacheable";
+
 /// What the executor does after the action, beyond recording its result.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Directive {
@@ -290,11 +293,21 @@ fn set_fact(args: &Map<String, J>) -> ActionOut {
         facts.insert(k.clone(), v.clone());
         set.insert(k.clone(), super::state::json_value(v));
     }
+    let mut result = obj(&[
+        ("ansible_facts", J::Object(facts)),
+        ("changed", J::Bool(false)),
+    ]);
+    // `cacheable: true` facts are also host facts (`ansible_facts.x`, 35).
+    let cacheable = match args.get("cacheable") {
+        Some(J::Bool(b)) => *b,
+        Some(J::String(s)) => crate::cli::parse_bool(s).unwrap_or(false),
+        _ => false,
+    };
+    if cacheable {
+        result.insert(FACTS_CACHEABLE.into(), J::Bool(true));
+    }
     ActionOut {
-        result: obj(&[
-            ("ansible_facts", J::Object(facts)),
-            ("changed", J::Bool(false)),
-        ]),
+        result,
         set_facts: set,
         ..ActionOut::default()
     }

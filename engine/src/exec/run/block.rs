@@ -451,7 +451,12 @@ impl PlayRun<'_> {
             _ => host.to_string(),
         };
         with_state(&self.states, &fact_host, |s| {
-            if !matches!(short, "set_fact" | "include_vars") && !out.facts.is_empty() {
+            let cacheable = out
+                .result
+                .get(super::actions::FACTS_CACHEABLE)
+                .is_some_and(|v| v == &J::Bool(true));
+            let facts_are_vars = matches!(short, "set_fact" | "include_vars") && !cacheable;
+            if !facts_are_vars && !out.facts.is_empty() {
                 store_facts(s, &out.facts);
             }
         });
