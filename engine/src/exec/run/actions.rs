@@ -487,10 +487,15 @@ async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let Some(seconds) = seconds else {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
-            return ActionOut::with(failed(
-                "pause: waiting for input needs a terminal; give 'seconds' or 'minutes' \
-                 to pause without one",
-            ));
+            // Recorded (85): a warning, no prompt, and an empty answer.
+            let _ = cx
+                .events
+                .send(crate::report::Event::Warning {
+                    message: "Not waiting for response to prompt as stdin is not interactive"
+                        .into(),
+                })
+                .await;
+            return ActionOut::with(pause_result(&start, started, unit, String::new()));
         }
         let prompt = arg_str(args, "prompt").unwrap_or_else(|| "Press enter to continue".into());
         let _ = cx
