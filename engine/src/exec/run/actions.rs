@@ -516,7 +516,8 @@ async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let _ = cx
         .events
         .send(crate::report::Event::Display {
-            text: format!("Pausing for {} seconds", seconds as i64),
+            // Recorded (55): `seconds: 0` still says 1 second.
+            text: format!("Pausing for {} seconds", (seconds as i64).max(1)),
         })
         .await;
     if seconds > 0.0 {
