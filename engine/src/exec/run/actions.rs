@@ -17,6 +17,9 @@ use crate::template::{Scope, Templar, py_str, value_to_json};
 /// and `register` never stores them.
 pub const VERBOSE_ALWAYS: &str = "_ansible_verbose_always";
 
+/// Set on a `set_fact` result with `cacheable: true` (the facts are host facts too).
+pub const FACTS_CACHEABLE: &str = "_ansible_facts_cacheable";
+
 /// What the executor does after the action, beyond recording its result.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub enum Directive {
@@ -255,10 +258,11 @@ fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     }
     if let Some(var) = arg_str(args, "var") {
         let value = match cx.templar.eval_expr(&var, cx.span, cx.scope) {
-            Ok(v) if v.is_undefined() => J::String("VARIABLE IS NOT DEFINED!".into()),
+            // ansible 2.19 shows the templating error in place of the value.
+            Ok(v) if v.is_undefined() => J::String(format!("<< error 1 - '{var}' is undefined >>")),
             Ok(v) => value_to_json(&v),
             Err(e) if e.message.contains("is undefined") => {
-                J::String("VARIABLE IS NOT DEFINED!".into())
+                J::String(format!("<< error 1 - {} >>", e.message))
             }
             Err(e) => return ActionOut::with(failed(e.message)),
         };
@@ -289,11 +293,21 @@ fn set_fact(args: &Map<String, J>) -> ActionOut {
         facts.insert(k.clone(), v.clone());
         set.insert(k.clone(), super::state::json_value(v));
     }
+    let mut result = obj(&[
+        ("ansible_facts", J::Object(facts)),
+        ("changed", J::Bool(false)),
+    ]);
+    // `cacheable: true` facts are also host facts (`ansible_facts.x`, 35).
+    let cacheable = match args.get("cacheable") {
+        Some(J::Bool(b)) => *b,
+        Some(J::String(s)) => crate::cli::parse_bool(s).unwrap_or(false),
+        _ => false,
+    };
+    if cacheable {
+        result.insert(FACTS_CACHEABLE.into(), J::Bool(true));
+    }
     ActionOut {
-        result: obj(&[
-            ("ansible_facts", J::Object(facts)),
-            ("changed", J::Bool(false)),
-        ]),
+        result,
         set_facts: set,
         ..ActionOut::default()
     }
@@ -328,6 +342,7 @@ fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
                     ("evaluated_to", J::Bool(false)),
                     ("failed", J::Bool(true)),
                     ("msg", msg),
+                    (VERBOSE_ALWAYS, J::Bool(true)),
                 ]));
             }
             Err(e) => return ActionOut::with(failed(e.message)),
@@ -472,10 +487,15 @@ async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let Some(seconds) = seconds else {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
-            return ActionOut::with(failed(
-                "pause: waiting for input needs a terminal; give 'seconds' or 'minutes' \
-                 to pause without one",
-            ));
+            // Recorded (85): a warning, no prompt, and an empty answer.
+            let _ = cx
+                .events
+                .send(crate::report::Event::Warning {
+                    message: "Not waiting for response to prompt as stdin is not interactive"
+                        .into(),
+                })
+                .await;
+            return ActionOut::with(pause_result(&start, started, unit, String::new()));
         }
         let prompt = arg_str(args, "prompt").unwrap_or_else(|| "Press enter to continue".into());
         let _ = cx
@@ -496,7 +516,8 @@ async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let _ = cx
         .events
         .send(crate::report::Event::Display {
-            text: format!("Pausing for {} seconds", seconds as i64),
+            // Recorded (55): `seconds: 0` still says 1 second.
+            text: format!("Pausing for {} seconds", (seconds as i64).max(1)),
         })
         .await;
     if seconds > 0.0 {

@@ -71,6 +71,8 @@ pub(super) async fn run_attempts(
             one.result.insert("failed".into(), J::Bool(true));
             return one;
         }
+        // As task_executor.py: a result that will be retried carries the total runs.
+        one.result.insert("retries".into(), J::from(total));
         let _ = job
             .events
             .send(Event::Retry {

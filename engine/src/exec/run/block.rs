@@ -228,15 +228,14 @@ impl PlayRun<'_> {
                     | "end_role"
             )
         );
-        let banners = if per_host_meta { hosts.len() } else { 1 };
-        for _ in 0..banners {
-            self.emit(Event::TaskStart {
-                name: name.clone(),
-                kind,
-                action: task.action.clone(),
-                path: None,
-            })
-            .await;
+        let banner = Event::TaskStart {
+            name: name.clone(),
+            kind,
+            action: task.action.clone(),
+            path: None,
+        };
+        if !per_host_meta {
+            self.emit(banner.clone()).await;
         }
         let kw_bool = |key: &str| -> bool {
             inh.kw
@@ -272,7 +271,20 @@ impl PlayRun<'_> {
             .map(|t| t.min(self.opts.forks))
             .unwrap_or(self.opts.forks)
             .max(1);
-        let outcomes = self.spawn_all(task, &inh, &runners, limit).await;
+        let outcomes = if per_host_meta {
+            // One host after the other, each under its own banner (40).
+            let mut all = Vec::new();
+            for host in &runners {
+                self.emit(banner.clone()).await;
+                all.extend(
+                    self.spawn_all(task, &inh, std::slice::from_ref(host), 1)
+                        .await,
+                );
+            }
+            all
+        } else {
+            self.spawn_all(task, &inh, &runners, limit).await
+        };
         let mut failed_here: Vec<String> = Vec::new();
         let mut unreachable_here: Vec<String> = Vec::new();
         let mut directives: Vec<ItemDirective> = Vec::new();
@@ -439,7 +451,12 @@ impl PlayRun<'_> {
             _ => host.to_string(),
         };
         with_state(&self.states, &fact_host, |s| {
-            if !matches!(short, "set_fact" | "include_vars") && !out.facts.is_empty() {
+            let cacheable = out
+                .result
+                .get(super::actions::FACTS_CACHEABLE)
+                .is_some_and(|v| v == &J::Bool(true));
+            let facts_are_vars = matches!(short, "set_fact" | "include_vars") && !cacheable;
+            if !facts_are_vars && !out.facts.is_empty() {
                 store_facts(s, &out.facts);
             }
         });
@@ -541,10 +558,16 @@ impl PlayRun<'_> {
             }
         }
         self.emit(Event::NoMoreHosts).await;
+        // Hosts that failed in an earlier play are cut into the batch but never ran
+        // in it (07: w7), so they do not count as left.
         let hosts_left = self
             .batch
             .iter()
             .filter(|h| !self.batch_unreachable.contains(*h))
+            .filter(|h| {
+                self.batch_failed.contains(*h)
+                    || !with_state(&self.states, h, |s| s.failed || s.unreachable)
+            })
             .count();
         if self.batch_failed.len() >= hosts_left {
             self.emit(Event::NoMoreHosts).await;

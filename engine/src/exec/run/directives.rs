@@ -102,12 +102,19 @@ impl PlayRun<'_> {
         let hooks = crate::playbook::TemplarHooks::new(&self.loaded.templar);
         let opts = hooks.options(self.opts.roles_path.clone(), Default::default());
         // Recorded: every `included:` line comes before the included tasks run.
-        for inc in &includes {
+        let mut loaded = Vec::new();
+        for inc in includes {
             let base = match &task.role {
                 Some(role) => role.path.join("tasks"),
                 None => self.play.basedir.clone(),
             };
             let shown = base.join(&inc.what);
+            let blocks = crate::playbook::load_include_tasks(&inc.what, self.play, task, &opts);
+            if blocks.is_err() && !shown.exists() {
+                self.include_missing(&inc.what, &shown, &inc.hosts, failed)
+                    .await;
+                continue;
+            }
             self.emit(Event::Included {
                 path: if shown.exists() {
                     shown.display().to_string()
@@ -118,6 +125,7 @@ impl PlayRun<'_> {
                 item_label: inc.label.clone(),
             })
             .await;
+            loaded.push((inc, blocks));
         }
         for inc in &roles {
             self.emit(Event::Included {
@@ -132,10 +140,10 @@ impl PlayRun<'_> {
             })
             .await;
         }
-        for inc in includes {
-            let (file, hosts) = (&inc.what, &inc.hosts);
+        for (inc, blocks) in loaded {
+            let hosts = &inc.hosts;
             let inner = with_vars(inh, &inc.vars);
-            match crate::playbook::load_include_tasks(file, self.play, task, &opts) {
+            match blocks {
                 Ok(blocks) => {
                     for b in &blocks {
                         let left = Box::pin(self.run_block(b, hosts, &inner)).await;
@@ -161,6 +169,11 @@ impl PlayRun<'_> {
                         for t in more {
                             self.handlers.push(t);
                             self.notified.push(Default::default());
+                            let for_handler = Inherited {
+                                rescuable: false,
+                                ..inner.clone()
+                            };
+                            self.handler_inherited.push(Some(for_handler));
                         }
                     }
                     let left = Box::pin(self.run_block(&block, hosts, &inner)).await;
@@ -168,6 +181,50 @@ impl PlayRun<'_> {
                 }
                 Err(e) => self.include_failed(e, hosts, failed).await,
             }
+        }
+    }
+
+    /// An `include_tasks` file that does not exist: each host that included it fails
+    /// with ansible's result (no `[ERROR]` block, no `included:` line; 88), and its
+    /// include does not count `ok`.
+    async fn include_missing(
+        &mut self,
+        file: &str,
+        path: &std::path::Path,
+        hosts: &[String],
+        failed: &mut Vec<String>,
+    ) {
+        let p = path.display();
+        let reason = format!(
+            "Could not find or access '{p}' on the Ansible Controller: Unable to retrieve \
+             file contents.\nCould not find or access '{p}' on the Ansible Controller.\nIf \
+             you are using a module and expect the file to exist on the remote, see the \
+             remote_src option: [Errno 2] No such file or directory: '{p}'"
+        );
+        let mut result = Map::new();
+        result.insert("changed".into(), J::Bool(false));
+        result.insert("failed".into(), J::Bool(true));
+        result.insert("include".into(), J::String(file.to_string()));
+        result.insert("reason".into(), J::String(reason));
+        for h in hosts {
+            self.emit(Event::HostResult {
+                host: h.clone(),
+                delegated_to: None,
+                status: crate::report::HostStatus::Failed,
+                ignored: false,
+                item_label: None,
+                result: result.clone(),
+                no_log: false,
+            })
+            .await;
+            with_state(&self.states, h, |s| {
+                s.failed = true;
+                s.processed = true;
+                s.counters.ok = s.counters.ok.saturating_sub(1);
+                s.counters.failed += 1;
+            });
+            self.batch_failed.insert(h.clone());
+            failed.push(h.clone());
         }
     }
 

@@ -9,12 +9,14 @@ use crate::playbook::Task;
 impl PlayRun<'_> {
     pub(super) async fn notify(&mut self, task: &Task, host: &str) {
         for name in task.notify() {
-            let mut found = false;
-            for (i, h) in self.handlers.iter().enumerate() {
-                if h.answers_to_name(&name) || h.listen.contains(&name) {
-                    found = true;
-                    self.notified[i].insert(host.to_string());
-                }
+            let found = self
+                .handlers
+                .iter()
+                .any(|h| h.answers_to_name(&name) || h.listen.contains(&name));
+            if found && self.flushing {
+                self.resolve_notification(&name, host);
+            } else if found {
+                self.pending_notify.push((name.clone(), host.to_string()));
             }
             if !found && self.fatal_error.is_none() {
                 // Recorded: ansible stops the run here (exit 1, no recap).
@@ -26,8 +28,39 @@ impl PlayRun<'_> {
         }
     }
 
+    /// As strategy `search_handlers_by_notification`: the last-defined handler with
+    /// that name, and every handler listening to it (one per handler name, the
+    /// last-defined).
+    fn resolve_notification(&mut self, name: &str, host: &str) {
+        if let Some(i) = self.handlers.iter().rposition(|h| h.answers_to_name(name)) {
+            self.notified[i].insert(host.to_string());
+        }
+        let mut seen = std::collections::HashSet::new();
+        for i in (0..self.handlers.len()).rev() {
+            let h = &self.handlers[i];
+            if !h.listen.iter().any(|l| l == name) {
+                continue;
+            }
+            if let Some(n) = h.name.as_ref().map(|n| n.to_json().to_string())
+                && !seen.insert(n)
+            {
+                continue;
+            }
+            self.notified[i].insert(host.to_string());
+        }
+    }
+
     /// Runs the notified handlers (definition order, once each) on their hosts.
     pub async fn flush_handlers(&mut self) {
+        for (name, host) in std::mem::take(&mut self.pending_notify) {
+            self.resolve_notification(&name, &host);
+        }
+        self.flushing = true;
+        self.run_notified().await;
+        self.flushing = false;
+    }
+
+    async fn run_notified(&mut self) {
         for i in 0..self.handlers.len() {
             if self.stop_play {
                 return;
@@ -48,9 +81,12 @@ impl PlayRun<'_> {
                 continue;
             }
             let handler = self.handlers[i].clone();
-            let inh = Inherited {
-                kw: self.play_kw.clone(),
-                ..Inherited::default()
+            let inh = match self.handler_inherited.get(i).cloned().flatten() {
+                Some(inh) => inh,
+                None => Inherited {
+                    kw: self.play_kw.clone(),
+                    ..Inherited::default()
+                },
             };
             self.run_task(&handler, &hosts, &inh).await;
         }

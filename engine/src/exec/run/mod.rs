@@ -113,6 +113,14 @@ pub(crate) struct PlayRun<'a> {
     pub batch_unreachable: HashSet<String>,
     pub handlers: Vec<Task>,
     pub notified: Vec<HashSet<String>>,
+    /// Notifications (name or topic, host) saved until the next flush, where they
+    /// are resolved against the handlers known then (an `include_role` may add one).
+    pub pending_notify: Vec<(String, String)>,
+    /// Per handler (same index as `handlers`): what an `include_role` handler inherits
+    /// from its include (e.g. its `vars:`); `None` for the play's own handlers.
+    pub handler_inherited: Vec<Option<block::Inherited>>,
+    /// Handlers are running: a notification is resolved at once.
+    pub flushing: bool,
     pub play_kw: IndexMap<String, crate::yaml::Node>,
     pub max_fail: Option<f64>,
     pub play_any_errors_fatal: bool,
@@ -403,8 +411,18 @@ async fn run_play(
             Ok(g) => g.clone(),
             Err(p) => p.into_inner().clone(),
         };
+        let mut hostvars_layers = vars::VarLayers::new();
+        hostvars_layers.push(
+            crate::vars::Level::ExtraVars,
+            loaded
+                .extra_vars
+                .iter()
+                .map(|(k, v)| (k.clone(), crate::template::VarValue::Raw(v.clone())))
+                .collect(),
+        );
         let vars_cx = PlayVarsCx::new(
             layers.clone(),
+            hostvars_layers,
             inventory_now,
             dirs.clone(),
             magic,
@@ -422,6 +440,9 @@ async fn run_play(
             batch_failed: HashSet::new(),
             batch_unreachable: HashSet::new(),
             notified: vec![HashSet::new(); handlers.len()],
+            pending_notify: Vec::new(),
+            handler_inherited: vec![None; handlers.len()],
+            flushing: false,
             handlers: handlers.clone(),
             play_kw: play_kw.clone(),
             max_fail,

@@ -56,6 +56,9 @@ pub fn with_state<R>(states: &States, host: &str, f: impl FnOnce(&mut HostState)
 /// hosts' run state. `hostvars` reads other hosts' current state when used.
 pub struct PlayVarsCx {
     pub layers: VarLayers,
+    /// What `hostvars[h]` sees of the play's layers: only the extra vars (as
+    /// ansible's `get_vars` without a play: no play vars, vars_files or roles).
+    hostvars_layers: VarLayers,
     /// Replaced when `add_host`/`group_by` change the inventory.
     inventory: RwLock<Arc<Inventory>>,
     inventory_changed: AtomicBool,
@@ -67,6 +70,7 @@ pub struct PlayVarsCx {
 impl PlayVarsCx {
     pub fn new(
         layers: VarLayers,
+        hostvars_layers: VarLayers,
         inventory: Arc<Inventory>,
         playbook_dirs: Arc<Vec<VarsDir>>,
         mut magic: IndexMap<String, VarValue>,
@@ -80,11 +84,12 @@ impl PlayVarsCx {
                 // Unknown hosts are undefined (`hostvars['nosuch'] is undefined`).
                 let known = cx.inventory().hosts.contains_key(h)
                     || crate::inventory::LOCALHOST_NAMES.contains(&h);
-                known.then(|| Arc::new(Scope::new(cx.host_vars(h, &[]))))
+                known.then(|| Arc::new(Scope::new(cx.vars_over(&cx.hostvars_layers, h, &[]))))
             });
             magic.insert("hostvars".to_string(), VarValue::Data(hostvars));
             PlayVarsCx {
                 layers,
+                hostvars_layers,
                 inventory: RwLock::new(inventory),
                 inventory_changed: AtomicBool::new(false),
                 playbook_dirs,
@@ -118,8 +123,18 @@ impl PlayVarsCx {
         host: &str,
         extra: &[(Level, IndexMap<String, VarValue>)],
     ) -> IndexMap<String, VarValue> {
+        self.vars_over(&self.layers, host, extra)
+    }
+
+    /// `host`'s variables over the play-level `base` layers.
+    fn vars_over(
+        &self,
+        base: &VarLayers,
+        host: &str,
+        extra: &[(Level, IndexMap<String, VarValue>)],
+    ) -> IndexMap<String, VarValue> {
         let inventory = self.inventory();
-        let mut layers = self.layers.clone();
+        let mut layers = base.clone();
         push_inventory_layers(&mut layers, &inventory, &self.playbook_dirs, host);
         let state = with_state(&self.states, host, |s| s.clone());
         layers.push(Level::Facts, fact_vars(&state.facts));

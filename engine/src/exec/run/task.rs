@@ -144,8 +144,8 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
     let no_log = flag(&job, &scope, "no_log").ok().flatten().unwrap_or(false);
     let mut out = match run_host_inner(&job, no_log).await {
         Ok(o) => o,
-        Err(msg) => HostOutcome {
-            result: task_failed(&msg, None),
+        Err(f) => HostOutcome {
+            result: f.into_result(None),
             ..HostOutcome::failure(&job.host, "")
         },
     };
@@ -169,7 +169,7 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
     let included_items = out
         .item_directives
         .iter()
-        .any(|(d, _, _)| !matches!(d, Directive::Meta(_)));
+        .any(|(d, _, _)| matches!(d, Directive::IncludeTasks(_) | Directive::IncludeRole(_)));
     if !included_items
         && !matches!(
             out.directive,
@@ -178,13 +178,27 @@ pub async fn run_host(job: HostJob) -> HostOutcome {
     {
         emit(&job, &out, None).await;
     }
-    if !matches!(
-        out.status,
-        HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped
-    ) {
-        out.result.entry("failed").or_insert(J::Bool(false));
+    if !out.result.contains_key("results") {
+        default_failed(out.status, &mut out.result);
+    }
+    if out.status == HostStatus::Failed {
+        // ansible 2.19 normalises every failure's error detail into `exception`
+        // (the console never prints it; `register` keeps it).
+        out.result
+            .entry("exception")
+            .or_insert(J::String("(traceback unavailable)".into()));
     }
     out
+}
+
+/// ansible adds `failed: false` to the result of every action that ran and did not
+/// fail (a module's own `skipped` too), but not to a task or item skipped by its
+/// `when` nor to a loop's aggregate result.
+fn default_failed(status: HostStatus, result: &mut Map<String, J>) {
+    let failing = matches!(status, HostStatus::Failed | HostStatus::Unreachable);
+    if !failing && !result.contains_key("false_condition") {
+        result.entry("failed").or_insert(J::Bool(false));
+    }
 }
 
 async fn emit(job: &HostJob, out: &HostOutcome, item_label: Option<J>) {
@@ -197,7 +211,7 @@ async fn emit(job: &HostJob, out: &HostOutcome, item_label: Option<J>) {
             .events
             .send(Event::HostError {
                 host: job.host.clone(),
-                text: task_failed_error(job, out).render(),
+                text: task_failed_block(job, out),
             })
             .await;
     }
@@ -236,18 +250,34 @@ fn task_failed_error(job: &HostJob, out: &HostOutcome) -> crate::source::SourceE
     } else if out.status == HostStatus::Unreachable {
         format!("Task failed: {msg}")
     } else {
-        let kind = if super::is_engine_action(&job.task.action) {
+        // A failure decided by `failed_when` is the action's, not the module's.
+        let by_failed_when = out.result.contains_key("failed_when_result");
+        let kind = if by_failed_when || super::is_engine_action(&job.task.action) {
             "Action"
         } else {
             "Module"
         };
         if msg.is_empty() {
-            format!("Task failed: {kind} failed")
+            format!("Task failed: {kind} failed.")
         } else {
             format!("Task failed: {kind} failed: {msg}")
         }
     };
     crate::source::SourceError::new(&job.task.span, text)
+}
+
+/// The `[ERROR]` block before a failing host's line: one located message, or (for a
+/// failure with known causes) `Task failed.` at the task and each cause after it.
+fn task_failed_block(job: &HostJob, out: &HostOutcome) -> String {
+    let err = task_failed_error(job, out);
+    match out.result.get(ERROR_CAUSES).and_then(J::as_str) {
+        Some(causes) => format!(
+            "[ERROR]: {}\n\n{}{CAUSED_BY}{causes}",
+            err.message,
+            section(&job.task.span, "Task failed.")
+        ),
+        None => err.render(),
+    }
 }
 
 fn status_of(result: &Map<String, J>) -> HostStatus {
@@ -265,13 +295,51 @@ fn status_of(result: &Map<String, J>) -> HostStatus {
     }
 }
 
-/// The first `when` that is false, as its raw value, or an error message.
-fn false_condition(job: &HostJob, scope: &Arc<Scope>) -> Result<Option<J>, String> {
+/// Result key carrying the rendered `<<< caused by >>>` sections of a task that
+/// failed before its action ran (the console and `register` drop `_ansible_*` keys).
+pub(super) const ERROR_CAUSES: &str = "_ansible_error_causes";
+
+/// A failure before the action ran: the message, and where ansible 2.19 says it
+/// came from (rendered cause sections), when known.
+pub(super) struct Failure {
+    pub(super) msg: String,
+    pub(super) causes: Option<String>,
+}
+
+impl From<String> for Failure {
+    fn from(msg: String) -> Self {
+        Failure { msg, causes: None }
+    }
+}
+
+impl Failure {
+    fn into_result(self, changed: Option<bool>) -> Map<String, J> {
+        let mut m = task_failed(&self.msg, changed);
+        if let Some(c) = self.causes {
+            m.insert(ERROR_CAUSES.into(), J::String(c));
+        }
+        m
+    }
+}
+
+/// One section of a chained error: message, `Origin:` and source excerpt.
+fn section(span: &crate::source::Span, msg: &str) -> String {
+    let text = crate::source::SourceError::new(span, msg).render_as("X");
+    text.strip_prefix("[X]: ").unwrap_or(&text).to_string()
+}
+
+const CAUSED_BY: &str = "\n\n<<< caused by >>>\n\n";
+
+/// The first `when` that is false, as its raw value, or an error.
+fn false_condition(job: &HostJob, scope: &Arc<Scope>) -> Result<Option<J>, Failure> {
     for node in job.whens.iter() {
         let holds = job
             .templar
             .eval_condition_node(node, scope)
-            .map_err(|e| e.message)?;
+            .map_err(|e| Failure {
+                causes: e.span.as_ref().map(|sp| section(sp, &e.message)),
+                msg: e.message,
+            })?;
         if !holds {
             return Ok(Some(node.to_json()));
         }
@@ -291,14 +359,14 @@ fn skipped(false_cond: J) -> Map<String, J> {
     m
 }
 
-async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, String> {
+async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Failure> {
     let scope = job.scope.clone();
     let mut out = HostOutcome::failure(&job.host, "");
     out.delegated_to = match job.kw.get("delegate_to").or(job.task.delegate_to.as_ref()) {
         Some(node) => Some(py_str(
             &job.templar
                 .render_node(node, &scope)
-                .map_err(|e| e.message)?,
+                .map_err(|e| Failure::from(e.message))?,
         ))
         .filter(|d| !d.is_empty() && d != &job.host),
         None => None,
@@ -321,7 +389,7 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
                     out.status = HostStatus::Skipped;
                     return Ok(out);
                 }
-                _ => return Err(e.message),
+                _ => return Err(Failure::from(e.message)),
             },
         }
     } else {
@@ -362,7 +430,7 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             Ok(None) => {
                 super::attempts::run_attempts(job, &item_scope, out.delegated_to.as_deref()).await
             }
-            Err(msg) => ItemResult::of(task_failed(&msg, None)),
+            Err(f) => ItemResult::of(f.into_result(None)),
         };
         let item = value_to_json(&spec.items[index]);
         one.result.insert("item".into(), item.clone());
@@ -393,7 +461,10 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             None => item,
         };
         if one.directive != Directive::None {
-            let shown = matches!(one.directive, Directive::Meta(_));
+            let shown = !matches!(
+                one.directive,
+                Directive::IncludeTasks(_) | Directive::IncludeRole(_)
+            );
             out.item_directives.push((
                 std::mem::take(&mut one.directive),
                 item_vars(&spec, index),
@@ -413,12 +484,7 @@ async fn run_host_inner(job: &HostJob, no_log: bool) -> Result<HostOutcome, Stri
             ..HostOutcome::failure(&job.host, "")
         };
         emit(job, &item_out, Some(label)).await;
-        if !matches!(
-            status,
-            HostStatus::Failed | HostStatus::Unreachable | HostStatus::Skipped
-        ) {
-            one.result.entry("failed").or_insert(J::Bool(false));
-        }
+        default_failed(status, &mut one.result);
         if let Some(J::Object(f)) = one.result.get("ansible_facts") {
             out.facts.extend(f.clone());
         }
@@ -491,15 +557,46 @@ impl ItemResult {
 }
 
 /// Templates the arguments (`omit` drops a key).
-fn template_args(job: &HostJob, scope: &Arc<Scope>) -> Result<Map<String, J>, String> {
+fn template_args(job: &HostJob, scope: &Arc<Scope>) -> Result<Map<String, J>, Failure> {
     let mut args = Map::new();
     for (k, v) in job.task.args.iter() {
         let Some(key) = k.key_string() else { continue };
         let value = job.templar.render_node(v, scope).map_err(|e| {
-            format!(
-                "Finalization of task args for '{}' failed: Error while resolving value for '{key}': {}",
-                job.task.action, e.message
-            )
+            let action = &job.task.action;
+            let resolving = format!("Error while resolving value for '{key}'");
+            // ansible points at the whole `k=v` string of free-form arguments (its
+            // first key), at the value otherwise.
+            let kv_form = k.span.line == v.span.line
+                && v.span.col == k.span.col + key.chars().count() as u32 + 1;
+            let value_span = if kv_form {
+                job.task
+                    .args
+                    .iter()
+                    .next()
+                    .map(|(first, _)| first.span.clone())
+                    .unwrap_or_else(|| v.span.clone())
+            } else {
+                v.span.clone()
+            };
+            let mut causes = vec![section(
+                &job.task.action_span,
+                &format!("Finalization of task args for '{action}' failed."),
+            )];
+            // An undefined met in another variable's template is its own cause (65).
+            match &e.span {
+                Some(sp) if sp.line != v.span.line || sp.col != v.span.col => {
+                    causes.push(section(&value_span, &format!("{resolving}.")));
+                    causes.push(section(sp, &e.message));
+                }
+                _ => causes.push(section(&value_span, &format!("{resolving}: {}", e.message))),
+            }
+            Failure {
+                msg: format!(
+                    "Finalization of task args for '{action}' failed: {resolving}: {}",
+                    e.message
+                ),
+                causes: Some(causes.join(CAUSED_BY)),
+            }
         })?;
         if is_omit(&value) {
             continue;
@@ -536,10 +633,10 @@ pub(super) async fn run_action(
 ) -> ItemResult {
     let args = match template_args(job, scope) {
         Ok(a) => a,
-        Err(msg) => {
+        Err(f) => {
             // Recorded: modules report `changed: false` here, engine actions do not.
             let changed = (!super::actions::is_engine_action(&job.task.action)).then_some(false);
-            return ItemResult::of(task_failed(&msg, changed));
+            return ItemResult::of(f.into_result(changed));
         }
     };
     let cx = ActionCx {

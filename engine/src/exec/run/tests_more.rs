@@ -168,7 +168,7 @@ fn debug_var_undefined_and_verbosity() {
     );
     assert_eq!(
         r.var("h1", "nope"),
-        J::String("VARIABLE IS NOT DEFINED!".into())
+        J::String("<< error 1 - 'nope' is undefined >>".into())
     );
     assert_eq!(r.task("quiet"), vec!["skipping h1"]);
 }
@@ -498,11 +498,26 @@ fn run_time_errors_are_reported_as_ansible_words_them() {
             Event::HostResult { result, .. } => {
                 let mut shown = result.clone();
                 shown.remove("failed");
+                shown.retain(|k, _| !k.starts_with("_ansible_"));
                 Some(J::Object(shown))
             }
             _ => None,
         })
         .collect();
+    // The `[ERROR]` block chains the causes: task, arguments, the value (55, 65).
+    let blocks: Vec<&String> = r
+        .events
+        .iter()
+        .filter_map(|e| match e {
+            Event::HostError { text, .. } => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert!(blocks[0].contains("\n\nTask failed.\nOrigin: "));
+    assert!(blocks[0].contains(
+        "<<< caused by >>>\n\nError while resolving value for 'msg': 'missing' is undefined\nOrigin: "
+    ));
+    assert!(blocks[0].contains(":5:14\n"));
     assert_eq!(
         failures,
         vec![

@@ -160,7 +160,11 @@ impl Console {
             } => {
                 let mut msg =
                     format!("FAILED - RETRYING: [{host}]: {task} ({retries_left} retries left).");
-                let result = self.clean(result);
+                // v2_runner_retry dumps the result without `_clean_results`: a
+                // retried `debug` shows `attempts` and `retries` next to its `msg`.
+                let mut result = result.clone();
+                result.shift_remove("failed");
+                result.shift_remove("skipped");
                 if self.is_verbose(&result, 2) {
                     msg += &format!("Result was: {}", self.dump(&result));
                 }
