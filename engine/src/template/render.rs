@@ -117,7 +117,12 @@ fn words(text: &str) -> impl Iterator<Item = &str> {
 
 /// Whether a tag may legitimately read undefined variables.
 fn is_guarded(region: &str) -> bool {
-    words(region).any(|w| matches!(w, "default" | "d" | "defined" | "undefined" | "mandatory"))
+    // An inline `a if cond else b` evaluates only the branch taken, so a variable of the
+    // other branch may be undefined (a `{% if %}` statement is not guarded that way).
+    let inline_if = region.starts_with("{{") && words(region).any(|w| w == "if");
+    inline_if
+        || words(region)
+            .any(|w| matches!(w, "default" | "d" | "defined" | "undefined" | "mandatory"))
 }
 
 fn mentions(region: &str, name: &str) -> bool {
