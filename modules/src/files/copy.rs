@@ -120,6 +120,13 @@ fn basename(path: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A failure raised by the action on the controller (not by the module on the host):
+/// Ansible's error summary is the message alone, without "Module failed:".
+fn action_failed(msg: String) -> Outcome {
+    let summary = format!("Task failed: {msg}");
+    Outcome::failed(msg).with(crate::runtime::ERROR_SUMMARY_KEY, summary)
+}
+
 fn source(
     cx: &TaskCx<'_>,
     a: &Args<'_>,
@@ -133,7 +140,7 @@ fn source(
         };
         let path = match cx.controller.find_file("templates", &src) {
             Ok(p) => p,
-            Err(msg) => return Ok(Err(Outcome::failed(msg))),
+            Err(msg) => return Ok(Err(action_failed(msg))),
         };
         let text = match cx.controller.render_template(&path) {
             Ok(t) => t,
@@ -176,7 +183,12 @@ fn source(
     };
     let path = match cx.controller.find_file("files", &src) {
         Ok(p) => p,
-        Err(msg) => return Ok(Err(Outcome::failed(msg))),
+        // Ansible's copy action re-raises the lookup error without a message of its own.
+        Err(msg) => {
+            return Ok(Err(action_failed(format!(
+                "Unexpected AnsibleActionFail error: {msg}"
+            ))));
+        }
     };
     match std::fs::read(&path) {
         Ok(data) => Ok(Ok(Source {
