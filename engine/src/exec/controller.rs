@@ -163,5 +163,14 @@ mod tests {
         let c = controller(None, dir.path());
         let path = c.find_file("templates", "t.j2").unwrap();
         assert_eq!(c.render_template(&path).unwrap(), "hello world\n");
+        // trim_blocks eats the newline after a closing tag; the file's last newline is
+        // still not doubled (recorded: tests/run-corpus/59-template).
+        std::fs::write(
+            dir.path().join("templates/b.j2"),
+            "a\n{% if true %}\nb {{ who }}\n{% endif %}\n",
+        )
+        .unwrap();
+        let path = c.find_file("templates", "b.j2").unwrap();
+        assert_eq!(c.render_template(&path).unwrap(), "a\nb world\n");
     }
 }

@@ -57,6 +57,33 @@ struct Source {
     basename: Option<String>,
     /// The source file's permission bits, for `mode: preserve`.
     mode: Option<u32>,
+    /// The diff's after header when it is not `path`: a template's rendered copy.
+    diff_name: Option<String>,
+}
+
+/// Where Ansible's template action writes the rendered text on the controller before
+/// copying it (`<local tmp>/ansible-local-<pid><random>/tmp<random>/<template name>`),
+/// the `+++ after:` header of its `--diff`. Only the name is needed: nothing is written.
+fn rendered_copy_name(template: &std::path::Path) -> String {
+    let base = std::env::var("ANSIBLE_LOCAL_TEMP")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            format!("{home}/.ansible/tmp")
+        });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = template
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(
+        "{base}/ansible-local-{}{nanos:x}/tmp{:x}/{name}",
+        std::process::id(),
+        nanos.rotate_left(13)
+    )
 }
 
 /// `newline_sequence` (`\n`, `\r`, `\r\n`, written escaped or not); `None` keeps `\n`.
@@ -155,6 +182,7 @@ fn source(
             mode: local_mode(&path),
             path: Some(path.display().to_string()),
             basename: basename(&src),
+            diff_name: Some(rendered_copy_name(&path)),
         }));
     }
     if let Some(content) = args.get("content").filter(|v| !v.is_null()) {
@@ -176,6 +204,7 @@ fn source(
             path: None,
             basename: None,
             mode: None,
+            diff_name: None,
         }));
     }
     let Some(src) = src else {
@@ -196,6 +225,7 @@ fn source(
             mode: local_mode(&path),
             path: Some(path.display().to_string()),
             basename: basename(&src),
+            diff_name: None,
         })),
         Err(e) => Ok(Err(Outcome::failed(format!(
             "Could not find or access '{src}' on the Ansible Controller: {e}"
@@ -236,6 +266,7 @@ async fn remote_source(
         path: Some(src.clone()),
         basename: basename(&src),
         mode,
+        diff_name: None,
     }))
 }
 
@@ -495,7 +526,12 @@ async fn content_diff(
     };
     Ok(Some(Diff {
         before_header,
-        after_header: Some(src.path.clone().unwrap_or_else(|| dest.to_string())),
+        after_header: Some(
+            src.diff_name
+                .clone()
+                .or_else(|| src.path.clone())
+                .unwrap_or_else(|| dest.to_string()),
+        ),
         before,
         after,
     }))
