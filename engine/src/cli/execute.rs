@@ -63,6 +63,13 @@ pub fn execute(args: &Args, loaded: &Loaded) -> i32 {
 }
 
 async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
+    // Ansible's `-v` first line, before any event.
+    if args.verbose > 0 {
+        match &loaded.config.path {
+            Some(p) => println!("Using {} as config file", p.display()),
+            None => println!("No config file found; using defaults"),
+        }
+    }
     let color =
         !loaded.config.nocolor && (loaded.config.force_color || std::io::stdout().is_terminal());
     let console = Console::new(ConsoleOptions {
