@@ -9,6 +9,7 @@ use modules::runtime::Controller;
 
 use crate::source::{SourceFile, Span};
 use crate::template::{Scope, Templar};
+use crate::yaml::{Node, Value as YamlValue};
 
 /// One task on one host: where its files are and which variables its templates see.
 pub struct TaskController {
@@ -45,6 +46,25 @@ impl TaskController {
             .flat_map(|dir| [dir.join(kind).join(name), dir.join(name)])
             .collect()
     }
+}
+
+/// A keyword's value at a task given its value on the enclosing play/blocks (`outer`)
+/// and on the task or block itself (`inner`): the nearest wins, except `environment`,
+/// which Ansible extends (play, then blocks, then task: later names override earlier
+/// ones when the module's environment is built).
+pub fn inherit_keyword(name: &str, outer: Option<&Node>, inner: &Node) -> Node {
+    let Some(outer) = outer.filter(|_| name == "environment") else {
+        return inner.clone();
+    };
+    let mut items = Vec::new();
+    for node in [outer, inner] {
+        match &node.value {
+            YamlValue::Seq(list) => items.extend(list.iter().cloned()),
+            YamlValue::Null => {}
+            _ => items.push(node.clone()),
+        }
+    }
+    Node::new(YamlValue::Seq(items), inner.span.clone())
 }
 
 /// Ansible's `AnsibleFileNotFound` message for `name` searched in `searched`.
@@ -125,6 +145,29 @@ mod tests {
         );
         let err = c.find_file("files", "nope.txt").unwrap_err();
         assert!(err.contains("Could not find or access 'nope.txt'"), "{err}");
+    }
+
+    /// Recorded: tests/run-corpus/33-environment (a task's `environment` overrides the
+    /// play's names and keeps the others).
+    #[test]
+    fn environment_extends_while_other_keywords_are_replaced() {
+        let file = Arc::new(SourceFile {
+            path: PathBuf::from("site.yml"),
+            text: String::new(),
+        });
+        let span = Span::new(file, 0, 1, 1);
+        let node = |j: serde_json::Value| Node::from_json(&j, &span);
+        let play = node(serde_json::json!({"A": "play", "S": "play"}));
+        let task = node(serde_json::json!({"S": "task"}));
+        let merged = inherit_keyword("environment", Some(&play), &task);
+        assert_eq!(
+            merged.to_json(),
+            serde_json::json!([{"A": "play", "S": "play"}, {"S": "task"}])
+        );
+        let again = inherit_keyword("environment", Some(&merged), &task);
+        assert_eq!(again.to_json().as_array().map(Vec::len), Some(3));
+        let replaced = inherit_keyword("no_log", Some(&play), &task);
+        assert_eq!(replaced.to_json(), serde_json::json!({"S": "task"}));
     }
 
     /// The search lists ansible-playbook 2.19 prints for a missing `copy: src=nope.txt`.
