@@ -446,11 +446,12 @@ impl PlayRun<'_> {
             if !matches!(short, "set_fact" | "include_vars") && !out.facts.is_empty() {
                 store_facts(s, &out.facts);
             }
-        });
-        with_state(&self.states, host, |s| {
+            // Recorded (48): `set_fact` with `delegate_facts` sets the delegate's fact.
             for (k, v) in &out.set_facts {
                 s.set_facts.insert(k.clone(), v.clone());
             }
+        });
+        with_state(&self.states, host, |s| {
             for (k, v) in &out.include_vars {
                 s.include_vars.insert(k.clone(), v.clone());
             }
