@@ -35,8 +35,34 @@ impl Connector for Connections {
             .map(|v| py_str(&v))
             .or_else(|| self.default_connection.clone())
             .unwrap_or_else(|| "ssh".to_string());
+        let var = |names: &[&str]| {
+            names.iter().find_map(|n| {
+                vars.resolve(n, &self.templar)
+                    .ok()
+                    .flatten()
+                    .map(|v| py_str(&v))
+            })
+        };
         match conn.as_str() {
             "local" => Ok(Arc::new(LocalRemote::new())),
+            "ssh" | "paramiko" | "smart" => {
+                let address =
+                    var(&["ansible_host", "ansible_ssh_host"]).unwrap_or_else(|| host.to_string());
+                let port = var(&["ansible_port", "ansible_ssh_port"])
+                    .and_then(|p| p.trim().parse::<u16>().ok())
+                    .unwrap_or(22);
+                let reason = ssh_unreachable_reason(&address, port).unwrap_or_else(|| {
+                    format!(
+                        "ringmaster does not have the 'ssh' connection yet (host {host}); \
+                         use ansible_connection=local or -c local"
+                    )
+                });
+                Err(RemoteError {
+                    message: format!(
+                        "Task failed: Failed to connect to the host via ssh: {reason}"
+                    ),
+                })
+            }
             other => Err(RemoteError {
                 message: format!(
                     "Failed to connect to the host via {other}: ringmaster does not have the '{other}' connection yet \
@@ -45,6 +71,37 @@ impl Connector for Connections {
             }),
         }
     }
+}
+
+/// Why OpenSSH could not reach `address:port`, in its words (`ssh: connect to host
+/// 127.0.0.1 port 1: Connection refused`), or `None` when the port answers. Until the
+/// SSH transport exists this probe tells unreachable hosts apart as ansible reports them;
+/// it blocks for at most ansible's default 10 s connect timeout.
+fn ssh_unreachable_reason(address: &str, port: u16) -> Option<String> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let addrs: Vec<_> = match (address, port).to_socket_addrs() {
+        Ok(a) => a.collect(),
+        Err(_) => {
+            return Some(format!(
+                "ssh: Could not resolve hostname {address}: Name or service not known"
+            ));
+        }
+    };
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(10)) {
+            Ok(_) => return None,
+            Err(e) => last = Some(e),
+        }
+    }
+    let why = match last.map(|e| e.kind()) {
+        Some(std::io::ErrorKind::ConnectionRefused) => "Connection refused",
+        Some(std::io::ErrorKind::TimedOut) => "Connection timed out",
+        Some(std::io::ErrorKind::HostUnreachable) => "No route to host",
+        Some(std::io::ErrorKind::NetworkUnreachable) => "Network is unreachable",
+        _ => return None,
+    };
+    Some(format!("ssh: connect to host {address} port {port}: {why}"))
 }
 
 /// Runs the loaded playbooks; returns the exit code.
@@ -129,4 +186,22 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
     // The sender is gone once the run ends, so the reporter drains and stops.
     let _ = reporter.await;
     code
+}
+
+#[cfg(test)]
+mod ssh_probe_tests {
+    use super::ssh_unreachable_reason;
+
+    /// Recorded (12, 13, 73, 91): OpenSSH's words for a refused port.
+    #[test]
+    fn a_refused_port_is_worded_as_openssh_and_an_open_one_is_not_a_reason() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap().port();
+        assert_eq!(ssh_unreachable_reason("127.0.0.1", open), None);
+        drop(listener);
+        assert_eq!(
+            ssh_unreachable_reason("127.0.0.1", 1).as_deref(),
+            Some("ssh: connect to host 127.0.0.1 port 1: Connection refused")
+        );
+    }
 }
