@@ -485,9 +485,8 @@ async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     };
     // pause.py: minutes win over seconds; both are read with int().
     let (seconds, unit) = match (num("minutes"), num("seconds")) {
-        (Some(m), _) => (Some((m.trunc() * 60.0).max(1.0)), "minutes"),
-        // pause.py waits at least one second (recorded: 55, `seconds: 0`).
-        (None, Some(s)) => (Some(s.trunc().max(1.0)), "seconds"),
+        (Some(m), _) => (Some(m.trunc() * 60.0), "minutes"),
+        (None, Some(s)) => (Some(s.trunc()), "seconds"),
         _ => (None, "minutes"),
     };
     let start = now_text();
@@ -495,15 +494,10 @@ async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     let Some(seconds) = seconds else {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
-            // Recorded (85): ansible warns and carries on with no input.
-            let _ = cx
-                .events
-                .send(crate::report::Event::Warning {
-                    message: "Not waiting for response to prompt as stdin is not interactive"
-                        .into(),
-                })
-                .await;
-            return ActionOut::with(pause_result(&start, started, unit, String::new()));
+            return ActionOut::with(failed(
+                "pause: waiting for input needs a terminal; give 'seconds' or 'minutes' \
+                 to pause without one",
+            ));
         }
         let prompt = arg_str(args, "prompt").unwrap_or_else(|| "Press enter to continue".into());
         let _ = cx
