@@ -279,22 +279,6 @@ fn debug(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
     ]))
 }
 
-/// Result key of a `set_fact` whose facts are also host facts (`cacheable: true`).
-pub const FACTS_CACHEABLE: &str = "_ansible_facts_cacheable";
-
-/// A boolean module argument as Ansible reads it (`true`, `yes`, `1`, ...).
-fn truthy_arg(v: &J) -> bool {
-    match v {
-        J::Bool(b) => *b,
-        J::String(s) => matches!(
-            s.to_ascii_lowercase().as_str(),
-            "yes" | "on" | "1" | "true" | "y" | "t"
-        ),
-        J::Number(n) => n.as_f64() == Some(1.0),
-        _ => false,
-    }
-}
-
 fn set_fact(args: &Map<String, J>) -> ActionOut {
     let mut facts = Map::new();
     let mut set = IndexMap::new();
@@ -305,17 +289,11 @@ fn set_fact(args: &Map<String, J>) -> ActionOut {
         facts.insert(k.clone(), v.clone());
         set.insert(k.clone(), super::state::json_value(v));
     }
-    let mut result = obj(&[
-        ("ansible_facts", J::Object(facts)),
-        ("changed", J::Bool(false)),
-    ]);
-    // `cacheable: true` also makes them host facts (`ansible_facts.x`), as ansible's
-    // strategy does for `_ansible_facts_cacheable` results.
-    if args.get("cacheable").is_some_and(truthy_arg) {
-        result.insert(FACTS_CACHEABLE.into(), J::Bool(true));
-    }
     ActionOut {
-        result,
+        result: obj(&[
+            ("ansible_facts", J::Object(facts)),
+            ("changed", J::Bool(false)),
+        ]),
         set_facts: set,
         ..ActionOut::default()
     }

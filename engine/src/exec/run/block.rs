@@ -443,9 +443,7 @@ impl PlayRun<'_> {
             _ => host.to_string(),
         };
         with_state(&self.states, &fact_host, |s| {
-            let cacheable = out.result.contains_key(super::actions::FACTS_CACHEABLE);
-            let facts_kept = cacheable || !matches!(short, "set_fact" | "include_vars");
-            if facts_kept && !out.facts.is_empty() {
+            if !matches!(short, "set_fact" | "include_vars") && !out.facts.is_empty() {
                 store_facts(s, &out.facts);
             }
             // Recorded (48): `set_fact` with `delegate_facts` sets the delegate's fact.
