@@ -78,30 +78,6 @@ impl VarLayers {
         self.push(level, map);
     }
 
-    /// The layers a host's variables have outside any play (`hostvars[h]`: ansible's
-    /// `get_vars(host=h)` without the play): no play, role, block or task layers.
-    pub fn without_play(&self) -> VarLayers {
-        let play_levels = [
-            Level::RoleDefaults,
-            Level::PlayVars,
-            Level::VarsPrompt,
-            Level::VarsFiles,
-            Level::RoleVars,
-            Level::BlockVars,
-            Level::TaskVars,
-            Level::RoleParams,
-            Level::IncludeParams,
-        ];
-        VarLayers {
-            layers: self
-                .layers
-                .iter()
-                .filter(|(level, _)| !play_levels.contains(level))
-                .cloned()
-                .collect(),
-        }
-    }
-
     /// All layers merged: for each name the value of the highest layer that sets it.
     /// Names keep the position where they first appeared, so output order is stable.
     pub fn merged(&self) -> IndexMap<String, VarValue> {

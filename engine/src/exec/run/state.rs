@@ -80,14 +80,7 @@ impl PlayVarsCx {
                 // Unknown hosts are undefined (`hostvars['nosuch'] is undefined`).
                 let known = cx.inventory().hosts.contains_key(h)
                     || crate::inventory::LOCALHOST_NAMES.contains(&h);
-                // Recorded (34): hostvars hold no play vars, as ansible's get_vars(host).
-                known.then(|| {
-                    Arc::new(Scope::new(cx.host_vars_from(
-                        &cx.layers.without_play(),
-                        h,
-                        &[],
-                    )))
-                })
+                known.then(|| Arc::new(Scope::new(cx.host_vars(h, &[]))))
             });
             magic.insert("hostvars".to_string(), VarValue::Data(hostvars));
             PlayVarsCx {
@@ -125,18 +118,8 @@ impl PlayVarsCx {
         host: &str,
         extra: &[(Level, IndexMap<String, VarValue>)],
     ) -> IndexMap<String, VarValue> {
-        self.host_vars_from(&self.layers, host, extra)
-    }
-
-    /// [`Self::host_vars`] over the given play-wide layers.
-    fn host_vars_from(
-        &self,
-        play_layers: &VarLayers,
-        host: &str,
-        extra: &[(Level, IndexMap<String, VarValue>)],
-    ) -> IndexMap<String, VarValue> {
         let inventory = self.inventory();
-        let mut layers = play_layers.clone();
+        let mut layers = self.layers.clone();
         push_inventory_layers(&mut layers, &inventory, &self.playbook_dirs, host);
         let state = with_state(&self.states, host, |s| s.clone());
         layers.push(Level::Facts, fact_vars(&state.facts));
