@@ -69,28 +69,54 @@ impl Connections {
             .var(vars, "ansible_port")
             .and_then(|p| p.parse().ok())
             .unwrap_or(22);
-        let prefix = "Failed to connect to the host via ssh: ssh:";
-        let resolved = std::net::ToSocketAddrs::to_socket_addrs(&(address.as_str(), port));
-        let message = match resolved.map(|mut a| a.next()) {
-            Err(_) | Ok(None) => {
-                format!("{prefix} Could not resolve hostname {address}: Name or service not known")
-            }
-            Ok(Some(sock)) => match std::net::TcpStream::connect_timeout(&sock, self.timeout) {
-                Err(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
-                    format!("{prefix} connect to host {address} port {port}: Connection refused")
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
-                    format!("{prefix} connect to host {address} port {port}: Connection timed out")
-                }
-                Err(e) => format!("{prefix} connect to host {address} port {port}: {e}"),
-                Ok(_) => format!(
-                    "ringmaster cannot manage {host} over SSH yet ({address}:{port} answers, but the \
-                     SSH transport is the next milestone); use ansible_connection=local"
-                ),
-            },
+        let message = match ssh_unreachable_reason(&address, port, self.timeout) {
+            Some(reason) => format!("Failed to connect to the host via ssh: {reason}"),
+            None => format!(
+                "ringmaster cannot manage {host} over SSH yet ({address}:{port} answers, but the \
+                 SSH transport is the next milestone); use ansible_connection=local"
+            ),
         };
         RemoteError { message }
     }
+}
+
+/// Why OpenSSH could not reach `address:port`, in its words (`ssh: connect to host
+/// 127.0.0.1 port 1: Connection refused`), or `None` when the port answers. Until the
+/// SSH transport exists this probe tells unreachable hosts apart as ansible reports them;
+/// it blocks for at most `timeout`.
+fn ssh_unreachable_reason(
+    address: &str,
+    port: u16,
+    timeout: std::time::Duration,
+) -> Option<String> {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let Ok(addrs) = (address, port).to_socket_addrs() else {
+        return Some(format!(
+            "ssh: Could not resolve hostname {address}: Name or service not known"
+        ));
+    };
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(&addr, timeout) {
+            Ok(_) => return None,
+            Err(e) => last = Some(e),
+        }
+    }
+    let why = match last {
+        None => {
+            return Some(format!(
+                "ssh: Could not resolve hostname {address}: Name or service not known"
+            ));
+        }
+        Some(e) => match e.kind() {
+            std::io::ErrorKind::ConnectionRefused => "Connection refused".to_string(),
+            std::io::ErrorKind::TimedOut => "Connection timed out".to_string(),
+            std::io::ErrorKind::HostUnreachable => "No route to host".to_string(),
+            std::io::ErrorKind::NetworkUnreachable => "Network is unreachable".to_string(),
+            _ => e.to_string(),
+        },
+    };
+    Some(format!("ssh: connect to host {address} port {port}: {why}"))
 }
 
 /// Runs the loaded playbooks; returns the exit code.
@@ -109,6 +135,13 @@ pub fn execute(args: &Args, loaded: &Loaded) -> i32 {
 }
 
 async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
+    // Ansible's `-v` first line, before any event.
+    if args.verbose > 0 {
+        match &loaded.config.path {
+            Some(p) => println!("Using {} as config file", p.display()),
+            None => println!("No config file found; using defaults"),
+        }
+    }
     let color =
         !loaded.config.nocolor && (loaded.config.force_color || std::io::stdout().is_terminal());
     let console = Console::new(ConsoleOptions {
@@ -192,4 +225,23 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
     // The sender is gone once the run ends, so the reporter drains and stops.
     let _ = reporter.await;
     code
+}
+
+#[cfg(test)]
+mod ssh_probe_tests {
+    use super::ssh_unreachable_reason;
+
+    /// Recorded (12, 13, 73, 91): OpenSSH's words for a refused port.
+    #[test]
+    fn a_refused_port_is_worded_as_openssh_and_an_open_one_is_not_a_reason() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let open = listener.local_addr().unwrap().port();
+        let t = std::time::Duration::from_secs(2);
+        assert_eq!(ssh_unreachable_reason("127.0.0.1", open, t), None);
+        drop(listener);
+        assert_eq!(
+            ssh_unreachable_reason("127.0.0.1", 1, t).as_deref(),
+            Some("ssh: connect to host 127.0.0.1 port 1: Connection refused")
+        );
+    }
 }

@@ -236,13 +236,11 @@ impl Templar {
         if !has_jinja(text) {
             return Ok(text.to_string());
         }
-        let v = render::render_template(self, text, span, scope, 0)?;
-        let mut out = convert::py_str(&v);
-        // minijinja drops one trailing newline of the source, as Jinja does for strings.
-        if text.ends_with('\n') {
-            out.push('\n');
-        }
-        Ok(out)
+        // minijinja drops one trailing newline of the source (keep_trailing_newline off,
+        // as for strings); one more newline gives exactly what a file render keeps, also
+        // when trim_blocks already ate the newline after a closing `{% endif %}`.
+        let v = render::render_template(self, &format!("{text}\n"), span, scope, 0)?;
+        Ok(convert::py_str(&v))
     }
 
     /// Evaluates a bare expression (`loop:` items, `with_*`, conditions) to its value. A

@@ -57,6 +57,33 @@ struct Source {
     basename: Option<String>,
     /// The source file's permission bits, for `mode: preserve`.
     mode: Option<u32>,
+    /// The diff's after header when it is not `path`: a template's rendered copy.
+    diff_name: Option<String>,
+}
+
+/// Where Ansible's template action writes the rendered text on the controller before
+/// copying it (`<local tmp>/ansible-local-<pid><random>/tmp<random>/<template name>`),
+/// the `+++ after:` header of its `--diff`. Only the name is needed: nothing is written.
+fn rendered_copy_name(template: &std::path::Path) -> String {
+    let base = std::env::var("ANSIBLE_LOCAL_TEMP")
+        .ok()
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| {
+            let home = std::env::var("HOME").unwrap_or_default();
+            format!("{home}/.ansible/tmp")
+        });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = template
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    format!(
+        "{base}/ansible-local-{}{nanos:x}/tmp{:x}/{name}",
+        std::process::id(),
+        nanos.rotate_left(13)
+    )
 }
 
 /// `newline_sequence` (`\n`, `\r`, `\r\n`, written escaped or not); `None` keeps `\n`.
@@ -120,6 +147,13 @@ fn basename(path: &str) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A failure raised by the action on the controller (not by the module on the host):
+/// Ansible's error summary is the message alone, without "Module failed:".
+fn action_failed(msg: String) -> Outcome {
+    let summary = format!("Task failed: {msg}");
+    Outcome::failed(msg).with(crate::runtime::ERROR_SUMMARY_KEY, summary)
+}
+
 fn source(
     cx: &TaskCx<'_>,
     a: &Args<'_>,
@@ -133,7 +167,7 @@ fn source(
         };
         let path = match cx.controller.find_file("templates", &src) {
             Ok(p) => p,
-            Err(msg) => return Ok(Err(Outcome::failed(msg))),
+            Err(msg) => return Ok(Err(action_failed(msg))),
         };
         let text = match cx.controller.render_template(&path) {
             Ok(t) => t,
@@ -148,6 +182,7 @@ fn source(
             mode: local_mode(&path),
             path: Some(path.display().to_string()),
             basename: basename(&src),
+            diff_name: Some(rendered_copy_name(&path)),
         }));
     }
     if let Some(content) = args.get("content").filter(|v| !v.is_null()) {
@@ -169,6 +204,7 @@ fn source(
             path: None,
             basename: None,
             mode: None,
+            diff_name: None,
         }));
     }
     let Some(src) = src else {
@@ -176,7 +212,12 @@ fn source(
     };
     let path = match cx.controller.find_file("files", &src) {
         Ok(p) => p,
-        Err(msg) => return Ok(Err(Outcome::failed(msg))),
+        // Ansible's copy action re-raises the lookup error without a message of its own.
+        Err(msg) => {
+            return Ok(Err(action_failed(format!(
+                "Unexpected AnsibleActionFail error: {msg}"
+            ))));
+        }
     };
     match std::fs::read(&path) {
         Ok(data) => Ok(Ok(Source {
@@ -184,6 +225,7 @@ fn source(
             mode: local_mode(&path),
             path: Some(path.display().to_string()),
             basename: basename(&src),
+            diff_name: None,
         })),
         Err(e) => Ok(Err(Outcome::failed(format!(
             "Could not find or access '{src}' on the Ansible Controller: {e}"
@@ -224,6 +266,7 @@ async fn remote_source(
         path: Some(src.clone()),
         basename: basename(&src),
         mode,
+        diff_name: None,
     }))
 }
 
@@ -483,7 +526,12 @@ async fn content_diff(
     };
     Ok(Some(Diff {
         before_header,
-        after_header: Some(src.path.clone().unwrap_or_else(|| dest.to_string())),
+        after_header: Some(
+            src.diff_name
+                .clone()
+                .or_else(|| src.path.clone())
+                .unwrap_or_else(|| dest.to_string()),
+        ),
         before,
         after,
     }))

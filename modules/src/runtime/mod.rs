@@ -14,6 +14,11 @@ mod remote;
 pub use outcome::{Diff, Outcome};
 pub use remote::{Become, BoxFuture, ExecOutput, Remote, RemoteError, ShellKind, quote};
 
+/// Result key for the text of Ansible's `[ERROR]: Task failed: ...` block when it is not
+/// `Module failed: <msg>` (an action's own failure, or a module exception's detail).
+/// Reporters and `register` drop every `_ansible_*` key, so it is never shown.
+pub const ERROR_SUMMARY_KEY: &str = "_ansible_error_summary";
+
 use std::path::PathBuf;
 
 /// An error that stops a module before it has a result: bad arguments that only show at

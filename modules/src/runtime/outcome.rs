@@ -52,8 +52,8 @@ impl Outcome {
     }
 
     /// The registered result as Ansible shapes it: module data, then `changed`, `msg`,
-    /// `rc`, `stdout`/`stdout_lines`, `stderr`/`stderr_lines`, `failed` (only when true),
-    /// `skipped` (only when true).
+    /// `rc`, `stdout`/`stdout_lines`, `stderr`/`stderr_lines`, `failed` (when true, or
+    /// `false` beside `skipped`), `skipped` (only when true).
     pub fn to_json(&self) -> Map<String, Value> {
         let mut m = self.data.clone();
         m.insert("changed".into(), Value::Bool(self.changed));
@@ -76,6 +76,10 @@ impl Outcome {
         }
         if self.skipped {
             m.insert("skipped".into(), Value::Bool(true));
+            // Ansible's task executor adds `failed: false` to every action result that
+            // lacks it, also one the module itself skipped (recorded: 86, a shell task
+            // in check mode); the engine adds it to ok/changed results.
+            m.entry("failed").or_insert(Value::Bool(false));
         }
         m
     }

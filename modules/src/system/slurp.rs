@@ -22,6 +22,14 @@ pub(crate) fn unreadable_message(src: &str, kind: &str) -> String {
     }
 }
 
+/// The Python `OSError` Ansible's slurp reports as the failure's cause, from its message.
+fn os_error(msg: &str) -> String {
+    match msg.strip_prefix("File not found: ") {
+        Some(src) => format!(": [Errno 2] No such file or directory: '{src}'"),
+        None => String::new(),
+    }
+}
+
 /// Reads `src` from the host: `Ok(bytes)` or Ansible's failure message.
 pub(crate) async fn read_remote(
     cx: &TaskCx<'_>,
@@ -64,7 +72,10 @@ impl Module for SlurpModule {
                     )
                     .with("encoding", "base64")
                     .with("source", src)),
-                Err(msg) => Ok(Outcome::failed(msg)),
+                Err(msg) => {
+                    let summary = format!("Task failed: Module failed: {msg}{}", os_error(&msg));
+                    Ok(Outcome::failed(msg).with(crate::runtime::ERROR_SUMMARY_KEY, summary))
+                }
             }
         })
     }

@@ -17,6 +17,7 @@ use super::directives::ItemDirective;
 use super::state::{store_facts, with_state};
 use super::task::{HostJob, HostOutcome, run_host};
 use crate::exec::budget::{self, BatchCounts, FatalityKeywords};
+use crate::exec::controller::inherit_keyword;
 use crate::playbook::{Block, Task, TaskOrBlock};
 use crate::report::{Event, HostStatus, TaskKindTag};
 use crate::template::{VarValue, py_str};
@@ -56,7 +57,10 @@ impl Inherited {
         let mut out = self.clone();
         for name in INHERITED {
             if let Some(v) = keywords.get(name) {
-                out.kw.insert((*name).to_string(), v.clone());
+                out.kw.insert(
+                    (*name).to_string(),
+                    inherit_keyword(name, out.kw.get(*name), v),
+                );
             }
         }
         if let Some(w) = keywords.get("when") {
@@ -459,11 +463,12 @@ impl PlayRun<'_> {
             if !facts_are_vars && !out.facts.is_empty() {
                 store_facts(s, &out.facts);
             }
-        });
-        with_state(&self.states, host, |s| {
+            // Recorded (48): `set_fact` with `delegate_facts` sets the delegate's fact.
             for (k, v) in &out.set_facts {
                 s.set_facts.insert(k.clone(), v.clone());
             }
+        });
+        with_state(&self.states, host, |s| {
             for (k, v) in &out.include_vars {
                 s.include_vars.insert(k.clone(), v.clone());
             }

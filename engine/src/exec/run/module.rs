@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use modules::runtime::{
-    BoxFuture, Controller, ExecOutput, ModuleError, Remote, RemoteError, ShellKind, TaskCx, quote,
+    BoxFuture, ExecOutput, ModuleError, Remote, RemoteError, ShellKind, TaskCx, quote,
 };
 use serde_json::{Map, Value as J};
 
 use super::task::{HostJob, HostOutcome, flag};
-use crate::template::{Scope, Templar, VarValue, py_str};
+use crate::template::{Scope, VarValue, py_str};
 
 pub(super) async fn run_module(
     job: &HostJob,
@@ -52,10 +52,12 @@ pub(super) async fn run_module(
         Ok(env) => Arc::new(EnvRemote { inner: remote, env }),
         Err(msg) => return HostOutcome::failure(&job.host, msg).result,
     };
-    let controller = TaskController {
+    let controller = crate::exec::controller::TaskController {
         templar: job.templar.clone(),
         scope: scope.clone(),
-        dirs: search_dirs(job),
+        role_path: job.task.role.as_ref().map(|r| r.path.clone()),
+        task_dir: task_dir(job),
+        playbook_dir: job.basedir.clone(),
     };
     let cx = TaskCx {
         remote: remote.as_ref(),
@@ -82,57 +84,12 @@ fn unreachable(msg: &str) -> Map<String, J> {
     m
 }
 
-/// Where `copy: src=`/`template: src=` look: the role, then the play's directory.
-fn search_dirs(job: &HostJob) -> Vec<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Some(role) = &job.task.role {
-        dirs.push(role.path.clone());
-    }
-    dirs.push(job.basedir.clone());
-    dirs
-}
-
-struct TaskController {
-    templar: Templar,
-    scope: Arc<Scope>,
-    dirs: Vec<PathBuf>,
-}
-
-impl Controller for TaskController {
-    fn find_file(&self, kind: &str, name: &str) -> Result<PathBuf, String> {
-        let p = std::path::Path::new(name);
-        if p.is_absolute() {
-            return if p.exists() {
-                Ok(p.to_path_buf())
-            } else {
-                Err(format!("Could not find or access '{name}'"))
-            };
-        }
-        for dir in &self.dirs {
-            for cand in [dir.join(kind).join(name), dir.join(name)] {
-                if cand.exists() {
-                    return Ok(cand);
-                }
-            }
-        }
-        Err(format!(
-            "Could not find or access '{name}'\nSearched in:\n{}",
-            self.dirs
-                .iter()
-                .flat_map(|d| [d.join(kind).join(name), d.join(name)])
-                .map(|p| format!("\t{}", p.display()))
-                .collect::<Vec<_>>()
-                .join("\n")
-        ))
-    }
-
-    fn render_template(&self, path: &std::path::Path) -> Result<String, String> {
-        let file = crate::source::SourceFile::read(path).map_err(|e| e.message)?;
-        let span = crate::source::Span::new(file.clone(), 0, 1, 1);
-        self.templar
-            .render_text(&file.text, &span, &self.scope)
-            .map_err(|e| e.message)
-    }
+/// The directory of the file the task is written in (absolute, as ansible's search
+/// paths are).
+fn task_dir(job: &HostJob) -> PathBuf {
+    let file = &job.task.span.file.path;
+    let dir = file.parent().unwrap_or(file);
+    std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf())
 }
 
 /// Task/block/play `become*` keywords as the connection variables the connector reads

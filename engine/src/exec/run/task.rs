@@ -242,7 +242,8 @@ async fn emit(job: &HostJob, out: &HostOutcome, item_label: Option<J>) {
 fn task_failed_error(job: &HostJob, out: &HostOutcome) -> crate::source::SourceError {
     let msg = out
         .result
-        .get("msg")
+        .get(modules::runtime::ERROR_SUMMARY_KEY)
+        .or_else(|| out.result.get("msg"))
         .and_then(J::as_str)
         .unwrap_or_default();
     let text = if msg.starts_with("Task failed:") {
