@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::playbook::{ListMode, Play, TagFilter, format_play_tasks};
 use crate::source::SourceError;
-use crate::template::{Scope, py_repr, py_str};
+use crate::template::{Scope, py_repr};
 use crate::vars::{self, RunFacts};
 
 use super::{Args, Failure, Loaded, warn};
@@ -101,36 +101,6 @@ fn play_head(
     let magic = vars::play_magic(run, "", groups, &all_hosts);
     let layers = vars::play_layers(play, &loaded.extra_vars, &magic, templar)?;
     let scope = Arc::new(Scope::new(vars::with_magic(&layers, &magic)));
-    let hosts = templar
-        .render_node(&play.hosts, &scope)
-        .map_err(|e| keyword_error("hosts", e))?;
-    let patterns: Vec<String> = match hosts.kind() {
-        minijinja::value::ValueKind::Seq => hosts
-            .try_iter()
-            .into_iter()
-            .flatten()
-            .map(|v| py_str(&v))
-            .collect(),
-        _ => vec![py_str(&hosts)],
-    };
-    if patterns.is_empty() || patterns.iter().all(String::is_empty) {
-        return Err(SourceError::new(
-            &play.hosts.span,
-            "Hosts list cannot be empty. Please check your playbook",
-        ));
-    }
-    let name = match &play.name {
-        Some(n) if !n.is_null() => py_str(
-            &templar
-                .render_node(n, &scope)
-                .map_err(|e| keyword_error("name", e))?,
-        ),
-        _ => patterns.join(","),
-    };
+    let (patterns, name) = vars::play_head(play, templar, &scope)?;
     Ok(PlayHead { patterns, name })
-}
-
-fn keyword_error(keyword: &str, mut e: SourceError) -> SourceError {
-    e.message = format!("Error processing keyword '{keyword}': {}", e.message);
-    e
 }

@@ -45,6 +45,9 @@ mod convert;
 mod datetime;
 mod errors;
 mod filters;
+
+/// JSON string escaping as Python's `json.dumps` writes it (shared with the console).
+pub(crate) use filters::write_json_str;
 mod jinja_tests;
 mod literals;
 mod lookups;

@@ -10,7 +10,7 @@ mod play;
 
 pub use host::{PlayVars, host_vars, push_inventory_layers};
 pub use magic::{ANSIBLE_COMPAT_VERSION, RunFacts, host_magic, play_magic};
-pub use play::{play_layers, with_magic};
+pub use play::{keyword_error, play_head, play_layers, with_magic};
 
 use std::sync::Arc;
 

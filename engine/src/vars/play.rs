@@ -10,7 +10,7 @@ use indexmap::IndexMap;
 
 use crate::playbook::{Block, Play, TaskOrBlock};
 use crate::source::SourceError;
-use crate::template::{Scope, Templar, VarValue};
+use crate::template::{Scope, Templar, VarValue, py_str};
 use crate::yaml::{self, Mapping, Node, Value};
 
 use super::{Level, VarLayers};
@@ -194,4 +194,47 @@ fn load_vars_file(
                 .join(" or ")
         ),
     ))
+}
+
+/// A play's `hosts:` and `name:` as ansible's `post_validate` templates them (with the
+/// play-level variables in `scope`): the host patterns (a string is one pattern) and
+/// the name (the patterns joined by ',' when the play has none).
+pub fn play_head(
+    play: &Play,
+    templar: &Templar,
+    scope: &Arc<Scope>,
+) -> Result<(Vec<String>, String), SourceError> {
+    let hosts = templar
+        .render_node(&play.hosts, scope)
+        .map_err(|e| keyword_error("hosts", e))?;
+    let patterns: Vec<String> = match hosts.kind() {
+        minijinja::value::ValueKind::Seq => hosts
+            .try_iter()
+            .into_iter()
+            .flatten()
+            .map(|v| py_str(&v))
+            .collect(),
+        _ => vec![py_str(&hosts)],
+    };
+    if patterns.is_empty() || patterns.iter().all(String::is_empty) {
+        return Err(SourceError::new(
+            &play.hosts.span,
+            "Hosts list cannot be empty. Please check your playbook",
+        ));
+    }
+    let name = match &play.name {
+        Some(n) if !n.is_null() => py_str(
+            &templar
+                .render_node(n, scope)
+                .map_err(|e| keyword_error("name", e))?,
+        ),
+        _ => patterns.join(","),
+    };
+    Ok((patterns, name))
+}
+
+/// An error while templating a play keyword, worded as ansible does.
+pub fn keyword_error(keyword: &str, mut e: SourceError) -> SourceError {
+    e.message = format!("Error processing keyword '{keyword}': {}", e.message);
+    e
 }

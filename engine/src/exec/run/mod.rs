@@ -49,7 +49,6 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use indexmap::IndexMap;
-use minijinja::value::ValueKind;
 use tokio::sync::mpsc::Sender;
 
 pub use actions::{Directive, is_engine_action};
@@ -266,10 +265,7 @@ fn recap_of(states: &States) -> (Recap, bool, bool) {
     (recap, any_failed, any_unreachable)
 }
 
-fn keyword_error(keyword: &str, mut e: SourceError) -> SourceError {
-    e.message = format!("Error processing keyword '{keyword}': {}", e.message);
-    e
-}
+use crate::vars::keyword_error;
 
 /// What every play of a run shares.
 struct PlayInputs<'a> {
@@ -297,26 +293,7 @@ async fn run_play(
     let pre_magic = vars::play_magic(&opts.run, "", &groups, &[]);
     let layers = vars::play_layers(play, &loaded.extra_vars, &pre_magic, templar)?;
     let scope = Arc::new(Scope::new(vars::with_magic(&layers, &pre_magic)));
-    let hosts = templar
-        .render_node(&play.hosts, &scope)
-        .map_err(|e| keyword_error("hosts", e))?;
-    let patterns: Vec<String> = match hosts.kind() {
-        ValueKind::Seq => hosts
-            .try_iter()
-            .into_iter()
-            .flatten()
-            .map(|v| py_str(&v))
-            .collect(),
-        _ => vec![py_str(&hosts)],
-    };
-    let name = match &play.name {
-        Some(n) if !n.is_null() => py_str(
-            &templar
-                .render_node(n, &scope)
-                .map_err(|e| keyword_error("name", e))?,
-        ),
-        _ => patterns.join(","),
-    };
+    let (patterns, name) = vars::play_head(play, templar, &scope)?;
     let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let selection = inventory.select_with_warnings(&pattern_refs)?;
     for w in &selection.warnings {

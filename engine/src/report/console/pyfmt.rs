@@ -77,24 +77,9 @@ fn close(out: &mut String, indent: Option<usize>, depth: usize) {
     }
 }
 
+/// `json.dumps` string escaping with `ensure_ascii=False`, as Ansible's callback dumps.
 fn write_json_str(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::template::write_json_str(out, s, false);
 }
 
 fn write_number(out: &mut String, n: &serde_json::Number) {

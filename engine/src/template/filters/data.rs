@@ -168,7 +168,7 @@ fn write_json(out: &mut String, v: &Value, opts: &JsonOpts, depth: usize) {
     }
 }
 
-fn write_json_str(out: &mut String, s: &str, ensure_ascii: bool) {
+pub(crate) fn write_json_str(out: &mut String, s: &str, ensure_ascii: bool) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -3,6 +3,8 @@
 mod collections;
 mod core;
 mod data;
+
+pub(crate) use data::write_json_str;
 mod extra;
 mod regex;
 mod text;
