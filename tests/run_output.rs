@@ -72,3 +72,21 @@ fn json_output_to_a_file_keeps_the_console() {
         "{stream}"
     );
 }
+
+#[test]
+fn implicit_localhost_runs_commands_through_the_local_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - command: echo from-localhost\n      register: r\n    - debug: var=r.stdout\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = ringmaster(dir.path(), &["site.yml".to_string()], home.path());
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("\"r.stdout\": \"from-localhost\""),
+        "{}",
+        run.stdout
+    );
+}

@@ -61,7 +61,8 @@ pub fn push_inventory_layers(
             }
         }
     }
-    if let Some(h) = inventory.hosts.get(host) {
+    // `get_host` also knows the implicit localhost (ansible_connection=local).
+    if let Some(h) = inventory.get_host(host) {
         layers.push_raw(Level::InventoryHostVars, &h.vars);
         layers.push_raw(Level::InventoryHostVarsDir, &h.dir_vars);
     }
