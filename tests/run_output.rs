@@ -90,3 +90,33 @@ fn implicit_localhost_runs_commands_through_the_local_connection() {
         run.stdout
     );
 }
+
+#[test]
+fn refresh_inventory_reads_the_sources_again_for_later_plays() {
+    let dir = tempfile::tempdir().unwrap();
+    let inv = dir.path().join("hosts.ini");
+    std::fs::write(&inv, "[web]\nold1 ansible_connection=local\n").unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        format!(
+            "- hosts: old1\n  gather_facts: false\n  tasks:\n    - copy:\n        content: \"[web]\\nnew1 ansible_connection=local\\n\"\n        dest: {}\n    - meta: refresh_inventory\n- hosts: web\n  gather_facts: false\n  tasks:\n    - debug: msg=hello\n",
+            inv.display()
+        ),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let run = ringmaster(dir.path(), &args, home.path());
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    let second_play = run
+        .stdout
+        .split("PLAY [web]")
+        .nth(1)
+        .expect("second play ran");
+    let second_play = second_play.split("PLAY RECAP").next().unwrap_or_default();
+    assert!(second_play.contains("ok: [new1]"), "{}", run.stdout);
+    assert!(!second_play.contains("old1 "), "{}", run.stdout);
+}

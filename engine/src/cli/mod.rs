@@ -94,6 +94,27 @@ pub struct Loaded {
     pub templar: Templar,
     /// Each playbook as named on the command line, loaded.
     pub playbooks: Vec<(String, Playbook)>,
+    /// How the inventory was read, for `meta: refresh_inventory`.
+    pub inventory_source: InventorySource,
+}
+
+/// The `-i` sources (resolved against `cwd`) and `--limit` the inventory came from.
+#[derive(Debug, Clone)]
+pub struct InventorySource {
+    pub sources: Vec<String>,
+    pub cwd: PathBuf,
+    pub limit: Option<String>,
+}
+
+impl InventorySource {
+    /// Reads the inventory again (`meta: refresh_inventory`), with the same limit.
+    pub fn reload(&self) -> Result<Inventory, SourceError> {
+        let mut inventory = inventory::load(&self.sources, &self.cwd)?;
+        if let Some(limit) = &self.limit {
+            inventory.apply_limit(limit, &self.cwd)?;
+        }
+        Ok(inventory)
+    }
 }
 
 /// Runs one invocation, writing what ansible-playbook writes to stdout into `out`.
@@ -210,6 +231,11 @@ pub fn load(args: &Args, cwd: &Path) -> Result<Loaded, Failure> {
         extra_vars,
         templar,
         playbooks,
+        inventory_source: InventorySource {
+            sources,
+            cwd: cwd.to_path_buf(),
+            limit: args.limit.clone(),
+        },
     })
 }
 

@@ -291,8 +291,24 @@ impl PlayRun<'_> {
                     self.batch_failed.remove(&h);
                 }
             }
-            // noop, refresh_inventory (the inventory is read once per run),
-            // reset_connection, clear_facts and end_role change nothing here.
+            "refresh_inventory" => {
+                // The sources are read again (hosts added by add_host are gone, as in
+                // ansible); later tasks and plays see the new inventory.
+                let reloaded = self.loaded.inventory_source.reload();
+                let result = reloaded.and_then(|fresh| {
+                    self.change_inventory(|inv| {
+                        *inv = fresh;
+                        Ok(())
+                    })
+                });
+                if let Err(e) = result {
+                    self.emit(Event::Warning {
+                        message: format!("refresh_inventory failed: {}", e.render()),
+                    })
+                    .await;
+                }
+            }
+            // noop, reset_connection, clear_facts and end_role change nothing here.
             _ => {}
         }
     }

@@ -17,7 +17,7 @@
 //! - `strategy: free` runs in lockstep too (only the budget checks are dropped).
 //! - Results are emitted as each host finishes; a missing handler is reported after
 //!   the notifying task's results were sent (ansible aborts before printing them).
-//! - `meta: refresh_inventory`, `clear_facts`, `reset_connection`, `end_role` do
+//! - `meta: clear_facts`, `reset_connection`, `end_role` do
 //!   nothing; `set_fact: cacheable` has no fact cache behind it.
 //! - `environment:` is applied by exporting the variables in the host's shell before
 //!   each command a module runs (works for POSIX shells only).
