@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use crate::playbook::{ListMode, Play, TagFilter, format_play_tasks};
+use crate::playbook::{ListMode, Play, PlayHeader, TagFilter, format_listing};
 use crate::source::SourceError;
 use crate::template::{Scope, py_repr};
 use crate::vars::{self, RunFacts};
@@ -21,8 +21,8 @@ pub fn render(args: &Args, loaded: &Loaded) -> Result<String, Failure> {
     };
     let groups = loaded.inventory.groups_map();
     for (arg, pb) in &loaded.playbooks {
-        out.push_str(&format!("\nplaybook: {arg}\n"));
         if args.syntax_check {
+            out.push_str(&format!("\nplaybook: {arg}\n"));
             continue;
         }
         let playbook_dir = pb
@@ -30,54 +30,46 @@ pub fn render(args: &Args, loaded: &Loaded) -> Result<String, Failure> {
             .parent()
             .map(|p| p.display().to_string())
             .unwrap_or_default();
-        for (idx, play) in pb.plays.iter().enumerate() {
-            let run = RunFacts {
-                playbook_dir: playbook_dir.clone(),
-                check_mode: args.check,
-                diff_mode: args.diff,
-                forks: args.forks.unwrap_or(loaded.config.forks),
-                verbosity: args.verbose,
-                run_tags: args.tag_list(),
-                skip_tags: args.skip_tag_list(),
-                limit: args.limit.clone(),
-                config_file: loaded.config.path.as_ref().map(|p| p.display().to_string()),
-                inventory_sources: Vec::new(),
-            };
-            let head = play_head(play, loaded, &run, &groups).map_err(Failure::parse)?;
-            out.push_str(&format!(
-                "\n  play #{} ({}): {}\tTAGS: [{}]",
-                idx + 1,
-                head.patterns.join(","),
-                head.name,
-                play.tags.join(",")
-            ));
+        let run = RunFacts {
+            playbook_dir,
+            check_mode: args.check,
+            diff_mode: args.diff,
+            forks: args.forks.unwrap_or(loaded.config.forks),
+            verbosity: args.verbose,
+            run_tags: args.tag_list(),
+            skip_tags: args.skip_tag_list(),
+            limit: args.limit.clone(),
+            config_file: loaded.config.path.as_ref().map(|p| p.display().to_string()),
+            inventory_sources: Vec::new(),
+        };
+        let header = |play: &Play| -> Result<PlayHeader, SourceError> {
+            let head = play_head(play, loaded, &run, &groups)?;
+            let mut extra = String::new();
             if args.list_hosts {
                 let patterns: Vec<&str> = head.patterns.iter().map(String::as_str).collect();
                 let selection = loaded
                     .inventory
                     .select_with_warnings(&patterns)
-                    .map_err(Failure::general)?;
+                    .map_err(SourceError::general)?;
                 for w in &selection.warnings {
                     warn(w);
                 }
-                out.push_str(&format!(
-                    "\n    pattern: {}\n    hosts ({}):",
+                extra = format!(
+                    "    pattern: {}\n    hosts ({}):\n",
                     py_repr(&minijinja::Value::from(head.patterns.clone())),
                     selection.hosts.len()
-                ));
+                );
                 for h in &selection.hosts {
-                    out.push_str(&format!("\n      {h}"));
+                    extra.push_str(&format!("      {h}\n"));
                 }
             }
-            out.push('\n');
-            if args.list_tasks || args.list_tags {
-                let tasks = format_play_tasks(play, &filter, mode).map_err(Failure::general)?;
-                out.push_str(&tasks);
-                if !tasks.ends_with('\n') {
-                    out.push('\n');
-                }
-            }
-        }
+            Ok(PlayHeader {
+                hosts: head.patterns.join(","),
+                name: head.name,
+                extra,
+            })
+        };
+        out.push_str(&format_listing(pb, arg, &filter, mode, &header).map_err(Failure::parse)?);
     }
     Ok(out)
 }

@@ -48,6 +48,9 @@ pub fn format_list_tags(
 pub struct PlayHeader {
     pub hosts: String,
     pub name: String,
+    /// Lines printed right after the play line, each ending in a newline (the
+    /// `pattern:`/`hosts (N):` block of `--list-hosts`).
+    pub extra: String,
 }
 
 impl Play {
@@ -99,7 +102,11 @@ pub fn play_header(play: &Play, opts: &LoadOptions) -> Result<PlayHeader, Source
             None => play.hosts_text(),
         },
     };
-    Ok(PlayHeader { hosts, name })
+    Ok(PlayHeader {
+        hosts,
+        name,
+        extra: String::new(),
+    })
 }
 
 /// Both listings; `header` gives each play's (templated) hosts and name.
@@ -112,17 +119,6 @@ pub fn format_listing(
 ) -> Result<String, SourceError> {
     // Ansible post-validates every play before printing anything.
     let headers = pb.plays.iter().map(header).collect::<Result<Vec<_>, _>>()?;
-    // `--list-tags` without `--tags`/`--skip-tags` lists every tag, `never` included.
-    let listing_all;
-    let filter = if mode.tags && !filter.given {
-        listing_all = TagFilter {
-            only: vec!["never".to_string(), "all".to_string()],
-            ..filter.clone()
-        };
-        &listing_all
-    } else {
-        filter
-    };
     let mut out = format!("\nplaybook: {playbook_arg}\n");
     for (idx, (play, head)) in pb.plays.iter().zip(&headers).enumerate() {
         out.push_str(&format!(
@@ -132,6 +128,7 @@ pub fn format_listing(
             head.name,
             play.tags.join(",")
         ));
+        out.push_str(&head.extra);
         if !mode.tasks && !mode.tags {
             continue;
         }
@@ -182,8 +179,8 @@ fn listed_name(task: &Task) -> String {
 }
 
 /// The `tasks:` / `TASK TAGS:` part of one play's listing (what ansible prints after the
-/// play line), for callers that print the play line themselves.
-pub fn format_play_tasks(
+/// play line).
+fn format_play_tasks(
     play: &Play,
     filter: &TagFilter,
     mode: ListMode,

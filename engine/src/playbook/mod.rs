@@ -26,8 +26,7 @@ pub use ast::{
 pub use dynamic::{load_include_role, load_include_tasks};
 pub use hooks::{LoadOptions, ReadYamlFn, SyntaxFn, TemplateFn, default_roles_path};
 pub use listing::{
-    ListMode, PlayHeader, format_list_tags, format_list_tasks, format_listing, format_play_tasks,
-    play_header,
+    ListMode, PlayHeader, format_list_tags, format_list_tasks, format_listing, play_header,
 };
 pub use load::load_playbook;
 pub use splitter::{parse_kv, split_args};
