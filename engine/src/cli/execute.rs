@@ -4,120 +4,17 @@
 use std::io::IsTerminal as _;
 use std::sync::Arc;
 
-use modules::runtime::{Remote, RemoteError};
-
 use crate::exec::budget::UnreachableRule;
-use crate::exec::run::{Connector, RunOptions, run_playbooks};
+use crate::exec::run::{RunOptions, run_playbooks};
 use crate::playbook::TagFilter;
 use crate::report::{Console, ConsoleOptions, Event, Sinks, run_reporter};
-use crate::template::{Scope, py_str};
-use crate::transport::local::LocalRemote;
+use crate::transport::connect::{ConnectionDefaults, Connections};
 use crate::vars::RunFacts;
 
 use super::{Args, Loaded, exit};
 
 /// Exit code of a run stopped by Ctrl-C.
 const INTERRUPTED: i32 = 99;
-
-/// Connections by `ansible_connection`. Only `local` exists so far; other hosts are
-/// UNREACHABLE with a message saying why (the SSH transport is the next milestone).
-struct Connections {
-    default_connection: Option<String>,
-    templar: crate::template::Templar,
-    /// Connect timeout (`-T`, `timeout` in ansible.cfg).
-    timeout: std::time::Duration,
-}
-
-impl Connector for Connections {
-    fn connect(&self, host: &str, vars: &Arc<Scope>) -> Result<Arc<dyn Remote>, RemoteError> {
-        let conn = vars
-            .resolve("ansible_connection", &self.templar)
-            .ok()
-            .flatten()
-            .map(|v| py_str(&v))
-            .or_else(|| self.default_connection.clone())
-            .unwrap_or_else(|| "ssh".to_string());
-        match conn.as_str() {
-            "local" => Ok(Arc::new(LocalRemote::new())),
-            "ssh" | "paramiko" | "smart" => Err(self.ssh_unavailable(host, vars)),
-            other => Err(RemoteError {
-                message: format!(
-                    "ringmaster does not have the '{other}' connection yet (host {host}); \
-                     use ansible_connection=local or -c local"
-                ),
-            }),
-        }
-    }
-}
-
-impl Connections {
-    fn var(&self, vars: &Arc<Scope>, name: &str) -> Option<String> {
-        vars.resolve(name, &self.templar)
-            .ok()
-            .flatten()
-            .map(|v| py_str(&v))
-    }
-
-    /// Until the SSH transport lands, an SSH host is reached at the TCP level only, so
-    /// a host that is down or refuses connections is reported exactly as OpenSSH words
-    /// it; a host that answers is reported as not manageable yet.
-    fn ssh_unavailable(&self, host: &str, vars: &Arc<Scope>) -> RemoteError {
-        let address = self
-            .var(vars, "ansible_host")
-            .unwrap_or_else(|| host.to_string());
-        let port: u16 = self
-            .var(vars, "ansible_port")
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(22);
-        let message = match ssh_unreachable_reason(&address, port, self.timeout) {
-            Some(reason) => format!("Failed to connect to the host via ssh: {reason}"),
-            None => format!(
-                "ringmaster cannot manage {host} over SSH yet ({address}:{port} answers, but the \
-                 SSH transport is the next milestone); use ansible_connection=local"
-            ),
-        };
-        RemoteError { message }
-    }
-}
-
-/// Why OpenSSH could not reach `address:port`, in its words (`ssh: connect to host
-/// 127.0.0.1 port 1: Connection refused`), or `None` when the port answers. Until the
-/// SSH transport exists this probe tells unreachable hosts apart as ansible reports them;
-/// it blocks for at most `timeout`.
-fn ssh_unreachable_reason(
-    address: &str,
-    port: u16,
-    timeout: std::time::Duration,
-) -> Option<String> {
-    use std::net::{TcpStream, ToSocketAddrs};
-    let Ok(addrs) = (address, port).to_socket_addrs() else {
-        return Some(format!(
-            "ssh: Could not resolve hostname {address}: Name or service not known"
-        ));
-    };
-    let mut last = None;
-    for addr in addrs {
-        match TcpStream::connect_timeout(&addr, timeout) {
-            Ok(_) => return None,
-            Err(e) => last = Some(e),
-        }
-    }
-    let why = match last {
-        None => {
-            return Some(format!(
-                "ssh: Could not resolve hostname {address}: Name or service not known"
-            ));
-        }
-        Some(e) => match e.kind() {
-            std::io::ErrorKind::ConnectionRefused => "Connection refused".to_string(),
-            std::io::ErrorKind::TimedOut => "Connection timed out".to_string(),
-            std::io::ErrorKind::HostUnreachable => "No route to host".to_string(),
-            std::io::ErrorKind::NetworkUnreachable => "Network is unreachable".to_string(),
-            _ => e.to_string(),
-        },
-    };
-    Some(format!("ssh: connect to host {address} port {port}: {why}"))
-}
 
 /// Runs the loaded playbooks; returns the exit code.
 pub fn execute(args: &Args, loaded: &Loaded) -> i32 {
@@ -135,6 +32,10 @@ pub fn execute(args: &Args, loaded: &Loaded) -> i32 {
 }
 
 async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
+    let defaults = match connection_defaults(args, loaded) {
+        Ok(d) => d,
+        Err(code) => return code,
+    };
     // Ansible's `-v` first line, before any event.
     if args.verbose > 0 {
         match &loaded.config.path {
@@ -175,13 +76,7 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
     let forks = args.forks.unwrap_or(loaded.config.forks).max(1);
     let opts = RunOptions {
         modules: modules::runtime::registry::builtin,
-        connector: Arc::new(Connections {
-            default_connection: args.connection.clone(),
-            templar: loaded.templar.clone(),
-            timeout: std::time::Duration::from_secs(
-                args.timeout.unwrap_or(loaded.config.timeout).max(1),
-            ),
-        }),
+        connector: Arc::new(Connections::new(defaults, loaded.templar.clone())),
         check: args.check,
         diff: args.diff,
         forks,
@@ -227,21 +122,45 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
     code
 }
 
-#[cfg(test)]
-mod ssh_probe_tests {
-    use super::ssh_unreachable_reason;
-
-    /// Recorded (12, 13, 73, 91): OpenSSH's words for a refused port.
-    #[test]
-    fn a_refused_port_is_worded_as_openssh_and_an_open_one_is_not_a_reason() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let open = listener.local_addr().unwrap().port();
-        let t = std::time::Duration::from_secs(2);
-        assert_eq!(ssh_unreachable_reason("127.0.0.1", open, t), None);
-        drop(listener);
-        assert_eq!(
-            ssh_unreachable_reason("127.0.0.1", 1, t).as_deref(),
-            Some("ssh: connect to host 127.0.0.1 port 1: Connection refused")
-        );
-    }
+/// Connection defaults for every host from the command line and `ansible.cfg`; a
+/// password file that cannot be read is an error before anything runs.
+fn connection_defaults(args: &Args, loaded: &Loaded) -> Result<ConnectionDefaults, i32> {
+    let read_secret = |path: &Option<std::path::PathBuf>| -> Result<Option<String>, i32> {
+        let Some(path) = path else { return Ok(None) };
+        match std::fs::read_to_string(path) {
+            // The first line, as ansible reads password files.
+            Ok(text) => Ok(Some(text.lines().next().unwrap_or_default().to_string())),
+            Err(e) => {
+                eprintln!(
+                    "[ERROR]: cannot read the password file '{}': {e}",
+                    path.display()
+                );
+                Err(exit::ERROR)
+            }
+        }
+    };
+    let config = &loaded.config;
+    Ok(ConnectionDefaults {
+        connection: args.connection.clone(),
+        remote_user: args.user.clone().or_else(|| config.remote_user.clone()),
+        private_key_file: args
+            .private_key
+            .clone()
+            .or_else(|| config.private_key_file.clone()),
+        ssh_common_args: args.ssh_common_args.clone(),
+        ssh_extra_args: args.ssh_extra_args.clone(),
+        host_key_checking: config.host_key_checking,
+        timeout: std::time::Duration::from_secs(args.timeout.unwrap_or(config.timeout).max(1)),
+        password: read_secret(&args.connection_password_file)?,
+        become_: args.become_ || config.become_,
+        become_method: args
+            .become_method
+            .clone()
+            .unwrap_or_else(|| config.become_method.clone()),
+        become_user: args
+            .become_user
+            .clone()
+            .unwrap_or_else(|| config.become_user.clone()),
+        become_password: read_secret(&args.become_password_file)?,
+    })
 }

@@ -4,8 +4,12 @@
 //! know which connection they go through.
 //!
 //! - [`local`]: `connection: local` — commands run as child processes of ringmaster.
+//! - [`ssh`]: `connection: ssh` — one persistent connection per host.
+//! - [`connect`]: from a host's variables to one of them.
 
+pub mod connect;
 pub mod local;
+pub mod ssh;
 
 pub use local::LocalRemote;
 

@@ -43,7 +43,7 @@ pub(super) async fn run_module(
         Ok(v) => Arc::new(Scope::child(&target_scope, v)),
         Err(msg) => return HostOutcome::failure(&job.host, msg).result,
     };
-    let remote = match job.connector.connect(&target, &connect_scope) {
+    let remote = match job.connector.connect(&target, &connect_scope).await {
         Ok(r) => r,
         Err(e) => return unreachable(&e.message),
     };

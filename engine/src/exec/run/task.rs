@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use indexmap::IndexMap;
 use minijinja::Value;
-use modules::runtime::{Module, Remote, RemoteError};
+use modules::runtime::{BoxFuture, Module, Remote, RemoteError};
 use serde_json::{Map, Value as J};
 use tokio::sync::mpsc::Sender;
 
@@ -23,7 +23,11 @@ pub type ModuleLookup = fn(&str) -> Option<&'static dyn Module>;
 
 /// Opens (or reuses) the connection to a host, from the host's variables.
 pub trait Connector: Send + Sync {
-    fn connect(&self, host: &str, vars: &Arc<Scope>) -> Result<Arc<dyn Remote>, RemoteError>;
+    fn connect<'a>(
+        &'a self,
+        host: &'a str,
+        vars: &'a Arc<Scope>,
+    ) -> BoxFuture<'a, Result<Arc<dyn Remote>, RemoteError>>;
 }
 
 pub(super) const NO_LOG_MSG: &str =

@@ -58,13 +58,19 @@ impl Remote for ShRemote {
 struct TestConnector;
 
 impl Connector for TestConnector {
-    fn connect(&self, host: &str, _vars: &Arc<Scope>) -> Result<Arc<dyn Remote>, RemoteError> {
-        if host.starts_with("down") {
-            return Err(RemoteError {
-                message: format!("Failed to connect to the host via ssh: {host}"),
-            });
-        }
-        Ok(Arc::new(ShRemote))
+    fn connect<'a>(
+        &'a self,
+        host: &'a str,
+        _vars: &'a Arc<Scope>,
+    ) -> BoxFuture<'a, Result<Arc<dyn Remote>, RemoteError>> {
+        Box::pin(async move {
+            if host.starts_with("down") {
+                return Err(RemoteError {
+                    message: format!("Failed to connect to the host via ssh: {host}"),
+                });
+            }
+            Ok(Arc::new(ShRemote) as Arc<dyn Remote>)
+        })
     }
 }
 
