@@ -21,7 +21,11 @@ use regex::Regex;
 use crate::util::{repo_root, ringmaster, shell_words};
 
 /// Where cases may write files; wiped per case before each run (as the recorder does).
-const WORK_ROOT: &str = "/tmp/rm-run-corpus";
+pub const WORK_ROOT: &str = "/tmp/rm-run-corpus";
+
+/// The local and the SSH run of the corpus share [`WORK_ROOT`] on the controller: one at a
+/// time.
+pub static WORK_ROOT_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 static VOLATILE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
     [
@@ -157,7 +161,7 @@ fn canonical_section(lines: &[&str]) -> Vec<String> {
     out
 }
 
-fn corpus_dir() -> std::path::PathBuf {
+pub fn corpus_dir() -> std::path::PathBuf {
     repo_root().join("tests/run-corpus")
 }
 
@@ -173,7 +177,7 @@ fn all_cases() -> Vec<String> {
 }
 
 /// Case names in `PASSING`: one per line, `#` comments and blank lines ignored.
-fn passing_cases() -> Vec<String> {
+pub fn passing_cases() -> Vec<String> {
     std::fs::read_to_string(corpus_dir().join("PASSING"))
         .expect("tests/run-corpus/PASSING exists")
         .lines()
@@ -183,9 +187,49 @@ fn passing_cases() -> Vec<String> {
         .collect()
 }
 
+/// Runs case `name` from `case` (its recorded files) and compares; `None` when it matches.
+/// `prepare` runs after the case's work dir is emptied (the SSH run empties the fleet
+/// host's copy too).
+pub fn check_case(name: &str, case: &Path, home: &Path, prepare: &dyn Fn(&Path)) -> Option<String> {
+    let work = Path::new(WORK_ROOT).join(name);
+    let _ = std::fs::remove_dir_all(&work);
+    std::fs::create_dir_all(&work).expect("create the case's work dir");
+    prepare(&work);
+    let args = shell_words(&std::fs::read_to_string(case.join("args")).expect("args"));
+    // `rc.ringmaster` / `stdout.ringmaster`: a deliberate difference from ansible
+    // (the case's NOTE says why), e.g. bad module arguments refused at load time.
+    let pick = |file: &str| {
+        let own = case.join(format!("{file}.ringmaster"));
+        if own.is_file() { own } else { case.join(file) }
+    };
+    let want_rc: i32 = std::fs::read_to_string(pick("rc"))
+        .expect("rc")
+        .trim()
+        .parse()
+        .expect("rc is a number");
+    let run = ringmaster(case, &args, home);
+    let got = canonical_order(&normalise(&run.stdout, case, home));
+    let want = std::fs::read_to_string(pick("stdout")).expect("stdout");
+    let want = canonical_order(&normalise(&want, case, home));
+    if run.rc != want_rc {
+        Some(format!(
+            "{name}: exit code {} but ansible-playbook gave {want_rc}\n{}",
+            run.rc, run.stderr
+        ))
+    } else if got != want {
+        Some(format!(
+            "{name}: stdout differs\n--- ansible-playbook\n{want}\n--- ringmaster\n{got}\n--- ringmaster stderr\n{}",
+            run.stderr
+        ))
+    } else {
+        None
+    }
+}
+
 #[test]
 fn run_corpus_passing_cases_match_recorded_ansible_playbook() {
     let known = all_cases();
+    let _one_at_a_time = WORK_ROOT_LOCK.lock().unwrap_or_else(|e| e.into_inner());
     let home = tempfile::tempdir().expect("temp home");
     let mut failures = Vec::new();
     let passing = passing_cases();
@@ -195,36 +239,7 @@ fn run_corpus_passing_cases_match_recorded_ansible_playbook() {
             continue;
         }
         let case = corpus_dir().join(name);
-        let work = Path::new(WORK_ROOT).join(name);
-        let _ = std::fs::remove_dir_all(&work);
-        std::fs::create_dir_all(&work).expect("create the case's work dir");
-        let args = shell_words(&std::fs::read_to_string(case.join("args")).expect("args"));
-        // `rc.ringmaster` / `stdout.ringmaster`: a deliberate difference from ansible
-        // (the case's NOTE says why), e.g. bad module arguments refused at load time.
-        let pick = |file: &str| {
-            let own = case.join(format!("{file}.ringmaster"));
-            if own.is_file() { own } else { case.join(file) }
-        };
-        let want_rc: i32 = std::fs::read_to_string(pick("rc"))
-            .expect("rc")
-            .trim()
-            .parse()
-            .expect("rc is a number");
-        let run = ringmaster(&case, &args, home.path());
-        let got = canonical_order(&normalise(&run.stdout, &case, home.path()));
-        let want = std::fs::read_to_string(pick("stdout")).expect("stdout");
-        let want = canonical_order(&normalise(&want, &case, home.path()));
-        if run.rc != want_rc {
-            failures.push(format!(
-                "{name}: exit code {} but ansible-playbook gave {want_rc}\n{}",
-                run.rc, run.stderr
-            ));
-        } else if got != want {
-            failures.push(format!(
-                "{name}: stdout differs\n--- ansible-playbook\n{want}\n--- ringmaster\n{got}\n--- ringmaster stderr\n{}",
-                run.stderr
-            ));
-        }
+        failures.extend(check_case(name, &case, home.path(), &|_| {}));
     }
     assert!(
         failures.is_empty(),

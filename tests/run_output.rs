@@ -120,3 +120,43 @@ fn refresh_inventory_reads_the_sources_again_for_later_plays() {
     assert!(second_play.contains("ok: [new1]"), "{}", run.stdout);
     assert!(!second_play.contains("old1 "), "{}", run.stdout);
 }
+
+/// Two hosts, one unreachable, `max_fail_percentage: 0`: Ansible's rule keeps the rollout
+/// going (unreachable hosts are only in the batch size); `--count-unreachable-in-budget`
+/// counts the unreachable host as a failure, so the budget is breached and the next play
+/// never starts.
+#[test]
+fn count_unreachable_in_budget_turns_an_unreachable_host_into_a_breach() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("hosts.ini"),
+        "[ring]\nok1 ansible_connection=local\ndown1 ansible_connection=ssh ansible_host=127.0.0.1 ansible_port=1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: ring\n  gather_facts: false\n  max_fail_percentage: 0\n  tasks:\n    - command: /bin/true\n- hosts: ok1\n  gather_facts: false\n  tasks:\n    - debug: msg=second-ring\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut args: Vec<String> = ["-i", "hosts.ini", "site.yml"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let ansible_rule = ringmaster(dir.path(), &args, home.path());
+    assert_eq!(ansible_rule.rc, 4, "{}", ansible_rule.stdout);
+    assert!(
+        ansible_rule.stdout.contains("second-ring"),
+        "{}",
+        ansible_rule.stdout
+    );
+    args.push("--count-unreachable-in-budget".to_string());
+    let strict = ringmaster(dir.path(), &args, home.path());
+    assert!(!strict.stdout.contains("second-ring"), "{}", strict.stdout);
+    assert!(
+        strict.stdout.contains("NO MORE HOSTS LEFT"),
+        "{}",
+        strict.stdout
+    );
+    assert_ne!(strict.rc, 0);
+}

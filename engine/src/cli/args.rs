@@ -232,6 +232,14 @@ pub struct Args {
         help_heading = "ringmaster Options"
     )]
     pub output: Option<String>,
+    /// Count unreachable hosts as failed for `max_fail_percentage` (Ansible counts them
+    /// only in the batch size, so a batch can lose every host to unreachability without
+    /// breaching the budget)
+    #[arg(
+        long = "count-unreachable-in-budget",
+        help_heading = "ringmaster Options"
+    )]
+    pub count_unreachable_in_budget: bool,
     /// Set task timeout limit in seconds
     #[arg(long = "task-timeout", value_name = "TASK_TIMEOUT")]
     pub task_timeout: Option<u64>,

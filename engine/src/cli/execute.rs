@@ -84,7 +84,11 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
         tags: TagFilter::from_cli(&args.tag_list(), &args.skip_tag_list()),
         start_at_task: args.start_at_task.clone(),
         force_handlers: args.force_handlers,
-        unreachable_rule: UnreachableRule::AnsibleCompatible,
+        unreachable_rule: if args.count_unreachable_in_budget {
+            UnreachableRule::CountUnreachable
+        } else {
+            UnreachableRule::AnsibleCompatible
+        },
         run: RunFacts {
             check_mode: args.check,
             diff_mode: args.diff,
