@@ -8,3 +8,4 @@ mod precedence;
 mod run_corpus;
 mod run_output;
 mod util;
+mod validate;

@@ -22,6 +22,7 @@ mod convert;
 mod files;
 mod registry;
 mod ringmaster_specs;
+mod rollout;
 pub mod runtime;
 pub mod spec;
 mod system;

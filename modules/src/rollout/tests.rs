@@ -1,0 +1,262 @@
+//! `validate`'s checks from fixture replies: parsing (with the errors users see), the
+//! host command each check sends, and the verdict on recorded replies.
+
+use serde_json::json;
+
+use super::checks::{Amount, Kind, host_command, parse_amount, parse_check};
+use super::judge::{df_free, judge, listening_ports};
+use super::validate::parse_http_reply;
+use crate::runtime::ExecOutput;
+
+fn out(rc: i32, stdout: &str, stderr: &str) -> ExecOutput {
+    ExecOutput {
+        rc,
+        stdout: stdout.as_bytes().to_vec(),
+        stderr: stderr.as_bytes().to_vec(),
+    }
+}
+
+fn kind(v: serde_json::Value) -> Kind {
+    parse_check(0, &v).unwrap().kind
+}
+
+#[test]
+fn checks_parse_with_labels_retries_and_clear_errors() {
+    let c = parse_check(0, &json!({"port": 22, "retries": 3, "delay": 1})).unwrap();
+    assert_eq!(
+        (c.name.as_str(), c.retries, c.delay.as_secs()),
+        ("port 22", 3, 1)
+    );
+    let c = parse_check(0, &json!({"name": "web up", "http": "http://x/"})).unwrap();
+    assert_eq!(c.name, "web up");
+
+    let err = |v| parse_check(2, &v).unwrap_err();
+    assert_eq!(
+        err(json!({"prot": 22})),
+        "checks[2]: no check type; expected one of: service, port, http, command, package, file, reboot_pending, disk_free, process, uptime"
+    );
+    assert_eq!(
+        err(json!({"port": 22, "http": "http://x"})),
+        "checks[2]: one check type per entry, got port and http"
+    );
+    assert_eq!(
+        err(json!({"port": 22, "stat": "open"})),
+        "checks[2] (port): unknown key 'stat'; expected one of: name, retries, delay, host, from, state"
+    );
+    assert_eq!(
+        err(json!({"port": 70000})),
+        "checks[2] (port): 'port' must be a port number (1-65535), got 70000"
+    );
+    assert_eq!(
+        err(json!({"service": "nginx", "state": "up"})),
+        "checks[2] (service): 'state' must be one of started, active, running, stopped, inactive, got 'up'"
+    );
+    assert_eq!(
+        err(json!({"package": "openssl", "version": ">="})),
+        "checks[2] (package): '>=' is not a version requirement (expected e.g. '>= 1.2-1')"
+    );
+    assert!(
+        err(json!({"command": "true", "stdout": "(["})).contains("not a valid regular expression")
+    );
+    assert_eq!(
+        err(json!("port 22")),
+        "checks[2]: expected a mapping like {port: 22}, got \"port 22\""
+    );
+}
+
+#[test]
+fn amounts_read_sizes_and_percentages() {
+    assert_eq!(parse_amount("500MB").unwrap(), Amount::Bytes(500 << 20));
+    assert_eq!(parse_amount("2G").unwrap(), Amount::Bytes(2 << 30));
+    assert_eq!(parse_amount("4096").unwrap(), Amount::Bytes(4096));
+    assert_eq!(parse_amount("10%").unwrap(), Amount::Percent(10.0));
+    assert!(parse_amount("10 parsecs").is_err());
+    assert!(parse_amount("150%").is_err());
+}
+
+/// `/proc/net/tcp` as Linux prints it: sshd on 22 (LISTEN), a connection on 22
+/// (ESTABLISHED), 8080 in TIME_WAIT; tcp6 listening on 80.
+const PROC_NET_TCP: &str = "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 0100007F:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 12345 1 0000000000000000 100 0 0 10 0
+   1: 0100007F:0016 0100007F:A1B2 01 00000000:00000000 02:000A7D3A 00000000     0        0 12346 4 0000000000000000 20 4 30 10 -1
+   2: 0100007F:1F90 0100007F:A1B3 06 00000000:00000000 03:00001234 00000000     0        0 0 3 0000000000000000
+  sl  local_address                         remote_address                        st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
+   0: 00000000000000000000000000000000:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 2222 1 0000000000000000 100 0 0 10 0
+";
+
+#[test]
+fn ports_listening_are_read_from_proc_net_tcp() {
+    assert_eq!(listening_ports(PROC_NET_TCP), vec![22, 80]);
+    let reply = out(0, PROC_NET_TCP, "");
+    assert!(judge(&kind(json!({"port": 22})), &reply).ok);
+    let v = judge(&kind(json!({"port": 8080})), &reply);
+    assert_eq!(
+        (v.ok, v.msg.as_str()),
+        (false, "port 8080 is not listening")
+    );
+    assert!(judge(&kind(json!({"port": 8080, "state": "closed"})), &reply).ok);
+}
+
+#[test]
+fn service_verdicts_cover_systemd_init_scripts_and_no_init() {
+    let k = kind(json!({"service": "nginx", "enabled": true}));
+    assert!(judge(&k, &out(0, "active=active\nenabled=enabled\n", "")).ok);
+    let v = judge(&k, &out(0, "active=failed\nenabled=enabled\n", ""));
+    assert_eq!(v.msg, "service nginx is failed (expected active)");
+    let v = judge(&k, &out(0, "active=active\nenabled=disabled\n", ""));
+    assert_eq!(v.msg, "service nginx is disabled (expected enabled)");
+    let v = judge(&k, &out(0, "no-init-system\n", ""));
+    assert!(!v.ok && v.msg.contains("neither systemd nor an init script"));
+    let stopped = kind(json!({"service": "cups", "state": "stopped"}));
+    assert!(judge(&stopped, &out(0, "active=inactive\nenabled=disabled\n", "")).ok);
+}
+
+#[test]
+fn package_versions_compare_as_the_package_manager_does() {
+    let k = kind(json!({"package": "acme-agent", "version": ">= 1.1-1"}));
+    let v = judge(&k, &out(0, "scheme=debian\ninstalled 1.1-1\n", ""));
+    assert!(v.ok, "{v:?}");
+    assert_eq!(v.details["version"], "1.1-1");
+    let v = judge(&k, &out(0, "scheme=debian\ninstalled 1.1~rc1-1\n", ""));
+    assert_eq!(
+        v.msg,
+        "acme-agent 1.1~rc1-1 is installed, which is not >= 1.1-1"
+    );
+    let v = judge(&k, &out(0, "scheme=debian\n", ""));
+    assert_eq!(v.msg, "acme-agent is not installed");
+    let rpm = kind(json!({"package": "openssl", "version": ">= 3.0.7-25.el9"}));
+    assert!(judge(&rpm, &out(0, "scheme=rpm\ninstalled 1:3.0.7-27.el9\n", "")).ok);
+    assert!(!judge(&rpm, &out(0, "scheme=rpm\ninstalled 0:3.0.7-24.el9\n", "")).ok);
+    let absent = kind(json!({"package": "telnetd", "state": "absent"}));
+    assert!(judge(&absent, &out(0, "scheme=debian\n", "")).ok);
+    // dpkg-query prints "config-files" etc. for removed packages: only "installed" counts.
+    assert!(judge(&absent, &out(0, "scheme=debian\nconfig-files 1.0\n", "")).ok);
+}
+
+#[test]
+fn file_disk_process_uptime_reboot_and_command_verdicts() {
+    let f = kind(json!({"file": "/etc/app.conf", "checksum": "sha1:ABC"}));
+    assert!(judge(&f, &out(0, "present\nabc  -\n", "")).ok);
+    assert_eq!(
+        judge(&f, &out(0, "present\nabd  -\n", "")).msg,
+        "/etc/app.conf has sha1 abd (expected abc)"
+    );
+    assert_eq!(
+        judge(&f, &out(0, "absent\n", "")).msg,
+        "/etc/app.conf does not exist"
+    );
+
+    let df = "Filesystem     1024-blocks    Used Available Capacity Mounted on\n/dev/vda1        263174212 21000000 70000000      24% /\n";
+    assert_eq!(df_free(df), Some((70_000_000 * 1024, 263_174_212 * 1024)));
+    assert!(
+        judge(
+            &kind(json!({"disk_free": "/", "min": "10G"})),
+            &out(0, df, "")
+        )
+        .ok
+    );
+    assert!(
+        !judge(
+            &kind(json!({"disk_free": "/", "min": "30%"})),
+            &out(0, df, "")
+        )
+        .ok
+    );
+    let v = judge(
+        &kind(json!({"disk_free": "/nope"})),
+        &out(1, "", "df: /nope: No such file or directory\n"),
+    );
+    assert_eq!(
+        v.msg,
+        "cannot read free space of /nope: df: /nope: No such file or directory"
+    );
+
+    let procs = "systemd\nsshd\nsshd\nbash\n";
+    let v = judge(&kind(json!({"process": "sshd"})), &out(0, procs, ""));
+    assert_eq!((v.ok, v.details["count"].as_u64()), (true, Some(2)));
+    assert!(!judge(&kind(json!({"process": "nginx"})), &out(0, procs, "")).ok);
+    // comm is cut at 15 bytes.
+    assert!(
+        judge(
+            &kind(json!({"process": "unattended-upgrade-shutdown"})),
+            &out(0, "unattended-upgr\n", "")
+        )
+        .ok
+    );
+
+    assert!(
+        judge(
+            &kind(json!({"uptime": 60})),
+            &out(0, "3600.12 7000.00\n", "")
+        )
+        .ok
+    );
+    assert!(!judge(&kind(json!({"uptime": 60})), &out(0, "12.50 20.00\n", "")).ok);
+
+    let reboot = kind(json!({"reboot_pending": false}));
+    assert!(judge(&reboot, &out(0, "none\n", "")).ok);
+    assert_eq!(
+        judge(&reboot, &out(0, "required\n", "")).msg,
+        "a reboot is pending"
+    );
+
+    let cmd = kind(json!({"command": "app --health", "stdout": "^OK"}));
+    assert!(judge(&cmd, &out(0, "OK all good\n", "")).ok);
+    assert_eq!(
+        judge(&cmd, &out(0, "DEGRADED\n", "")).msg,
+        "output does not match '^OK'"
+    );
+    assert_eq!(
+        judge(&cmd, &out(2, "", "boom\n")).msg,
+        "exit code 2 (expected 0): boom"
+    );
+}
+
+#[test]
+fn http_replies_from_curl_wget_and_raw_sockets() {
+    let k = kind(json!({"http": "http://localhost/health", "body": "ok"}));
+    assert!(judge(&k, &out(0, "{\"status\": \"ok\"}\n200", "")).ok);
+    assert_eq!(
+        judge(&k, &out(0, "oops\n500", "")).msg,
+        "status 500 (expected 200)"
+    );
+    assert_eq!(
+        judge(
+            &k,
+            &out(
+                7,
+                "\n000",
+                "curl: (7) Failed to connect to localhost port 80\n"
+            )
+        )
+        .msg,
+        "no HTTP response: curl: (7) Failed to connect to localhost port 80"
+    );
+    let wget = out(
+        0,
+        "ok",
+        "via=wget\n  HTTP/1.1 301 Moved\n  HTTP/1.1 200 OK\n  Server: x\n",
+    );
+    assert!(judge(&k, &wget).ok);
+    let k204 = kind(json!({"http": "http://x/", "status": [200, 204]}));
+    assert!(judge(&k204, &out(0, "\n204", "")).ok);
+
+    let raw =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nheal\r\n3\r\nthy\r\n0\r\n\r\n";
+    assert_eq!(parse_http_reply(raw).unwrap(), (200, "healthy".to_string()));
+    assert_eq!(
+        parse_http_reply(b"HTTP/1.0 503 Busy\r\n\r\nlater").unwrap(),
+        (503, "later".to_string())
+    );
+    assert!(parse_http_reply(b"garbage").is_err());
+}
+
+#[test]
+fn host_commands_quote_hostile_names() {
+    let cmd = host_command(&kind(json!({"service": "x; rm -rf /"}))).unwrap();
+    assert!(cmd.contains("'x; rm -rf /'"), "{cmd}");
+    assert!(!cmd.contains(" x; rm"), "{cmd}");
+    let cmd = host_command(&kind(json!({"file": "/tmp/$(reboot)"}))).unwrap();
+    assert!(cmd.contains("'/tmp/$(reboot)'"), "{cmd}");
+    assert!(host_command(&kind(json!({"port": 22, "from": "controller"}))).is_none());
+}
