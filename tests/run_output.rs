@@ -160,3 +160,25 @@ fn count_unreachable_in_budget_turns_an_unreachable_host_into_a_breach() {
     );
     assert_ne!(strict.rc, 0);
 }
+
+/// `reboot` over the local connection would reboot the controller: refused, as Ansible
+/// does; in check mode with `only_if_required` on a host that needs none, nothing to do.
+#[test]
+fn reboot_refuses_the_local_connection() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - reboot:\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = ringmaster(dir.path(), &["site.yml".to_string()], home.path());
+    assert_eq!(run.rc, 2, "{}", run.stdout);
+    assert!(
+        run.stdout.contains(
+            "fatal: [localhost]: FAILED! => {\"changed\": false, \"elapsed\": 0, \"msg\": \"Running reboot with local connection would reboot the control node.\", \"rebooted\": false}"
+        ),
+        "{}",
+        run.stdout
+    );
+}

@@ -1115,6 +1115,7 @@ pub static BUILTIN_SPECS: &[ModuleSpec] = &[
             OptionSpec { name: "boot_time_command", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
             OptionSpec { name: "connect_timeout", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
             OptionSpec { name: "msg", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
+            OptionSpec { name: "only_if_required", aliases: &[], ty: ArgType::Bool, required: false, choices: &[], elements: None },
             OptionSpec { name: "post_reboot_delay", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
             OptionSpec { name: "pre_reboot_delay", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },
             OptionSpec { name: "reboot_command", aliases: &[], ty: ArgType::Raw, required: false, choices: &[], elements: None },

@@ -86,7 +86,9 @@ ACTION_SPECS = {
         required_one_of=[['_raw_params', 'cmd']], mutually_exclusive=[['_raw_params', 'cmd']]),
     'reboot': dict(spec={k: dict(type='raw') for k in (
         'boot_time_command', 'connect_timeout', 'msg', 'post_reboot_delay', 'pre_reboot_delay',
-        'reboot_command', 'reboot_timeout', 'search_paths', 'test_command')}, merge_docs=True),
+        'reboot_command', 'reboot_timeout', 'search_paths', 'test_command')}
+        # ringmaster's extension: reboot only when the host says it needs one.
+        | dict(only_if_required=dict(type='bool')), merge_docs=True),
     'wait_for_connection': dict(spec={k: dict(type='raw') for k in (
         'connect_timeout', 'delay', 'sleep', 'timeout')}, merge_docs=True),
     'set_fact': dict(spec=dict(cacheable=dict(type='bool'))),

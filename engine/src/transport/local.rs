@@ -249,6 +249,9 @@ impl Remote for LocalRemote {
     fn shell_kind(&self) -> ShellKind {
         ShellKind::Posix
     }
+    fn is_controller(&self) -> bool {
+        true
+    }
 }
 
 impl LocalRemote {

@@ -69,6 +69,16 @@ pub trait Remote: Send + Sync {
     /// Reads the whole file at `path`.
     fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Vec<u8>, RemoteError>>;
     fn shell_kind(&self) -> ShellKind;
+    /// Drops the connection so the next command opens a new one (after a reboot, or
+    /// `meta: reset_connection`). Connectionless transports have nothing to drop.
+    fn reset(&self) -> BoxFuture<'_, ()> {
+        Box::pin(async {})
+    }
+    /// Whether commands run on the controller itself (`connection: local`), where
+    /// `reboot` must refuse to run.
+    fn is_controller(&self) -> bool {
+        false
+    }
 }
 
 /// Quotes one word for a POSIX shell (as Python's `shlex.quote`): safe for any input,

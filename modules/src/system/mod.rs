@@ -3,6 +3,7 @@
 
 mod fetch;
 mod ping;
+pub mod reboot;
 pub mod setup;
 mod slurp;
 mod stat;
@@ -11,6 +12,7 @@ mod wait_for;
 
 pub use fetch::FetchModule;
 pub use ping::PingModule;
+pub use reboot::RebootModule;
 pub use setup::{GATHER_FACTS, SETUP};
 pub use slurp::SlurpModule;
 pub use stat::StatModule;

@@ -190,6 +190,12 @@ impl Remote for EnvRemote {
     fn shell_kind(&self) -> ShellKind {
         self.inner.shell_kind()
     }
+    fn reset(&self) -> BoxFuture<'_, ()> {
+        self.inner.reset()
+    }
+    fn is_controller(&self) -> bool {
+        self.inner.is_controller()
+    }
 }
 
 /// The module's result with its diffs under `diff` (a list of `before`/`after`
