@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod corpus;
+mod fleet;
 mod precedence;
 mod run_corpus;
 mod run_output;
