@@ -72,7 +72,11 @@ pub fn ensure_base() -> Result<PathBuf, String> {
         return Ok(base);
     }
     remove_partial_builds(cache);
-    let partial = cache.join(format!("base-{}.partial-{}", &hash[..16], std::process::id()));
+    let partial = cache.join(format!(
+        "base-{}.partial-{}",
+        &hash[..16],
+        std::process::id()
+    ));
     let log_path = cache.join(format!("base-{}.log", &hash[..16]));
     let started = Instant::now();
     progress(&format!(
@@ -121,10 +125,22 @@ fn run_in_namespace(args: &[&str], log: &File, log_path: &Path) -> Result<(), St
         .try_clone()
         .map_err(|e| format!("cannot use the build log: {e}"))?;
     let status = Command::new("setpriv")
-        .args(["--pdeathsig", "KILL", "--", "unshare", "--mount", "--fork", "--kill-child", "--"])
+        .args([
+            "--pdeathsig",
+            "KILL",
+            "--",
+            "unshare",
+            "--mount",
+            "--fork",
+            "--kill-child",
+            "--",
+        ])
         .args(args)
         .env("DEBIAN_FRONTEND", "noninteractive")
-        .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
         .stdin(Stdio::null())
         .stdout(out)
         .stderr(err)

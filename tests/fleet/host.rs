@@ -75,7 +75,13 @@ pub struct HostSetup<'a> {
 pub fn prepare(setup: &HostSetup, dir: &HostDir) -> Result<Option<Child>, String> {
     let host = setup.host;
     let upper = dir.upper();
-    for sub in ["work", "root", "ctl", "upper/etc/ssh/fleet_authorized_keys", "upper/usr/sbin"] {
+    for sub in [
+        "work",
+        "root",
+        "ctl",
+        "upper/etc/ssh/fleet_authorized_keys",
+        "upper/usr/sbin",
+    ] {
         let path = dir.dir.join(sub);
         fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     }
@@ -104,7 +110,11 @@ pub fn prepare(setup: &HostSetup, dir: &HostDir) -> Result<Option<Child>, String
         let path = upper.join("etc/ssh/fleet_authorized_keys").join(user);
         write(&path, setup.client_public_key, 0o644)?;
     }
-    write(&upper.join("etc/hostname"), &format!("{}\n", host.name), 0o644)?;
+    write(
+        &upper.join("etc/hostname"),
+        &format!("{}\n", host.name),
+        0o644,
+    )?;
     let hosts = format!(
         "127.0.0.1\tlocalhost\n{}\t{}\n::1\tlocalhost ip6-localhost ip6-loopback\n",
         host.addr, host.name

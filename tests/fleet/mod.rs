@@ -96,9 +96,15 @@ impl Fleet {
         };
         // From here on, dropping `fleet` cleans up whatever was started.
         fleet.prepare()?;
-        let dirs = fleet.hosts.iter().map(|h| HostDir::new(&fleet.dir, h)).collect();
-        *fleet.supervisor.get_mut().map_err(|_| "fleet lock poisoned")? =
-            Some(supervisor::spawn(dirs)?);
+        let dirs = fleet
+            .hosts
+            .iter()
+            .map(|h| HostDir::new(&fleet.dir, h))
+            .collect();
+        *fleet
+            .supervisor
+            .get_mut()
+            .map_err(|_| "fleet lock poisoned")? = Some(supervisor::spawn(dirs)?);
         fleet.request(|reply| Request::Boot((0..n).collect(), reply))?;
         for index in 0..n {
             fleet.wait_until_up(index)?;
@@ -120,7 +126,8 @@ impl Fleet {
     pub fn shared() -> &'static Fleet {
         static SHARED: OnceLock<Fleet> = OnceLock::new();
         SHARED.get_or_init(|| {
-            Fleet::start(6).unwrap_or_else(|message| panic!("the test fleet cannot start: {message}"))
+            Fleet::start(6)
+                .unwrap_or_else(|message| panic!("the test fleet cannot start: {message}"))
         })
     }
 
@@ -246,17 +253,25 @@ impl Fleet {
     fn prepare(&self) -> Result<(), String> {
         run_checked(
             Command::new("ssh-keygen")
-                .args(["-q", "-t", "ed25519", "-N", "", "-C", "ringmaster-fleet-client", "-f"])
+                .args([
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-C",
+                    "ringmaster-fleet-client",
+                    "-f",
+                ])
                 .arg(&self.client_key),
         )?;
         let client_public = std::fs::read_to_string(self.client_key.with_extension("pub"))
             .map_err(|e| format!("cannot read the client public key: {e}"))?;
         std::fs::create_dir_all(&self.repo).map_err(|e| format!("cannot create repo/: {e}"))?;
-        for file in ["Packages", "Release"] {
-            let path = self.repo.join(file);
-            if !path.exists() {
-                std::fs::write(&path, "").map_err(|e| format!("cannot write {file}: {e}"))?;
-            }
+        // An empty index: `apt-get update` works (no Release file needed with trusted=yes).
+        let packages = self.repo.join("Packages");
+        if !packages.exists() {
+            std::fs::write(&packages, "").map_err(|e| format!("cannot write Packages: {e}"))?;
         }
         std::fs::create_dir_all(self.dir.join("cm"))
             .map_err(|e| format!("cannot create cm/: {e}"))?;

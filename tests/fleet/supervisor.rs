@@ -48,7 +48,9 @@ enum Power {
         reboot: bool,
     },
     /// Down for a reboot; booted again at `at`.
-    Restarting { at: Instant },
+    Restarting {
+        at: Instant,
+    },
 }
 
 pub fn spawn(dirs: Vec<HostDir>) -> Result<(Sender<Request>, JoinHandle<()>), String> {
@@ -133,12 +135,23 @@ impl Supervisor {
             .map_err(|e| format!("cannot open {}: {e}", dir.console().display()))?;
         let child = Command::new("setpriv")
             .args(["--pdeathsig", "KILL", "--"])
-            .args(["unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--kill-child"])
+            .args([
+                "unshare",
+                "--mount",
+                "--uts",
+                "--ipc",
+                "--pid",
+                "--fork",
+                "--kill-child",
+            ])
             .arg("--")
             .arg("/bin/sh")
             .arg(dir.boot_script())
             .env_clear()
-            .env("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
             .env("LANG", "C.UTF-8")
             .stdin(Stdio::null())
             .stdout(console)
@@ -212,19 +225,23 @@ impl Supervisor {
                         None
                     }
                 }
-                Power::Stopping { at, reboot, .. } if now >= *at => Some(if *reboot {
-                    Step::Restart
-                } else {
-                    Step::Kill
-                }),
+                Power::Stopping { at, reboot, .. } if now >= *at => {
+                    Some(if *reboot { Step::Restart } else { Step::Kill })
+                }
                 Power::Restarting { at } if now >= *at => Some(Step::Boot),
                 _ => None,
             };
             match next {
                 None => {}
                 Some(Step::Stop { at, reboot }) => {
-                    if let Power::Up(running) = std::mem::replace(&mut self.power[index], Power::Down) {
-                        self.power[index] = Power::Stopping { running, at, reboot };
+                    if let Power::Up(running) =
+                        std::mem::replace(&mut self.power[index], Power::Down)
+                    {
+                        self.power[index] = Power::Stopping {
+                            running,
+                            at,
+                            reboot,
+                        };
                     }
                 }
                 Some(Step::Kill) => self.kill(index),

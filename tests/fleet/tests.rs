@@ -46,7 +46,11 @@ fn openssh_runs_commands_on_fleet_hosts_with_strict_host_key_checking() {
     let fleet = Fleet::shared();
     assert_eq!(fleet.hosts().len(), 6);
     for (i, host) in fleet.hosts().iter().enumerate() {
-        let out = run(fleet, i, "hostname; id -u; cat /etc/debian_version; python3 -c 'print(42)'");
+        let out = run(
+            fleet,
+            i,
+            "hostname; id -u; cat /etc/debian_version; python3 -c 'print(42)'",
+        );
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines[0], host.name);
         assert_eq!(lines[1], "0");
@@ -61,9 +65,16 @@ fn openssh_runs_commands_on_fleet_hosts_with_strict_host_key_checking() {
         "{known_hosts}"
     );
     // Every host has its own key: h002's key offered for h001's address is refused.
-    let keys: Vec<&str> = known_hosts.lines().map(|l| l.split(' ').nth(2).unwrap()).collect();
+    let keys: Vec<&str> = known_hosts
+        .lines()
+        .map(|l| l.split(' ').nth(2).unwrap())
+        .collect();
     let unique: std::collections::BTreeSet<&&str> = keys.iter().collect();
-    assert_eq!(unique.len(), keys.len(), "host keys are shared: {known_hosts}");
+    assert_eq!(
+        unique.len(),
+        keys.len(),
+        "host keys are shared: {known_hosts}"
+    );
     let wrong = fleet.dir().join("known_hosts.wrong");
     std::fs::write(&wrong, format!("{} ssh-ed25519 {}\n", first.addr, keys[1])).unwrap();
     let out = fleet
@@ -86,9 +97,16 @@ fn openssh_runs_commands_on_fleet_hosts_with_strict_host_key_checking() {
 fn fleet_hosts_are_isolated_from_each_other_and_from_the_machine() {
     let fleet = Fleet::shared();
     run(fleet, 2, "echo written-on-h003 > /root/isolation-check");
-    assert_eq!(run(fleet, 2, "cat /root/isolation-check"), "written-on-h003\n");
+    assert_eq!(
+        run(fleet, 2, "cat /root/isolation-check"),
+        "written-on-h003\n"
+    );
     let out = fleet.exec_ssh(3, "cat /root/isolation-check");
-    assert!(!out.status.success(), "h004 sees h003's file: {}", text(&out));
+    assert!(
+        !out.status.success(),
+        "h004 sees h003's file: {}",
+        text(&out)
+    );
     assert!(fleet.host_root(2).join("root/isolation-check").is_file());
     assert!(!fleet.host_root(3).join("root/isolation-check").exists());
     // Each host is PID 1 of its own namespace, with its own hostname and mounts.
@@ -106,23 +124,37 @@ fn fleet_user_logs_in_by_password_and_sudo_asks_for_it() {
     let out = fleet
         .ssh_command(4)
         .args(["-o", "ControlPath=none", "-o", "BatchMode=no"])
-        .args(["-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password"])
+        .args([
+            "-o",
+            "PubkeyAuthentication=no",
+            "-o",
+            "PreferredAuthentications=password",
+        ])
         .args(["-l", USER_NAME])
         .env("SSH_ASKPASS", &askpass)
         .env("SSH_ASKPASS_REQUIRE", "force")
         .env("DISPLAY", "none")
-        .arg(format!("id -un; echo '{USER_PASSWORD}' | sudo -S -p '' id -u"))
+        .arg(format!(
+            "id -un; echo '{USER_PASSWORD}' | sudo -S -p '' id -u"
+        ))
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", text(&out));
-    assert_eq!(String::from_utf8_lossy(&out.stdout), format!("{USER_NAME}\n0\n"));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        format!("{USER_NAME}\n0\n")
+    );
 }
 
 #[test]
 fn fleet_hosts_use_the_fleet_apt_repository() {
     let fleet = Fleet::shared();
     assert!(fleet.repo_dir().join("Packages").is_file());
-    let sources = run(fleet, 1, "cat /etc/apt/sources.list; ls /etc/apt/sources.list.d | wc -l");
+    let sources = run(
+        fleet,
+        1,
+        "cat /etc/apt/sources.list; ls /etc/apt/sources.list.d | wc -l",
+    );
     assert_eq!(sources, "deb [trusted=yes] file:/srv/repo ./\n0\n");
     run(fleet, 1, "apt-get update -qq");
     let out = fleet.exec_ssh(1, "touch /srv/repo/x");
@@ -160,21 +192,46 @@ fn shutdown_r_inside_a_host_reboots_it_with_a_new_boot_id() {
     let asked = Instant::now();
     run(&fleet, 0, "shutdown -r 0 'Reboot initiated by Ansible'");
     assert!(asked.elapsed() < Duration::from_secs(1));
-    wait_for("h001 is down", Duration::from_secs(10), || !accepts_tcp(&fleet, 0));
-    assert!(asked.elapsed() >= Duration::from_millis(900), "{:?}", asked.elapsed());
+    wait_for("h001 is down", Duration::from_secs(10), || {
+        !accepts_tcp(&fleet, 0)
+    });
+    assert!(
+        asked.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        asked.elapsed()
+    );
     let down = Instant::now();
-    wait_for("h001 is back", Duration::from_secs(20), || accepts_tcp(&fleet, 0));
-    assert!(down.elapsed() >= Duration::from_millis(1500), "{:?}", down.elapsed());
+    wait_for("h001 is back", Duration::from_secs(20), || {
+        accepts_tcp(&fleet, 0)
+    });
+    assert!(
+        down.elapsed() >= Duration::from_millis(1500),
+        "{:?}",
+        down.elapsed()
+    );
     let after = run(&fleet, 0, "cat /proc/sys/kernel/random/boot_id");
     assert_ne!(after, before);
     assert_eq!(after.trim(), fleet.boot_id(0));
-    assert_eq!(run(&fleet, 0, "cat /root/survives; ls /run/vanishes 2>&1 || true").lines().next(), Some("kept"));
+    assert_eq!(
+        run(
+            &fleet,
+            0,
+            "cat /root/survives; ls /run/vanishes 2>&1 || true"
+        )
+        .lines()
+        .next(),
+        Some("kept")
+    );
     assert!(!run(&fleet, 0, "ls /run").contains("vanishes"));
     assert_eq!(fleet.boot_id(1), other, "h002 was rebooted too");
     // `reboot` works as well.
     run(&fleet, 0, "reboot");
-    wait_for("h001 is down", Duration::from_secs(10), || !accepts_tcp(&fleet, 0));
-    wait_for("h001 is back", Duration::from_secs(20), || accepts_tcp(&fleet, 0));
+    wait_for("h001 is down", Duration::from_secs(10), || {
+        !accepts_tcp(&fleet, 0)
+    });
+    wait_for("h001 is back", Duration::from_secs(20), || {
+        accepts_tcp(&fleet, 0)
+    });
     assert_ne!(run(&fleet, 0, "cat /proc/sys/kernel/random/boot_id"), after);
 }
 
@@ -189,13 +246,21 @@ fn a_crashed_host_refuses_connections_until_booted() {
     assert_eq!(out.status.code(), Some(255), "{}", text(&out));
     assert!(accepts_tcp(&fleet, 0), "h001 went down with h002");
     std::thread::sleep(Duration::from_millis(300));
-    assert!(!accepts_tcp(&fleet, 1), "a crashed host came back by itself");
+    assert!(
+        !accepts_tcp(&fleet, 1),
+        "a crashed host came back by itself"
+    );
     fleet.boot(1);
     assert_ne!(fleet.boot_id(1), before);
-    assert_eq!(run(&fleet, 1, "cat /proc/sys/kernel/random/boot_id").trim(), fleet.boot_id(1));
+    assert_eq!(
+        run(&fleet, 1, "cat /proc/sys/kernel/random/boot_id").trim(),
+        fleet.boot_id(1)
+    );
     // `shutdown -h` powers a host off for good.
     run(&fleet, 1, "shutdown -h now");
-    wait_for("h002 is off", Duration::from_secs(10), || !accepts_tcp(&fleet, 1));
+    wait_for("h002 is off", Duration::from_secs(10), || {
+        !accepts_tcp(&fleet, 1)
+    });
     std::thread::sleep(Duration::from_secs(3));
     assert!(!accepts_tcp(&fleet, 1), "a powered-off host came back");
     fleet.boot(1);
@@ -209,8 +274,7 @@ fn processes_rooted_in(dir: &std::path::Path) -> Vec<u32> {
         .flatten()
         .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
         .filter(|pid| {
-            std::fs::read_link(format!("/proc/{pid}/root"))
-                .is_ok_and(|root| root.starts_with(dir))
+            std::fs::read_link(format!("/proc/{pid}/root")).is_ok_and(|root| root.starts_with(dir))
         })
         .collect()
 }
@@ -248,4 +312,41 @@ fn concurrent_fleets_get_distinct_addresses() {
     assert_ne!(a.dir(), b.dir());
     assert_eq!(run(&a, 0, "hostname"), "h001\n");
     assert_eq!(run(&b, 0, "hostname"), "h001\n");
+}
+
+/// Proportional memory (PSS, kB) of the given processes.
+fn pss_kb(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).ok())
+        .filter_map(|text| {
+            let line = text.lines().find(|l| l.starts_with("Pss:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        })
+        .sum()
+}
+
+#[test]
+fn fifty_hosts_start_in_seconds_and_idle_cheaply() {
+    let started = Instant::now();
+    let fleet = Fleet::start(50).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(fleet.hosts().len(), 50);
+    assert!(
+        elapsed < Duration::from_secs(15),
+        "50 hosts took {elapsed:?}"
+    );
+    let last = &fleet.hosts()[49];
+    assert_eq!(last.name, "h050");
+    assert_eq!(run(&fleet, 49, "hostname"), "h050\n");
+    assert!((0..50).all(|i| accepts_tcp(&fleet, i)));
+    let inside = processes_rooted_in(fleet.dir());
+    let kb = pss_kb(&inside);
+    super::base::progress(&format!(
+        "50 hosts started in {:.2} s; {} processes, {} kB PSS in all, {} kB per idle host",
+        elapsed.as_secs_f64(),
+        inside.len(),
+        kb,
+        kb / 50
+    ));
+    assert!(kb / 50 < 20_000, "an idle host costs {} kB", kb / 50);
 }
