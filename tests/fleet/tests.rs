@@ -375,3 +375,39 @@ fn hold_a_fleet_for_manual_use() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+#[test]
+fn a_new_fleet_ends_the_hosts_of_a_killed_test_process() {
+    // A fleet directory as a killed test process leaves it (owner gone, a host process
+    // still recorded); a process standing in for the host.
+    let mut stand_in = std::process::Command::new("sleep")
+        .arg("1000")
+        .spawn()
+        .unwrap();
+    let recorded = ProcId::of(stand_in.id()).unwrap();
+    let stale = std::path::Path::new(super::slot::FLEETS_DIR).join("f250");
+    std::fs::create_dir_all(stale.join("hosts/h001")).unwrap();
+    let dead_owner = ProcId {
+        pid: std::process::id(),
+        start_time: 1,
+    };
+    std::fs::write(stale.join("owner"), dead_owner.to_record()).unwrap();
+    // A record whose PID now names another process is not signalled.
+    let impostor = ProcId {
+        pid: std::process::id(),
+        start_time: 1,
+    };
+    std::fs::write(
+        stale.join("hosts/h001/pids"),
+        format!("{}\n{}\n", recorded.to_record(), impostor.to_record()),
+    )
+    .unwrap();
+    let fleet = Fleet::start(1).unwrap();
+    let status = stand_in.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    assert!(!stale.exists());
+    assert_eq!(run(&fleet, 0, "hostname"), "h001\n");
+}
