@@ -411,3 +411,15 @@ fn a_new_fleet_ends_the_hosts_of_a_killed_test_process() {
     assert!(!stale.exists());
     assert_eq!(run(&fleet, 0, "hostname"), "h001\n");
 }
+
+#[test]
+fn fleet_hosts_allocate_pseudo_terminals() {
+    let fleet = Fleet::shared();
+    let out = fleet.ssh_command(5).arg("-tt").arg("tty").output().unwrap();
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("/dev/pts/"),
+        "{}",
+        text(&out)
+    );
+}
