@@ -9,8 +9,9 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
+use super::base::CACHE_DIR;
 use super::{FleetHost, USER_NAME};
 
 /// Paths of one host's directory.
@@ -70,9 +71,8 @@ pub struct HostSetup<'a> {
     pub client_public_key: &'a str,
 }
 
-/// Writes the host's directory; returns a running `ssh-keygen` for its host key (the
-/// caller waits for all of them at once: key generation is the slow part of a start).
-pub fn prepare(setup: &HostSetup, dir: &HostDir) -> Result<Option<Child>, String> {
+/// Writes the host's directory (its host key must be cached: [`ensure_host_keys`]).
+pub fn prepare(setup: &HostSetup, dir: &HostDir) -> Result<(), String> {
     let host = setup.host;
     let upper = dir.upper();
     for sub in [
@@ -123,54 +123,111 @@ pub fn prepare(setup: &HostSetup, dir: &HostDir) -> Result<Option<Child>, String
     for name in ["shutdown", "reboot", "poweroff", "halt"] {
         write(&upper.join("usr/sbin").join(name), SHUTDOWN_SCRIPT, 0o755)?;
     }
+    write(&dir.dir.join("fstab"), &fstab(setup, dir), 0o644)?;
     write(&dir.boot_script(), &boot_script(setup, dir), 0o755)?;
-    if dir.host_key().exists() {
-        return Ok(None);
+    let cached = host_keys_dir().join(&host.name);
+    for (from, to, mode) in [
+        ("key", dir.host_key(), 0o600),
+        ("key.pub", dir.host_key().with_extension("pub"), 0o644),
+    ] {
+        fs::copy(cached.join(from), &to)
+            .map_err(|e| format!("cannot copy the host key to {}: {e}", to.display()))?;
+        fs::set_permissions(&to, fs::Permissions::from_mode(mode))
+            .map_err(|e| format!("cannot chmod {}: {e}", to.display()))?;
     }
-    Command::new("ssh-keygen")
-        .args(["-q", "-t", "ed25519", "-N", "", "-C"])
-        .arg(format!("root@{}", host.name))
-        .arg("-f")
-        .arg(dir.host_key())
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map(Some)
-        .map_err(|e| format!("cannot run ssh-keygen (package openssh-client): {e}"))
+    Ok(())
 }
 
-/// The host's PID 1 until it execs sshd: runs in fresh mount/UTS/IPC/PID namespaces, so
-/// every mount here exists only for this host and vanishes with it.
-fn boot_script(setup: &HostSetup, dir: &HostDir) -> String {
-    let root = dir.dir.join("root");
+/// Host keys are made once per host name and reused by every fleet (`hNNN/key`,
+/// `hNNN/key.pub`): generating them was a third of a 500-host start. Each fleet has its
+/// own known_hosts, so hosts of two fleets sharing a key is harmless.
+fn host_keys_dir() -> PathBuf {
+    Path::new(CACHE_DIR).join("host-keys")
+}
+
+/// Generates the missing cached host keys, at most 32 `ssh-keygen`s at a time. Each key is
+/// made in a private directory renamed into place: concurrent fleets never see half a key.
+pub fn ensure_host_keys(names: &[&str]) -> Result<(), String> {
+    const AT_ONCE: usize = 32;
+    let keys = host_keys_dir();
+    fs::create_dir_all(&keys).map_err(|e| format!("cannot create {}: {e}", keys.display()))?;
+    let missing: Vec<&&str> = names.iter().filter(|n| !keys.join(n).is_dir()).collect();
+    for chunk in missing.chunks(AT_ONCE) {
+        let mut running = Vec::new();
+        for name in chunk {
+            let fresh = keys.join(format!(".new-{name}-{}", std::process::id()));
+            let _ = fs::remove_dir_all(&fresh);
+            fs::create_dir_all(&fresh)
+                .map_err(|e| format!("cannot create {}: {e}", fresh.display()))?;
+            let child = Command::new("ssh-keygen")
+                .args(["-q", "-t", "ed25519", "-N", "", "-C"])
+                .arg(format!("root@{name}"))
+                .arg("-f")
+                .arg(fresh.join("key"))
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .map_err(|e| format!("cannot run ssh-keygen (package openssh-client): {e}"))?;
+            running.push((name, fresh, child));
+        }
+        for (name, fresh, child) in running {
+            let out = child
+                .wait_with_output()
+                .map_err(|e| format!("ssh-keygen: {e}"))?;
+            if !out.status.success() {
+                return Err(format!(
+                    "ssh-keygen failed: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+            // Another process may have placed this key first: then keep that one.
+            if fs::rename(&fresh, keys.join(name)).is_err() {
+                let _ = fs::remove_dir_all(&fresh);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The host's mounts, made by one `mount -a` inside the host's fresh mount namespace (one
+/// process instead of one per mount: with hundreds of hosts starting at once, process
+/// start-ups were most of the boot time). Only for this host; they vanish with it.
+fn fstab(setup: &HostSetup, dir: &HostDir) -> String {
+    let r = dir.dir.join("root");
+    let r = r.display();
     format!(
-        r#"#!/bin/sh
-set -e
-R='{root}'
-mount -t overlay overlay -o 'lowerdir={base},upperdir={upper},workdir={work}' "$R"
-mount -t proc proc "$R/proc"
-mount -t sysfs -o ro sysfs "$R/sys" || true
-mount -t tmpfs -o mode=0755,size=64m tmpfs "$R/run"
-mkdir -p "$R/run/sshd" "$R/run/lock" "$R/run/fleet" "$R/dev/shm"
-mount -t tmpfs -o mode=1777,size=64m tmpfs "$R/dev/shm"
-mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts "$R/dev/pts"
-mount --bind "$R/dev/pts/ptmx" "$R/dev/ptmx"
-mount --bind '{boot_id}' "$R/proc/sys/kernel/random/boot_id"
-mount --bind '{ctl}' "$R/run/fleet"
-mount --bind '{repo}' "$R/srv/repo"
-mount -o remount,bind,ro "$R/srv/repo"
-hostname '{name}'
-exec chroot "$R" /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config
-"#,
-        root = root.display(),
+        "overlay {r} overlay lowerdir={base},upperdir={upper},workdir={work} 0 0\n\
+         proc {r}/proc proc defaults 0 0\n\
+         sysfs {r}/sys sysfs ro 0 0\n\
+         tmpfs {r}/run tmpfs mode=0755,size=64m 0 0\n\
+         tmpfs {r}/run/sshd tmpfs mode=0755,size=1m,X-mount.mkdir 0 0\n\
+         tmpfs {r}/run/lock tmpfs mode=1777,size=8m,X-mount.mkdir 0 0\n\
+         tmpfs {r}/dev/shm tmpfs mode=1777,size=64m 0 0\n\
+         devpts {r}/dev/pts devpts newinstance,ptmxmode=0666,mode=0620,gid=5 0 0\n\
+         {r}/dev/pts/ptmx {r}/dev/ptmx none bind 0 0\n\
+         {boot_id} {r}/proc/sys/kernel/random/boot_id none bind 0 0\n\
+         {ctl} {r}/run/fleet none bind,X-mount.mkdir 0 0\n\
+         {repo} {r}/srv/repo none bind,ro 0 0\n",
         base = setup.base.display(),
         upper = dir.upper().display(),
         work = dir.dir.join("work").display(),
         boot_id = dir.boot_id().display(),
         ctl = dir.ctl().display(),
         repo = setup.repo.display(),
+    )
+}
+
+/// The host's PID 1 until it execs sshd (fresh mount/UTS/IPC/PID namespaces; the
+/// hostname is the UTS namespace's, set without starting `hostname`).
+fn boot_script(setup: &HostSetup, dir: &HostDir) -> String {
+    format!(
+        "#!/bin/sh\nset -e\nmount -a -T '{fstab}'\n\
+         echo '{name}' > /proc/sys/kernel/hostname\n\
+         exec chroot '{root}' /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config\n",
+        fstab = dir.dir.join("fstab").display(),
         name = setup.host.name,
+        root = dir.dir.join("root").display(),
     )
 }
 

@@ -34,18 +34,9 @@ impl ProcId {
         !matches!(state.as_deref(), Some("Z") | Some("X") | None)
     }
 
-    /// SIGKILL, only if the PID still names this process. Signalling needs no `unsafe`
-    /// through kill(1).
+    /// SIGKILL, only if the PID still names this process.
     pub fn kill(&self) {
-        if self.is_alive() {
-            let _ = Command::new("kill")
-                .arg("-KILL")
-                .arg(self.pid.to_string())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-        }
+        kill_all(&[*self]);
     }
 
     /// The first child of this process (the host's PID 1 is the only child of `unshare`).
@@ -66,6 +57,26 @@ impl ProcId {
         let start_time = words.next()?.parse().ok()?;
         Some(ProcId { pid, start_time })
     }
+}
+
+/// SIGKILL to those of `processes` that still exist, with one kill(1) (signalling needs no
+/// `unsafe` that way; one process for all keeps ending 500 hosts fast).
+pub fn kill_all(processes: &[ProcId]) {
+    let alive: Vec<String> = processes
+        .iter()
+        .filter(|p| p.is_alive())
+        .map(|p| p.pid.to_string())
+        .collect();
+    if alive.is_empty() {
+        return;
+    }
+    let _ = Command::new("kill")
+        .arg("-KILL")
+        .args(alive)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
 }
 
 /// Every process recorded in a `pids` file (one "PID START_TIME" per line).

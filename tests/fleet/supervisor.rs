@@ -11,7 +11,7 @@ use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
 use super::host::{self, HostDir};
-use super::process::ProcId;
+use super::process::{self, ProcId};
 
 /// How long a host keeps running after `shutdown -r` returned (so the command's own
 /// session completes, as on a real machine).
@@ -202,6 +202,16 @@ impl Supervisor {
     }
 
     fn kill_all(&mut self) {
+        // Every PID 1 at once first; then each host is reaped.
+        let inits: Vec<ProcId> = self
+            .power
+            .iter()
+            .filter_map(|power| match power {
+                Power::Up(running) | Power::Stopping { running, .. } => running.init,
+                Power::Down | Power::Restarting { .. } => None,
+            })
+            .collect();
+        process::kill_all(&inits);
         for index in 0..self.power.len() {
             self.kill(index);
         }

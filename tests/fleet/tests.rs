@@ -385,7 +385,7 @@ fn a_new_fleet_ends_the_hosts_of_a_killed_test_process() {
         .spawn()
         .unwrap();
     let recorded = ProcId::of(stand_in.id()).unwrap();
-    let stale = std::path::Path::new(super::slot::FLEETS_DIR).join("f250");
+    let stale = super::slot::fleets_dir().join("f250");
     std::fs::create_dir_all(stale.join("hosts/h001")).unwrap();
     let dead_owner = ProcId {
         pid: std::process::id(),
