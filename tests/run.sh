@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # The SSH test fleet (tests/fleet) needs root and these Debian packages; install only what
 # is missing, so a repeated run costs a few dpkg queries.
-fleet_packages=(openssh-server openssh-client debootstrap dpkg-dev btrfs-progs iproute2 util-linux procps)
+fleet_packages=(openssh-server openssh-client debootstrap dpkg-dev btrfs-progs iproute2 util-linux mount procps)
 missing=()
 for package in "${fleet_packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

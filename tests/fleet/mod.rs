@@ -391,6 +391,7 @@ fn check_prerequisites() -> Result<(), String> {
         ("ssh", "openssh-client"),
         ("ssh-keygen", "openssh-client"),
         ("kill", "procps"),
+        ("mount", "mount"),
     ];
     let missing: Vec<String> = tools
         .iter()

@@ -109,6 +109,9 @@ fn fleet_hosts_are_isolated_from_each_other_and_from_the_machine() {
     );
     assert!(fleet.host_root(2).join("root/isolation-check").is_file());
     assert!(!fleet.host_root(3).join("root/isolation-check").exists());
+    // Deleting a file of the base hides it on that host only.
+    run(fleet, 2, "rm /etc/issue.net; test ! -e /etc/issue.net");
+    run(fleet, 3, "test -f /etc/issue.net");
     // Each host is PID 1 of its own namespace, with its own hostname and mounts.
     assert_eq!(run(fleet, 3, "cat /proc/1/comm"), "sshd\n");
     assert_eq!(run(fleet, 3, "hostname"), "h004\n");
