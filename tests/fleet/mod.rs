@@ -326,8 +326,16 @@ impl Fleet {
             .map_err(|_| "the fleet supervisor has ended".to_owned())?
     }
 
-    /// Waits until host `i`'s sshd accepts TCP connections.
-    fn wait_until_up(&self, i: usize) -> Result<(), String> {
+    /// Whether host `i`'s sshd accepts TCP connections now (a host that is down refuses).
+    pub fn accepts_connections(&self, i: usize) -> bool {
+        let host = &self.hosts[i];
+        let target = SocketAddr::from((host.addr, host.port));
+        TcpStream::connect_timeout(&target, Duration::from_millis(500)).is_ok()
+    }
+
+    /// Waits (up to 30 s) until host `i`'s sshd accepts TCP connections, e.g. after a
+    /// reboot; Err has the host's console.
+    pub fn wait_until_up(&self, i: usize) -> Result<(), String> {
         let host = &self.hosts[i];
         let target = SocketAddr::from((host.addr, host.port));
         let deadline = Instant::now() + BOOT_TIMEOUT;

@@ -1,7 +1,7 @@
 //! The fleet itself, checked with the OpenSSH client (independent of ringmaster).
 //! These tests need root; without it they fail with the reason.
 
-use std::net::{SocketAddr, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 use std::time::{Duration, Instant};
@@ -25,12 +25,7 @@ fn run(fleet: &Fleet, i: usize, cmd: &str) -> String {
 }
 
 fn accepts_tcp(fleet: &Fleet, i: usize) -> bool {
-    let host = &fleet.hosts()[i];
-    TcpStream::connect_timeout(
-        &SocketAddr::from((host.addr, host.port)),
-        Duration::from_millis(300),
-    )
-    .is_ok()
+    fleet.accepts_connections(i)
 }
 
 fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
@@ -424,5 +419,44 @@ fn fleet_hosts_allocate_pseudo_terminals() {
         String::from_utf8_lossy(&out.stdout).starts_with("/dev/pts/"),
         "{}",
         text(&out)
+    );
+}
+
+#[test]
+fn hosts_die_with_a_killed_test_process() {
+    // This test binary, running only the holding test, killed once its fleet is up.
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "fleet::tests::hold_a_fleet_for_manual_use",
+            "--exact",
+            "--ignored",
+        ])
+        .args(["--nocapture", "--test-threads=1"])
+        .env("FLEET_HOSTS", "2")
+        .env("FLEET_HOLD_SECS", "60")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let dir = std::io::BufRead::lines(stderr)
+        .map_while(Result::ok)
+        .inspect(|line| seen.push(line.clone()))
+        .find_map(|line| {
+            let rest = line.strip_prefix("fleet: holding 2 hosts: ")?;
+            Some(std::path::PathBuf::from(
+                rest.split("/inventory.ini").next()?,
+            ))
+        })
+        .unwrap_or_else(|| panic!("the holding fleet did not start: {seen:#?}"));
+    let recorded = super::slot::recorded_pids(&dir);
+    assert_eq!(recorded.len(), 4, "{recorded:?}");
+    child.kill().unwrap();
+    child.wait().unwrap();
+    wait_for(
+        "the killed process's hosts are gone",
+        Duration::from_secs(5),
+        || recorded.iter().all(|p| !p.is_alive()) && processes_rooted_in(&dir).is_empty(),
     );
 }
