@@ -5,6 +5,8 @@
 
 mod corpus;
 mod fleet;
+#[path = "fleet/tests.rs"]
+mod fleet_tests;
 mod precedence;
 mod run_corpus;
 mod run_output;

@@ -10,8 +10,9 @@
 //! `su`), and the user [`USER_NAME`] (password [`USER_PASSWORD`], in group `sudo`, sudo asks
 //! for the password) may log in by password or by the fleet's client key.
 //!
-//! Used by the integration tests (`mod fleet;`) and by benchmarks
-//! (`#[path = "../fleet/mod.rs"] mod fleet;`): each binary uses a part of the API.
+//! Used by the integration tests (`mod fleet;`; the fleet's own tests are `fleet/tests.rs`,
+//! a module of the test binary) and by benchmarks (`#[path = "../fleet/mod.rs"] mod
+//! fleet;`): each binary uses a part of the API.
 #![allow(dead_code)]
 
 mod base;
@@ -19,8 +20,6 @@ mod host;
 mod process;
 mod slot;
 mod supervisor;
-#[cfg(test)]
-mod tests;
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -371,6 +370,21 @@ impl Drop for Fleet {
         // hosts it ended).
         slot::end_stale_fleet(&self.dir);
     }
+}
+
+/// A progress line on stderr, past the test harness's output capture.
+pub fn progress(message: &str) {
+    base::progress(message);
+}
+
+/// Where fleets keep their directories (`f<F>` each).
+pub fn fleets_dir() -> PathBuf {
+    slot::fleets_dir()
+}
+
+/// The host processes recorded under any fleet directory (also one of a dead process).
+pub fn recorded_pids_in(dir: &Path) -> Vec<ProcId> {
+    slot::recorded_pids(dir)
 }
 
 fn known_hosts_name(host: &FleetHost) -> String {

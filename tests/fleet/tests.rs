@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use super::{Fleet, ProcId, USER_NAME, USER_PASSWORD};
+use crate::fleet::{self, Fleet, ProcId, USER_NAME, USER_PASSWORD};
 
 fn text(out: &Output) -> String {
     format!(
@@ -338,7 +338,7 @@ fn fifty_hosts_start_in_seconds_and_idle_cheaply() {
     assert!((0..50).all(|i| accepts_tcp(&fleet, i)));
     let inside = processes_rooted_in(fleet.dir());
     let kb = pss_kb(&inside);
-    super::base::progress(&format!(
+    fleet::progress(&format!(
         "50 hosts started in {:.2} s; {} processes, {} kB PSS in all, {} kB per idle host",
         elapsed.as_secs_f64(),
         inside.len(),
@@ -349,7 +349,7 @@ fn fifty_hosts_start_in_seconds_and_idle_cheaply() {
 }
 
 /// Not a check: keeps a fleet up for manual experiments, e.g.
-/// `FLEET_HOSTS=3 cargo test -p ringmaster --test tests fleet::tests::hold -- --ignored --nocapture`;
+/// `FLEET_HOSTS=3 cargo test -p ringmaster --test tests fleet_tests::hold -- --ignored --nocapture`;
 /// writes `inventory.ini` into the fleet's directory and ends when a file `stop` appears
 /// there (or after FLEET_HOLD_SECS, default 600).
 #[test]
@@ -364,7 +364,7 @@ fn hold_a_fleet_for_manual_use() {
     let hosts = usize::try_from(env("FLEET_HOSTS", 3)).unwrap();
     let fleet = Fleet::start(hosts).unwrap();
     std::fs::write(fleet.dir().join("inventory.ini"), fleet.inventory_ini()).unwrap();
-    super::base::progress(&format!(
+    fleet::progress(&format!(
         "holding {hosts} hosts: {0}/inventory.ini, ssh -F {0}/ssh_config h001; touch {0}/stop to end",
         fleet.dir().display()
     ));
@@ -383,7 +383,7 @@ fn a_new_fleet_ends_the_hosts_of_a_killed_test_process() {
         .spawn()
         .unwrap();
     let recorded = ProcId::of(stand_in.id()).unwrap();
-    let stale = super::slot::fleets_dir().join("f250");
+    let stale = fleet::fleets_dir().join("f250");
     std::fs::create_dir_all(stale.join("hosts/h001")).unwrap();
     let dead_owner = ProcId {
         pid: std::process::id(),
@@ -427,7 +427,7 @@ fn hosts_die_with_a_killed_test_process() {
     // This test binary, running only the holding test, killed once its fleet is up.
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
-            "fleet::tests::hold_a_fleet_for_manual_use",
+            "fleet_tests::hold_a_fleet_for_manual_use",
             "--exact",
             "--ignored",
         ])
@@ -450,7 +450,7 @@ fn hosts_die_with_a_killed_test_process() {
             ))
         })
         .unwrap_or_else(|| panic!("the holding fleet did not start: {seen:#?}"));
-    let recorded = super::slot::recorded_pids(&dir);
+    let recorded = fleet::recorded_pids_in(&dir);
     assert_eq!(recorded.len(), 4, "{recorded:?}");
     child.kill().unwrap();
     child.wait().unwrap();
