@@ -332,6 +332,17 @@ impl Fleet {
         TcpStream::connect_timeout(&target, Duration::from_millis(500)).is_ok()
     }
 
+    /// Whether host `i` is running or on its way up (rebooting), as the supervisor sees it.
+    fn is_powered(&self, i: usize) -> bool {
+        let (reply, answer) = mpsc::channel();
+        let sent = self.supervisor.lock().is_ok_and(|guard| {
+            guard
+                .as_ref()
+                .is_some_and(|(sender, _)| sender.send(Request::Powered(i, reply)).is_ok())
+        });
+        sent && answer.recv().unwrap_or(false)
+    }
+
     /// Waits (up to 30 s) until host `i`'s sshd accepts TCP connections, e.g. after a
     /// reboot; Err has the host's console.
     pub fn wait_until_up(&self, i: usize) -> Result<(), String> {
@@ -342,11 +353,17 @@ impl Fleet {
             if TcpStream::connect_timeout(&target, Duration::from_millis(500)).is_ok() {
                 return Ok(());
             }
-            if Instant::now() > deadline {
+            // A host that is off (its boot failed, or it was powered off) fails at once.
+            let died = !self.is_powered(i);
+            if died || Instant::now() > deadline {
                 return Err(format!(
-                    "host {} ({target}) did not accept connections within {BOOT_TIMEOUT:?}; \
-                     its console:\n{}",
+                    "host {} ({target}) {}; its console:\n{}",
                     host.name,
+                    if died {
+                        "is off (its boot failed, or it was crashed or powered off)".to_owned()
+                    } else {
+                        format!("did not accept connections within {BOOT_TIMEOUT:?}")
+                    },
                     self.console(i)
                 ));
             }

@@ -27,6 +27,8 @@ pub enum Request {
     Boot(Vec<usize>, Reply),
     /// SIGKILL the host's PID 1; it stays down.
     Kill(usize, Reply),
+    /// Whether the host is up or on its way up (booting, rebooting).
+    Powered(usize, Sender<bool>),
     /// End every host and the thread.
     Stop(Reply),
 }
@@ -82,6 +84,13 @@ impl Supervisor {
                 Ok(Request::Kill(index, reply)) => {
                     self.kill(index);
                     let _ = reply.send(Ok(()));
+                }
+                Ok(Request::Powered(index, reply)) => {
+                    let powered = self
+                        .power
+                        .get(index)
+                        .is_some_and(|power| !matches!(power, Power::Down));
+                    let _ = reply.send(powered);
                 }
                 Ok(Request::Stop(reply)) => {
                     self.kill_all();

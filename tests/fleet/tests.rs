@@ -262,6 +262,22 @@ fn a_crashed_host_refuses_connections_until_booted() {
     assert!(!accepts_tcp(&fleet, 1), "a powered-off host came back");
     fleet.boot(1);
     run(&fleet, 1, "true");
+    // Waiting for a host that is off fails at once; so does a boot whose sshd cannot start,
+    // with sshd's complaint.
+    fleet.power_off(1);
+    let err = fleet.wait_until_up(1).unwrap_err();
+    assert!(err.contains("h002") && err.contains("is off"), "{err}");
+    let config = fleet.host_root(1).join("etc/ssh/sshd_config");
+    std::fs::write(&config, "NoSuchOption yes\n").unwrap();
+    let started = Instant::now();
+    let failed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| fleet.boot(1)));
+    let message = failed.unwrap_err().downcast::<String>().unwrap();
+    assert!(message.contains("NoSuchOption"), "{message}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 /// Processes whose root directory lies in `dir` (the hosts' chroots).
