@@ -82,8 +82,13 @@ impl Supervisor {
                     let _ = reply.send(self.boot(&hosts));
                 }
                 Ok(Request::Kill(index, reply)) => {
-                    self.kill(index);
-                    let _ = reply.send(Ok(()));
+                    let answer = if index < self.power.len() {
+                        self.kill(index);
+                        Ok(())
+                    } else {
+                        Err(format!("no host with index {index}"))
+                    };
+                    let _ = reply.send(answer);
                 }
                 Ok(Request::Powered(index, reply)) => {
                     let powered = self
