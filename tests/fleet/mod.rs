@@ -389,6 +389,13 @@ impl Drop for Fleet {
     }
 }
 
+/// Builds the base rootfs if it is not cached yet (what `Fleet::start` does first); for
+/// callers that time `Fleet::start` and want the one-off build out of the measurement.
+pub fn ensure_base() -> Result<PathBuf, String> {
+    check_prerequisites()?;
+    base::ensure_base()
+}
+
 /// A progress line on stderr, past the test harness's output capture.
 pub fn progress(message: &str) {
     base::progress(message);
