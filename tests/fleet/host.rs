@@ -10,6 +10,7 @@ use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::base::CACHE_DIR;
 use super::{FleetHost, USER_NAME};
@@ -151,11 +152,17 @@ pub fn ensure_host_keys(names: &[&str]) -> Result<(), String> {
     const AT_ONCE: usize = 32;
     let keys = host_keys_dir();
     fs::create_dir_all(&keys).map_err(|e| format!("cannot create {}: {e}", keys.display()))?;
-    let missing: Vec<&&str> = names.iter().filter(|n| !keys.join(n).is_dir()).collect();
+    // Unique per call: threads of one process may make the same host's key at once.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, Ordering::Relaxed);
+    let missing: Vec<&&str> = names
+        .iter()
+        .filter(|n| !keys.join(n).join("key.pub").is_file())
+        .collect();
     for chunk in missing.chunks(AT_ONCE) {
         let mut running = Vec::new();
         for name in chunk {
-            let fresh = keys.join(format!(".new-{name}-{}", std::process::id()));
+            let fresh = keys.join(format!(".new-{name}-{}-{call}", std::process::id()));
             let _ = fs::remove_dir_all(&fresh);
             fs::create_dir_all(&fresh)
                 .map_err(|e| format!("cannot create {}: {e}", fresh.display()))?;
