@@ -3,7 +3,7 @@
 //! UTS, IPC and PID namespaces, listening on its own loopback address 127.F.x.y. Hosts
 //! reboot for real (`shutdown -r` inside takes them down and brings them back with a new
 //! boot id), can be crashed and booted, and every process is tracked and ended by PID.
-//! Needs root. Facts behind the design: docs/test-fleet.md.
+//! Needs root. How it works and what it costs: tests/fleet/README.md.
 //!
 //! Test-only credentials baked into every host: root's password is [`ROOT_PASSWORD`]
 //! (root may log in by key only: `PermitRootLogin prohibit-password`; the password serves
