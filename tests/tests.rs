@@ -4,6 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod corpus;
+mod fleet;
+#[path = "fleet/tests.rs"]
+mod fleet_tests;
 mod precedence;
 mod run_corpus;
 mod run_output;
