@@ -12,7 +12,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../fleet/mod.rs"]
-#[allow(dead_code)]
 mod fleet;
 mod workloads;
 
