@@ -10,5 +10,6 @@ mod fleet_tests;
 mod precedence;
 mod run_corpus;
 mod run_output;
+mod snapshot;
 mod util;
 mod validate;
