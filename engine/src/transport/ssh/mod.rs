@@ -46,13 +46,19 @@ pub(crate) struct Link {
     target: Target,
     /// Held while connecting, so concurrent first users connect once.
     current: tokio::sync::Mutex<Option<Arc<Connection>>>,
+    /// Channels open at once: sshd refuses more than `MaxSessions` (10 by default).
+    sessions: tokio::sync::Semaphore,
 }
+
+/// OpenSSH's default `MaxSessions`.
+const MAX_SESSIONS: usize = 10;
 
 impl Link {
     fn new(target: Target) -> Self {
         Link {
             target,
             current: tokio::sync::Mutex::new(None),
+            sessions: tokio::sync::Semaphore::new(MAX_SESSIONS),
         }
     }
 
@@ -82,16 +88,17 @@ impl Link {
     /// to be gone before the command started.
     async fn exec_line(&self, line: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, RemoteError> {
         let mut retried = false;
+        // The semaphore is never closed, so acquiring only waits.
+        let _session = self.sessions.acquire().await.ok();
         loop {
             let conn = self.connection().await?;
             match remote::run_channel(&conn.handle, line, stdin).await {
                 Ok(out) => return Ok(out),
                 Err(ExecError::NotStarted(why)) => {
-                    let closed = conn.handle.is_closed();
-                    if closed {
-                        self.forget(&conn).await;
-                    }
-                    if closed && !retried {
+                    // Most often the connection died since its last use (the host
+                    // rebooted): nothing ran yet, so reconnect and try once more.
+                    self.forget(&conn).await;
+                    if !retried {
                         retried = true;
                         continue;
                     }
