@@ -17,8 +17,14 @@ pub enum Verdict {
     Known,
     Unknown,
     /// Another key of the same type is recorded for the host at `file:line`.
-    Changed { file: PathBuf, line: usize },
-    Revoked { file: PathBuf, line: usize },
+    Changed {
+        file: PathBuf,
+        line: usize,
+    },
+    Revoked {
+        file: PathBuf,
+        line: usize,
+    },
 }
 
 /// The name a host is recorded under: `host`, or `[host]:port` off port 22.
@@ -239,7 +245,10 @@ mod tests {
     fn host_patterns_follow_openssh() {
         assert!(patterns_match("web1,[10.0.0.1]:2222", "[10.0.0.1]:2222"));
         assert!(patterns_match("*.example.com", "a.example.com"));
-        assert!(!patterns_match("*.example.com,!bad.example.com", "bad.example.com"));
+        assert!(!patterns_match(
+            "*.example.com,!bad.example.com",
+            "bad.example.com"
+        ));
         assert!(patterns_match("10.0.0.?", "10.0.0.7"));
         assert!(!patterns_match("web1", "web10"));
         // `ssh-keygen -H` output for "[127.0.0.1]:2222" with this salt.

@@ -42,6 +42,8 @@ pub struct Target {
     pub password: Option<String>,
     pub known_hosts: Vec<PathBuf>,
     pub strictness: Strictness,
+    /// The ssh-agent socket (`IdentityAgent`, else `SSH_AUTH_SOCK`); `None`: no agent.
+    pub agent: Option<PathBuf>,
     pub connect_timeout: Duration,
     pub keepalive: Duration,
 }
@@ -54,6 +56,7 @@ impl std::fmt::Debug for Target {
             .field("jumps", &self.jumps)
             .field("known_hosts", &self.known_hosts)
             .field("strictness", &self.strictness)
+            .field("agent", &self.agent)
             .finish_non_exhaustive()
     }
 }
@@ -74,8 +77,9 @@ impl CommandLine {
     /// Parses ssh arguments as a shell would split them; options ringmaster has no use
     /// for (`ControlMaster`, `-C`, `-v`, ...) are ignored silently.
     pub fn parse(args: &str) -> Result<CommandLine, String> {
-        let words = shlex::split(args)
-            .ok_or_else(|| format!("cannot split the ssh arguments {args:?} (unbalanced quotes)"))?;
+        let words = shlex::split(args).ok_or_else(|| {
+            format!("cannot split the ssh arguments {args:?} (unbalanced quotes)")
+        })?;
         let mut cl = CommandLine::default();
         let mut words = words.into_iter();
         while let Some(word) = words.next() {
@@ -221,7 +225,10 @@ fn parse_strictness(value: &str) -> Strictness {
 /// Resolves `hc` to the target OpenSSH would connect to.
 pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
     let mut cl = CommandLine::default();
-    for args in [&hc.ssh_common_args, &hc.ssh_extra_args].into_iter().flatten() {
+    for args in [&hc.ssh_common_args, &hc.ssh_extra_args]
+        .into_iter()
+        .flatten()
+    {
         let more = CommandLine::parse(args)?;
         cl.options.extend(more.options);
         cl.identity_files.extend(more.identity_files);
@@ -294,6 +301,22 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
             .unwrap_or(Strictness::Yes)
     };
 
+    let identities_only = cl
+        .option("identitiesonly")
+        .map(str::to_string)
+        .or_else(|| unsupported("identitiesonly").and_then(|v| v.first().cloned()))
+        .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    let agent = match cl
+        .option("identityagent")
+        .map(str::to_string)
+        .or_else(|| unsupported("identityagent").and_then(|v| v.first().cloned()))
+    {
+        _ if identities_only => None,
+        Some(v) if v.eq_ignore_ascii_case("none") => None,
+        Some(v) if v != "SSH_AUTH_SOCK" => Some(expand_tilde(&v)),
+        _ => std::env::var_os("SSH_AUTH_SOCK").map(PathBuf::from),
+    };
+
     let jump_spec = cl
         .option("proxyjump")
         .map(str::to_string)
@@ -325,7 +348,100 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         password: hc.password.clone(),
         known_hosts,
         strictness,
+        agent,
         connect_timeout,
         keepalive,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hc(common: &str) -> HostConnection {
+        HostConnection {
+            inventory_name: "web1".into(),
+            connection: "ssh".into(),
+            address: "10.0.0.5".into(),
+            port: None,
+            user: None,
+            private_key_file: None,
+            password: None,
+            ssh_common_args: Some(common.into()),
+            ssh_extra_args: None,
+            host_key_checking: true,
+            timeout: Duration::from_secs(10),
+            become_: None,
+        }
+    }
+
+    #[test]
+    fn ssh_arguments_are_split_like_a_shell_and_unknown_ones_ignored() {
+        let cl = CommandLine::parse(
+            "-C -o ControlMaster=auto -o 'ControlPersist 60s' -o \"UserKnownHostsFile /k h\" \
+             -i ~/.ssh/a -p2222 -F cfg -J jump@bastion:2200 -q -o StrictHostKeyChecking=no",
+        )
+        .unwrap();
+        assert_eq!(
+            cl.options,
+            [
+                ("controlmaster".to_string(), "auto".to_string()),
+                ("controlpersist".into(), "60s".into()),
+                ("userknownhostsfile".into(), "/k h".into()),
+                ("stricthostkeychecking".into(), "no".into()),
+            ]
+        );
+        assert_eq!(cl.identity_files, ["~/.ssh/a"]);
+        assert_eq!(cl.port.as_deref(), Some("2222"));
+        assert_eq!(cl.config_file.as_deref(), Some("cfg"));
+        assert_eq!(cl.jump.as_deref(), Some("jump@bastion:2200"));
+        assert!(CommandLine::parse("-o 'unbalanced").is_err());
+    }
+
+    #[test]
+    fn jump_specs_take_user_host_and_port() {
+        assert_eq!(
+            parse_jump("admin@bastion:2200"),
+            (Some("admin".into()), "bastion".into(), Some(2200))
+        );
+        assert_eq!(parse_jump("bastion"), (None, "bastion".into(), None));
+        assert_eq!(parse_jump("[::1]:22"), (None, "::1".into(), Some(22)));
+    }
+
+    #[test]
+    fn ansible_variables_win_over_ssh_arguments_and_checking_off_accepts_all() {
+        let mut h = hc(
+            "-F /dev/null -p 2200 -o User=fromargs -o StrictHostKeyChecking=accept-new \
+                        -o UserKnownHostsFile=/tmp/kh -J a@b:1,c",
+        );
+        h.port = Some(22);
+        h.user = Some("deploy".into());
+        h.private_key_file = Some("/keys/k".into());
+        let t = resolve(&h).unwrap();
+        assert_eq!((t.endpoint.port, t.endpoint.user.as_str()), (22, "deploy"));
+        assert_eq!(t.endpoint.identity_files, [PathBuf::from("/keys/k")]);
+        assert_eq!(t.known_hosts, [PathBuf::from("/tmp/kh")]);
+        assert_eq!(t.strictness, Strictness::AcceptNew);
+        assert_eq!(
+            t.jumps
+                .iter()
+                .map(|j| (j.user.as_str(), j.host.as_str(), j.port))
+                .collect::<Vec<_>>()[0],
+            ("a", "b", 1)
+        );
+        assert_eq!(t.jumps[1].host, "c");
+        h.host_key_checking = false;
+        assert_eq!(resolve(&h).unwrap().strictness, Strictness::No);
+        let t = resolve(&hc("-F /dev/null -p 2200 -o User=fromargs")).unwrap();
+        assert_eq!(
+            (t.endpoint.port, t.endpoint.user.as_str()),
+            (2200, "fromargs")
+        );
+    }
+
+    #[test]
+    fn a_missing_config_file_given_with_dash_f_is_an_error() {
+        let err = resolve(&hc("-F /no/such/ssh_config")).unwrap_err();
+        assert!(err.contains("/no/such/ssh_config"), "{err}");
+    }
 }

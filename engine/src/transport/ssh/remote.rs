@@ -138,9 +138,18 @@ impl std::fmt::Debug for SshRemote {
 impl SshRemote {
     /// The command line for the remote shell and the bytes to send on stdin: plain
     /// `/bin/sh -c CMD`, or wrapped by the become method with the password first.
-    fn wrap(&self, cmd: &str, stdin: Option<&[u8]>) -> Result<(String, Option<Vec<u8>>), RemoteError> {
+    /// `exec` replaces the user's login shell (one process less, and a signal that
+    /// kills the command reaches us as `exit-signal`, as with the local connection).
+    fn wrap(
+        &self,
+        cmd: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<(String, Option<Vec<u8>>), RemoteError> {
         let Some(b) = &self.become_ else {
-            return Ok((format!("{SHELL} -c {}", quote(cmd)), stdin.map(<[u8]>::to_vec)));
+            return Ok((
+                format!("exec {SHELL} -c {}", quote(cmd)),
+                stdin.map(<[u8]>::to_vec),
+            ));
         };
         if b.method == "su" && b.password.is_some() {
             return Err(RemoteError {
@@ -151,7 +160,8 @@ impl SshRemote {
             });
         }
         let argv = become_argv(b, cmd)?;
-        let line = argv.iter().map(|a| quote(a)).collect::<Vec<_>>().join(" ");
+        let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
+        let line = format!("exec {}", words.join(" "));
         let mut input = Vec::new();
         if let Some(password) = &b.password {
             input.extend_from_slice(password.as_bytes());
@@ -193,7 +203,9 @@ fn put_script(path: &str, mode: Option<u32>) -> String {
     let dest = quote(path);
     let chmod = match mode {
         Some(m) => format!("chmod {m:o} {tmp}"),
-        None => format!("{{ [ ! -e {dest} ] || chmod --reference={dest} {tmp} 2>/dev/null || :; }}"),
+        None => {
+            format!("{{ [ ! -e {dest} ] || chmod --reference={dest} {tmp} 2>/dev/null || :; }}")
+        }
     };
     format!(
         "if [ -d {dest} ]; then printf '%s: Is a directory\\n' {dest} >&2; exit 1; fi; \

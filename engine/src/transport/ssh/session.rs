@@ -154,18 +154,26 @@ where
     let where_ = format!("{} port {}", endpoint.host, endpoint.port);
     let handshake = client::connect_stream(config, stream, client);
     let mut handle = match tokio::time::timeout(target.connect_timeout, handshake).await {
-        Err(_) => return Err(format!("Connection timed out during banner exchange\r\nConnection to {where_} timed out")),
+        Err(_) => {
+            return Err(format!(
+                "Connection timed out during banner exchange\r\nConnection to {where_} timed out"
+            ));
+        }
         Ok(Err(ClientError::HostKey(message))) => return Err(message),
         Ok(Err(ClientError::Ssh(e))) => {
-            return Err(format!("kex_exchange_identification: {e}\r\nConnection to {where_} failed"));
+            return Err(format!(
+                "kex_exchange_identification: {e}\r\nConnection to {where_} failed"
+            ));
         }
         Ok(Ok(handle)) => handle,
     };
-    let auth = authenticate(&mut handle, endpoint, target.password.as_deref());
+    let auth = authenticate(&mut handle, endpoint, target);
     match tokio::time::timeout(target.connect_timeout, auth).await {
         Ok(Ok(())) => Ok(handle),
         Ok(Err(message)) => Err(message),
-        Err(_) => Err(format!("Connection to {where_} timed out during authentication")),
+        Err(_) => Err(format!(
+            "Connection to {where_} timed out during authentication"
+        )),
     }
 }
 
@@ -220,8 +228,13 @@ fn succeeded(methods: &mut Option<MethodSet>, result: client::AuthResult) -> boo
 async fn authenticate(
     handle: &mut Handle<Client>,
     endpoint: &Endpoint,
-    password: Option<&str>,
+    target: &Target,
 ) -> Result<(), String> {
+    // Ansible's password is the target's; bastions authenticate with keys.
+    let password = target
+        .password
+        .as_deref()
+        .filter(|_| *endpoint == target.endpoint);
     let user = endpoint.user.as_str();
     let mut methods: Option<MethodSet> = None;
     for path in &endpoint.identity_files {
@@ -241,10 +254,19 @@ async fn authenticate(
                     return Ok(());
                 }
             }
-            Err(e) => return Err(format!("{user}@{}: authentication failed: {e}", endpoint.host)),
+            Err(e) => {
+                return Err(format!(
+                    "{user}@{}: authentication failed: {e}",
+                    endpoint.host
+                ));
+            }
         }
     }
-    if let Ok(mut agent) = AgentClient::connect_env().await {
+    let agent = match &target.agent {
+        Some(socket) => AgentClient::connect_uds(socket).await.ok(),
+        None => None,
+    };
+    if let Some(mut agent) = agent {
         let identities = agent.request_identities().await.unwrap_or_default();
         for identity in identities {
             let AgentIdentity::PublicKey { key, .. } = identity else {
@@ -271,7 +293,12 @@ async fn authenticate(
                     return Ok(());
                 }
             }
-            Err(e) => return Err(format!("{user}@{}: authentication failed: {e}", endpoint.host)),
+            Err(e) => {
+                return Err(format!(
+                    "{user}@{}: authentication failed: {e}",
+                    endpoint.host
+                ));
+            }
         }
     }
     if methods.is_none()

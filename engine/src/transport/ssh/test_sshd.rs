@@ -13,12 +13,16 @@ use super::super::connect::HostConnection;
 pub const SSHD: &str = "/usr/sbin/sshd";
 /// A loopback address no other service here listens on.
 pub const ADDRESS: &str = "127.77.0.1";
-/// The throwaway account password authentication is tested with (created if missing).
+/// The throwaway account the tests log in as (created if missing): its shell is plain
+/// `/bin/sh`, so no login script of this machine (root's `~/.bashrc`) adds output or
+/// time to the commands. Password authentication is tested with it too.
 pub const PASSWORD_USER: &str = "rmtest";
 pub const PASSWORD: &str = "rm-test-pw-7f3a";
 
 fn run(cmd: &mut Command) {
-    let out = cmd.output().unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {cmd:?}: {e}"));
     assert!(
         out.status.success(),
         "{cmd:?} failed: {}",
@@ -162,7 +166,10 @@ impl Sshd {
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!("sshd exited at start ({status}); config {}", self.config.display());
+                panic!(
+                    "sshd exited at start ({status}); config {}",
+                    self.config.display()
+                );
             }
             assert!(Instant::now() < deadline, "sshd did not start listening");
             std::thread::sleep(Duration::from_millis(20));
@@ -234,6 +241,11 @@ impl Drop for Sshd {
 /// machine's user database (once, idempotently): the only way to test password login
 /// against a real sshd without PAM.
 pub fn ensure_password_user() {
+    static DONE: std::sync::Once = std::sync::Once::new();
+    DONE.call_once(create_password_user);
+}
+
+fn create_password_user() {
     let exists = Command::new("id")
         .arg(PASSWORD_USER)
         .stdout(Stdio::null())
@@ -252,5 +264,8 @@ pub fn ensure_password_user() {
         let _ = writeln!(stdin, "{PASSWORD_USER}:{PASSWORD}");
     }
     drop(chpasswd.stdin.take());
-    assert!(chpasswd.wait().is_ok_and(|s| s.success()), "chpasswd failed");
+    assert!(
+        chpasswd.wait().is_ok_and(|s| s.success()),
+        "chpasswd failed"
+    );
 }

@@ -20,10 +20,7 @@ fn rt() -> tokio::runtime::Runtime {
 }
 
 async fn connect(hc: &HostConnection) -> Result<SshRemote, String> {
-    SshPool::new()
-        .connect_ssh(hc)
-        .await
-        .map_err(|e| e.message)
+    SshPool::new().connect_ssh(hc).await.map_err(|e| e.message)
 }
 
 /// Runs one conformance check over SSH against a fresh sshd and scratch dir.
@@ -32,11 +29,21 @@ where
     F: FnOnce(SshRemote, String) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    test_sshd::ensure_password_user();
     let sshd = Sshd::start();
     let dir = tempfile::tempdir().unwrap();
     let scratch = dir.path().to_str().unwrap().to_string();
+    let status = std::process::Command::new("chown")
+        .args([test_sshd::PASSWORD_USER, &scratch])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let hc = HostConnection {
+        user: Some(test_sshd::PASSWORD_USER.into()),
+        ..sshd.host("id_ed25519")
+    };
     rt().block_on(async {
-        let r = connect(&sshd.host("id_ed25519")).await.unwrap();
+        let r = connect(&hc).await.unwrap();
         check(r, scratch).await;
     });
 }
@@ -158,12 +165,18 @@ fn a_changed_host_key_names_the_host_the_offered_fingerprint_and_the_known_hosts
     let (kind, blob) = (other.next().unwrap(), other.next().unwrap());
     std::fs::write(
         sshd.path("known_hosts"),
-        format!("# managed by tests\n[{ADDRESS}]:{} {kind} {blob}\n", sshd.port),
+        format!(
+            "# managed by tests\n[{ADDRESS}]:{} {kind} {blob}\n",
+            sshd.port
+        ),
     )
     .unwrap();
     let err = rt().block_on(connect(&hc)).unwrap_err();
     let offered = fingerprint_of(&sshd.path("host_ed25519.pub"));
-    assert!(err.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"), "{err}");
+    assert!(
+        err.contains("REMOTE HOST IDENTIFICATION HAS CHANGED"),
+        "{err}"
+    );
     assert!(
         err.contains(&format!(
             "The fingerprint for the ED25519 key sent by the remote host [{ADDRESS}]:{} is\r\n{offered}.",
@@ -248,7 +261,10 @@ fn password_authentication_logs_in_and_a_wrong_password_is_denied() {
             ..hc.clone()
         };
         let err = connect(&wrong).await.unwrap_err();
-        assert!(err.ends_with("Permission denied (publickey,password)."), "{err}");
+        assert!(
+            err.ends_with("Permission denied (publickey,password)."),
+            "{err}"
+        );
     });
 }
 
@@ -297,7 +313,11 @@ fn proxy_jump_goes_through_the_bastion() {
     let target_key = std::fs::read_to_string(target.path("host_ed25519.pub")).unwrap();
     let entry = |port: u16, key: &str| {
         let mut f = key.split_whitespace();
-        format!("[{ADDRESS}]:{port} {} {}\n", f.next().unwrap(), f.next().unwrap())
+        format!(
+            "[{ADDRESS}]:{port} {} {}\n",
+            f.next().unwrap(),
+            f.next().unwrap()
+        )
     };
     let known = target.path("both_known_hosts");
     std::fs::write(
@@ -325,7 +345,10 @@ fn proxy_jump_goes_through_the_bastion() {
     };
     rt().block_on(async {
         let r = connect(&hc).await.unwrap();
-        assert_eq!(r.exec("echo via", None).await.unwrap().stdout_text(), "via\n");
+        assert_eq!(
+            r.exec("echo via", None).await.unwrap().stdout_text(),
+            "via\n"
+        );
         // The connection really runs through the bastion: without it, it is gone.
         bastion.kill();
         let mut failed = false;
@@ -403,7 +426,10 @@ fn become_sudo_runs_as_the_become_user() {
     rt().block_on(async {
         let r = connect(&hc).await.unwrap();
         let out = r.exec("id -un; cat", Some(b"input")).await.unwrap();
-        assert_eq!((out.rc, out.stdout_text()), (0, "nobody\ninput".to_string()));
+        assert_eq!(
+            (out.rc, out.stdout_text()),
+            (0, "nobody\ninput".to_string())
+        );
     });
 }
 
@@ -411,8 +437,15 @@ fn become_sudo_runs_as_the_become_user() {
 #[test]
 #[ignore]
 fn latency() {
+    // As the test user, whose shell is plain /bin/sh (the test sshd's authorized keys
+    // hold for every user): root's login shell here runs a slow ~/.bashrc (pyenv) for
+    // every command, which is not the transport's time.
+    test_sshd::ensure_password_user();
     let sshd = Sshd::start();
-    let hc = sshd.host("id_ed25519");
+    let hc = HostConnection {
+        user: Some(test_sshd::PASSWORD_USER.into()),
+        ..sshd.host("id_ed25519")
+    };
     rt().block_on(async {
         let mut setups = Vec::new();
         for _ in 0..10 {
@@ -435,4 +468,73 @@ fn latency() {
             setups[5], per_exec
         );
     });
+}
+
+/// An ssh-agent of the test's own (tracked by PID, killed on drop).
+struct Agent {
+    child: std::process::Child,
+    socket: std::path::PathBuf,
+}
+
+impl Agent {
+    fn start(dir: &std::path::Path, keys: &[std::path::PathBuf]) -> Agent {
+        let socket = dir.join("agent.sock");
+        let child = std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("ssh-agent");
+        let agent = Agent { child, socket };
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !agent.socket.exists() {
+            assert!(Instant::now() < deadline, "ssh-agent did not start");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        for key in keys {
+            let status = std::process::Command::new("ssh-add")
+                .arg("-q")
+                .arg(key)
+                .env("SSH_AUTH_SOCK", &agent.socket)
+                .stderr(std::process::Stdio::null())
+                .status()
+                .unwrap();
+            assert!(status.success(), "ssh-add {}", key.display());
+        }
+        agent
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn keys_held_by_an_ssh_agent_log_in() {
+    let sshd = Sshd::start();
+    for key in ["id_ed25519", "id_rsa"] {
+        let agent = Agent::start(sshd.dir.path(), &[sshd.path(key)]);
+        let base = sshd.host(key);
+        let hc = HostConnection {
+            private_key_file: None,
+            ssh_common_args: Some(format!(
+                "{} -o IdentityAgent={}",
+                base.ssh_common_args.clone().unwrap(),
+                agent.socket.display()
+            )),
+            ..base
+        };
+        let out = rt().block_on(async {
+            let r = connect(&hc).await.unwrap();
+            r.exec("id -un", None).await.unwrap()
+        });
+        assert_eq!(out.stdout_text(), "root\n", "{key}");
+        drop(agent);
+        let _ = std::fs::remove_file(sshd.path("agent.sock"));
+    }
 }
