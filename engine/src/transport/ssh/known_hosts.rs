@@ -185,22 +185,29 @@ pub fn verify(
             }
             Ok(())
         }
-        Verdict::Unknown => Err(format!(
-            "No {kind} host key is known for {name} and you have requested strict checking.\r\n\
-             Host key verification failed."
-        )),
+        // What ansible-playbook reports (recorded): OpenSSH's "No ED25519 host key is
+        // known for ..." goes to the terminal, not into the message.
+        Verdict::Unknown => Err("Host key verification failed.".to_string()),
         Verdict::Changed { file, line } => Err(format!(
             "@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\r\n\
              @    WARNING: REMOTE HOST IDENTIFICATION HAS CHANGED!     @\r\n\
              @@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@@\r\n\
              IT IS POSSIBLE THAT SOMEONE IS DOING SOMETHING NASTY!\r\n\
-             The fingerprint for the {kind} key sent by the remote host {name} is\r\n\
+             Someone could be eavesdropping on you right now (man-in-the-middle attack)!\r\n\
+             It is also possible that a host key has just been changed.\r\n\
+             The fingerprint for the {kind} key sent by the remote host is\n\
              {}.\r\n\
-             Offending {kind} key in {}:{line}\r\n\
+             Please contact your system administrator.\r\n\
+             Add correct host key in {} to get rid of this message.\r\n\
+             Offending {kind} key in {}:{line}\r\n  \
+             remove with:\r\n  \
+             ssh-keygen -f \"{}\" -R \"{name}\"\r\n\
              Host key for {name} has changed and you have requested strict checking.\r\n\
              Host key verification failed.",
             fingerprint(key),
-            file.display()
+            files.first().unwrap_or(&file).display(),
+            file.display(),
+            file.display(),
         )),
         Verdict::Revoked { file, line } => Err(format!(
             "Host key {} {} revoked by file {}:{line}\r\nHost key verification failed.",
