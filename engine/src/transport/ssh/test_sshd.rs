@@ -181,10 +181,10 @@ impl Sshd {
         if let Some(mut child) = self.child.take() {
             let mut pids = descendants(child.id());
             pids.push(child.id());
-            let _ = Command::new("kill")
-                .arg("-9")
-                .args(pids.iter().map(u32::to_string))
-                .stderr(Stdio::null())
+            // The shell's builtin `kill`: procps (/bin/kill) may be missing on CI.
+            let pids: Vec<String> = pids.iter().map(u32::to_string).collect();
+            let _ = Command::new("/bin/sh")
+                .args(["-c", &format!("kill -9 {} 2>/dev/null", pids.join(" "))])
                 .status();
             let _ = child.wait();
         }

@@ -407,7 +407,11 @@ fn concurrent_first_use_opens_one_connection_that_later_connects_reuse() {
 async fn futures_all(remotes: &[SshRemote]) -> std::collections::BTreeSet<String> {
     let mut set = std::collections::BTreeSet::new();
     for r in remotes {
-        let out = r.exec("ps -o ppid= -p $PPID", None).await.unwrap();
+        // The parent of this command's sshd session process: the connection's.
+        let out = r
+            .exec("read -r _ _ _ ppid _ < /proc/$PPID/stat; echo $ppid", None)
+            .await
+            .unwrap();
         set.insert(out.stdout_text().trim().to_string());
     }
     set
@@ -542,4 +546,56 @@ fn keys_held_by_an_ssh_agent_log_in() {
         drop(agent);
         let _ = std::fs::remove_file(sshd.path("agent.sock"));
     }
+}
+
+#[test]
+fn become_su_runs_commands_and_writes_files_as_the_become_user() {
+    test_sshd::ensure_password_user();
+    let sshd = Sshd::start();
+    let dir = tempfile::tempdir().unwrap();
+    let scratch = dir.path().to_str().unwrap().to_string();
+    let status = std::process::Command::new("chown")
+        .args([test_sshd::PASSWORD_USER, &scratch])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let su = Become {
+        method: "su".into(),
+        user: test_sshd::PASSWORD_USER.into(),
+        password: None,
+    };
+    let hc = HostConnection {
+        become_: Some(su.clone()),
+        ..sshd.host("id_ed25519")
+    };
+    rt().block_on(async {
+        let r = connect(&hc).await.unwrap();
+        let out = r.exec("id -un; cat", Some(b"in")).await.unwrap();
+        assert_eq!(
+            out.stdout_text(),
+            format!("{}\nin", test_sshd::PASSWORD_USER)
+        );
+        let path = format!("{scratch}/owned by rmtest");
+        r.put(b"data", &path, Some(0o600)).await.unwrap();
+        let owner = r
+            .exec(
+                &format!("stat -c %U {}", modules::runtime::quote(&path)),
+                None,
+            )
+            .await
+            .unwrap();
+        assert_eq!(owner.stdout_text().trim(), test_sshd::PASSWORD_USER);
+        assert_eq!(r.get(&path).await.unwrap(), b"data");
+
+        let with_password = HostConnection {
+            become_: Some(Become {
+                password: Some("pw".into()),
+                ..su
+            }),
+            ..hc.clone()
+        };
+        let r = connect(&with_password).await.unwrap();
+        let err = r.exec("true", None).await.unwrap_err();
+        assert!(err.message.contains("become_method su"), "{}", err.message);
+    });
 }
