@@ -13,6 +13,7 @@ mod known_hosts;
 mod options;
 mod remote;
 mod session;
+mod sudo;
 
 #[cfg(test)]
 mod test_sshd;
@@ -86,13 +87,18 @@ impl Link {
 
     /// Runs a complete remote command line; reconnects once if the connection turns out
     /// to be gone before the command started.
-    async fn exec_line(&self, line: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, RemoteError> {
+    async fn exec_line(
+        &self,
+        line: &str,
+        stdin: Option<&[u8]>,
+        mut gate: Option<sudo::Gate>,
+    ) -> Result<ExecOutput, RemoteError> {
         let mut retried = false;
         // The semaphore is never closed, so acquiring only waits.
         let _session = self.sessions.acquire().await.ok();
         loop {
             let conn = self.connection().await?;
-            match remote::run_channel(&conn.handle, line, stdin).await {
+            match remote::run_channel(&conn.handle, line, stdin, gate.as_mut()).await {
                 Ok(out) => return Ok(out),
                 Err(ExecError::NotStarted(why)) => {
                     // Most often the connection died since its last use (the host

@@ -11,6 +11,7 @@ use russh::{ChannelMsg, Sig};
 
 use super::Link;
 use super::session::Client;
+use super::sudo::{Gate, GateEvent};
 use crate::transport::local::become_argv;
 
 const SHELL: &str = "/bin/sh";
@@ -55,11 +56,13 @@ fn signal_number(signal: &Sig) -> i32 {
 }
 
 /// Runs `line` (already a complete command line for the remote user's shell) in a new
-/// channel, feeding `stdin` then EOF while collecting stdout and stderr.
+/// channel, feeding `stdin` then EOF while collecting stdout and stderr. With a sudo
+/// `gate`, the password and the input wait for sudo's prompt and the success marker.
 pub(super) async fn run_channel(
     handle: &russh::client::Handle<Client>,
     line: &str,
     stdin: Option<&[u8]>,
+    mut gate: Option<&mut Gate>,
 ) -> Result<ExecOutput, ExecError> {
     let channel = handle
         .channel_open_session()
@@ -70,9 +73,19 @@ pub(super) async fn run_channel(
         .await
         .map_err(|e| ExecError::NotStarted(e.to_string()))?;
     let (mut reader, writer) = channel.split();
+    let (release, released) = tokio::sync::oneshot::channel::<()>();
+    let mut release = Some(release);
+    if gate.is_none()
+        && let Some(go) = release.take()
+    {
+        let _ = go.send(());
+    }
     // Input is sent while output is read: a command that writes a lot before reading
     // (or never reads) must not deadlock against us.
     let feed = async {
+        if released.await.is_err() {
+            return; // Never released (wrong sudo password): EOF is sent by the reader.
+        }
         if let Some(data) = stdin {
             let _ = writer.data(data).await;
         }
@@ -83,27 +96,59 @@ pub(super) async fn run_channel(
     let mut out = ExecOutput::default();
     let mut status = None;
     loop {
-        tokio::select! {
-            () = &mut feed, if !fed => fed = true,
+        let event = tokio::select! {
+            () = &mut feed, if !fed => {
+                fed = true;
+                continue;
+            }
             msg = reader.wait() => match msg {
-                Some(ChannelMsg::Data { data }) => out.stdout.extend_from_slice(&data),
-                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => {
-                    out.stderr.extend_from_slice(&data);
-                }
+                Some(ChannelMsg::Data { data }) => match gate.as_deref_mut() {
+                    Some(g) => g.on_stdout(&data, &mut out),
+                    None => {
+                        out.stdout.extend_from_slice(&data);
+                        continue;
+                    }
+                },
+                Some(ChannelMsg::ExtendedData { data, ext: 1 }) => match gate.as_deref_mut() {
+                    Some(g) => g.on_stderr(&data, &mut out),
+                    None => {
+                        out.stderr.extend_from_slice(&data);
+                        continue;
+                    }
+                },
                 Some(ChannelMsg::ExitStatus { exit_status }) => {
                     status = Some(i32::try_from(exit_status).unwrap_or(255));
+                    continue;
                 }
                 // Killed by a signal: -N, as the local connection (Python's subprocess).
                 Some(ChannelMsg::ExitSignal { signal_name, .. }) => {
                     status = Some(-signal_number(&signal_name));
+                    continue;
                 }
                 Some(ChannelMsg::Failure) => {
                     return Err(ExecError::NotStarted("the server refused to run the command".into()));
                 }
-                Some(ChannelMsg::Close) => break,
-                Some(_) => {}
-                None => break,
+                Some(ChannelMsg::Close) | None => break,
+                Some(_) => continue,
             },
+        };
+        match event {
+            GateEvent::Wait => {}
+            GateEvent::SendPassword => {
+                if let Some(g) = gate.as_deref() {
+                    let line = format!("{}\n", g.password);
+                    let _ = writer.data(line.as_bytes()).await;
+                }
+            }
+            GateEvent::Released => {
+                if let Some(go) = release.take() {
+                    let _ = go.send(());
+                }
+            }
+            GateEvent::WrongPassword => {
+                release = None;
+                let _ = writer.eof().await;
+            }
         }
     }
     match status {
@@ -136,45 +181,36 @@ impl std::fmt::Debug for SshRemote {
 }
 
 impl SshRemote {
-    /// The command line for the remote shell and the bytes to send on stdin: plain
-    /// `/bin/sh -c CMD`, or wrapped by the become method with the password first.
+    /// The command line for the remote shell: plain `/bin/sh -c CMD`, or wrapped by the
+    /// become method (sudo with a password gets a prompt/marker [`Gate`]).
     /// `exec` replaces the user's login shell (one process less, and a signal that
     /// kills the command reaches us as `exit-signal`, as with the local connection).
-    fn wrap(
-        &self,
-        cmd: &str,
-        stdin: Option<&[u8]>,
-    ) -> Result<(String, Option<Vec<u8>>), RemoteError> {
+    fn wrap(&self, cmd: &str) -> Result<(String, Option<Gate>), RemoteError> {
         let Some(b) = &self.become_ else {
-            return Ok((
-                format!("exec {SHELL} -c {}", quote(cmd)),
-                stdin.map(<[u8]>::to_vec),
-            ));
+            return Ok((format!("exec {SHELL} -c {}", quote(cmd)), None));
         };
-        if b.method == "su" && b.password.is_some() {
-            return Err(RemoteError {
+        match (b.method.as_str(), &b.password) {
+            ("sudo", Some(password)) => {
+                let (line, gate) = Gate::sudo(&b.user, password, cmd);
+                Ok((line, Some(gate)))
+            }
+            ("su", Some(_)) => Err(RemoteError {
                 message: "become_method su reads its password from a terminal, which \
                           ringmaster's ssh connection does not allocate; use become_method \
                           sudo (or su without a password, as root)"
                     .into(),
-            });
+            }),
+            _ => {
+                let argv = become_argv(b, cmd)?;
+                let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
+                Ok((format!("exec {}", words.join(" ")), None))
+            }
         }
-        let argv = become_argv(b, cmd)?;
-        let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
-        let line = format!("exec {}", words.join(" "));
-        let mut input = Vec::new();
-        if let Some(password) = &b.password {
-            input.extend_from_slice(password.as_bytes());
-            input.push(b'\n');
-        }
-        input.extend_from_slice(stdin.unwrap_or_default());
-        let input = (!input.is_empty() || stdin.is_some()).then_some(input);
-        Ok((line, input))
     }
 
     async fn run(&self, cmd: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, RemoteError> {
-        let (line, input) = self.wrap(cmd, stdin)?;
-        self.link.exec_line(&line, input.as_deref()).await
+        let (line, gate) = self.wrap(cmd)?;
+        self.link.exec_line(&line, stdin, gate).await
     }
 }
 

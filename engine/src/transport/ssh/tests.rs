@@ -599,3 +599,63 @@ fn become_su_runs_commands_and_writes_files_as_the_become_user() {
         assert!(err.message.contains("become_method su"), "{}", err.message);
     });
 }
+
+#[test]
+fn become_sudo_password_is_sent_only_to_a_sudo_prompt() {
+    if !std::path::Path::new("/usr/bin/sudo").exists() {
+        eprintln!("sudo is not installed: become over ssh not tested");
+        return;
+    }
+    test_sshd::ensure_password_user();
+    let sshd = Sshd::start();
+    let sudo = |password: &str| Become {
+        method: "sudo".into(),
+        user: "nobody".into(),
+        password: Some(password.into()),
+    };
+    rt().block_on(async {
+        // root: sudo asks nothing, so the password must not become the command's input.
+        let root = HostConnection {
+            become_: Some(sudo("s3cret-pw")),
+            ..sshd.host("id_ed25519")
+        };
+        let r = connect(&root).await.unwrap();
+        let out = r.exec("id -un; cat", Some(b"input")).await.unwrap();
+        assert_eq!(
+            (out.rc, out.stdout_text(), out.stderr_text()),
+            (0, "nobody\ninput".to_string(), String::new())
+        );
+
+        // The test user is asked for its password (and then refused by the sudoers
+        // policy): the prompt never shows, the password never reaches the output.
+        let user = HostConnection {
+            user: Some(test_sshd::PASSWORD_USER.into()),
+            become_: Some(sudo(test_sshd::PASSWORD)),
+            ..sshd.host("id_ed25519")
+        };
+        let r = connect(&user).await.unwrap();
+        let out = r.exec("id -un", None).await.unwrap();
+        assert_ne!(out.rc, 0);
+        assert!(
+            out.stderr_text().contains("not in the sudoers file"),
+            "{out:?}"
+        );
+        assert!(
+            !out.stderr_text().contains("[sudo via ringmaster"),
+            "{out:?}"
+        );
+        assert!(!out.stdout_text().contains(test_sshd::PASSWORD));
+
+        let wrong = HostConnection {
+            become_: Some(sudo("wrong-password")),
+            ..user
+        };
+        let r = connect(&wrong).await.unwrap();
+        let out = tokio::time::timeout(Duration::from_secs(20), r.exec("id -un", None))
+            .await
+            .expect("a wrong sudo password hung")
+            .unwrap();
+        assert_ne!(out.rc, 0);
+        assert!(out.stderr_text().contains("Sorry, try again."), "{out:?}");
+    });
+}
