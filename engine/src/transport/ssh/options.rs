@@ -38,6 +38,8 @@ pub struct Target {
     pub endpoint: Endpoint,
     /// Bastions, outermost first.
     pub jumps: Vec<Endpoint>,
+    /// `ProxyCommand`, with `%h`, `%p`, `%r` and `%%` already expanded.
+    pub proxy_command: Option<String>,
     /// Never printed.
     pub password: Option<String>,
     pub known_hosts: Vec<PathBuf>,
@@ -54,6 +56,7 @@ impl std::fmt::Debug for Target {
         f.debug_struct("Target")
             .field("endpoint", &self.endpoint)
             .field("jumps", &self.jumps)
+            .field("proxy_command", &self.proxy_command)
             .field("known_hosts", &self.known_hosts)
             .field("strictness", &self.strictness)
             .field("agent", &self.agent)
@@ -214,6 +217,30 @@ fn jump_endpoint(config: &SshConfig, spec: &str) -> Endpoint {
     }
 }
 
+/// OpenSSH's `%h`, `%p`, `%r`, `%%` tokens of `ProxyCommand`.
+fn expand_tokens(command: &str, host: &str, port: u16, user: &str) -> String {
+    let mut out = String::new();
+    let mut chars = command.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('h') => out.push_str(host),
+            Some('p') => out.push_str(&port.to_string()),
+            Some('r') => out.push_str(user),
+            Some('%') => out.push('%'),
+            Some(other) => {
+                out.push('%');
+                out.push(other);
+            }
+            None => out.push('%'),
+        }
+    }
+    out
+}
+
 fn parse_strictness(value: &str) -> Strictness {
     match value.to_ascii_lowercase().as_str() {
         "no" | "off" | "false" => Strictness::No,
@@ -322,6 +349,12 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         .map(str::to_string)
         .or(cl.jump.clone())
         .or_else(|| params.proxy_jump.clone().map(|j| j.join(",")));
+    let proxy_command = cl
+        .option("proxycommand")
+        .map(str::to_string)
+        .or_else(|| unsupported("proxycommand").map(|v| v.join(" ")))
+        .filter(|c| c != "none" && !c.is_empty())
+        .map(|c| expand_tokens(&c, &host, port, &user));
     let jumps = match jump_spec.as_deref() {
         None | Some("none") | Some("") => Vec::new(),
         Some(spec) => spec.split(',').map(|j| jump_endpoint(&config, j)).collect(),
@@ -345,6 +378,7 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
             identity_files,
         },
         jumps,
+        proxy_command,
         password: hc.password.clone(),
         known_hosts,
         strictness,

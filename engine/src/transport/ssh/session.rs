@@ -73,6 +73,8 @@ impl Handler for Client {
 pub struct Connection {
     pub handle: Handle<Client>,
     _jumps: Vec<Handle<Client>>,
+    /// The `ProxyCommand` process, if any.
+    _proxy: Option<tokio::process::Child>,
 }
 
 /// The client configuration every connection uses: `TCP_NODELAY`, curve25519 key
@@ -183,8 +185,18 @@ pub async fn open(target: &Target) -> Result<Connection, String> {
     let mut hops: Vec<&Endpoint> = target.jumps.iter().collect();
     hops.push(&target.endpoint);
     let first = hops[0];
-    let stream = tcp_connect(&first.host, first.port, target.connect_timeout).await?;
-    let mut handle = establish(target, first, stream, config.clone()).await?;
+    let mut proxy = None;
+    let mut handle = match &target.proxy_command {
+        Some(command) if target.jumps.is_empty() => {
+            let (child, stream) = spawn_proxy(command)?;
+            proxy = Some(child);
+            establish(target, first, stream, config.clone()).await?
+        }
+        _ => {
+            let stream = tcp_connect(&first.host, first.port, target.connect_timeout).await?;
+            establish(target, first, stream, config.clone()).await?
+        }
+    };
     let mut jumps = Vec::new();
     for next in &hops[1..] {
         let channel = handle
@@ -203,7 +215,36 @@ pub async fn open(target: &Target) -> Result<Connection, String> {
     Ok(Connection {
         handle,
         _jumps: jumps,
+        _proxy: proxy,
     })
+}
+
+/// Runs `ProxyCommand` through the local shell; its stdin/stdout carry the connection.
+/// The process is killed when the connection is dropped.
+fn spawn_proxy(
+    command: &str,
+) -> Result<
+    (
+        tokio::process::Child,
+        tokio::io::Join<tokio::process::ChildStdout, tokio::process::ChildStdin>,
+    ),
+    String,
+> {
+    let mut child = tokio::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(format!("exec {command}"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| format!("ssh: cannot run ProxyCommand {command:?}: {e}"))?;
+    match (child.stdout.take(), child.stdin.take()) {
+        (Some(out), Some(input)) => Ok((child, tokio::io::join(out, input))),
+        _ => Err(format!(
+            "ssh: cannot run ProxyCommand {command:?}: no pipes"
+        )),
+    }
 }
 
 fn rsa_hash(best: Result<Option<Option<HashAlg>>, russh::Error>) -> Option<HashAlg> {

@@ -659,3 +659,41 @@ fn become_sudo_password_is_sent_only_to_a_sudo_prompt() {
         assert!(out.stderr_text().contains("Sorry, try again."), "{out:?}");
     });
 }
+
+#[test]
+fn proxy_command_carries_the_connection() {
+    let mut bastion = Sshd::start();
+    let target = Sshd::start();
+    let bastion_known = bastion.known_hosts();
+    let proxy = format!(
+        "ssh -q -F /dev/null -o BatchMode=yes -o UserKnownHostsFile={} -i {} -p {} -W %h:%p root@{ADDRESS}",
+        bastion_known.display(),
+        bastion.path("id_ed25519").display(),
+        bastion.port
+    );
+    let base = target.host("id_ed25519");
+    let hc = HostConnection {
+        ssh_common_args: Some(format!(
+            "{} -o ProxyCommand=\"{proxy}\"",
+            base.ssh_common_args.clone().unwrap()
+        )),
+        ..base
+    };
+    rt().block_on(async {
+        let r = connect(&hc).await.unwrap();
+        assert_eq!(
+            r.exec("echo via", None).await.unwrap().stdout_text(),
+            "via\n"
+        );
+        bastion.kill();
+        let mut failed = false;
+        for _ in 0..50 {
+            if r.exec("true", None).await.is_err() {
+                failed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(failed, "commands still ran with the proxy's bastion down");
+    });
+}
