@@ -19,6 +19,12 @@ mod sudo;
 mod test_sshd;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_auth;
+#[cfg(test)]
+mod tests_become;
+#[cfg(test)]
+mod tests_routes;
 
 use std::collections::HashMap;
 use std::path::PathBuf;
