@@ -93,6 +93,17 @@ fn client_config(keepalive: Duration) -> Arc<client::Config> {
             .collect::<Vec<_>>(),
     );
     preferred.kex = kexes.into();
+    // AES-GCM runs on the CPU's AES instructions (ring); chacha20 is the fallback.
+    let mut ciphers = vec![russh::cipher::AES_256_GCM, russh::cipher::AES_128_GCM];
+    ciphers.extend(
+        preferred
+            .cipher
+            .iter()
+            .filter(|c| !ciphers.contains(c))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    preferred.cipher = ciphers.into();
     Arc::new(client::Config {
         nodelay: true,
         preferred,

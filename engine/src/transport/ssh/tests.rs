@@ -197,8 +197,13 @@ fn latency() {
         }
         let per_exec = t.elapsed() / n;
         setups.sort();
+        let t = Instant::now();
+        let out = r.exec("head -c 104857600 /dev/zero", None).await.unwrap();
+        assert_eq!(out.stdout.len(), 100 << 20);
+        let download = t.elapsed();
         eprintln!(
-            "connection setup (median of 10): {:?}; sequential exec round trip: {:?}",
+            "connection setup (median of 10): {:?}; sequential exec round trip: {:?}; \
+             100 MB of output: {download:?}",
             setups[5], per_exec
         );
     });
