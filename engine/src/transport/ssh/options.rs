@@ -307,7 +307,7 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
     }
     identity_files.dedup();
 
-    let known_hosts = match cl
+    let mut known_hosts: Vec<PathBuf> = match cl
         .option("userknownhostsfile")
         .map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
         .or_else(|| unsupported("userknownhostsfile"))
@@ -318,6 +318,16 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
             home().join(".ssh").join("known_hosts2"),
         ],
     };
+    // The system-wide files are read after the user's (and never written to).
+    match cl
+        .option("globalknownhostsfile")
+        .map(|v| v.split_whitespace().map(str::to_string).collect::<Vec<_>>())
+        .or_else(|| unsupported("globalknownhostsfile"))
+    {
+        Some(files) => known_hosts.extend(files.iter().map(|f| expand_tilde(f))),
+        None => known_hosts
+            .extend(["/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"].map(PathBuf::from)),
+    }
     let strictness = if !hc.host_key_checking {
         Strictness::No
     } else {
@@ -454,7 +464,8 @@ mod tests {
         let t = resolve(&h).unwrap();
         assert_eq!((t.endpoint.port, t.endpoint.user.as_str()), (22, "deploy"));
         assert_eq!(t.endpoint.identity_files, [PathBuf::from("/keys/k")]);
-        assert_eq!(t.known_hosts, [PathBuf::from("/tmp/kh")]);
+        assert_eq!(t.known_hosts[0], PathBuf::from("/tmp/kh"));
+        assert_eq!(t.known_hosts[1], PathBuf::from("/etc/ssh/ssh_known_hosts"));
         assert_eq!(t.strictness, Strictness::AcceptNew);
         assert_eq!(
             t.jumps
