@@ -164,6 +164,35 @@ pub fn check(files: &[PathBuf], host: &str, port: u16, key: &PublicKey) -> Verdi
     }
 }
 
+/// The key types recorded for `host`:`port`, so the handshake can ask the server for a
+/// key we can verify (OpenSSH orders its host key algorithms the same way).
+pub fn known_algorithms(files: &[PathBuf], host: &str, port: u16) -> Vec<russh::keys::Algorithm> {
+    let name = host_entry_name(host, port);
+    let mut found: Vec<russh::keys::Algorithm> = Vec::new();
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(file) else {
+            continue;
+        };
+        for line in text.lines() {
+            let mut fields = line.split_whitespace();
+            let (Some(patterns), Some(_kind), Some(blob)) =
+                (fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            if patterns.starts_with(['#', '@']) || !patterns_match(patterns, &name) {
+                continue;
+            }
+            if let Ok(key) = russh::keys::parse_public_key_base64(blob)
+                && !found.contains(&key.algorithm())
+            {
+                found.push(key.algorithm());
+            }
+        }
+    }
+    found
+}
+
 /// Whether to go on with a server offering `key`; `Err` carries OpenSSH's wording.
 pub fn verify(
     files: &[PathBuf],

@@ -80,7 +80,7 @@ pub struct Connection {
 /// The client configuration every connection uses: `TCP_NODELAY`, curve25519 key
 /// exchange first (the post-quantum hybrids cost tens of ms per connection), big
 /// windows for large outputs, keepalives so a vanished host is noticed.
-fn client_config(keepalive: Duration) -> Arc<client::Config> {
+fn client_config(keepalive: Duration, known: &[russh::keys::Algorithm]) -> Arc<client::Config> {
     use russh::kex;
     let mut preferred = russh::Preferred::default();
     let mut kexes = vec![kex::CURVE25519, kex::CURVE25519_PRE_RFC_8731];
@@ -104,6 +104,17 @@ fn client_config(keepalive: Duration) -> Arc<client::Config> {
             .collect::<Vec<_>>(),
     );
     preferred.cipher = ciphers.into();
+    // Host key types already known for the host first, so a host recorded with (say)
+    // only its RSA key is verified instead of refused as unknown.
+    if !known.is_empty() {
+        let rsa = |a: &russh::keys::Algorithm| matches!(a, russh::keys::Algorithm::Rsa { .. });
+        let is_known =
+            |a: &russh::keys::Algorithm| known.iter().any(|k| k == a || (rsa(k) && rsa(a)));
+        let (mut first, rest): (Vec<_>, Vec<_>) =
+            preferred.key.iter().cloned().partition(|a| is_known(a));
+        first.extend(rest);
+        preferred.key = first.into();
+    }
     Arc::new(client::Config {
         nodelay: true,
         preferred,
@@ -192,7 +203,11 @@ where
 
 /// Opens the connection to `target`, through its bastions if it has any.
 pub async fn open(target: &Target) -> Result<Connection, String> {
-    let config = client_config(target.keepalive);
+    let config = |endpoint: &Endpoint| {
+        let known =
+            known_hosts::known_algorithms(&target.known_hosts, &endpoint.host, endpoint.port);
+        client_config(target.keepalive, &known)
+    };
     let mut hops: Vec<&Endpoint> = target.jumps.iter().collect();
     hops.push(&target.endpoint);
     let first = hops[0];
@@ -201,11 +216,11 @@ pub async fn open(target: &Target) -> Result<Connection, String> {
         Some(command) if target.jumps.is_empty() => {
             let (child, stream) = spawn_proxy(command)?;
             proxy = Some(child);
-            establish(target, first, stream, config.clone()).await?
+            establish(target, first, stream, config(first)).await?
         }
         _ => {
             let stream = tcp_connect(&first.host, first.port, target.connect_timeout).await?;
-            establish(target, first, stream, config.clone()).await?
+            establish(target, first, stream, config(first)).await?
         }
     };
     let mut jumps = Vec::new();
@@ -220,7 +235,7 @@ pub async fn open(target: &Target) -> Result<Connection, String> {
                     next.host, next.port
                 )
             })?;
-        let next_handle = establish(target, next, channel.into_stream(), config.clone()).await?;
+        let next_handle = establish(target, next, channel.into_stream(), config(next)).await?;
         jumps.push(std::mem::replace(&mut handle, next_handle));
     }
     Ok(Connection {

@@ -229,3 +229,56 @@ fn keys_held_by_an_ssh_agent_log_in() {
         let _ = std::fs::remove_file(sshd.path("agent.sock"));
     }
 }
+
+#[test]
+fn a_host_known_only_by_its_rsa_key_is_asked_for_that_key() {
+    let host_rsa = tempfile::tempdir().unwrap();
+    let rsa_key = host_rsa.path().join("host_rsa");
+    keygen("rsa", &rsa_key);
+    let sshd = Sshd::start_with(&format!("HostKey {}", rsa_key.display()));
+    let hc = sshd.host("id_ed25519");
+    let public = std::fs::read_to_string(rsa_key.with_extension("pub")).unwrap();
+    let mut f = public.split_whitespace();
+    std::fs::write(
+        sshd.path("known_hosts"),
+        format!(
+            "[{ADDRESS}]:{} {} {}\n",
+            sshd.port,
+            f.next().unwrap(),
+            f.next().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = rt().block_on(async {
+        let r = connect(&hc).await.unwrap();
+        r.exec("echo ok", None).await.unwrap()
+    });
+    assert_eq!(out.stdout_text(), "ok\n");
+}
+
+#[test]
+fn accept_new_records_an_unknown_host_and_then_checks_it() {
+    let sshd = Sshd::start();
+    let learned = sshd.path("learned_known_hosts");
+    let hc = HostConnection {
+        ssh_common_args: Some(format!(
+            "-F /dev/null -o UserKnownHostsFile={} -o StrictHostKeyChecking=accept-new",
+            learned.display()
+        )),
+        ..sshd.host("id_ed25519")
+    };
+    rt().block_on(connect(&hc)).unwrap();
+    let text = std::fs::read_to_string(&learned).unwrap();
+    assert!(
+        text.starts_with(&format!("[{ADDRESS}]:{} ssh-ed25519 ", sshd.port)),
+        "{text}"
+    );
+    let strict = HostConnection {
+        ssh_common_args: Some(format!(
+            "-F /dev/null -o UserKnownHostsFile={}",
+            learned.display()
+        )),
+        ..hc
+    };
+    assert!(rt().block_on(connect(&strict)).is_ok());
+}
