@@ -185,8 +185,14 @@ where
         }
         Ok(Err(ClientError::HostKey(message))) => return Err(message),
         Ok(Err(ClientError::Ssh(e))) => {
+            let why = match e {
+                russh::Error::Disconnect | russh::Error::HUP | russh::Error::IO(_) => {
+                    "Connection closed by remote host".to_string()
+                }
+                other => other.to_string(),
+            };
             return Err(format!(
-                "kex_exchange_identification: {e}\r\nConnection to {where_} failed"
+                "kex_exchange_identification: {why}\r\nConnection closed by {where_}"
             ));
         }
         Ok(Ok(handle)) => handle,

@@ -231,6 +231,26 @@ impl Sshd {
     }
 }
 
+impl Sshd {
+    /// Connection settings for `address` with no test server behind them.
+    pub fn host_without_server(address: &str) -> HostConnection {
+        HostConnection {
+            inventory_name: "testhost".into(),
+            connection: "ssh".into(),
+            address: address.into(),
+            port: None,
+            user: Some("root".into()),
+            private_key_file: None,
+            password: None,
+            ssh_common_args: Some("-F /dev/null -o UserKnownHostsFile=/dev/null".into()),
+            ssh_extra_args: None,
+            host_key_checking: true,
+            timeout: Duration::from_secs(10),
+            become_: None,
+        }
+    }
+}
+
 impl Drop for Sshd {
     fn drop(&mut self) {
         self.kill();

@@ -208,3 +208,40 @@ fn latency() {
         );
     });
 }
+
+/// Recorded from OpenSSH 9.2's client against the same kinds of servers.
+#[test]
+fn a_port_that_is_not_ssh_is_unreachable_in_openssh_words() {
+    let silent = std::net::TcpListener::bind((ADDRESS, 0)).unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let closing = std::net::TcpListener::bind((ADDRESS, 0)).unwrap();
+    let closing_port = closing.local_addr().unwrap().port();
+    let closer = std::thread::spawn(move || {
+        let (mut c, _) = closing.accept().unwrap();
+        std::io::Write::write_all(&mut c, b"HTTP/1.0 200 OK\r\n\r\n").unwrap();
+    });
+    let host = |port: u16| HostConnection {
+        port: Some(port),
+        timeout: std::time::Duration::from_secs(1),
+        ..Sshd::host_without_server(ADDRESS)
+    };
+    rt().block_on(async {
+        assert_eq!(
+            connect(&host(silent_port)).await.unwrap_err(),
+            format!(
+                "Failed to connect to the host via ssh: Connection timed out during banner \
+                 exchange\r\nConnection to {ADDRESS} port {silent_port} timed out"
+            )
+        );
+        assert_eq!(
+            connect(&host(closing_port)).await.unwrap_err(),
+            format!(
+                "Failed to connect to the host via ssh: kex_exchange_identification: \
+                 Connection closed by remote host\r\nConnection closed by {ADDRESS} port \
+                 {closing_port}"
+            )
+        );
+    });
+    closer.join().unwrap();
+    drop(silent);
+}
