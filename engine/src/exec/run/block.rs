@@ -102,7 +102,11 @@ impl PlayRun<'_> {
             if self.stop_play || self.stop_batch {
                 break;
             }
-            active.retain(|h| with_state(&self.states, h, |s| !s.unreachable && !s.ended));
+            active.retain(|h| {
+                with_state(&self.states, h, |s| {
+                    !s.unreachable && !s.ended && !s.role_ended
+                })
+            });
             if active.is_empty() {
                 break;
             }
@@ -146,6 +150,12 @@ impl PlayRun<'_> {
                 if !failed.contains(&h) {
                     failed.push(h);
                 }
+            }
+        }
+        if block.role.is_some() {
+            // `meta: end_role` ends the role only.
+            for h in hosts {
+                with_state(&self.states, h, |s| s.role_ended = false);
             }
         }
         Left { failed }

@@ -308,7 +308,19 @@ impl PlayRun<'_> {
                     .await;
                 }
             }
-            // noop, reset_connection, clear_facts and end_role change nothing here.
+            // Recorded (94): the facts of every host of the play go (a `set_fact`
+            // variable, cacheable or not, stays).
+            "clear_facts" => {
+                for h in self.batch.clone() {
+                    with_state(&self.states, &h, |s| s.facts.clear());
+                }
+            }
+            "end_role" => with_state(&self.states, host, |s| s.role_ended = true),
+            "reset_connection" => {
+                let scope = self.vars.host_scope(host, &[]);
+                self.opts.connector.reset(host, &scope).await;
+            }
+            // noop changes nothing.
             _ => {}
         }
     }

@@ -30,6 +30,7 @@ mod directives;
 mod handlers;
 mod loops;
 mod module;
+mod prompt;
 mod state;
 mod task;
 
@@ -291,8 +292,23 @@ async fn run_play(
     let templar = &loaded.templar;
     let groups = inventory.groups_map();
     let pre_magic = vars::play_magic(&opts.run, "", &groups, &[]);
-    let layers = vars::play_layers(play, &loaded.extra_vars, &pre_magic, templar)?;
+    let mut layers = vars::play_layers(play, &loaded.extra_vars, &pre_magic, templar)?;
     let scope = Arc::new(Scope::new(vars::with_magic(&layers, &pre_magic)));
+    let specs = prompt::prompt_specs(play, &loaded.extra_vars, templar, &scope);
+    let scope = if specs.is_empty() {
+        scope
+    } else {
+        let (values, warn) = prompt::run_prompts(&specs);
+        if warn {
+            let _ = events
+                .send(Event::Warning {
+                    message: "Not prompting as we are not in interactive mode".into(),
+                })
+                .await;
+        }
+        layers.push(vars::Level::VarsPrompt, values);
+        Arc::new(Scope::new(vars::with_magic(&layers, &pre_magic)))
+    };
     let (patterns, name) = vars::play_head(play, templar, &scope)?;
     let pattern_refs: Vec<&str> = patterns.iter().map(String::as_str).collect();
     let selection = inventory.select_with_warnings(&pattern_refs)?;
@@ -353,6 +369,7 @@ async fn run_play(
     };
     let mut handlers = Vec::new();
     collect_handlers(&play.handlers, &mut handlers);
+    handlers::template_handler_names(&mut handlers, templar, &scope);
     let mut play_kw = IndexMap::new();
     for (k, kw) in play.keywords.iter() {
         play_kw.insert(k.to_string(), kw.value.clone());

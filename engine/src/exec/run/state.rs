@@ -28,6 +28,8 @@ pub struct HostState {
     pub unreachable: bool,
     /// `meta: end_host` (this play only).
     pub ended: bool,
+    /// `meta: end_role`: the host skips the rest of the role it is in.
+    pub role_ended: bool,
     pub counters: HostCounters,
     /// Some result was counted for the host (only such hosts are in the recap).
     pub processed: bool,
@@ -172,11 +174,9 @@ fn data_map(m: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
 }
 
 /// Facts as variables: `ansible_facts` (names without prefix) and each fact as a
-/// top-level `ansible_<name>` variable, as ansible injects them.
+/// top-level `ansible_<name>` variable, as ansible injects them (`ansible_facts` is
+/// `{}` for a host without facts).
 fn fact_vars(facts: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
-    if facts.is_empty() {
-        return IndexMap::new();
-    }
     let mut out = IndexMap::new();
     let all: IndexMap<Value, Value> = facts
         .iter()

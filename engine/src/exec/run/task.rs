@@ -28,6 +28,12 @@ pub trait Connector: Send + Sync {
         host: &'a str,
         vars: &'a Arc<Scope>,
     ) -> BoxFuture<'a, Result<Arc<dyn Remote>, RemoteError>>;
+
+    /// `meta: reset_connection`: drop the host's cached connection (if any) so the
+    /// next task connects again.
+    fn reset<'a>(&'a self, _host: &'a str, _vars: &'a Arc<Scope>) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 pub(super) const NO_LOG_MSG: &str =
