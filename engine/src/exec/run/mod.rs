@@ -28,6 +28,7 @@ mod attempts;
 mod block;
 mod directives;
 mod handlers;
+mod include_vars;
 mod loops;
 mod module;
 mod prompt;
