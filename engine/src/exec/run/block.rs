@@ -248,7 +248,15 @@ impl PlayRun<'_> {
             action: task.action.clone(),
             path: None,
         };
-        if !per_host_meta {
+        if let Some(free) = &mut self.free {
+            // Under `free` the banner goes out before this task's first result.
+            let key = format!(
+                "{}:{}:{name}:{kind:?}",
+                task.span.file.path.display(),
+                task.span.offset
+            );
+            free.current = Some((key, banner.clone()));
+        } else if !per_host_meta {
             self.emit(banner.clone()).await;
         }
         let kw_bool = |key: &str| -> bool {
@@ -267,7 +275,20 @@ impl PlayRun<'_> {
         let bypass = task.action.ends_with(".add_host") || task.action.ends_with(".pause");
         let shared = kw_bool("run_once") || (meta.is_some() && !per_host_meta);
         let run_once = shared || bypass;
-        let any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
+        let mut any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
+        if let Some(free) = &self.free {
+            let mut warnings = Vec::new();
+            if any_errors_fatal && meta.is_none() && free.warn_any_errors_fatal() {
+                warnings.push(super::free::ANY_ERRORS_FATAL_WARNING);
+            }
+            if kw_bool("run_once") && free.warn_run_once() {
+                warnings.push(super::free::RUN_ONCE_WARNING);
+            }
+            for w in warnings {
+                self.emit(Event::Warning { message: w.into() }).await;
+            }
+            any_errors_fatal = false;
+        }
         let ignore_errors = kw_bool("ignore_errors");
         let delegate_facts = kw_bool("delegate_facts");
         let throttle = inh
@@ -285,7 +306,7 @@ impl PlayRun<'_> {
             .map(|t| t.min(self.opts.forks))
             .unwrap_or(self.opts.forks)
             .max(1);
-        let outcomes = if per_host_meta {
+        let outcomes = if per_host_meta && self.free.is_none() {
             // One host after the other, each under its own banner (40).
             let mut all = Vec::new();
             for host in &runners {
@@ -370,6 +391,9 @@ impl PlayRun<'_> {
                     self.batch_failed.insert(h.clone());
                 }
             }
+            if run_once && !failed_here.is_empty() {
+                self.free_fail_batch();
+            }
         }
         failed_here.extend(unreachable_here);
         self.check_budget(!outcomes.is_empty()).await;
@@ -388,7 +412,11 @@ impl PlayRun<'_> {
         let task_arc = Arc::new(task.clone());
         let kw = Arc::new(inh.kw.clone());
         let whens = Arc::new(inh.whens.clone());
-        let permits = Arc::new(Semaphore::new(limit));
+        let permits = match &self.free {
+            Some(free) => free.permits.clone(),
+            None => Arc::new(Semaphore::new(limit)),
+        };
+        let mut forwarders = Vec::new();
         let mut set = JoinSet::new();
         let mut ids = std::collections::HashMap::new();
         for host in runners {
@@ -408,6 +436,19 @@ impl PlayRun<'_> {
                 basedir: self.play.basedir.clone(),
                 events: self.events.clone(),
             };
+            let mut job = job;
+            if let Some(free) = &self.free {
+                // The host's results go through the banner gate with this task.
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(64);
+                job.events = tx;
+                let gate = free.gate.clone();
+                let current = free.current.clone();
+                forwarders.push(tokio::spawn(async move {
+                    while let Some(e) = rx.recv().await {
+                        gate.send(current.as_ref(), e).await;
+                    }
+                }));
+            }
             let permits = permits.clone();
             let handle = set.spawn(async move {
                 let _permit = permits.acquire_owned().await;
@@ -450,6 +491,9 @@ impl PlayRun<'_> {
                     by_host.insert(host, out);
                 }
             }
+        }
+        for f in forwarders {
+            let _ = f.await;
         }
         runners
             .iter()

@@ -14,7 +14,9 @@ pub(super) fn template_handler_names(
     scope: &std::sync::Arc<crate::template::Scope>,
 ) {
     for h in handlers {
-        let Some(name) = h.name.as_ref() else { continue };
+        let Some(name) = h.name.as_ref() else {
+            continue;
+        };
         if !name.as_str().is_some_and(crate::template::has_jinja) {
             continue;
         }

@@ -51,8 +51,7 @@ pub(super) fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOu
             Err(msg) => return ActionOut::with(failed(msg)),
         },
         None => {
-            let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params"))
-            else {
+            let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params")) else {
                 return ActionOut::with(failed("include_vars needs 'file', 'dir' or a file name"));
             };
             let file = file.trim_end_matches('\n').to_string();
@@ -91,7 +90,9 @@ impl DirOptions {
             None | Some(J::Null) => 0,
             Some(J::Number(n)) => n.as_u64().unwrap_or(0) as usize,
             Some(J::String(s)) => s.trim().parse().map_err(|_| {
-                format!("argument 'depth' is of type str and we were unable to convert to int: '{s}'")
+                format!(
+                    "argument 'depth' is of type str and we were unable to convert to int: '{s}'"
+                )
             })?,
             Some(other) => return Err(format!("depth: {other} is not an integer")),
         };
@@ -119,7 +120,9 @@ impl DirOptions {
             None | Some(J::Null) => vec!["yaml".into(), "yml".into(), "json".into()],
             Some(J::Array(items)) => items.iter().map(py_text).collect(),
             Some(J::String(s)) => s.chars().map(String::from).collect(),
-            Some(_) => return Err("Invalid type for \"extensions\" option, it must be a list".into()),
+            Some(_) => {
+                return Err("Invalid type for \"extensions\" option, it must be a list".into());
+            }
         };
         let ignore_unknown_extensions = match args.get("ignore_unknown_extensions") {
             Some(J::Bool(b)) => *b,

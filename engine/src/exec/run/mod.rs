@@ -14,19 +14,16 @@
 //! facts/set_fact/include_vars and the variables built from them).
 //!
 //! Known differences from ansible-playbook 2.19:
-//! - `strategy: free` runs in lockstep too (only the budget checks are dropped).
 //! - Results are emitted as each host finishes; a missing handler is reported after
 //!   the notifying task's results were sent (ansible aborts before printing them).
-//! - `meta: clear_facts`, `reset_connection`, `end_role` do
-//!   nothing; `set_fact: cacheable` has no fact cache behind it.
 //! - `environment:` is applied by exporting the variables in the host's shell before
 //!   each command a module runs (works for POSIX shells only).
-//! - Handler names and `notify:` values are not templated.
 
 mod actions;
 mod attempts;
 mod block;
 mod directives;
+mod free;
 mod handlers;
 mod include_vars;
 mod loops;
@@ -41,6 +38,8 @@ mod test_support;
 mod tests;
 #[cfg(test)]
 mod tests_blocks;
+#[cfg(test)]
+mod tests_free;
 #[cfg(test)]
 mod tests_more;
 #[cfg(test)]
@@ -134,11 +133,18 @@ pub(crate) struct PlayRun<'a> {
     pub fatal_error: Option<String>,
     /// `--force-handlers` or the play's `force_handlers:`.
     pub force_handlers: bool,
+    /// Strategy `free`: this run is one host's own (see [`free`]).
+    pub free: Option<free::FreeCx>,
 }
 
 impl PlayRun<'_> {
     pub async fn emit(&self, e: Event) {
-        let _ = self.events.send(e).await;
+        match &self.free {
+            Some(free) => free.gate.send(free.current.as_ref(), e).await,
+            None => {
+                let _ = self.events.send(e).await;
+            }
+        }
     }
 
     pub fn opts_templar(&self) -> &Templar {
@@ -361,8 +367,8 @@ async fn run_play(
     let force_handlers = opts.force_handlers || truthy(keyword("force_handlers")?).unwrap_or(false);
     let any_errors_fatal = truthy(keyword("any_errors_fatal")?).unwrap_or(false);
     // The free strategy checks neither max_fail_percentage nor any_errors_fatal.
-    // (Tasks still run in lockstep here; only the order of output lines differs.)
     let free = keyword("strategy")?.is_some_and(|s| py_str(&s) == "free");
+    let max_fail_set = max_fail.is_some();
     let (max_fail, any_errors_fatal) = if free {
         (None, false)
     } else {
@@ -376,7 +382,6 @@ async fn run_play(
         play_kw.insert(k.to_string(), kw.value.clone());
     }
     for (batch_no, batch) in plan::plan_batches(&all, &serial).into_iter().enumerate() {
-        let _ = batch_no;
         let batch_started: Vec<String> = batch
             .iter()
             .filter(|h| state::with_state(states, h, |s| s.active()))
@@ -449,15 +454,13 @@ async fn run_play(
             end_play: false,
             fatal_error: None,
             force_handlers,
+            free: None,
         };
         run.emit(Event::PlayStart {
             name: name.clone(),
             batch: batch.clone(),
         })
         .await;
-        if gather && !batch_started.is_empty() {
-            run.gather_facts(&batch_started).await;
-        }
         let inh = Inherited {
             kw: play_kw.clone(),
             whens: play.import_when.clone(),
@@ -469,25 +472,19 @@ async fn run_play(
             play.roles.iter().chain(&play.tasks).collect(),
             play.post_tasks.iter().collect(),
         ];
-        for section in sections {
-            for block in section {
-                if run.stop_play || run.stop_batch {
-                    break;
-                }
-                let hosts: Vec<String> = run
-                    .batch
-                    .iter()
-                    .filter(|h| state::with_state(states, h, |s| s.active()))
-                    .cloned()
-                    .collect();
-                if hosts.is_empty() {
-                    break;
-                }
-                run.run_block(block, &hosts, &inh).await;
+        if free {
+            if batch_no == 0 && max_fail_set {
+                run.emit(Event::Warning {
+                    message: free::MAX_FAIL_WARNING.into(),
+                })
+                .await;
             }
-            if !run.stop_play {
-                run.flush_handlers().await;
+            run.run_free(&batch_started, gather, &sections, &inh).await;
+        } else {
+            if gather && !batch_started.is_empty() {
+                run.gather_facts(&batch_started).await;
             }
+            run.run_sections(&sections, &inh).await;
         }
         if let Some(msg) = run.fatal_error.take() {
             return Err(SourceError::plain(msg));
@@ -515,6 +512,30 @@ async fn run_play(
 }
 
 impl PlayRun<'_> {
+    /// The linear strategy over the play's sections (handlers flushed after each).
+    async fn run_sections(&mut self, sections: &[Vec<&crate::playbook::Block>], inh: &Inherited) {
+        for section in sections {
+            for block in section {
+                if self.stop_play || self.stop_batch {
+                    break;
+                }
+                let hosts: Vec<String> = self
+                    .batch
+                    .iter()
+                    .filter(|h| state::with_state(&self.states, h, |s| s.active()))
+                    .cloned()
+                    .collect();
+                if hosts.is_empty() {
+                    break;
+                }
+                self.run_block(block, &hosts, inh).await;
+            }
+            if !self.stop_play {
+                self.flush_handlers().await;
+            }
+        }
+    }
+
     /// `Gathering Facts`: the `setup` module on each host of the batch.
     async fn gather_facts(&mut self, hosts: &[String]) {
         let span = self.play.span.clone();

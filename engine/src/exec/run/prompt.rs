@@ -162,7 +162,10 @@ mod tests {
     #[test]
     fn empty_input_takes_the_default() {
         assert_eq!(prompt_value(&spec(Some("d")), Some(String::new())), "d");
-        assert_eq!(prompt_value(&spec(Some("d")), Some("typed".into())), "typed");
+        assert_eq!(
+            prompt_value(&spec(Some("d")), Some("typed".into())),
+            "typed"
+        );
         assert_eq!(prompt_value(&spec(None), Some(String::new())), "");
     }
 
