@@ -29,6 +29,7 @@ mod include_vars;
 mod loops;
 mod module;
 mod prompt;
+mod results;
 mod state;
 mod task;
 
