@@ -45,6 +45,8 @@ mod tests_free;
 mod tests_more;
 #[cfg(test)]
 mod tests_vars;
+#[cfg(test)]
+mod tests_wait_for;
 
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;

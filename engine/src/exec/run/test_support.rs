@@ -155,6 +155,7 @@ fn lookup(name: &str) -> Option<&'static dyn Module> {
         "ansible.builtin.setup" => Some(&SETUP),
         "ansible.builtin.command" | "ansible.builtin.shell" => Some(&SHELL),
         "ansible.builtin.ping" => Some(&PANIC),
+        "ansible.builtin.wait_for" => modules::runtime::registry::builtin(name),
         _ => None,
     }
 }
