@@ -312,7 +312,7 @@ impl PlayRun<'_> {
             // variable, cacheable or not, stays).
             "clear_facts" => {
                 for h in self.batch.clone() {
-                    with_state(&self.states, &h, |s| s.facts.clear());
+                    with_state(&self.states, &h, super::state::clear_facts);
                 }
             }
             "end_role" => with_state(&self.states, host, |s| s.role_ended = true),

@@ -205,7 +205,9 @@ impl<'a> PlayRun<'a> {
     /// One host's way through the play.
     async fn host_flow(&mut self, gather: bool, sections: &[Vec<&Block>], inh: &Inherited) {
         let host = self.batch.clone();
-        if gather {
+        let smart_skip = self.loaded.config.gathering == "smart"
+            && with_state(&self.states, &host[0], |s| s.facts_gathered);
+        if gather && !smart_skip {
             self.gather_facts(&host).await;
         }
         for section in sections {

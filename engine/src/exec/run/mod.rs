@@ -23,6 +23,7 @@ mod actions;
 mod attempts;
 mod block;
 mod directives;
+mod fact_cache;
 mod free;
 mod handlers;
 mod include_vars;
@@ -39,6 +40,8 @@ mod test_support;
 mod tests;
 #[cfg(test)]
 mod tests_blocks;
+#[cfg(test)]
+mod tests_fact_cache;
 #[cfg(test)]
 mod tests_free;
 #[cfg(test)]
@@ -173,6 +176,17 @@ pub async fn run_playbooks(
     events: Sender<Event>,
 ) -> RunSummary {
     let states: States = Arc::new(Mutex::new(HashMap::new()));
+    let cache = fact_cache::FactCache::from_config(&loaded.config);
+    if let Some(cache) = &cache {
+        for host in loaded.inventory.hosts.keys() {
+            if let Some(facts) = cache.load(host) {
+                state::with_state(&states, host, |s| {
+                    state::store_facts(s, &facts);
+                    s.facts_dirty = false;
+                });
+            }
+        }
+    }
     let inventory_cell = Arc::new(Mutex::new(loaded.inventory.clone()));
     let mut start_at = opts.start_at_task.clone();
     let mut error_exit = false;
@@ -217,6 +231,9 @@ pub async fn run_playbooks(
             }
         }
     }
+    if let Some(cache) = &cache {
+        save_facts(cache, &states, &events).await;
+    }
     let (recap, any_failed, any_unreachable) = recap_of(&states);
     if opts.cancel.is_cancelled() {
         let _ = events
@@ -246,6 +263,26 @@ pub async fn run_playbooks(
         0
     };
     RunSummary { exit_code, recap }
+}
+
+/// Writes the facts that changed in this run to the persistent cache.
+async fn save_facts(cache: &fact_cache::FactCache, states: &States, events: &Sender<Event>) {
+    let changed: Vec<(String, serde_json::Map<String, serde_json::Value>)> = {
+        let guard = match states.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        guard
+            .iter()
+            .filter(|(_, s)| s.facts_dirty)
+            .map(|(h, s)| (h.clone(), state::cached_facts(s)))
+            .collect()
+    };
+    for (host, facts) in changed {
+        if let Err(message) = cache.save(&host, &facts) {
+            let _ = events.send(Event::Warning { message }).await;
+        }
+    }
 }
 
 /// The recap (hosts sorted by name) and whether any host failed / was unreachable.
@@ -366,7 +403,15 @@ async fn run_play(
             None => v.is_true(),
         })
     };
-    let gather = truthy(keyword("gather_facts")?).unwrap_or(true);
+    // `gathering`: implicit gathers unless `gather_facts: false`, explicit only with
+    // `gather_facts: true`, smart like implicit but not for hosts already gathered.
+    let gather_kw = truthy(keyword("gather_facts")?);
+    let gathering = loaded.config.gathering.as_str();
+    let gather = match gathering {
+        "explicit" => gather_kw == Some(true),
+        _ => gather_kw.unwrap_or(true),
+    };
+    let smart = gathering == "smart";
     let force_handlers = opts.force_handlers || truthy(keyword("force_handlers")?).unwrap_or(false);
     let any_errors_fatal = truthy(keyword("any_errors_fatal")?).unwrap_or(false);
     // The free strategy checks neither max_fail_percentage nor any_errors_fatal.
@@ -484,8 +529,13 @@ async fn run_play(
             }
             run.run_free(&batch_started, gather, &sections, &inh).await;
         } else {
-            if gather && !batch_started.is_empty() {
-                run.gather_facts(&batch_started).await;
+            let to_gather: Vec<String> = batch_started
+                .iter()
+                .filter(|h| !smart || !state::with_state(states, h, |s| s.facts_gathered))
+                .cloned()
+                .collect();
+            if gather && !to_gather.is_empty() {
+                run.gather_facts(&to_gather).await;
             }
             run.run_sections(&sections, &inh).await;
         }

@@ -38,6 +38,14 @@ impl PlayRun<'_> {
             let facts_are_vars = matches!(short, "set_fact" | "include_vars") && !cacheable;
             if !facts_are_vars && !out.facts.is_empty() {
                 store_facts(s, &out.facts);
+                // As ansible's gather_facts action (not a plain `setup:` task).
+                let gather_action = task.action_as_written.ends_with("gather_facts")
+                    || task.action.ends_with(".gather_facts");
+                if gather_action
+                    && !matches!(out.status, HostStatus::Failed | HostStatus::Unreachable)
+                {
+                    s.facts_gathered = true;
+                }
             }
             // Recorded (48): `set_fact` with `delegate_facts` sets the delegate's fact.
             for (k, v) in &out.set_facts {

@@ -297,6 +297,18 @@ pub(super) fn run_cancellable(
     extra: &[&str],
     cancel: tokio_util::sync::CancellationToken,
 ) -> Run {
+    run_configured(inventory, playbook, files, extra, cancel, &|_| {})
+}
+
+/// Like [`run_files`], with the settings (`ansible.cfg`) changed by `configure`.
+pub(super) fn run_configured(
+    inventory: &str,
+    playbook: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+    cancel: tokio_util::sync::CancellationToken,
+    configure: &dyn Fn(&mut crate::cli::Config),
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let path = dir.path().join(name);
@@ -309,10 +321,11 @@ pub(super) fn run_cancellable(
     argv.extend_from_slice(extra);
     argv.push("pb.yml");
     let args = Args::try_parse_from(argv).unwrap();
-    let loaded = match load(&args, dir.path()) {
+    let mut loaded = match load(&args, dir.path()) {
         Ok(l) => l,
         Err(f) => panic!("{}", f.error.render()),
     };
+    configure(&mut loaded.config);
     let opts = RunOptions {
         modules: lookup,
         connector: Arc::new(TestConnector),
