@@ -13,6 +13,7 @@ use serde_json::{Map, Value as J};
 use super::*;
 use crate::cli::{Args, load};
 use crate::report::{Event, HostStatus, TaskKindTag};
+use crate::template::Scope;
 
 struct ShRemote;
 
