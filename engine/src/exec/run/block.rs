@@ -348,7 +348,7 @@ impl PlayRun<'_> {
                         with_state(&self.states, host, |s| s.unreachable = true);
                         self.batch_unreachable.insert(host.clone());
                     }
-                    (HostStatus::Changed, _) => self.notify(task, host).await,
+                    (HostStatus::Changed, _) => self.notify(task, host, &inh).await,
                     _ => {}
                 }
                 if out.directive != Directive::None {

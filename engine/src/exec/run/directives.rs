@@ -166,6 +166,14 @@ impl PlayRun<'_> {
                     for h in handlers {
                         let mut more = Vec::new();
                         super::collect_handlers(std::slice::from_ref(&h), &mut more);
+                        if let Some(first) = hosts.first() {
+                            let scope = self.vars.host_scope(first, &inner.layers);
+                            super::handlers::template_handler_names(
+                                &mut more,
+                                &self.loaded.templar,
+                                &scope,
+                            );
+                        }
                         for t in more {
                             self.handlers.push(t);
                             self.notified.push(Default::default());

@@ -31,13 +31,13 @@ pub(super) fn template_handler_names(
 }
 
 impl PlayRun<'_> {
-    pub(super) async fn notify(&mut self, task: &Task, host: &str) {
+    pub(super) async fn notify(&mut self, task: &Task, host: &str, inh: &Inherited) {
         let names = task.notify();
         // ansible 2.19 templates `notify:` with the host's variables.
         let scope = names
             .iter()
             .any(|n| crate::template::has_jinja(n))
-            .then(|| self.vars.host_scope(host, &[]));
+            .then(|| self.vars.host_scope(host, &inh.layers));
         for name in names {
             let name = match &scope {
                 Some(scope) if crate::template::has_jinja(&name) => self
