@@ -1,12 +1,16 @@
-//! The executor: runs loaded playbooks with ansible-core 2.19's linear strategy and
-//! emits [`Event`]s. Plays → `serial:` batches → facts → pre_tasks | roles + tasks |
+//! The executor: runs loaded playbooks with ansible-core 2.19's `linear` and `free`
+//! strategies and emits [`Event`]s. Plays → `serial:` batches → facts → pre_tasks | roles + tasks |
 //! post_tasks (handlers flushed after each of the three) → failure budget per
 //! [`crate::exec::budget`].
 //!
 //! Modules and connections come from the caller ([`RunOptions::modules`],
 //! [`Connector`]), so the executor is tested with its own test modules.
 //!
-//! Layout: [`block`] (lockstep over blocks, per-task result handling, budget),
+//! Layout: [`play`] (a play's batches, prompts, fact gathering), [`free`] (the
+//! per-host runner of strategy `free`), [`block`] (lockstep over blocks, per-task
+//! result handling), [`results`] (register, counters, budget), [`outcome`] (result
+//! events and error blocks), [`fact_cache`] (`fact_caching = jsonfile`),
+//! [`include_vars`], [`prompt`] (`vars_prompt`),
 //! [`task`] (one task on one host: when, loop, register shape), [`attempts`]
 //! (until/retries, changed_when/failed_when, timeout), [`module`] (connection,
 //! environment, become vars, diffs), [`actions`] (engine actions), [`directives`]
@@ -18,6 +22,11 @@
 //!   the notifying task's results were sent (ansible aborts before printing them).
 //! - `environment:` is applied by exporting the variables in the host's shell before
 //!   each command a module runs (works for POSIX shells only).
+//! - Strategy `free`: each host's events reach the console as they happen, so banner
+//!   repeats depend on timing as in ansible; `meta: end_play` ends only the host
+//!   that ran it.
+//! - The fact cache is read when the run starts and written when it ends (ansible
+//!   writes on every change); `--flush-cache` is not wired yet.
 
 mod actions;
 mod attempts;
