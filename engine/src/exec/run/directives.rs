@@ -281,11 +281,19 @@ impl PlayRun<'_> {
         Ok(())
     }
 
+    /// The batch's hosts (under `free` this run is one host's, the batch is shared).
+    fn whole_batch(&self) -> Vec<String> {
+        match &self.free {
+            Some(free) => free.batch.to_vec(),
+            None => self.batch.clone(),
+        }
+    }
+
     async fn meta(&mut self, name: &str, host: &str) {
         match name {
             "flush_handlers" => Box::pin(self.flush_handlers()).await,
             "end_play" => {
-                for h in self.batch.clone() {
+                for h in self.whole_batch() {
                     with_state(&self.states, &h, |s| s.ended = true);
                 }
                 self.end_play = true;
@@ -294,7 +302,7 @@ impl PlayRun<'_> {
             "end_batch" => self.stop_batch = true,
             "end_host" => with_state(&self.states, host, |s| s.ended = true),
             "clear_host_errors" => {
-                for h in self.batch.clone() {
+                for h in self.whole_batch() {
                     with_state(&self.states, &h, |s| s.failed = false);
                     self.batch_failed.remove(&h);
                 }
@@ -319,7 +327,7 @@ impl PlayRun<'_> {
             // Recorded (94): the facts of every host of the play go (a `set_fact`
             // variable, cacheable or not, stays).
             "clear_facts" => {
-                for h in self.batch.clone() {
+                for h in self.whole_batch() {
                     with_state(&self.states, &h, super::state::clear_facts);
                 }
             }

@@ -23,8 +23,7 @@
 //! - `environment:` is applied by exporting the variables in the host's shell before
 //!   each command a module runs (works for POSIX shells only).
 //! - Strategy `free`: each host's events reach the console as they happen, so banner
-//!   repeats depend on timing as in ansible; `meta: end_play` ends only the host
-//!   that ran it.
+//!   repeats depend on timing as in ansible.
 //! - The fact cache is read when the run starts and written when it ends (ansible
 //!   writes on every change); `--flush-cache` is not wired yet.
 
