@@ -73,7 +73,18 @@ impl Connector for TestConnector {
             Ok(Arc::new(ShRemote) as Arc<dyn Remote>)
         })
     }
+
+    fn reset<'a>(&'a self, host: &'a str, _vars: &'a Arc<Scope>) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Ok(mut resets) = RESETS.lock() {
+                resets.push(host.to_string());
+            }
+        })
+    }
 }
+
+/// Hosts whose connection `meta: reset_connection` reset (all tests, in order).
+pub(super) static RESETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// `command`: runs `_raw_params` with `sh -c`; `panic`: panics.
 struct ShellModule;

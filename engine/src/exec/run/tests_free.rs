@@ -1,4 +1,4 @@
-//! Strategy `free`: hosts do not wait for each other (the event order proves it),
+//! Strategy `free` (and `meta: reset_connection`, which also works per host): hosts do not wait for each other (the event order proves it),
 //! banners are printed again whenever the next result is another task's, handlers
 //! run per host. Expected shapes recorded from ansible-core 2.19 (run corpus 50,
 //! 92, 93).
@@ -111,4 +111,25 @@ fn free_failure_stays_with_its_host_and_max_fail_is_not_applied() {
     );
     assert_eq!(r.summary.exit_code, 2);
     assert!(!r.lines().contains(&"NO MORE HOSTS".to_string()));
+}
+
+#[test]
+fn reset_connection_resets_each_hosts_connection() {
+    // Recorded (run corpus 94): the meta prints its banner once per host.
+    let r = run(
+        "rst1\nrst2\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - meta: reset_connection
+    - name: after
+      command: "true"
+"#,
+    );
+    let resets = super::test_support::RESETS.lock().unwrap().clone();
+    assert!(resets.contains(&"rst1".to_string()) && resets.contains(&"rst2".to_string()));
+    let banners = r.lines().iter().filter(|l| *l == "TASK meta").count();
+    assert_eq!(banners, 2);
+    assert_eq!(r.task("after"), vec!["changed rst1", "changed rst2"]);
 }
