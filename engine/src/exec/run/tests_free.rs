@@ -1,7 +1,7 @@
-//! Strategy `free` (and `meta: reset_connection`, which also works per host): hosts do not wait for each other (the event order proves it),
+//! Strategy `free`: hosts do not wait for each other (the event order proves it),
 //! banners are printed again whenever the next result is another task's, handlers
 //! run per host. Expected shapes recorded from ansible-core 2.19 (run corpus 50,
-//! 92, 93).
+//! 92, 93). Also `meta: reset_connection`, which runs per host too.
 
 use super::test_support::{run, run_with};
 
