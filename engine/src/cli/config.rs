@@ -397,4 +397,32 @@ mod tests {
         let cfg = Config::load(&env_of(&[("NO_COLOR", "1")]), dir.path(), dir.path()).unwrap();
         assert!(cfg.nocolor);
     }
+
+    #[test]
+    fn fact_cache_settings_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ansible.cfg"),
+            "[defaults]\ngathering = smart\nfact_caching = jsonfile\nfact_caching_connection = cache\nfact_caching_timeout = 0\n",
+        )
+        .unwrap();
+        let home = dir.path().join("home");
+        let cfg = Config::load(&env_of(&[]), dir.path(), &home).unwrap();
+        assert_eq!(cfg.fact_caching, "jsonfile");
+        assert_eq!(cfg.fact_caching_connection, Some(dir.path().join("cache")));
+        assert_eq!(cfg.fact_caching_timeout, 0);
+        assert_eq!(cfg.gathering, "smart");
+        let env = env_of(&[
+            ("ANSIBLE_CACHE_PLUGIN", "memory"),
+            ("ANSIBLE_CACHE_PLUGIN_TIMEOUT", "60"),
+            ("ANSIBLE_CACHE_PLUGIN_PREFIX", "rm_"),
+        ]);
+        let cfg = Config::load(&env, dir.path(), &home).unwrap();
+        assert_eq!(cfg.fact_caching, "memory");
+        assert_eq!(cfg.fact_caching_timeout, 60);
+        assert_eq!(cfg.fact_caching_prefix, "rm_");
+        let defaults = Config::defaults(&home);
+        assert_eq!(defaults.fact_caching_timeout, 86400);
+        assert!(defaults.fact_caching_connection.is_none());
+    }
 }
