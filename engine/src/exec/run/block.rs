@@ -97,6 +97,9 @@ impl PlayRun<'_> {
                 self.stop_play = true;
                 self.stop_run = true;
             }
+            if self.free.as_ref().is_some_and(|f| f.aborted()) {
+                self.stop_play = true;
+            }
             if self.stop_play || self.stop_batch {
                 break;
             }
@@ -271,6 +274,21 @@ impl PlayRun<'_> {
         // and (recorded) their result is registered for that host only; with
         // `run_once` the result is shared with every host.
         let bypass = task.action.ends_with(".add_host") || task.action.ends_with(".pause");
+        if bypass && self.free.is_some() {
+            // Recorded: ansible refuses these under `free` and ends the run (exit 1).
+            let short = task.action_as_written.clone();
+            self.fatal_error = Some(crate::source::SourceError::new(
+                &task.span,
+                format!(
+                    "The '{short}' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list."
+                ),
+            ));
+            self.stop_play = true;
+            if let Some(free) = &self.free {
+                free.abort();
+            }
+            return Vec::new();
+        }
         let shared = kw_bool("run_once") || (meta.is_some() && !per_host_meta);
         let run_once = shared || bypass;
         let mut any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;

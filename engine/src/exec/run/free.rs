@@ -80,12 +80,22 @@ pub struct FreeCx {
     pub current: Option<(TaskKey, Event)>,
     warned_run_once: Arc<AtomicBool>,
     warned_any_errors_fatal: Arc<AtomicBool>,
+    /// An error ended the run: every host stops.
+    aborted: Arc<AtomicBool>,
 }
 
 impl FreeCx {
     /// Whether to warn about `run_once` now (once per play).
     pub fn warn_run_once(&self) -> bool {
         !self.warned_run_once.swap(true, Ordering::Relaxed)
+    }
+
+    pub fn abort(&self) {
+        self.aborted.store(true, Ordering::Relaxed);
+    }
+
+    pub fn aborted(&self) -> bool {
+        self.aborted.load(Ordering::Relaxed)
     }
 
     pub fn warn_any_errors_fatal(&self) -> bool {
@@ -172,6 +182,7 @@ impl<'a> PlayRun<'a> {
             current: None,
             warned_run_once: Default::default(),
             warned_any_errors_fatal: Default::default(),
+            aborted: Default::default(),
         };
         let mut runs: Vec<PlayRun<'a>> = hosts
             .iter()

@@ -58,9 +58,9 @@ impl PlayRun<'_> {
             }
             if !found && self.fatal_error.is_none() {
                 // Recorded: ansible stops the run here (exit 1, no recap).
-                self.fatal_error = Some(format!(
+                self.fatal_error = Some(crate::source::SourceError::plain(format!(
                     "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
-                ));
+                )));
                 self.stop_play = true;
             }
         }

@@ -77,6 +77,7 @@ use crate::cli::Loaded;
 use crate::exec::budget::UnreachableRule;
 use crate::playbook::{Play, TagFilter, Task, TaskOrBlock};
 use crate::report::{Event, HostCounters, HostStatus, Recap};
+use crate::source::SourceError;
 use crate::template::Templar;
 use crate::vars::RunFacts;
 
@@ -144,7 +145,7 @@ pub(crate) struct PlayRun<'a> {
     pub stop_batch: bool,
     pub end_play: bool,
     /// An error that ends the whole run (exit 1, no recap), e.g. a missing handler.
-    pub fatal_error: Option<String>,
+    pub fatal_error: Option<SourceError>,
     /// `--force-handlers` or the play's `force_handlers:`.
     pub force_handlers: bool,
     /// Strategy `free`: this run is one host's own (see [`free`]).
@@ -228,11 +229,10 @@ pub async fn run_playbooks(
                 Ok(true) => {}
                 Ok(false) => break 'run,
                 Err(e) => {
-                    let _ = events
-                        .send(Event::Error {
-                            message: e.render(),
-                        })
-                        .await;
+                    // The console adds the `[ERROR]: ` prefix itself.
+                    let text = e.render();
+                    let message = text.strip_prefix("[ERROR]: ").unwrap_or(&text).to_string();
+                    let _ = events.send(Event::Error { message }).await;
                     error_exit = true;
                     break 'run;
                 }

@@ -247,8 +247,8 @@ pub(super) async fn run_play(
             }
             run.run_sections(&sections, &inh).await;
         }
-        if let Some(msg) = run.fatal_error.take() {
-            return Err(SourceError::plain(msg));
+        if let Some(e) = run.fatal_error.take() {
+            return Err(e);
         }
         *start_at = run.start_at.take();
         for h in &batch {
