@@ -8,7 +8,9 @@ mod fleet;
 #[path = "fleet/tests.rs"]
 mod fleet_tests;
 mod precedence;
+mod reboot;
 mod run_corpus;
+mod run_corpus_ssh;
 mod run_output;
 mod snapshot;
 mod util;

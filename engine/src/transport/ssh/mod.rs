@@ -83,6 +83,12 @@ impl Link {
         Ok(conn)
     }
 
+    /// Drops the current connection (after a reboot, `meta: reset_connection`): the
+    /// next command connects again; commands still running on it finish.
+    async fn reset(&self) {
+        *self.current.lock().await = None;
+    }
+
     /// Forgets `dead` (unless another task already replaced it).
     async fn forget(&self, dead: &Arc<Connection>) {
         let mut current = self.current.lock().await;
@@ -197,6 +203,19 @@ impl SshPool {
     /// here, with OpenSSH's words).
     pub async fn connect(&self, hc: &HostConnection) -> Result<Arc<dyn Remote>, RemoteError> {
         Ok(Arc::new(self.connect_ssh(hc).await?))
+    }
+
+    /// `meta: reset_connection`: the host's next command opens a new connection.
+    pub async fn reset(&self, hc: &HostConnection) {
+        let link = self
+            .by_host
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&HostKey::of(hc))
+            .cloned();
+        if let Some(link) = link {
+            link.reset().await;
+        }
     }
 
     /// As [`SshPool::connect`], with the concrete type.

@@ -296,4 +296,7 @@ impl Remote for SshRemote {
     fn shell_kind(&self) -> ShellKind {
         ShellKind::Posix
     }
+    fn reset(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.link.reset())
+    }
 }
