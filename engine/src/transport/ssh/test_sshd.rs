@@ -101,6 +101,16 @@ impl Sshd {
             Path::new(SSHD).exists(),
             "{SSHD} is missing: install openssh-server (tests/run.sh does) to run the ssh tests"
         );
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next().map(str::to_string));
+        assert_eq!(
+            uid.as_deref(),
+            Some("0"),
+            "the ssh tests run a real sshd and need root (as CI runs them)"
+        );
         std::fs::create_dir_all("/run/sshd").expect("mkdir /run/sshd");
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
