@@ -24,6 +24,8 @@ mod tests_auth;
 #[cfg(test)]
 mod tests_become;
 #[cfg(test)]
+mod tests_modules;
+#[cfg(test)]
 mod tests_routes;
 
 use std::collections::HashMap;
