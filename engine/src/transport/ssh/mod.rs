@@ -102,6 +102,7 @@ impl Link {
         mut gate: Option<sudo::Gate>,
     ) -> Result<ExecOutput, RemoteError> {
         let mut retried = false;
+        let mut refusals: u32 = 0;
         // The semaphore is never closed, so acquiring only waits.
         let _session = self.sessions.acquire().await.ok();
         loop {
@@ -120,6 +121,17 @@ impl Link {
                         "cannot start a command on {}: {why}",
                         self.target.endpoint.host
                     )));
+                }
+                Err(ExecError::Refused(why)) => {
+                    refusals += 1;
+                    if refusals > 100 {
+                        return Err(unreachable(format!(
+                            "cannot start a command on {}: {why}",
+                            self.target.endpoint.host
+                        )));
+                    }
+                    let pause = Duration::from_millis(10 * u64::from(refusals.min(20)));
+                    tokio::time::sleep(pause).await;
                 }
                 Err(ExecError::Lost) => {
                     self.forget(&conn).await;

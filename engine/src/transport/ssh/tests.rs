@@ -245,3 +245,28 @@ fn a_port_that_is_not_ssh_is_unreachable_in_openssh_words() {
     closer.join().unwrap();
     drop(silent);
 }
+
+#[test]
+fn a_host_allowing_fewer_sessions_than_asked_for_queues_them() {
+    test_sshd::ensure_password_user();
+    let sshd = Sshd::start_with("MaxSessions 2");
+    let hc = HostConnection {
+        user: Some(test_sshd::PASSWORD_USER.into()),
+        ..sshd.host("id_ed25519")
+    };
+    rt().block_on(async {
+        let r = connect(&hc).await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let r = r.clone();
+            tasks.spawn(async move { r.exec(&format!("sleep 0.05; echo {i}"), None).await });
+        }
+        let outs = tasks.join_all().await;
+        let mut got: Vec<String> = outs
+            .into_iter()
+            .map(|o| o.unwrap().stdout_text().trim().to_string())
+            .collect();
+        got.sort_by_key(|s| s.parse::<u32>().unwrap());
+        assert_eq!(got, (0..20).map(|i| i.to_string()).collect::<Vec<_>>());
+    });
+}
