@@ -43,6 +43,8 @@ pub struct Target {
     /// Never printed.
     pub password: Option<String>,
     pub known_hosts: Vec<PathBuf>,
+    /// `HostKeyAlias`: the name the target's key is recorded under.
+    pub host_key_alias: Option<String>,
     pub strictness: Strictness,
     /// The ssh-agent socket (`IdentityAgent`, else `SSH_AUTH_SOCK`); `None`: no agent.
     pub agent: Option<PathBuf>,
@@ -359,6 +361,13 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         .map(str::to_string)
         .or(cl.jump.clone())
         .or_else(|| params.proxy_jump.clone().map(|j| j.join(",")));
+    let host_key_alias = cl.option("hostkeyalias").map(str::to_string).or_else(|| {
+        params
+            .ignored_fields
+            .get("hostkeyalias")
+            .or(params.unsupported_fields.get("hostkeyalias"))
+            .and_then(|v| v.first().cloned())
+    });
     let proxy_command = cl
         .option("proxycommand")
         .map(str::to_string)
@@ -391,6 +400,7 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         proxy_command,
         password: hc.password.clone(),
         known_hosts,
+        host_key_alias,
         strictness,
         agent,
         connect_timeout,

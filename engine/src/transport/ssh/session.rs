@@ -159,6 +159,15 @@ pub async fn tcp_connect(host: &str, port: u16, timeout: Duration) -> Result<Tcp
     Err(format!("ssh: connect to host {host} port {port}: {why}"))
 }
 
+/// The host and port `endpoint`'s key is recorded under: its `HostKeyAlias` (a bare
+/// name, as OpenSSH records it), else its address and port.
+fn key_name(target: &Target, endpoint: &Endpoint) -> (String, u16) {
+    match &target.host_key_alias {
+        Some(alias) if *endpoint == target.endpoint => (alias.clone(), 22),
+        _ => (endpoint.host.clone(), endpoint.port),
+    }
+}
+
 /// Handshake and authentication over `stream`, within `timeout`.
 async fn establish<S>(
     target: &Target,
@@ -169,9 +178,10 @@ async fn establish<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let (host, port) = key_name(target, endpoint);
     let client = Client {
-        host: endpoint.host.clone(),
-        port: endpoint.port,
+        host,
+        port,
         known_hosts: target.known_hosts.clone(),
         strictness: target.strictness,
     };
@@ -210,8 +220,8 @@ where
 /// Opens the connection to `target`, through its bastions if it has any.
 pub async fn open(target: &Target) -> Result<Connection, String> {
     let config = |endpoint: &Endpoint| {
-        let known =
-            known_hosts::known_algorithms(&target.known_hosts, &endpoint.host, endpoint.port);
+        let (host, port) = key_name(target, endpoint);
+        let known = known_hosts::known_algorithms(&target.known_hosts, &host, port);
         client_config(target.keepalive, &known)
     };
     let mut hops: Vec<&Endpoint> = target.jumps.iter().collect();
