@@ -295,7 +295,11 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         .or(params.user.clone())
         .unwrap_or_else(local_user);
 
-    let mut identity_files: Vec<PathBuf> = hc.private_key_file.iter().cloned().collect();
+    let mut identity_files: Vec<PathBuf> = hc
+        .private_key_file
+        .iter()
+        .map(|p| expand_tilde(&p.to_string_lossy()))
+        .collect();
     identity_files.extend(cl.identity_files.iter().map(|f| expand_tilde(f)));
     identity_files.extend(
         cl.options
@@ -470,10 +474,10 @@ mod tests {
         );
         h.port = Some(22);
         h.user = Some("deploy".into());
-        h.private_key_file = Some("/keys/k".into());
+        h.private_key_file = Some("~/keys/k".into());
         let t = resolve(&h).unwrap();
         assert_eq!((t.endpoint.port, t.endpoint.user.as_str()), (22, "deploy"));
-        assert_eq!(t.endpoint.identity_files, [PathBuf::from("/keys/k")]);
+        assert_eq!(t.endpoint.identity_files, [home().join("keys/k")]);
         assert_eq!(t.known_hosts[0], PathBuf::from("/tmp/kh"));
         assert_eq!(t.known_hosts[1], PathBuf::from("/etc/ssh/ssh_known_hosts"));
         assert_eq!(t.strictness, Strictness::AcceptNew);
