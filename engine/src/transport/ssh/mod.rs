@@ -57,17 +57,20 @@ pub(crate) struct Link {
     current: tokio::sync::Mutex<Option<Arc<Connection>>>,
     /// Channels open at once: sshd refuses more than `MaxSessions` (10 by default).
     sessions: tokio::sync::Semaphore,
+    /// The bastion's link (`ProxyJump`), shared by every target behind it.
+    via: Option<Arc<Link>>,
 }
 
 /// OpenSSH's default `MaxSessions`.
 const MAX_SESSIONS: usize = 10;
 
 impl Link {
-    fn new(target: Target) -> Self {
+    fn new(target: Target, via: Option<Arc<Link>>) -> Self {
         Link {
             target,
             current: tokio::sync::Mutex::new(None),
             sessions: tokio::sync::Semaphore::new(MAX_SESSIONS),
+            via,
         }
     }
 
@@ -80,7 +83,16 @@ impl Link {
             return Ok(conn.clone());
         }
         *current = None;
-        let conn = Arc::new(session::open(&self.target).await.map_err(unreachable)?);
+        // Locks are taken target first, then bastion: no cycle, bastions have fewer hops.
+        let bastion = match &self.via {
+            Some(via) => Some(Box::pin(via.connection()).await?),
+            None => None,
+        };
+        let conn = Arc::new(
+            session::open(&self.target, bastion)
+                .await
+                .map_err(unreachable)?,
+        );
         *current = Some(conn.clone());
         Ok(conn)
     }
@@ -176,6 +188,17 @@ impl HostKey {
     }
 }
 
+/// The link of `target`, created with the links of its bastions if new.
+fn link_for(links: &mut HashMap<Target, Arc<Link>>, target: Target) -> Arc<Link> {
+    if let Some(link) = links.get(&target) {
+        return link.clone();
+    }
+    let via = target.bastion().map(|b| link_for(links, b));
+    let link = Arc::new(Link::new(target.clone(), via));
+    links.insert(target, link.clone());
+    link
+}
+
 /// The run's SSH connections, one per distinct target, reused by every task and play.
 #[derive(Default)]
 pub struct SshPool {
@@ -196,13 +219,8 @@ impl SshPool {
             return Ok(link.clone());
         }
         let target = options::resolve(hc).map_err(unreachable)?;
-        let link = self
-            .links
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(target.clone())
-            .or_insert_with(|| Arc::new(Link::new(target)))
-            .clone();
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        let link = link_for(&mut links, target);
         by_host.insert(key, link.clone());
         Ok(link)
     }

@@ -66,6 +66,23 @@ impl std::fmt::Debug for Target {
     }
 }
 
+impl Target {
+    /// The connection this one goes through: the last `ProxyJump` host, reached in turn
+    /// through the ones before it. Its key is checked against the same files; the
+    /// password and `HostKeyAlias` are the target's own.
+    pub fn bastion(&self) -> Option<Target> {
+        let (last, before) = self.jumps.split_last()?;
+        Some(Target {
+            endpoint: last.clone(),
+            jumps: before.to_vec(),
+            proxy_command: None,
+            password: None,
+            host_key_alias: None,
+            ..self.clone()
+        })
+    }
+}
+
 /// Options from the ssh command line (`ansible_ssh_common_args` and friends).
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CommandLine {

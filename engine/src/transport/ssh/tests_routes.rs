@@ -208,3 +208,51 @@ fn proxy_jump_from_ssh_config_chains_two_bastions() {
         assert!(failed, "commands still ran with the second bastion down");
     });
 }
+
+#[test]
+fn targets_behind_one_bastion_share_its_connection() {
+    let bastion = Sshd::start();
+    let targets = [Sshd::start(), Sshd::start()];
+    let known = bastion.path("shared_known_hosts");
+    std::fs::write(
+        &known,
+        known_entry(&bastion) + &known_entry(&targets[0]) + &known_entry(&targets[1]),
+    )
+    .unwrap();
+    let config = bastion.path("shared_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host bastion\n  HostName {ADDRESS}\n  Port {}\n  User root\n  IdentityFile {}\n",
+            bastion.port,
+            bastion.path("id_ed25519").display()
+        ),
+    )
+    .unwrap();
+    let pool = super::SshPool::new();
+    rt().block_on(async {
+        let mut remotes = Vec::new();
+        for t in &targets {
+            let hc = HostConnection {
+                ssh_common_args: Some(format!(
+                    "-F {} -o UserKnownHostsFile={} -J bastion",
+                    config.display(),
+                    known.display()
+                )),
+                ..t.host("id_ed25519")
+            };
+            let r = pool.connect_ssh(&hc).await.unwrap();
+            assert_eq!(r.exec("echo hi", None).await.unwrap().stdout_text(), "hi\n");
+            remotes.push(r);
+        }
+        let (a, b) = (
+            remotes[0].link.via.clone().unwrap(),
+            remotes[1].link.via.clone().unwrap(),
+        );
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(std::sync::Arc::ptr_eq(
+            &a.connection().await.unwrap(),
+            &b.connection().await.unwrap()
+        ));
+    });
+}
