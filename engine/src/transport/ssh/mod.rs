@@ -5,9 +5,12 @@
 //! it drops fails promptly with [`RemoteError`].
 //!
 //! Settings come from the host's variables, `ansible_ssh_common_args` /
-//! `ansible_ssh_extra_args` (`-o`, `-i`, `-p`, `-F`, `-J`) and `~/.ssh/config`
-//! ([`options`]); host keys are checked against `known_hosts` ([`known_hosts`]); errors
-//! read as OpenSSH's, after Ansible's "Failed to connect to the host via ssh: ".
+//! `ansible_ssh_extra_args` (`-o`, `-i`, `-p`, `-F`, `-J`, `-l`) and `~/.ssh/config`
+//! ([`options`]); host keys are checked against `known_hosts` ([`known_hosts`]); a
+//! `ProxyJump` bastion's connection is pooled too and shared by the targets behind it;
+//! `ProxyCommand` runs locally. Errors read as OpenSSH's, after Ansible's "Failed to
+//! connect to the host via ssh: ". Become wraps commands as Ansible's plugins do
+//! ([`sudo`] for sudo with a password).
 
 mod known_hosts;
 mod options;
