@@ -181,9 +181,26 @@ pub fn load_config(file: Option<&Path>) -> Result<SshConfig, String> {
         }
         Err(e) => return Err(format!("cannot read ssh config {}: {e}", path.display())),
     };
+    // `Match` blocks are not understood by the parser, which would apply their lines to
+    // the block before them; they are made inert instead (their options never apply).
+    let text: String = String::from_utf8_lossy(&text)
+        .lines()
+        .map(|line| {
+            let word = line
+                .trim_start()
+                .split([' ', '\t', '='])
+                .next()
+                .unwrap_or("");
+            if word.eq_ignore_ascii_case("match") {
+                "Host ringmaster-unsupported-match-block.invalid\n".to_string()
+            } else {
+                format!("{line}\n")
+            }
+        })
+        .collect();
     SshConfig::default()
         .parse(
-            &mut text.as_slice(),
+            &mut text.as_bytes(),
             ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS,
         )
         .map_err(|e| format!("cannot parse ssh config {}: {e}", path.display()))
@@ -519,5 +536,31 @@ mod tests {
     fn a_missing_config_file_given_with_dash_f_is_an_error() {
         let err = resolve(&hc("-F /no/such/ssh_config")).unwrap_err();
         assert!(err.contains("/no/such/ssh_config"), "{err}");
+    }
+}
+
+#[cfg(test)]
+mod config_tests {
+    use super::*;
+
+    #[test]
+    fn configs_with_match_blocks_and_unknown_options_still_load() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config");
+        std::fs::write(
+            &path,
+            "Host web*\n  User deploy\n  Port 2222\n  SomeFutureOption yes\n\
+             Match host db*\n  User dba\n\
+             Host *\n  ServerAliveInterval 5\n  ControlMaster auto\n",
+        )
+        .unwrap();
+        let config = load_config(Some(&path)).unwrap();
+        let params = config.query("web1");
+        assert_eq!(params.user.as_deref(), Some("deploy"));
+        assert_eq!(params.port, Some(2222));
+        assert_eq!(
+            params.server_alive_interval,
+            Some(std::time::Duration::from_secs(5))
+        );
     }
 }
