@@ -198,12 +198,20 @@ fn latency() {
         let per_exec = t.elapsed() / n;
         setups.sort();
         let t = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let r = r.clone();
+            tasks.spawn(async move { r.exec("true", None).await.unwrap() });
+        }
+        tasks.join_all().await;
+        let parallel = t.elapsed();
+        let t = Instant::now();
         let out = r.exec("head -c 104857600 /dev/zero", None).await.unwrap();
         assert_eq!(out.stdout.len(), 100 << 20);
         let download = t.elapsed();
         eprintln!(
             "connection setup (median of 10): {:?}; sequential exec round trip: {:?}; \
-             100 MB of output: {download:?}",
+             100 MB of output: {download:?}; 100 concurrent execs: {parallel:?}",
             setups[5], per_exec
         );
     });
