@@ -168,6 +168,51 @@ fn local_user() -> String {
         .unwrap_or_else(|_| "root".to_string())
 }
 
+/// Options that may be given several times, all values counting.
+const MULTI_VALUED: &[&str] = &[
+    "identityfile",
+    "certificatefile",
+    "localforward",
+    "remoteforward",
+    "dynamicforward",
+    "sendenv",
+    "setenv",
+    "include",
+];
+
+/// Rewrites a config so the parser reads it as OpenSSH does: the first value of an
+/// option wins (the parser keeps the last one of a block), and `Match` blocks, which the
+/// parser does not understand and would merge into the block before, never apply.
+fn openssh_semantics(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut seen = std::collections::HashSet::new();
+    for line in text.lines() {
+        let keyword = line
+            .trim_start()
+            .split([' ', '\t', '='])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if keyword == "match" {
+            seen.clear();
+            out.push_str("Host ringmaster-unsupported-match-block.invalid\n");
+            continue;
+        }
+        if keyword == "host" {
+            seen.clear();
+        } else if !keyword.is_empty()
+            && !keyword.starts_with('#')
+            && !MULTI_VALUED.contains(&keyword.as_str())
+            && !seen.insert(keyword)
+        {
+            continue; // A repeated option: the first one counts.
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// Reads `~/.ssh/config` (or `file`); a missing default file is an empty config.
 pub fn load_config(file: Option<&Path>) -> Result<SshConfig, String> {
     let (path, required) = match file {
@@ -181,23 +226,7 @@ pub fn load_config(file: Option<&Path>) -> Result<SshConfig, String> {
         }
         Err(e) => return Err(format!("cannot read ssh config {}: {e}", path.display())),
     };
-    // `Match` blocks are not understood by the parser, which would apply their lines to
-    // the block before them; they are made inert instead (their options never apply).
-    let text: String = String::from_utf8_lossy(&text)
-        .lines()
-        .map(|line| {
-            let word = line
-                .trim_start()
-                .split([' ', '\t', '='])
-                .next()
-                .unwrap_or("");
-            if word.eq_ignore_ascii_case("match") {
-                "Host ringmaster-unsupported-match-block.invalid\n".to_string()
-            } else {
-                format!("{line}\n")
-            }
-        })
-        .collect();
+    let text = openssh_semantics(&String::from_utf8_lossy(&text));
     SshConfig::default()
         .parse(
             &mut text.as_bytes(),
@@ -562,5 +591,9 @@ mod config_tests {
             params.server_alive_interval,
             Some(std::time::Duration::from_secs(5))
         );
+        // As OpenSSH: the first value of an option wins, within a block too.
+        std::fs::write(&path, "Host a\n  User first\n  User second\n").unwrap();
+        let config = load_config(Some(&path)).unwrap();
+        assert_eq!(config.query("a").user.as_deref(), Some("first"));
     }
 }
