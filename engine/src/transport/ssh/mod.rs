@@ -5,9 +5,12 @@
 //! it drops fails promptly with [`RemoteError`].
 //!
 //! Settings come from the host's variables, `ansible_ssh_common_args` /
-//! `ansible_ssh_extra_args` (`-o`, `-i`, `-p`, `-F`, `-J`) and `~/.ssh/config`
-//! ([`options`]); host keys are checked against `known_hosts` ([`known_hosts`]); errors
-//! read as OpenSSH's, after Ansible's "Failed to connect to the host via ssh: ".
+//! `ansible_ssh_extra_args` (`-o`, `-i`, `-p`, `-F`, `-J`, `-l`) and `~/.ssh/config`
+//! ([`options`]); host keys are checked against `known_hosts` ([`known_hosts`]); a
+//! `ProxyJump` bastion's connection is pooled too and shared by the targets behind it;
+//! `ProxyCommand` runs locally. Errors read as OpenSSH's, after Ansible's "Failed to
+//! connect to the host via ssh: ". Become wraps commands as Ansible's plugins do
+//! ([`sudo`] for sudo with a password).
 
 mod known_hosts;
 mod options;
@@ -23,6 +26,8 @@ mod tests;
 mod tests_auth;
 #[cfg(test)]
 mod tests_become;
+#[cfg(test)]
+mod tests_modules;
 #[cfg(test)]
 mod tests_routes;
 
@@ -55,17 +60,20 @@ pub(crate) struct Link {
     current: tokio::sync::Mutex<Option<Arc<Connection>>>,
     /// Channels open at once: sshd refuses more than `MaxSessions` (10 by default).
     sessions: tokio::sync::Semaphore,
+    /// The bastion's link (`ProxyJump`), shared by every target behind it.
+    via: Option<Arc<Link>>,
 }
 
 /// OpenSSH's default `MaxSessions`.
 const MAX_SESSIONS: usize = 10;
 
 impl Link {
-    fn new(target: Target) -> Self {
+    fn new(target: Target, via: Option<Arc<Link>>) -> Self {
         Link {
             target,
             current: tokio::sync::Mutex::new(None),
             sessions: tokio::sync::Semaphore::new(MAX_SESSIONS),
+            via,
         }
     }
 
@@ -78,7 +86,16 @@ impl Link {
             return Ok(conn.clone());
         }
         *current = None;
-        let conn = Arc::new(session::open(&self.target).await.map_err(unreachable)?);
+        // Locks are taken target first, then bastion: no cycle, bastions have fewer hops.
+        let bastion = match &self.via {
+            Some(via) => Some(Box::pin(via.connection()).await?),
+            None => None,
+        };
+        let conn = Arc::new(
+            session::open(&self.target, bastion)
+                .await
+                .map_err(unreachable)?,
+        );
         *current = Some(conn.clone());
         Ok(conn)
     }
@@ -106,6 +123,7 @@ impl Link {
         mut gate: Option<sudo::Gate>,
     ) -> Result<ExecOutput, RemoteError> {
         let mut retried = false;
+        let mut refusals: u32 = 0;
         // The semaphore is never closed, so acquiring only waits.
         let _session = self.sessions.acquire().await.ok();
         loop {
@@ -124,6 +142,17 @@ impl Link {
                         "cannot start a command on {}: {why}",
                         self.target.endpoint.host
                     )));
+                }
+                Err(ExecError::Refused(why)) => {
+                    refusals += 1;
+                    if refusals > 100 {
+                        return Err(unreachable(format!(
+                            "cannot start a command on {}: {why}",
+                            self.target.endpoint.host
+                        )));
+                    }
+                    let pause = Duration::from_millis(10 * u64::from(refusals.min(20)));
+                    tokio::time::sleep(pause).await;
                 }
                 Err(ExecError::Lost) => {
                     self.forget(&conn).await;
@@ -168,6 +197,17 @@ impl HostKey {
     }
 }
 
+/// The link of `target`, created with the links of its bastions if new.
+fn link_for(links: &mut HashMap<Target, Arc<Link>>, target: Target) -> Arc<Link> {
+    if let Some(link) = links.get(&target) {
+        return link.clone();
+    }
+    let via = target.bastion().map(|b| link_for(links, b));
+    let link = Arc::new(Link::new(target.clone(), via));
+    links.insert(target, link.clone());
+    link
+}
+
 /// The run's SSH connections, one per distinct target, reused by every task and play.
 #[derive(Default)]
 pub struct SshPool {
@@ -188,13 +228,8 @@ impl SshPool {
             return Ok(link.clone());
         }
         let target = options::resolve(hc).map_err(unreachable)?;
-        let link = self
-            .links
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(target.clone())
-            .or_insert_with(|| Arc::new(Link::new(target)))
-            .clone();
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        let link = link_for(&mut links, target);
         by_host.insert(key, link.clone());
         Ok(link)
     }
