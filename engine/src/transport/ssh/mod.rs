@@ -10,13 +10,12 @@
 //! `ProxyJump` bastion's connection is pooled too and shared by the targets behind it;
 //! `ProxyCommand` runs locally. Errors read as OpenSSH's, after Ansible's "Failed to
 //! connect to the host via ssh: ". Become wraps commands as Ansible's plugins do
-//! ([`sudo`] for sudo with a password).
+//! ([`crate::transport::sudo_gate`] for sudo with a password).
 
 mod known_hosts;
 mod options;
 mod remote;
 mod session;
-mod sudo;
 
 #[cfg(test)]
 mod test_sshd;
@@ -120,7 +119,7 @@ impl Link {
         &self,
         line: &str,
         stdin: Option<&[u8]>,
-        mut gate: Option<sudo::Gate>,
+        mut gate: Option<crate::transport::sudo_gate::Gate>,
     ) -> Result<ExecOutput, RemoteError> {
         let mut retried = false;
         let mut refusals: u32 = 0;

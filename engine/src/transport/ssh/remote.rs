@@ -11,8 +11,8 @@ use russh::{ChannelMsg, Sig};
 
 use super::Link;
 use super::session::Client;
-use super::sudo::{Gate, GateEvent};
 use crate::transport::local::become_argv;
+use crate::transport::sudo_gate::{Gate, GateEvent};
 
 const SHELL: &str = "/bin/sh";
 
