@@ -79,26 +79,28 @@ pub fn compare(a: &str, b: &str, scheme: Scheme) -> Ordering {
     }
 }
 
-/// `[epoch:]upstream[-revision]`: epoch (a number, default 0), then the upstream
-/// version, then the revision, each compared with `verrevcmp`.
-fn debian_compare(a: &str, b: &str) -> Ordering {
-    let split = |v: &str| -> (u64, String, String) {
-        let (epoch, rest) = match v.split_once(':') {
-            Some((e, r)) if e.chars().all(|c| c.is_ascii_digit()) && !e.is_empty() => {
-                (e.parse().unwrap_or(0), r)
-            }
-            _ => (0, v),
-        };
-        match rest.rsplit_once('-') {
-            Some((up, rev)) => (epoch, up.to_string(), rev.to_string()),
-            None => (epoch, rest.to_string(), String::new()),
+/// `[epoch:]version[-revision]` as both dpkg and rpm split it: the epoch (a number,
+/// default 0), the version, and the part after the last `-` (empty when none).
+fn split_evr(v: &str) -> (u64, &str, &str) {
+    let (epoch, rest) = match v.split_once(':') {
+        Some((e, r)) if !e.is_empty() && e.chars().all(|c| c.is_ascii_digit()) => {
+            (e.parse().unwrap_or(0), r)
         }
+        _ => (0, v),
     };
-    let (ea, ua, ra) = split(a);
-    let (eb, ub, rb) = split(b);
+    match rest.rsplit_once('-') {
+        Some((version, revision)) => (epoch, version, revision),
+        None => (epoch, rest, ""),
+    }
+}
+
+/// Debian: epoch, then upstream version, then revision, each with `verrevcmp`.
+fn debian_compare(a: &str, b: &str) -> Ordering {
+    let (ea, ua, ra) = split_evr(a);
+    let (eb, ub, rb) = split_evr(b);
     ea.cmp(&eb)
-        .then_with(|| verrevcmp(&ua, &ub))
-        .then_with(|| verrevcmp(&ra, &rb))
+        .then_with(|| verrevcmp(ua, ub))
+        .then_with(|| verrevcmp(ra, rb))
 }
 
 /// dpkg's character order: `~` sorts before everything (even the end), letters before
@@ -154,27 +156,16 @@ fn verrevcmp(a: &str, b: &str) -> Ordering {
     Ordering::Equal
 }
 
-/// RPM's `[epoch:]version[-release]` with `rpmvercmp` on each part.
+/// RPM: epoch, version, then release (ignored when either side has none), each with
+/// `rpmvercmp`.
 fn rpm_compare(a: &str, b: &str) -> Ordering {
-    let split = |v: &str| -> (u64, String, String) {
-        let (epoch, rest) = match v.split_once(':') {
-            Some((e, r)) if e.chars().all(|c| c.is_ascii_digit()) && !e.is_empty() => {
-                (e.parse().unwrap_or(0), r)
-            }
-            _ => (0, v),
-        };
-        match rest.rsplit_once('-') {
-            Some((ver, rel)) => (epoch, ver.to_string(), rel.to_string()),
-            None => (epoch, rest.to_string(), String::new()),
-        }
-    };
-    let (ea, va, ra) = split(a);
-    let (eb, vb, rb) = split(b);
-    ea.cmp(&eb).then_with(|| rpmvercmp(&va, &vb)).then_with(|| {
+    let (ea, va, ra) = split_evr(a);
+    let (eb, vb, rb) = split_evr(b);
+    ea.cmp(&eb).then_with(|| rpmvercmp(va, vb)).then_with(|| {
         if ra.is_empty() || rb.is_empty() {
             Ordering::Equal
         } else {
-            rpmvercmp(&ra, &rb)
+            rpmvercmp(ra, rb)
         }
     })
 }
