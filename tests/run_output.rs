@@ -1,6 +1,6 @@
 //! `--output json`: the machine-readable event stream CI pipelines read.
 
-use crate::util::ringmaster;
+use crate::util::{ringmaster, run_on_localhost};
 
 #[test]
 fn json_output_streams_every_event_and_ends_with_the_recap() {
@@ -162,17 +162,11 @@ fn count_unreachable_in_budget_turns_an_unreachable_host_into_a_breach() {
 }
 
 /// `reboot` over the local connection would reboot the controller: refused, as Ansible
-/// does; in check mode with `only_if_required` on a host that needs none, nothing to do.
+/// does.
 #[test]
 fn reboot_refuses_the_local_connection() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - reboot:\n",
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let run = ringmaster(dir.path(), &["site.yml".to_string()], home.path());
+    let run = run_on_localhost(dir.path(), "    - reboot:\n", &[]);
     assert_eq!(run.rc, 2, "{}", run.stdout);
     assert!(
         run.stdout.contains(

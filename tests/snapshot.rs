@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::util::ringmaster;
+use crate::util::run_on_localhost;
 
 /// A btrfs image mounted on a temp dir with subvolume `data`; unmounted on drop.
 struct Btrfs {
@@ -52,13 +52,7 @@ impl Drop for Btrfs {
 }
 
 fn play(dir: &Path, tasks: &str) -> crate::util::Run {
-    std::fs::write(
-        dir.join("site.yml"),
-        format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}"),
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    ringmaster(dir, &["site.yml".to_string()], home.path())
+    run_on_localhost(dir, tasks, &[])
 }
 
 #[test]
@@ -145,17 +139,14 @@ fn btrfs_provider_refuses_clearly_where_it_cannot_work_and_check_mode_changes_no
     }
 
     let data = fs.mnt.join("data");
-    let args = vec!["site.yml".to_string(), "--check".to_string()];
-    std::fs::write(
-        dir.path().join("site.yml"),
-        format!(
-            "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - snapshot: {{provider: btrfs, path: \"{}\", name: s1}}\n",
+    let check = run_on_localhost(
+        dir.path(),
+        &format!(
+            "    - snapshot: {{provider: btrfs, path: \"{}\", name: s1}}\n",
             data.display()
         ),
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let check = ringmaster(dir.path(), &args, home.path());
+        &["--check"],
+    );
     assert!(
         check.stdout.contains("changed: [localhost]"),
         "{}",

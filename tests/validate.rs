@@ -5,7 +5,7 @@
 use std::io::{Read as _, Write as _};
 use std::net::TcpListener;
 
-use crate::util::ringmaster;
+use crate::util::{ringmaster, run_on_localhost};
 
 /// A one-page HTTP server on a free loopback port, answering `body` with `status`.
 fn http_server(status: &'static str, body: &'static str) -> u16 {
@@ -130,13 +130,11 @@ fn validate_passes_healthy_checks_and_names_every_failed_one() {
 #[test]
 fn validate_reports_bad_checks_naming_the_check_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
-        "- hosts: localhost\n  gather_facts: false\n  tasks:\n    - validate:\n        checks:\n          - port: 22\n            stat: open\n",
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let run = ringmaster(dir.path(), &["site.yml".to_string()], home.path());
+    let run = run_on_localhost(
+        dir.path(),
+        "    - validate:\n        checks:\n          - port: 22\n            stat: open\n",
+        &[],
+    );
     assert_eq!(run.rc, 2, "{}", run.stdout);
     assert!(
         run.stdout.contains(

@@ -43,3 +43,17 @@ pub fn ringmaster(dir: &Path, args: &[String], home: &Path) -> Run {
 pub fn shell_words(line: &str) -> Vec<String> {
     shlex::split(line.trim()).unwrap_or_else(|| panic!("bad quoting in args line: {line}"))
 }
+
+/// Writes `site.yml` in `dir` — one play on the implicit localhost, no facts, with
+/// `tasks` (YAML lines indented by four spaces) — and runs it with `extra` arguments.
+pub fn run_on_localhost(dir: &Path, tasks: &str, extra: &[&str]) -> Run {
+    std::fs::write(
+        dir.join("site.yml"),
+        format!("- hosts: localhost\n  gather_facts: false\n  tasks:\n{tasks}"),
+    )
+    .expect("write site.yml");
+    let home = tempfile::tempdir().expect("temp home");
+    let mut args = vec!["site.yml".to_string()];
+    args.extend(extra.iter().map(|a| a.to_string()));
+    ringmaster(dir, &args, home.path())
+}
