@@ -75,3 +75,42 @@ fn a_host_that_stays_down_times_out_and_the_others_finish() {
     assert_ne!(fleet.boot_id(1), before);
     assert!(!fleet.accepts_connections(0));
 }
+
+/// `wait_for_connection` on a host that is down when the task starts: it waits (no
+/// UNREACHABLE) until the host is booted, then succeeds; a host that stays down fails
+/// with Ansible's timeout message.
+#[test]
+fn wait_for_connection_waits_for_a_host_that_comes_back() {
+    let fleet = Fleet::start(2).expect("fleet");
+    fleet.power_off(0);
+    fleet.power_off(1);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - wait_for_connection: {timeout: 6, sleep: 1}\n    - command: hostname\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
+    let boot_later = std::thread::scope(|s| {
+        let booter = s.spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(2));
+            fleet.boot(0);
+        });
+        let run = ringmaster(dir.path(), &args, home.path());
+        booter.join().unwrap();
+        run
+    });
+    let run = boot_later;
+    assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("ok: [h001]"), "{}", run.stdout);
+    assert!(run.stdout.contains("changed: [h001]"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("timed out waiting for ping module test: "),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("UNREACHABLE"), "{}", run.stdout);
+}

@@ -9,6 +9,7 @@ mod slurp;
 mod stat;
 mod tempfile;
 mod wait_for;
+mod wait_for_connection;
 mod wait_for_tcp;
 
 pub use fetch::FetchModule;
@@ -19,3 +20,4 @@ pub use slurp::SlurpModule;
 pub use stat::StatModule;
 pub use tempfile::TempfileModule;
 pub use wait_for::WaitForModule;
+pub use wait_for_connection::WaitForConnectionModule;

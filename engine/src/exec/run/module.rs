@@ -43,9 +43,18 @@ pub(super) async fn run_module(
         Ok(v) => Arc::new(Scope::child(&target_scope, v)),
         Err(msg) => return HostOutcome::failure(&job.host, msg).result,
     };
-    let remote = match job.connector.connect(&target, &connect_scope).await {
-        Ok(r) => r,
-        Err(e) => return unreachable(&e.message),
+    let remote: Arc<dyn Remote> = if job.task.action == WAIT_FOR_CONNECTION {
+        // Its whole point is a host that may not answer yet: it connects per attempt.
+        Arc::new(ConnectPerCommand {
+            connector: job.connector.clone(),
+            host: target.clone(),
+            scope: connect_scope.clone(),
+        })
+    } else {
+        match job.connector.connect(&target, &connect_scope).await {
+            Ok(r) => r,
+            Err(e) => return unreachable(&e.message),
+        }
     };
     let remote: Arc<dyn Remote> = match environment(job, scope) {
         Ok(env) if env.is_empty() => remote,
@@ -152,6 +161,53 @@ fn environment(job: &HostJob, scope: &Arc<Scope>) -> Result<Vec<(String, String)
         }
     }
     Ok(env.into_iter().collect())
+}
+
+const WAIT_FOR_CONNECTION: &str = "ansible.builtin.wait_for_connection";
+
+/// A host reached anew for every command (through the connector's pool, so a live
+/// connection is reused), for `wait_for_connection`: a host that is down makes each
+/// command fail, not the task.
+struct ConnectPerCommand {
+    connector: Arc<dyn super::task::Connector>,
+    host: String,
+    scope: Arc<Scope>,
+}
+
+impl Remote for ConnectPerCommand {
+    fn exec<'a>(
+        &'a self,
+        cmd: &'a str,
+        stdin: Option<&'a [u8]>,
+    ) -> BoxFuture<'a, Result<ExecOutput, RemoteError>> {
+        Box::pin(async move {
+            let remote = self.connector.connect(&self.host, &self.scope).await?;
+            remote.exec(cmd, stdin).await
+        })
+    }
+    fn put<'a>(
+        &'a self,
+        data: &'a [u8],
+        path: &'a str,
+        mode: Option<u32>,
+    ) -> BoxFuture<'a, Result<(), RemoteError>> {
+        Box::pin(async move {
+            let remote = self.connector.connect(&self.host, &self.scope).await?;
+            remote.put(data, path, mode).await
+        })
+    }
+    fn get<'a>(&'a self, path: &'a str) -> BoxFuture<'a, Result<Vec<u8>, RemoteError>> {
+        Box::pin(async move {
+            let remote = self.connector.connect(&self.host, &self.scope).await?;
+            remote.get(path).await
+        })
+    }
+    fn shell_kind(&self) -> ShellKind {
+        ShellKind::Posix
+    }
+    fn reset(&self) -> BoxFuture<'_, ()> {
+        self.connector.reset(&self.host, &self.scope)
+    }
 }
 
 /// A connection whose commands run with extra environment variables (`environment:`),
