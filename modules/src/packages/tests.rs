@@ -1,0 +1,1 @@
+//! Pure parts of the package modules, from recorded outputs (tests/fixtures/apt/).
