@@ -54,7 +54,11 @@ struct AptArgs {
         deserialize_with = "opt_bool"
     )]
     allow_downgrade: Option<bool>,
-    #[serde(default, alias = "allow-unauthenticated", deserialize_with = "opt_bool")]
+    #[serde(
+        default,
+        alias = "allow-unauthenticated",
+        deserialize_with = "opt_bool"
+    )]
     allow_unauthenticated: Option<bool>,
     #[serde(default, deserialize_with = "opt_bool")]
     allow_change_held_packages: Option<bool>,
@@ -104,7 +108,10 @@ impl AptArgs {
             (self.fail_on_autoremove, "--no-remove"),
             (self.allow_unauthenticated, "--allow-unauthenticated"),
             (self.allow_downgrade, "--allow-downgrades"),
-            (self.allow_change_held_packages, "--allow-change-held-packages"),
+            (
+                self.allow_change_held_packages,
+                "--allow-change-held-packages",
+            ),
         ] {
             if on == Some(true) {
                 s.push(' ');
@@ -177,8 +184,9 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
             return Ok(failed_run("apt-get clean failed".into(), &out));
         }
         if nothing_else && a.update_cache != Some(true) && a.autoremove != Some(true) {
-            return Ok(with_output(Outcome::changed(true), &out)
-                .with("msg", "apt-get clean completed"));
+            return Ok(
+                with_output(Outcome::changed(true), &out).with("msg", "apt-get clean completed")
+            );
         }
         clean_out = Some(out);
     }
@@ -268,9 +276,8 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
                 "unable to install additional packages when upgrading all installed packages",
             ));
         }
-        let cmd = format!(
-            "{APT_ENV} apt-get -y {common}{simulate} upgrade --with-new-pkgs{auto_remove}"
-        );
+        let cmd =
+            format!("{APT_ENV} apt-get -y {common}{simulate} upgrade --with-new-pkgs{auto_remove}");
         let out = run(cx.remote, &cmd).await?;
         if out.rc != 0 {
             return Ok(failed_run(
@@ -284,10 +291,18 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
     if packages.is_empty() {
         for (on, op, marker) in [
             (a.autoclean, "autoclean", "Del "),
-            (a.autoremove, "autoremove", "The following packages will be REMOVED"),
+            (
+                a.autoremove,
+                "autoremove",
+                "The following packages will be REMOVED",
+            ),
         ] {
             if on == Some(true) {
-                let purge = if a.purge == Some(true) { " --purge" } else { "" };
+                let purge = if a.purge == Some(true) {
+                    " --purge"
+                } else {
+                    ""
+                };
                 let cmd = format!("{APT_ENV} apt-get -y {common}{purge} {op}{simulate}");
                 let out = run(cx.remote, &cmd).await?;
                 if out.rc != 0 {
@@ -418,7 +433,10 @@ async fn install(
     let out = run(cx.remote, &cmd).await?;
     if out.rc != 0 {
         let msg = if apt_plan::is_lock_error(&out.stderr_text()) {
-            lock_timeout_message(a.lock_timeout.map_or(60, |t| t.max(0) as u64), &out.stderr_text())
+            lock_timeout_message(
+                a.lock_timeout.map_or(60, |t| t.max(0) as u64),
+                &out.stderr_text(),
+            )
         } else {
             format!("'{cmd}' failed: {}", out.stderr_text())
         };
@@ -450,7 +468,11 @@ async fn remove(
     }
     let cmd = format!(
         "{APT_ENV} apt-get -q -y {common}{}{}{} remove {}",
-        if a.purge == Some(true) { " --purge" } else { "" },
+        if a.purge == Some(true) {
+            " --purge"
+        } else {
+            ""
+        },
         if a.autoremove == Some(true) {
             " --auto-remove"
         } else {

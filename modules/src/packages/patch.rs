@@ -191,10 +191,9 @@ async fn apt_step(
 ) -> Result<Result<crate::runtime::ExecOutput, Outcome>, ModuleError> {
     Ok(
         match run_locked(remote, cmd, lock_timeout, apt_plan::is_lock_error).await? {
-            Locked::TimedOut(detail) => Err(Outcome::failed(lock_timeout_message(
-                lock_timeout,
-                &detail,
-            ))),
+            Locked::TimedOut(detail) => {
+                Err(Outcome::failed(lock_timeout_message(lock_timeout, &detail)))
+            }
             Locked::Ran(out) if out.rc != 0 => {
                 let mut o = Outcome::failed(format!(
                     "{what} failed: {}",
@@ -225,8 +224,13 @@ async fn apt_patch(cx: &TaskCx<'_>, p: &Patch) -> Result<Outcome, ModuleError> {
     }
     let before = installed_versions(remote).await?;
     let upgrades = if p.pinned.is_empty() {
-        match apt_step(remote, &apt_plan::simulate_all_command(), lt, "apt-get -s dist-upgrade")
-            .await?
+        match apt_step(
+            remote,
+            &apt_plan::simulate_all_command(),
+            lt,
+            "apt-get -s dist-upgrade",
+        )
+        .await?
         {
             Ok(out) => apt_plan::parse_simulation(&out.stdout_text()),
             Err(o) => return Ok(o),
@@ -286,8 +290,13 @@ async fn apt_patch(cx: &TaskCx<'_>, p: &Patch) -> Result<Outcome, ModuleError> {
         }
     }
     if failure.is_none() && p.autoremove {
-        match apt_step(remote, &apt_plan::autoremove_command(lt, false), lt, "apt-get autoremove")
-            .await?
+        match apt_step(
+            remote,
+            &apt_plan::autoremove_command(lt, false),
+            lt,
+            "apt-get autoremove",
+        )
+        .await?
         {
             Ok(out) => stdout.push_str(&out.stdout_text()),
             Err(o) => failure = Some(o),
@@ -373,7 +382,11 @@ async fn rpm_patch(cx: &TaskCx<'_>, p: &Patch, tool: RpmTool) -> Result<Outcome,
     let after = rpm_plan::parse_rpm_list(&after_list.stdout_text());
     let packages = apt_plan::changes(&before, &after);
     let mut o = if out.rc != 0 {
-        let mut o = Outcome::failed(format!("{} failed: {}", tool.name(), out.stderr_text().trim()));
+        let mut o = Outcome::failed(format!(
+            "{} failed: {}",
+            tool.name(),
+            out.stderr_text().trim()
+        ));
         o.rc = Some(out.rc);
         o
     } else {

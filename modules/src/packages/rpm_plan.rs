@@ -92,9 +92,7 @@ pub fn list_updates_ok(tool: RpmTool, rc: i32) -> bool {
 pub fn parse_updates(tool: RpmTool, stdout: &str) -> Vec<(String, String)> {
     match tool {
         RpmTool::Dnf | RpmTool::Yum => parse_check_update(stdout),
-        RpmTool::Zypper if stdout.contains("going to be upgraded") => {
-            parse_zypper_dry_run(stdout)
-        }
+        RpmTool::Zypper if stdout.contains("going to be upgraded") => parse_zypper_dry_run(stdout),
         RpmTool::Zypper => parse_zypper_table(stdout),
     }
 }
@@ -153,7 +151,10 @@ fn parse_zypper_dry_run(stdout: &str) -> Vec<(String, String)> {
                 in_list = false;
                 continue;
             }
-            names.extend(line.split_whitespace().map(|n| (n.to_string(), String::new())));
+            names.extend(
+                line.split_whitespace()
+                    .map(|n| (n.to_string(), String::new())),
+            );
         }
     }
     names
@@ -203,7 +204,11 @@ pub fn install_command(
                 .collect();
             let mut cmd = format!(
                 "LC_ALL=C zypper --non-interactive install --no-recommends{} {}",
-                if download_only { " --download-only" } else { "" },
+                if download_only {
+                    " --download-only"
+                } else {
+                    ""
+                },
                 specs.join(" ")
             );
             if autoremove && !download_only {

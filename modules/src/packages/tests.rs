@@ -76,8 +76,15 @@ fn simulation_handles_removals_new_packages_and_several_origins() {
         .collect();
     assert_eq!(security, ["libssl3", "openssl", "libc6"]);
     let new = &actions[4];
-    assert_eq!((new.from.as_deref(), new.to.as_deref()), (None, Some("6.1.69-1")));
-    assert_eq!(actions[5].arch.as_deref(), Some("amd64"), "trailing [] ignored");
+    assert_eq!(
+        (new.from.as_deref(), new.to.as_deref()),
+        (None, Some("6.1.69-1"))
+    );
+    assert_eq!(
+        actions[5].arch.as_deref(),
+        Some("amd64"),
+        "trailing [] ignored"
+    );
 }
 
 #[test]
@@ -130,7 +137,12 @@ fn names_match_globs_and_pins_split() {
 
 #[test]
 fn install_command_quotes_and_waits_for_the_lock() {
-    let cmd = install_specs_command(&["acme-agent=1.1-1".into(), "x$(id)".into()], 30, true, false);
+    let cmd = install_specs_command(
+        &["acme-agent=1.1-1".into(), "x$(id)".into()],
+        30,
+        true,
+        false,
+    );
     assert_eq!(
         cmd,
         "DEBIAN_FRONTEND=noninteractive LC_ALL=C apt-get -y -q -o Dpkg::Options::=--force-confdef \
@@ -196,11 +208,16 @@ fn zypper_updates_from_table_and_security_dry_run() {
             ("libopenssl3".into(), "3.0.8-150500.5.8".into()),
         ]
     );
-    let security =
-        rpm_plan::parse_updates(RpmTool::Zypper, fixture!("zypper-patch-security-dry-run.txt"));
+    let security = rpm_plan::parse_updates(
+        RpmTool::Zypper,
+        fixture!("zypper-patch-security-dry-run.txt"),
+    );
     assert_eq!(
         security,
-        [("curl".to_string(), String::new()), ("libcurl4".into(), String::new())]
+        [
+            ("curl".to_string(), String::new()),
+            ("libcurl4".into(), String::new())
+        ]
     );
     assert_eq!(
         rpm_plan::install_command(RpmTool::Zypper, &security, true, false),
