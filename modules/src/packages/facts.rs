@@ -19,6 +19,9 @@ const DETECT_COMMAND: &str = "for b in dpkg-query rpm; do \
 const RPM_FACTS_COMMAND: &str =
     "LC_ALL=C rpm -qa --qf '%{NAME}\\t%{VERSION}\\t%{RELEASE}\\t%{EPOCHNUM}\\t%{ARCH}\\n'";
 
+/// Turns one manager's listing into `{name: [entries]}`.
+type ListParser = fn(&str) -> Map<String, Value>;
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FactsArgs {
@@ -124,7 +127,7 @@ impl Module for PackageFactsModule {
             }
             let mut packages = Map::new();
             for manager in order {
-                let (cmd, parse_list): (&str, fn(&str) -> Map<String, Value>) = match manager {
+                let (cmd, parse_list): (&str, ListParser) = match manager {
                     "apt" => (apt_plan::DPKG_LIST_COMMAND, apt_facts),
                     _ => (RPM_FACTS_COMMAND, rpm_facts),
                 };

@@ -217,10 +217,11 @@ async fn apt_patch(cx: &TaskCx<'_>, p: &Patch) -> Result<Outcome, ModuleError> {
     let remote = cx.remote;
     let lt = p.lock_timeout;
     // Like Ansible's apt, check mode does not refresh the lists.
-    if p.update_cache && !cx.check_mode {
-        if let Err(o) = apt_step(remote, &apt_plan::update_command(), lt, "apt-get update").await? {
-            return Ok(o);
-        }
+    if p.update_cache
+        && !cx.check_mode
+        && let Err(o) = apt_step(remote, &apt_plan::update_command(), lt, "apt-get update").await?
+    {
+        return Ok(o);
     }
     let before = installed_versions(remote).await?;
     let upgrades = if p.pinned.is_empty() {
