@@ -11,5 +11,6 @@ mod patch;
 mod precedence;
 mod run_corpus;
 mod run_output;
+mod snapshot;
 mod util;
 mod validate;

@@ -71,6 +71,8 @@ pub static RINGMASTER_SPECS: &[ModuleSpec] = &[
             opt("path", ArgType::Path),
             choice("provider", &["btrfs", "lvm", "libvirt", "command"]),
             opt("revert_command", ArgType::Str),
+            opt("size", ArgType::Str),
+            opt("snapshot_dir", ArgType::Path),
             choice("state", &["present", "absent", "reverted", "list"]),
             opt("uri", ArgType::Str),
             opt("volume", ArgType::Str),

@@ -134,7 +134,12 @@ struct Row {
     task_hosts: usize,
 }
 
-fn run_workload(fleet: &fleet::Fleet, w: &Workload, dir: &Path, ansible: Option<&Path>) -> Vec<Row> {
+fn run_workload(
+    fleet: &fleet::Fleet,
+    w: &Workload,
+    dir: &Path,
+    ansible: Option<&Path>,
+) -> Vec<Row> {
     let mut rows = Vec::new();
     let task_hosts = w.hosts * w.tasks;
     let inv = dir.join("hosts.ini");
@@ -223,9 +228,7 @@ fn run_workload(fleet: &fleet::Fleet, w: &Workload, dir: &Path, ansible: Option<
 }
 
 fn print_table(rows: &[Row]) {
-    println!(
-        "\n| workload | engine | wall s | ms per task-host | controller CPU s | peak MB |"
-    );
+    println!("\n| workload | engine | wall s | ms per task-host | controller CPU s | peak MB |");
     println!("| --- | --- | ---: | ---: | ---: | ---: |");
     for r in rows {
         println!(
@@ -250,7 +253,10 @@ fn print_table(rows: &[Row]) {
         let rm = get("ringmaster").unwrap_or(f64::NAN);
         let mut line = format!("{w}:");
         if let Some(an) = get("ansible") {
-            line.push_str(&format!(" ringmaster {:.1}x faster than ansible-playbook;", an / rm));
+            line.push_str(&format!(
+                " ringmaster {:.1}x faster than ansible-playbook;",
+                an / rm
+            ));
         }
         if let Some(ssh) = get("raw ssh") {
             line.push_str(&format!(" {:.2}x the raw ssh floor", rm / ssh));

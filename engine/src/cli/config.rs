@@ -28,6 +28,12 @@ pub struct Config {
     pub become_user: String,
     pub nocolor: bool,
     pub force_color: bool,
+    /// `fact_caching`: `memory` (default) or `jsonfile` (persistent across runs).
+    pub fact_caching: String,
+    pub fact_caching_connection: Option<PathBuf>,
+    /// Seconds a cached host's facts stay valid; 0 = forever.
+    pub fact_caching_timeout: u64,
+    pub fact_caching_prefix: String,
 }
 
 impl Config {
@@ -55,6 +61,10 @@ impl Config {
             become_user: "root".to_string(),
             nocolor: false,
             force_color: false,
+            fact_caching: "memory".to_string(),
+            fact_caching_connection: None,
+            fact_caching_timeout: 86400,
+            fact_caching_prefix: String::new(),
         }
     }
 
@@ -175,6 +185,14 @@ impl Config {
             ("defaults", "force_color") => {
                 self.force_color = parse_bool(value).ok_or_else(|| bad("a boolean"))?
             }
+            ("defaults", "fact_caching") => self.fact_caching = value.trim().to_string(),
+            ("defaults", "fact_caching_connection") => {
+                self.fact_caching_connection = Some(resolve_path(value.trim(), base, home))
+            }
+            ("defaults", "fact_caching_timeout") => {
+                self.fact_caching_timeout = value.trim().parse().map_err(|_| bad("an integer"))?
+            }
+            ("defaults", "fact_caching_prefix") => self.fact_caching_prefix = value.to_string(),
             ("privilege_escalation", "become") => {
                 self.become_ = parse_bool(value).ok_or_else(|| bad("a boolean"))?
             }
@@ -210,6 +228,22 @@ const ENV_SETTINGS: &[(&str, &str, &str)] = &[
     ("ANSIBLE_PRIVATE_KEY_FILE", "defaults", "private_key_file"),
     ("ANSIBLE_NOCOLOR", "defaults", "nocolor"),
     ("ANSIBLE_FORCE_COLOR", "defaults", "force_color"),
+    ("ANSIBLE_CACHE_PLUGIN", "defaults", "fact_caching"),
+    (
+        "ANSIBLE_CACHE_PLUGIN_CONNECTION",
+        "defaults",
+        "fact_caching_connection",
+    ),
+    (
+        "ANSIBLE_CACHE_PLUGIN_TIMEOUT",
+        "defaults",
+        "fact_caching_timeout",
+    ),
+    (
+        "ANSIBLE_CACHE_PLUGIN_PREFIX",
+        "defaults",
+        "fact_caching_prefix",
+    ),
     ("ANSIBLE_BECOME", "privilege_escalation", "become"),
     (
         "ANSIBLE_BECOME_METHOD",
@@ -362,5 +396,33 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cfg = Config::load(&env_of(&[("NO_COLOR", "1")]), dir.path(), dir.path()).unwrap();
         assert!(cfg.nocolor);
+    }
+
+    #[test]
+    fn fact_cache_settings_from_file_and_env() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("ansible.cfg"),
+            "[defaults]\ngathering = smart\nfact_caching = jsonfile\nfact_caching_connection = cache\nfact_caching_timeout = 0\n",
+        )
+        .unwrap();
+        let home = dir.path().join("home");
+        let cfg = Config::load(&env_of(&[]), dir.path(), &home).unwrap();
+        assert_eq!(cfg.fact_caching, "jsonfile");
+        assert_eq!(cfg.fact_caching_connection, Some(dir.path().join("cache")));
+        assert_eq!(cfg.fact_caching_timeout, 0);
+        assert_eq!(cfg.gathering, "smart");
+        let env = env_of(&[
+            ("ANSIBLE_CACHE_PLUGIN", "memory"),
+            ("ANSIBLE_CACHE_PLUGIN_TIMEOUT", "60"),
+            ("ANSIBLE_CACHE_PLUGIN_PREFIX", "rm_"),
+        ]);
+        let cfg = Config::load(&env, dir.path(), &home).unwrap();
+        assert_eq!(cfg.fact_caching, "memory");
+        assert_eq!(cfg.fact_caching_timeout, 60);
+        assert_eq!(cfg.fact_caching_prefix, "rm_");
+        let defaults = Config::defaults(&home);
+        assert_eq!(defaults.fact_caching_timeout, 86400);
+        assert!(defaults.fact_caching_connection.is_none());
     }
 }

@@ -129,3 +129,39 @@ async fn futures_join_all<F: std::future::Future<Output = ()>>(futs: impl Iterat
     })
     .await;
 }
+
+/// Many commands at once on one host (one connection for ssh): none is lost, mixed up
+/// or refused (sshd allows 10 sessions per connection; the transport must queue).
+pub(crate) async fn many_execs_at_once(r: &dyn Remote) {
+    let runs = (0..100).map(|i| async move {
+        let input = format!("in{i}");
+        let out = r
+            .exec(&format!("cat; echo \" {i}\" >&2"), Some(input.as_bytes()))
+            .await
+            .unwrap();
+        assert_eq!((out.rc, out.stdout_text()), (0, input));
+        assert_eq!(out.stderr_text(), format!(" {i}\n"));
+    });
+    futures_join_all(runs).await;
+}
+
+/// A host that goes away while a command runs: the command fails with an error (the
+/// host is unreachable) within seconds instead of hanging. `kill` takes the host down.
+pub(crate) async fn a_host_dying_mid_command_fails_promptly(
+    r: &dyn Remote,
+    kill: impl FnOnce() + Send,
+) {
+    let started = std::time::Instant::now();
+    let run = r.exec("echo started; sleep 30; echo finished", None);
+    let killer = async {
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        kill();
+    };
+    let (result, ()) = tokio::join!(
+        tokio::time::timeout(std::time::Duration::from_secs(20), run),
+        killer
+    );
+    let result = result.expect("the command hung after its host died");
+    assert!(result.is_err(), "{result:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(15));
+}

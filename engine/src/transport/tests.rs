@@ -174,3 +174,8 @@ fn su_become_to_the_current_root_user_runs_the_command() {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     });
 }
+
+#[test]
+fn conformance_many_execs_at_once() {
+    conform(|r, _| async move { conformance::many_execs_at_once(&r).await });
+}

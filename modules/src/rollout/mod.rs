@@ -1,12 +1,15 @@
 //! The modules of staged patch rollouts that Ansible lacks: `validate` (post-patch
-//! health checks). `patch`, `snapshot` and `reboot` join them here.
+//! health checks) and `snapshot` (before patching, for rollback).
 
 mod checks;
 mod judge;
+pub(crate) mod snapshot;
+pub(crate) mod snapshot_providers;
 mod validate;
 mod version;
 
 #[cfg(test)]
 mod tests;
 
+pub use snapshot::SnapshotModule;
 pub use validate::ValidateModule;

@@ -260,3 +260,104 @@ fn host_commands_quote_hostile_names() {
     assert!(cmd.contains("'/tmp/$(reboot)'"), "{cmd}");
     assert!(host_command(&kind(json!({"port": 22, "from": "controller"}))).is_none());
 }
+
+mod snapshots {
+    use serde_json::json;
+
+    use super::out;
+    use crate::rollout::snapshot::{State, parse_args};
+    use crate::rollout::snapshot_providers::{plan_btrfs, plan_libvirt, plan_lvm};
+
+    fn args(v: serde_json::Value) -> crate::rollout::snapshot::SnapshotArgs {
+        parse_args(v.as_object().unwrap()).unwrap().1
+    }
+
+    #[test]
+    fn arguments_are_checked_with_clear_messages() {
+        let err = |v: serde_json::Value| parse_args(v.as_object().unwrap()).unwrap_err();
+        assert_eq!(
+            err(json!({"name": "s"})),
+            "snapshot: missing required argument: provider (btrfs, lvm, libvirt or command)"
+        );
+        assert_eq!(
+            err(json!({"provider": "btrfs"})),
+            "snapshot: 'name' is required unless state is list"
+        );
+        assert!(err(json!({"provider": "btrfs", "name": "../etc"})).contains("plain name"));
+        assert!(err(json!({"provider": "lvm", "name": "s", "state": "gone"})).contains("'state'"));
+    }
+
+    /// `lvs` output as LVM prints it (`--units b`, `|` separator).
+    #[test]
+    fn lvm_commands_and_listing() {
+        let p = plan_lvm(&args(
+            json!({"provider": "lvm", "name": "pre", "volume": "vg0/root"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            p.action_command(State::Present),
+            "lvcreate -s -l 10%ORIGIN -n pre vg0/root"
+        );
+        assert_eq!(
+            p.action_command(State::Reverted),
+            "lvconvert --merge -y vg0/pre"
+        );
+        assert_eq!(p.action_command(State::Absent), "lvremove -y vg0/pre");
+        let lvs = "  root|      |2026-11-01 10:00:00 +0000|21474836480B\n  pre |root  |2026-11-22 16:00:00 +0000|2147483648B\n  swap|      |2026-11-01 10:00:00 +0000|1073741824B\n";
+        let list = p.parse_list(&out(0, lvs, "")).unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0]["name"], "pre");
+        assert_eq!(list[0]["size_bytes"], 2147483648u64);
+        let merged = p.after_action(
+            State::Reverted,
+            &out(0, "  Delaying merge since origin is open.\n  Merging of snapshot vg0/pre will occur on next activation of vg0/root.\n", ""),
+        );
+        assert_eq!(merged, vec![("reboot_required".to_string(), json!(true))]);
+        let sized = plan_lvm(&args(
+            json!({"provider": "lvm", "name": "p", "volume": "vg/lv", "size": "2G"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            sized.action_command(State::Present),
+            "lvcreate -s -L 2G -n p vg/lv"
+        );
+        assert!(
+            plan_lvm(&args(
+                json!({"provider": "lvm", "name": "p", "volume": "lv"})
+            ))
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn libvirt_and_btrfs_commands_quote_their_inputs() {
+        let p = plan_libvirt(&args(
+            json!({"provider": "libvirt", "name": "pre patch", "domain": "web-1"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            p.action_command(State::Present),
+            "virsh -q -c qemu:///system snapshot-create-as --domain web-1 --name 'pre patch' --atomic"
+        );
+        assert_eq!(
+            p.parse_list(&out(0, "pre patch\nnightly\n\n", ""))
+                .unwrap()
+                .len(),
+            2
+        );
+        let b = plan_btrfs(&args(
+            json!({"provider": "btrfs", "name": "s1", "path": "/srv/my data/"}),
+        ))
+        .unwrap();
+        assert_eq!(
+            b.action_command(State::Present),
+            "mkdir -p '/srv/.snapshots/my data' && btrfs subvolume snapshot -r '/srv/my data' '/srv/.snapshots/my data/s1'"
+        );
+        assert!(
+            plan_btrfs(&args(
+                json!({"provider": "btrfs", "name": "s", "path": "relative"})
+            ))
+            .is_err()
+        );
+    }
+}

@@ -24,6 +24,7 @@ pub fn builtin(fqcn: &str) -> Option<&'static dyn Module> {
         "ansible.builtin.tempfile" => &TempfileModule,
         "ansible.builtin.wait_for" => &WaitForModule,
         "ansible.builtin.reboot" => &crate::system::RebootModule,
+        "ringmaster.builtin.snapshot" => &crate::rollout::SnapshotModule,
         "ringmaster.builtin.validate" => &crate::rollout::ValidateModule,
         "ringmaster.builtin.patch" => &crate::packages::PatchModule,
         "ansible.builtin.apt" => &crate::packages::AptModule,

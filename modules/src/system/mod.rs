@@ -9,6 +9,7 @@ mod slurp;
 mod stat;
 mod tempfile;
 mod wait_for;
+mod wait_for_tcp;
 
 pub use fetch::FetchModule;
 pub use ping::PingModule;

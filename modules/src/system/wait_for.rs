@@ -8,7 +8,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Map, Value, json};
 
 use crate::command::args::{opt_int, opt_list, opt_string, parse};
-use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx, quote};
+use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, Remote, TaskCx, quote};
+
+use super::wait_for_tcp::{
+    DEFAULT_STATES, DrainQuery, READ_WINDOW, TABLES_PROBE, active_connections, proc_hex,
+    read_probe, resolve_probe, resolved, split_tables, state_id,
+};
 
 #[derive(Debug, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -36,7 +41,6 @@ pub(crate) struct WaitForArgs {
     #[serde(default, deserialize_with = "opt_list")]
     pub exclude_hosts: Option<Vec<String>>,
     #[serde(default, deserialize_with = "opt_list")]
-    #[allow(dead_code)] // Only used by state=drained, which is not supported yet.
     pub active_connection_states: Option<Vec<String>>,
 }
 
@@ -59,11 +63,13 @@ pub(crate) fn check_args(a: &WaitForArgs) -> Result<(), String> {
     if a.exclude_hosts.is_some() && state != "drained" {
         return Err("exclude_hosts should only be with state=drained".into());
     }
-    if a.port.is_some() && a.search_regex.is_some() {
-        return Err("wait_for: search_regex on a port is not supported by ringmaster yet".into());
+    for s in a.active_connection_states.iter().flatten() {
+        if state_id(s).is_none() {
+            return Err(format!("unknown active_connection_state ({s}) defined"));
+        }
     }
-    if state == "drained" {
-        return Err("wait_for: state=drained is not supported by ringmaster yet".into());
+    if state == "drained" && a.port.is_none() {
+        return Err("wait_for: state=drained needs a port".into());
     }
     Ok(())
 }
@@ -159,6 +165,33 @@ pub(crate) fn timeout_message(a: &WaitForArgs, host: &str) -> String {
     }
 }
 
+/// The connections `state: drained` waits for: `host`'s and the excluded hosts'
+/// addresses resolved on the host.
+async fn drain_query(
+    remote: &dyn Remote,
+    a: &WaitForArgs,
+    host: &str,
+) -> Result<DrainQuery, ModuleError> {
+    let excluded = a.exclude_hosts.clone().unwrap_or_default();
+    let mut names = vec![host.to_string()];
+    names.extend(excluded.iter().cloned());
+    let out = remote
+        .exec(&resolve_probe(&names), None)
+        .await?
+        .stdout_text();
+    let exclude: Vec<std::net::IpAddr> = excluded.iter().flat_map(|n| resolved(n, &out)).collect();
+    let states: Vec<&'static str> = match &a.active_connection_states {
+        Some(list) => list.iter().filter_map(|s| state_id(s)).collect(),
+        None => DEFAULT_STATES.iter().filter_map(|s| state_id(s)).collect(),
+    };
+    Ok(DrainQuery {
+        port: u16::try_from(a.port.unwrap_or_default()).unwrap_or_default(),
+        ips: proc_hex(&resolved(host, &out)),
+        exclude: proc_hex(&exclude),
+        states,
+    })
+}
+
 /// `ansible.builtin.wait_for`.
 pub struct WaitForModule;
 
@@ -196,13 +229,51 @@ impl Module for WaitForModule {
                 tokio::time::sleep(Duration::from_secs(d as u64)).await;
             }
             let mut result = Outcome::ok();
-            if a.port.is_none() && a.path.is_none() {
+            if state == "drained" {
+                let deadline = start + timeout;
+                let query = drain_query(cx.remote, &a, &host).await?;
+                let mut drained = false;
+                while Instant::now() < deadline {
+                    let out = cx.remote.exec(TABLES_PROBE, None).await?.stdout_text();
+                    let (tcp, tcp6) = split_tables(&out);
+                    if active_connections(&query, tcp, tcp6) == 0 {
+                        drained = true;
+                        break;
+                    }
+                    tokio::time::sleep(pause).await;
+                }
+                if !drained {
+                    let port = a.port.unwrap_or_default();
+                    let msg = a.msg.clone().unwrap_or_else(|| {
+                        format!("Timeout when waiting for {host}:{port} to drain")
+                    });
+                    return Ok(Outcome::failed(msg).with("elapsed", start.elapsed().as_secs()));
+                }
+            } else if a.port.is_none() && a.path.is_none() {
                 tokio::time::sleep(timeout).await;
             } else {
                 let deadline = start + timeout;
                 let mut done = false;
                 while Instant::now() < deadline {
-                    let met = if let Some(port) = a.port {
+                    let met = if let (Some(port), Some(re), false) = (a.port, &regex, want_gone) {
+                        let left = deadline.saturating_duration_since(Instant::now()).as_secs();
+                        let window = READ_WINDOW.min(left.max(1));
+                        let ct = a.connect_timeout.unwrap_or(5);
+                        let out = cx
+                            .remote
+                            .exec(&read_probe(&host, port, ct, window), None)
+                            .await?;
+                        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+                        if text.trim() == "noprobe" {
+                            return Ok(Outcome::failed(
+                                "wait_for needs bash or nc on the host to check a port",
+                            ));
+                        }
+                        match text.split_once("@@open\n") {
+                            Some((_, data)) => re.is_match(data),
+                            None => false,
+                        }
+                    } else if let Some(port) = a.port {
                         let probe = port_probe(&host, port, a.connect_timeout.unwrap_or(5));
                         let out = cx.remote.exec(&probe, None).await?.stdout_text();
                         if out.trim() == "noprobe" {

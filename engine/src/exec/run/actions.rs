@@ -2,7 +2,6 @@
 //! `assert`, `fail`, `include_vars`, `pause`, `meta`, `include_tasks`/`include_role`
 //! (the last three only return what the executor must do next).
 
-use std::path::Path;
 use std::sync::Arc;
 
 use indexmap::IndexMap;
@@ -51,7 +50,7 @@ pub struct ActionOut {
 }
 
 impl ActionOut {
-    fn with(result: Map<String, J>) -> Self {
+    pub(super) fn with(result: Map<String, J>) -> Self {
         ActionOut {
             result,
             ..ActionOut::default()
@@ -97,14 +96,14 @@ pub struct ActionCx<'a> {
     pub events: &'a tokio::sync::mpsc::Sender<crate::report::Event>,
 }
 
-fn obj(entries: &[(&str, J)]) -> Map<String, J> {
+pub(super) fn obj(entries: &[(&str, J)]) -> Map<String, J> {
     entries
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect()
 }
 
-fn failed(msg: impl Into<String>) -> Map<String, J> {
+pub(super) fn failed(msg: impl Into<String>) -> Map<String, J> {
     obj(&[
         ("changed", J::Bool(false)),
         ("failed", J::Bool(true)),
@@ -112,7 +111,7 @@ fn failed(msg: impl Into<String>) -> Map<String, J> {
     ])
 }
 
-fn arg_str(args: &Map<String, J>, key: &str) -> Option<String> {
+pub(super) fn arg_str(args: &Map<String, J>, key: &str) -> Option<String> {
     args.get(key).filter(|v| !v.is_null()).map(|v| match v {
         J::String(s) => s.clone(),
         other => other.to_string(),
@@ -134,7 +133,7 @@ pub async fn run_engine_action(
                 arg_str(args, "msg").unwrap_or_else(|| "Failed as requested from task".into());
             ActionOut::with(failed(msg))
         }
-        "include_vars" => include_vars(args, cx),
+        "include_vars" => super::include_vars::include_vars(args, cx),
         "pause" => pause(args, cx).await,
         "meta" => {
             let name = arg_str(args, "_raw_params").unwrap_or_default();
@@ -358,114 +357,6 @@ fn assert(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
         result.insert(VERBOSE_ALWAYS.into(), J::Bool(true));
     }
     ActionOut::with(result)
-}
-
-fn include_vars(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {
-    let mut vars = IndexMap::new();
-    let mut files = Vec::new();
-    if let Some(dir) = arg_str(args, "dir") {
-        // Every YAML/JSON file of the directory, in name order (`depth` and
-        // `files_matching` are not supported).
-        let Some(base) = find_in(cx, "vars", &dir).filter(|p| p.is_dir()) else {
-            return ActionOut::with(failed(format!("{dir} directory does not exist")));
-        };
-        let mut entries: Vec<std::path::PathBuf> = std::fs::read_dir(&base)
-            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
-            .unwrap_or_default();
-        entries.retain(|p| {
-            p.is_file()
-                && p.extension()
-                    .and_then(|e| e.to_str())
-                    .is_some_and(|e| ["yml", "yaml", "json"].contains(&e))
-        });
-        entries.sort();
-        for path in entries {
-            if let Err(msg) = load_vars_into(&path, cx, &mut vars) {
-                return ActionOut::with(failed(msg));
-            }
-            files.push(path);
-        }
-    } else {
-        let Some(file) = arg_str(args, "file").or_else(|| arg_str(args, "_raw_params")) else {
-            return ActionOut::with(failed("include_vars needs 'file', 'dir' or a file name"));
-        };
-        let Some(path) = find_in(cx, "vars", &file).filter(|p| p.is_file()) else {
-            return ActionOut::with(failed(format!("Could not find or access '{file}'")));
-        };
-        if let Err(msg) = load_vars_into(&path, cx, &mut vars) {
-            return ActionOut::with(failed(msg));
-        }
-        files.push(path);
-    }
-    finish_include_vars(args, vars, &files)
-}
-
-/// `name` relative to the role's and the play's directories (`<dir>/<kind>/<name>`
-/// first), or absolute.
-fn find_in(cx: &ActionCx<'_>, kind: &str, name: &str) -> Option<std::path::PathBuf> {
-    let p = Path::new(name);
-    if p.is_absolute() {
-        return p.exists().then(|| p.to_path_buf());
-    }
-    cx.dirs
-        .iter()
-        .flat_map(|d| [d.join(kind).join(name), d.join(name)])
-        .find(|c| c.exists())
-}
-
-/// Reads one vars file (templated now) into `vars`.
-fn load_vars_into(
-    path: &Path,
-    cx: &ActionCx<'_>,
-    vars: &mut IndexMap<String, Value>,
-) -> Result<(), String> {
-    let node = crate::yaml::load_file(path).map_err(|e| e.message)?;
-    let data = cx
-        .templar
-        .render_node(&node, cx.scope)
-        .map_err(|e| e.message)?;
-    if let Ok(keys) = data.try_iter() {
-        for k in keys {
-            let v = data.get_item(&k).unwrap_or_default();
-            vars.insert(py_str(&k), v);
-        }
-    }
-    Ok(())
-}
-
-fn finish_include_vars(
-    args: &Map<String, J>,
-    mut vars: IndexMap<String, Value>,
-    files: &[std::path::PathBuf],
-) -> ActionOut {
-    if let Some(name) = arg_str(args, "name") {
-        let all: IndexMap<String, Value> = vars.drain(..).collect();
-        vars.insert(
-            name,
-            super::state::str_map(all.iter().map(|(k, v)| (k.as_str(), v.clone()))),
-        );
-    }
-    let facts: Map<String, J> = vars
-        .iter()
-        .map(|(k, v)| (k.clone(), value_to_json(v)))
-        .collect();
-    ActionOut {
-        result: obj(&[
-            ("ansible_facts", J::Object(facts)),
-            (
-                "ansible_included_var_files",
-                J::Array(
-                    files
-                        .iter()
-                        .map(|p| J::String(p.display().to_string()))
-                        .collect(),
-                ),
-            ),
-            ("changed", J::Bool(false)),
-        ]),
-        include_vars: vars,
-        ..ActionOut::default()
-    }
 }
 
 async fn pause(args: &Map<String, J>, cx: &ActionCx<'_>) -> ActionOut {

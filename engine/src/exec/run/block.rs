@@ -6,17 +6,15 @@
 use std::sync::Arc;
 
 use indexmap::IndexMap;
-use minijinja::Value;
-use serde_json::Value as J;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::PlayRun;
 use super::actions::Directive;
 use super::directives::ItemDirective;
-use super::state::{store_facts, with_state};
+use super::state::with_state;
 use super::task::{HostJob, HostOutcome, run_host};
-use crate::exec::budget::{self, BatchCounts, FatalityKeywords};
+use crate::exec::budget::{self, FatalityKeywords};
 use crate::exec::controller::inherit_keyword;
 use crate::playbook::{Block, Task, TaskOrBlock};
 use crate::report::{Event, HostStatus, TaskKindTag};
@@ -99,10 +97,17 @@ impl PlayRun<'_> {
                 self.stop_play = true;
                 self.stop_run = true;
             }
+            if self.free.as_ref().is_some_and(|f| f.aborted()) {
+                self.stop_play = true;
+            }
             if self.stop_play || self.stop_batch {
                 break;
             }
-            active.retain(|h| with_state(&self.states, h, |s| !s.unreachable && !s.ended));
+            active.retain(|h| {
+                with_state(&self.states, h, |s| {
+                    !s.unreachable && !s.ended && !s.role_ended
+                })
+            });
             if active.is_empty() {
                 break;
             }
@@ -146,6 +151,12 @@ impl PlayRun<'_> {
                 if !failed.contains(&h) {
                     failed.push(h);
                 }
+            }
+        }
+        if block.role.is_some() {
+            // `meta: end_role` ends the role only.
+            for h in hosts {
+                with_state(&self.states, h, |s| s.role_ended = false);
             }
         }
         Left { failed }
@@ -238,7 +249,15 @@ impl PlayRun<'_> {
             action: task.action.clone(),
             path: None,
         };
-        if !per_host_meta {
+        if let Some(free) = &mut self.free {
+            // Under `free` the banner goes out before this task's first result.
+            let key = format!(
+                "{}:{}:{name}:{kind:?}",
+                task.span.file.path.display(),
+                task.span.offset
+            );
+            free.current = Some((key, banner.clone()));
+        } else if !per_host_meta {
             self.emit(banner.clone()).await;
         }
         let kw_bool = |key: &str| -> bool {
@@ -255,9 +274,37 @@ impl PlayRun<'_> {
         // and (recorded) their result is registered for that host only; with
         // `run_once` the result is shared with every host.
         let bypass = task.action.ends_with(".add_host") || task.action.ends_with(".pause");
+        if bypass && self.free.is_some() {
+            // Recorded: ansible refuses these under `free` and ends the run (exit 1).
+            let short = task.action_as_written.clone();
+            self.fatal_error = Some(crate::source::SourceError::new(
+                &task.span,
+                format!(
+                    "The '{short}' module bypasses the host loop, which is currently not supported in the free strategy and would instead execute for every host in the inventory list."
+                ),
+            ));
+            self.stop_play = true;
+            if let Some(free) = &self.free {
+                free.abort();
+            }
+            return Vec::new();
+        }
         let shared = kw_bool("run_once") || (meta.is_some() && !per_host_meta);
         let run_once = shared || bypass;
-        let any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
+        let mut any_errors_fatal = kw_bool("any_errors_fatal") || self.play_any_errors_fatal;
+        if let Some(free) = &self.free {
+            let mut warnings = Vec::new();
+            if any_errors_fatal && meta.is_none() && free.warn_any_errors_fatal() {
+                warnings.push(super::free::ANY_ERRORS_FATAL_WARNING);
+            }
+            if kw_bool("run_once") && free.warn_run_once() {
+                warnings.push(super::free::RUN_ONCE_WARNING);
+            }
+            for w in warnings {
+                self.emit(Event::Warning { message: w.into() }).await;
+            }
+            any_errors_fatal = false;
+        }
         let ignore_errors = kw_bool("ignore_errors");
         let delegate_facts = kw_bool("delegate_facts");
         let throttle = inh
@@ -275,7 +322,7 @@ impl PlayRun<'_> {
             .map(|t| t.min(self.opts.forks))
             .unwrap_or(self.opts.forks)
             .max(1);
-        let outcomes = if per_host_meta {
+        let outcomes = if per_host_meta && self.free.is_none() {
             // One host after the other, each under its own banner (40).
             let mut all = Vec::new();
             for host in &runners {
@@ -319,7 +366,7 @@ impl PlayRun<'_> {
                         with_state(&self.states, host, |s| s.unreachable = true);
                         self.batch_unreachable.insert(host.clone());
                     }
-                    (HostStatus::Changed, _) => self.notify(task, host).await,
+                    (HostStatus::Changed, _) => self.notify(task, host, &inh).await,
                     _ => {}
                 }
                 if out.directive != Directive::None {
@@ -360,6 +407,9 @@ impl PlayRun<'_> {
                     self.batch_failed.insert(h.clone());
                 }
             }
+            if run_once && !failed_here.is_empty() {
+                self.free_fail_batch();
+            }
         }
         failed_here.extend(unreachable_here);
         self.check_budget(!outcomes.is_empty()).await;
@@ -378,7 +428,11 @@ impl PlayRun<'_> {
         let task_arc = Arc::new(task.clone());
         let kw = Arc::new(inh.kw.clone());
         let whens = Arc::new(inh.whens.clone());
-        let permits = Arc::new(Semaphore::new(limit));
+        let permits = match &self.free {
+            Some(free) => free.permits.clone(),
+            None => Arc::new(Semaphore::new(limit)),
+        };
+        let mut forwarders = Vec::new();
         let mut set = JoinSet::new();
         let mut ids = std::collections::HashMap::new();
         for host in runners {
@@ -398,6 +452,19 @@ impl PlayRun<'_> {
                 basedir: self.play.basedir.clone(),
                 events: self.events.clone(),
             };
+            let mut job = job;
+            if let Some(free) = &self.free {
+                // The host's results go through the banner gate with this task.
+                let (tx, mut rx) = tokio::sync::mpsc::channel::<Event>(64);
+                job.events = tx;
+                let gate = free.gate.clone();
+                let current = free.current.clone();
+                forwarders.push(tokio::spawn(async move {
+                    while let Some(e) = rx.recv().await {
+                        gate.send(current.as_ref(), e).await;
+                    }
+                }));
+            }
             let permits = permits.clone();
             let handle = set.spawn(async move {
                 let _permit = permits.acquire_owned().await;
@@ -441,167 +508,12 @@ impl PlayRun<'_> {
                 }
             }
         }
+        for f in forwarders {
+            let _ = f.await;
+        }
         runners
             .iter()
             .filter_map(|h| by_host.shift_remove(h))
             .collect()
     }
-
-    /// `register`, `set_fact`, `include_vars` and returned facts.
-    fn apply_vars(&self, task: &Task, out: &HostOutcome, host: &str, delegate_facts: bool) {
-        let short = task.action.rsplit('.').next().unwrap_or_default();
-        let fact_host = match (&out.delegated_to, delegate_facts) {
-            (Some(d), true) => d.clone(),
-            _ => host.to_string(),
-        };
-        with_state(&self.states, &fact_host, |s| {
-            let cacheable = out
-                .result
-                .get(super::actions::FACTS_CACHEABLE)
-                .is_some_and(|v| v == &J::Bool(true));
-            let facts_are_vars = matches!(short, "set_fact" | "include_vars") && !cacheable;
-            if !facts_are_vars && !out.facts.is_empty() {
-                store_facts(s, &out.facts);
-            }
-            // Recorded (48): `set_fact` with `delegate_facts` sets the delegate's fact.
-            for (k, v) in &out.set_facts {
-                s.set_facts.insert(k.clone(), v.clone());
-            }
-        });
-        with_state(&self.states, host, |s| {
-            for (k, v) in &out.include_vars {
-                s.include_vars.insert(k.clone(), v.clone());
-            }
-            if let Some(name) = task.keywords.get("register").and_then(Node::as_str) {
-                s.set_facts.insert(
-                    name.to_string(),
-                    super::state::json_value(&J::Object(registered(&out.result))),
-                );
-            }
-        });
-    }
-
-    fn set_failed_vars(&self, task: &Task, out: &HostOutcome, host: &str) {
-        let mut t = IndexMap::new();
-        // task.serialize(): the name as written (no role prefix), "" when unnamed.
-        let name = task.name.as_ref().and_then(crate::playbook::scalar_text);
-        t.insert("name", Value::from(name.unwrap_or_default()));
-        t.insert("action", Value::from(task.action.clone()));
-        with_state(&self.states, host, |s| {
-            s.set_facts
-                .insert("ansible_failed_task".into(), super::state::str_map(t));
-            s.set_facts.insert(
-                "ansible_failed_result".into(),
-                super::state::json_value(&J::Object(registered(&out.result))),
-            );
-        });
-    }
-
-    /// Recap counters, as ansible's strategy increments them.
-    fn count(&self, out: &HostOutcome, inh: &Inherited) {
-        with_state(&self.states, &out.host, |s| {
-            s.processed = true;
-            let c = &mut s.counters;
-            // Recorded: an include in a loop counts ok once per included item.
-            let included = out
-                .item_directives
-                .iter()
-                .filter(|(d, _, _)| {
-                    matches!(d, Directive::IncludeTasks(_) | Directive::IncludeRole(_))
-                })
-                .count() as u32;
-            if included > 0 {
-                c.ok += included;
-                return;
-            }
-            match (out.status, out.ignored) {
-                (HostStatus::Ok, _) => c.ok += 1,
-                (HostStatus::Changed, _) => {
-                    c.ok += 1;
-                    c.changed += 1;
-                }
-                (HostStatus::Skipped, _) => c.skipped += 1,
-                (HostStatus::Failed, true) => {
-                    c.ok += 1;
-                    c.ignored += 1;
-                    if out.changed() {
-                        c.changed += 1;
-                    }
-                }
-                (HostStatus::Failed, false) if inh.rescuable => c.rescued += 1,
-                (HostStatus::Failed, false) => c.failed += 1,
-                (HostStatus::Unreachable, true) => {
-                    c.ok += 1;
-                    c.ignored += 1;
-                }
-                (HostStatus::Unreachable, false) => c.unreachable += 1,
-            }
-        });
-    }
-
-    /// After a task with results: `max_fail_percentage` (linear.py:336-356). A breach
-    /// fails every remaining host, prints NO MORE HOSTS LEFT, and prints it a second
-    /// time when no host is left (the strategy's "all hosts failed and the result is
-    /// not ok" check, which only a breach makes true; plain failures print nothing).
-    async fn check_budget(&mut self, had_results: bool) {
-        let counts = BatchCounts {
-            batch_size: self.batch.len(),
-            failed: self.batch_failed.len(),
-            unreachable: self.batch_unreachable.len(),
-        };
-        let Some(pct) = self.max_fail.filter(|_| had_results) else {
-            return;
-        };
-        if !budget::max_fail_breached(pct, counts, self.opts.unreachable_rule) {
-            return;
-        }
-        for h in self.batch.clone() {
-            let active = with_state(&self.states, &h, |s| s.active());
-            if active {
-                with_state(&self.states, &h, |s| s.failed = true);
-                self.batch_failed.insert(h);
-            }
-        }
-        self.emit(Event::NoMoreHosts).await;
-        // Hosts that failed in an earlier play are cut into the batch but never ran
-        // in it (07: w7), so they do not count as left.
-        let hosts_left = self
-            .batch
-            .iter()
-            .filter(|h| !self.batch_unreachable.contains(*h))
-            .filter(|h| {
-                self.batch_failed.contains(*h)
-                    || !with_state(&self.states, h, |s| s.failed || s.unreachable)
-            })
-            .count();
-        if self.batch_failed.len() >= hosts_left {
-            self.emit(Event::NoMoreHosts).await;
-        }
-        self.stop_play = true;
-        self.stop_run = true;
-    }
-}
-
-/// A result as `register` stores it: without ansible's internal `_ansible_*` keys
-/// (in loop item results too).
-fn registered(result: &serde_json::Map<String, J>) -> serde_json::Map<String, J> {
-    result
-        .iter()
-        .filter(|(k, _)| !k.starts_with("_ansible"))
-        .map(|(k, v)| match (k.as_str(), v) {
-            ("results", J::Array(items)) => (
-                k.clone(),
-                J::Array(
-                    items
-                        .iter()
-                        .map(|i| match i {
-                            J::Object(m) => J::Object(registered(m)),
-                            other => other.clone(),
-                        })
-                        .collect(),
-                ),
-            ),
-            _ => (k.clone(), v.clone()),
-        })
-        .collect()
 }

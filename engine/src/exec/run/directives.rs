@@ -166,6 +166,14 @@ impl PlayRun<'_> {
                     for h in handlers {
                         let mut more = Vec::new();
                         super::collect_handlers(std::slice::from_ref(&h), &mut more);
+                        if let Some(first) = hosts.first() {
+                            let scope = self.vars.host_scope(first, &inner.layers);
+                            super::handlers::template_handler_names(
+                                &mut more,
+                                &self.loaded.templar,
+                                &scope,
+                            );
+                        }
                         for t in more {
                             self.handlers.push(t);
                             self.notified.push(Default::default());
@@ -273,11 +281,19 @@ impl PlayRun<'_> {
         Ok(())
     }
 
+    /// The batch's hosts (under `free` this run is one host's, the batch is shared).
+    fn whole_batch(&self) -> Vec<String> {
+        match &self.free {
+            Some(free) => free.batch.to_vec(),
+            None => self.batch.clone(),
+        }
+    }
+
     async fn meta(&mut self, name: &str, host: &str) {
         match name {
             "flush_handlers" => Box::pin(self.flush_handlers()).await,
             "end_play" => {
-                for h in self.batch.clone() {
+                for h in self.whole_batch() {
                     with_state(&self.states, &h, |s| s.ended = true);
                 }
                 self.end_play = true;
@@ -286,7 +302,7 @@ impl PlayRun<'_> {
             "end_batch" => self.stop_batch = true,
             "end_host" => with_state(&self.states, host, |s| s.ended = true),
             "clear_host_errors" => {
-                for h in self.batch.clone() {
+                for h in self.whole_batch() {
                     with_state(&self.states, &h, |s| s.failed = false);
                     self.batch_failed.remove(&h);
                 }
@@ -308,7 +324,19 @@ impl PlayRun<'_> {
                     .await;
                 }
             }
-            // noop, reset_connection, clear_facts and end_role change nothing here.
+            // Recorded (94): the facts of every host of the play go (a `set_fact`
+            // variable, cacheable or not, stays).
+            "clear_facts" => {
+                for h in self.whole_batch() {
+                    with_state(&self.states, &h, super::state::clear_facts);
+                }
+            }
+            "end_role" => with_state(&self.states, host, |s| s.role_ended = true),
+            "reset_connection" => {
+                let scope = self.vars.host_scope(host, &[]);
+                self.opts.connector.reset(host, &scope).await;
+            }
+            // noop changes nothing.
             _ => {}
         }
     }

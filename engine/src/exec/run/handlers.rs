@@ -6,9 +6,47 @@ use super::block::Inherited;
 use super::state::with_state;
 use crate::playbook::Task;
 
+/// Handler names templated with the play's variables, as ansible 2.19's
+/// `search_handlers_by_notification` does (a name that fails to render stays as is).
+pub(super) fn template_handler_names(
+    handlers: &mut [Task],
+    templar: &crate::template::Templar,
+    scope: &std::sync::Arc<crate::template::Scope>,
+) {
+    for h in handlers {
+        let Some(name) = h.name.as_ref() else {
+            continue;
+        };
+        if !name.as_str().is_some_and(crate::template::has_jinja) {
+            continue;
+        }
+        if let Ok(v) = templar.render_node(name, scope) {
+            let span = name.span.clone();
+            h.name = Some(crate::yaml::Node::new(
+                crate::yaml::Value::Str(crate::template::py_str(&v)),
+                span,
+            ));
+        }
+    }
+}
+
 impl PlayRun<'_> {
-    pub(super) async fn notify(&mut self, task: &Task, host: &str) {
-        for name in task.notify() {
+    pub(super) async fn notify(&mut self, task: &Task, host: &str, inh: &Inherited) {
+        let names = task.notify();
+        // ansible 2.19 templates `notify:` with the host's variables.
+        let scope = names
+            .iter()
+            .any(|n| crate::template::has_jinja(n))
+            .then(|| self.vars.host_scope(host, &inh.layers));
+        for name in names {
+            let name = match &scope {
+                Some(scope) if crate::template::has_jinja(&name) => self
+                    .opts_templar()
+                    .render_str(&name, &task.span, scope)
+                    .map(|v| crate::template::py_str(&v))
+                    .unwrap_or(name),
+                _ => name,
+            };
             let found = self
                 .handlers
                 .iter()
@@ -20,9 +58,9 @@ impl PlayRun<'_> {
             }
             if !found && self.fatal_error.is_none() {
                 // Recorded: ansible stops the run here (exit 1, no recap).
-                self.fatal_error = Some(format!(
+                self.fatal_error = Some(crate::source::SourceError::plain(format!(
                     "The requested handler '{name}' was not found in either the main handlers list nor in the listening handlers list"
-                ));
+                )));
                 self.stop_play = true;
             }
         }

@@ -28,6 +28,15 @@ pub struct HostState {
     pub unreachable: bool,
     /// `meta: end_host` (this play only).
     pub ended: bool,
+    /// `meta: end_role`: the host skips the rest of the role it is in.
+    pub role_ended: bool,
+    /// Each fact's name as the module or `set_fact` gave it (`ansible_os_family`,
+    /// `my_cached_fact`), by its name in `facts`.
+    pub fact_names: IndexMap<String, String>,
+    /// The facts were gathered (`gathering = smart` skips the host).
+    pub facts_gathered: bool,
+    /// The facts changed in this run (the persistent fact cache is written).
+    pub facts_dirty: bool,
     pub counters: HostCounters,
     /// Some result was counted for the host (only such hosts are in the recap).
     pub processed: bool,
@@ -137,7 +146,7 @@ impl PlayVarsCx {
         let mut layers = base.clone();
         push_inventory_layers(&mut layers, &inventory, &self.playbook_dirs, host);
         let state = with_state(&self.states, host, |s| s.clone());
-        layers.push(Level::Facts, fact_vars(&state.facts));
+        layers.push(Level::Facts, fact_vars(&state.facts, &state.fact_names));
         layers.push(Level::IncludeVars, data_map(&state.include_vars));
         layers.push(Level::SetFact, data_map(&state.set_facts));
         for (level, vars) in extra {
@@ -172,11 +181,12 @@ fn data_map(m: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
 }
 
 /// Facts as variables: `ansible_facts` (names without prefix) and each fact as a
-/// top-level `ansible_<name>` variable, as ansible injects them.
-fn fact_vars(facts: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
-    if facts.is_empty() {
-        return IndexMap::new();
-    }
+/// top-level `ansible_<name>` variable, as ansible injects them (`ansible_facts` is
+/// `{}` for a host without facts).
+fn fact_vars(
+    facts: &IndexMap<String, Value>,
+    names: &IndexMap<String, String>,
+) -> IndexMap<String, VarValue> {
     let mut out = IndexMap::new();
     let all: IndexMap<Value, Value> = facts
         .iter()
@@ -187,7 +197,11 @@ fn fact_vars(facts: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
         VarValue::Data(Value::from(all)),
     );
     for (k, v) in facts {
-        out.insert(format!("ansible_{k}"), VarValue::Data(v.clone()));
+        let name = match names.get(k) {
+            Some(n) => n.clone(),
+            None => format!("ansible_{k}"),
+        };
+        out.insert(name, VarValue::Data(v.clone()));
     }
     out
 }
@@ -196,9 +210,46 @@ fn fact_vars(facts: &IndexMap<String, Value>) -> IndexMap<String, VarValue> {
 /// `ansible_` prefix.
 pub fn store_facts(state: &mut HostState, facts: &serde_json::Map<String, serde_json::Value>) {
     for (k, v) in facts {
+        if k == super::fact_cache::GATHERED_KEY {
+            state.facts_gathered |= v.as_bool().unwrap_or(false);
+            continue;
+        }
         let name = k.strip_prefix("ansible_").unwrap_or(k);
         state.facts.insert(name.to_string(), json_value(v));
+        state.fact_names.insert(name.to_string(), k.clone());
     }
+    state.facts_dirty = true;
+}
+
+/// `meta: clear_facts`: the host has no facts (nor cached ones) any more.
+pub fn clear_facts(state: &mut HostState) {
+    state.facts.clear();
+    state.fact_names.clear();
+    state.facts_gathered = false;
+    state.facts_dirty = true;
+}
+
+/// The host's facts under their own names, as the fact cache stores them.
+pub fn cached_facts(state: &HostState) -> serde_json::Map<String, serde_json::Value> {
+    let mut out: serde_json::Map<String, serde_json::Value> = state
+        .facts
+        .iter()
+        .map(|(k, v)| {
+            let name = state
+                .fact_names
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| format!("ansible_{k}"));
+            (name, crate::template::value_to_json(v))
+        })
+        .collect();
+    if state.facts_gathered && !out.is_empty() {
+        out.insert(
+            super::fact_cache::GATHERED_KEY.into(),
+            serde_json::Value::Bool(true),
+        );
+    }
+    out
 }
 
 /// A JSON value (module results, arguments) as a template value, key order kept.

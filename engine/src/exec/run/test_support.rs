@@ -13,6 +13,7 @@ use serde_json::{Map, Value as J};
 use super::*;
 use crate::cli::{Args, load};
 use crate::report::{Event, HostStatus, TaskKindTag};
+use crate::template::Scope;
 
 struct ShRemote;
 
@@ -72,7 +73,18 @@ impl Connector for TestConnector {
             Ok(Arc::new(ShRemote) as Arc<dyn Remote>)
         })
     }
+
+    fn reset<'a>(&'a self, host: &'a str, _vars: &'a Arc<Scope>) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            if let Ok(mut resets) = RESETS.lock() {
+                resets.push(host.to_string());
+            }
+        })
+    }
 }
+
+/// Hosts whose connection `meta: reset_connection` reset (all tests, in order).
+pub(super) static RESETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
 
 /// `command`: runs `_raw_params` with `sh -c`; `panic`: panics.
 struct ShellModule;
@@ -155,6 +167,7 @@ fn lookup(name: &str) -> Option<&'static dyn Module> {
         "ansible.builtin.setup" => Some(&SETUP),
         "ansible.builtin.command" | "ansible.builtin.shell" => Some(&SHELL),
         "ansible.builtin.ping" => Some(&PANIC),
+        "ansible.builtin.wait_for" => modules::runtime::registry::builtin(name),
         _ => None,
     }
 }
@@ -296,6 +309,18 @@ pub(super) fn run_cancellable(
     extra: &[&str],
     cancel: tokio_util::sync::CancellationToken,
 ) -> Run {
+    run_configured(inventory, playbook, files, extra, cancel, &|_| {})
+}
+
+/// Like [`run_files`], with the settings (`ansible.cfg`) changed by `configure`.
+pub(super) fn run_configured(
+    inventory: &str,
+    playbook: &str,
+    files: &[(&str, &str)],
+    extra: &[&str],
+    cancel: tokio_util::sync::CancellationToken,
+    configure: &dyn Fn(&mut crate::cli::Config),
+) -> Run {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let path = dir.path().join(name);
@@ -308,10 +333,11 @@ pub(super) fn run_cancellable(
     argv.extend_from_slice(extra);
     argv.push("pb.yml");
     let args = Args::try_parse_from(argv).unwrap();
-    let loaded = match load(&args, dir.path()) {
+    let mut loaded = match load(&args, dir.path()) {
         Ok(l) => l,
         Err(f) => panic!("{}", f.error.render()),
     };
+    configure(&mut loaded.config);
     let opts = RunOptions {
         modules: lookup,
         connector: Arc::new(TestConnector),

@@ -1,82 +1,217 @@
-//! `connection: ssh`. Until the russh transport lands, an SSH host is reached at the TCP
-//! level only, so a host that is down or refuses connections is reported exactly as
-//! OpenSSH words it; a host that answers is reported as not manageable yet.
+//! `connection: ssh` on russh. One persistent connection per distinct target (address,
+//! port, user, keys, bastions, ...) for the whole run, shared by every task and play;
+//! each command is its own channel on it, so many run at once. A connection that has
+//! dropped (the host rebooted) is reopened by the next command; a command running when
+//! it drops fails promptly with [`RemoteError`].
+//!
+//! Settings come from the host's variables, `ansible_ssh_common_args` /
+//! `ansible_ssh_extra_args` (`-o`, `-i`, `-p`, `-F`, `-J`) and `~/.ssh/config`
+//! ([`options`]); host keys are checked against `known_hosts` ([`known_hosts`]); errors
+//! read as OpenSSH's, after Ansible's "Failed to connect to the host via ssh: ".
 
+mod known_hosts;
+mod options;
+mod remote;
+mod session;
+mod sudo;
+
+#[cfg(test)]
+mod test_sshd;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_auth;
+#[cfg(test)]
+mod tests_become;
+#[cfg(test)]
+mod tests_routes;
+
+use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use modules::runtime::{Remote, RemoteError};
+use modules::runtime::{ExecOutput, Remote, RemoteError};
+
+pub use options::{Strictness, Target};
+pub use remote::SshRemote;
 
 use super::connect::HostConnection;
+use remote::ExecError;
+use session::Connection;
 
-/// The run's SSH connections, one per host, reused by every task and play.
+const PREFIX: &str = "Failed to connect to the host via ssh: ";
+
+fn unreachable(message: impl std::fmt::Display) -> RemoteError {
+    RemoteError {
+        message: format!("{PREFIX}{message}"),
+    }
+}
+
+/// One target's connection, opened on first use and reopened after it drops.
+pub(crate) struct Link {
+    target: Target,
+    /// Held while connecting, so concurrent first users connect once.
+    current: tokio::sync::Mutex<Option<Arc<Connection>>>,
+    /// Channels open at once: sshd refuses more than `MaxSessions` (10 by default).
+    sessions: tokio::sync::Semaphore,
+}
+
+/// OpenSSH's default `MaxSessions`.
+const MAX_SESSIONS: usize = 10;
+
+impl Link {
+    fn new(target: Target) -> Self {
+        Link {
+            target,
+            current: tokio::sync::Mutex::new(None),
+            sessions: tokio::sync::Semaphore::new(MAX_SESSIONS),
+        }
+    }
+
+    /// The open connection, (re)connecting if there is none or it has closed.
+    async fn connection(&self) -> Result<Arc<Connection>, RemoteError> {
+        let mut current = self.current.lock().await;
+        if let Some(conn) = current.as_ref()
+            && !conn.handle.is_closed()
+        {
+            return Ok(conn.clone());
+        }
+        *current = None;
+        let conn = Arc::new(session::open(&self.target).await.map_err(unreachable)?);
+        *current = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Forgets `dead` (unless another task already replaced it).
+    async fn forget(&self, dead: &Arc<Connection>) {
+        let mut current = self.current.lock().await;
+        if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, dead)) {
+            *current = None;
+        }
+    }
+
+    /// Runs a complete remote command line; reconnects once if the connection turns out
+    /// to be gone before the command started.
+    async fn exec_line(
+        &self,
+        line: &str,
+        stdin: Option<&[u8]>,
+        mut gate: Option<sudo::Gate>,
+    ) -> Result<ExecOutput, RemoteError> {
+        let mut retried = false;
+        // The semaphore is never closed, so acquiring only waits.
+        let _session = self.sessions.acquire().await.ok();
+        loop {
+            let conn = self.connection().await?;
+            match remote::run_channel(&conn.handle, line, stdin, gate.as_mut()).await {
+                Ok(out) => return Ok(out),
+                Err(ExecError::NotStarted(why)) => {
+                    // Most often the connection died since its last use (the host
+                    // rebooted): nothing ran yet, so reconnect and try once more.
+                    self.forget(&conn).await;
+                    if !retried {
+                        retried = true;
+                        continue;
+                    }
+                    return Err(unreachable(format!(
+                        "cannot start a command on {}: {why}",
+                        self.target.endpoint.host
+                    )));
+                }
+                Err(ExecError::Lost) => {
+                    self.forget(&conn).await;
+                    return Err(unreachable(format!(
+                        "Shared connection to {} closed.",
+                        self.target.endpoint.host
+                    )));
+                }
+            }
+        }
+    }
+}
+
+/// What identifies a host's connection settings (everything of [`HostConnection`] that
+/// reaches [`Target`]), so repeated `connect` calls skip re-reading `~/.ssh/config`.
+#[derive(PartialEq, Eq, Hash)]
+struct HostKey {
+    address: String,
+    port: Option<u16>,
+    user: Option<String>,
+    private_key_file: Option<PathBuf>,
+    password: Option<String>,
+    ssh_common_args: Option<String>,
+    ssh_extra_args: Option<String>,
+    host_key_checking: bool,
+    timeout: Duration,
+}
+
+impl HostKey {
+    fn of(hc: &HostConnection) -> Self {
+        HostKey {
+            address: hc.address.clone(),
+            port: hc.port,
+            user: hc.user.clone(),
+            private_key_file: hc.private_key_file.clone(),
+            password: hc.password.clone(),
+            ssh_common_args: hc.ssh_common_args.clone(),
+            ssh_extra_args: hc.ssh_extra_args.clone(),
+            host_key_checking: hc.host_key_checking,
+            timeout: hc.timeout,
+        }
+    }
+}
+
+/// The run's SSH connections, one per distinct target, reused by every task and play.
 #[derive(Default)]
-pub struct SshPool {}
+pub struct SshPool {
+    links: std::sync::Mutex<HashMap<Target, Arc<Link>>>,
+    by_host: std::sync::Mutex<HashMap<HostKey, Arc<Link>>>,
+}
 
 impl SshPool {
     pub fn new() -> Self {
         SshPool::default()
     }
 
-    /// The connection to `hc`'s host, opened on first use.
+    fn link(&self, hc: &HostConnection) -> Result<Arc<Link>, RemoteError> {
+        let key = HostKey::of(hc);
+        // A poisoned lock only means another task panicked mid-insert; the map is intact.
+        let mut by_host = self.by_host.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(link) = by_host.get(&key) {
+            return Ok(link.clone());
+        }
+        let target = options::resolve(hc).map_err(unreachable)?;
+        let link = self
+            .links
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(target.clone())
+            .or_insert_with(|| Arc::new(Link::new(target)))
+            .clone();
+        by_host.insert(key, link.clone());
+        Ok(link)
+    }
+
+    /// The connection to `hc`'s host, opened on first use (an unreachable host fails
+    /// here, with OpenSSH's words).
     pub async fn connect(&self, hc: &HostConnection) -> Result<Arc<dyn Remote>, RemoteError> {
-        let port = hc.port.unwrap_or(22);
-        let message = match unreachable_reason(&hc.address, port, hc.timeout).await {
-            Some(reason) => format!("Failed to connect to the host via ssh: {reason}"),
-            None => format!(
-                "ringmaster cannot manage {} over SSH yet ({}:{port} answers); \
-                 use ansible_connection=local",
-                hc.inventory_name, hc.address
-            ),
-        };
-        Err(RemoteError { message })
+        Ok(Arc::new(self.connect_ssh(hc).await?))
+    }
+
+    /// As [`SshPool::connect`], with the concrete type.
+    pub async fn connect_ssh(&self, hc: &HostConnection) -> Result<SshRemote, RemoteError> {
+        let link = self.link(hc)?;
+        link.connection().await?;
+        Ok(SshRemote {
+            link,
+            become_: hc.become_.clone(),
+        })
     }
 }
 
 /// Why OpenSSH could not reach `address:port`, in its words (`ssh: connect to host
 /// 127.0.0.1 port 1: Connection refused`), or `None` when the port answers.
-pub async fn unreachable_reason(
-    address: &str,
-    port: u16,
-    timeout: std::time::Duration,
-) -> Option<String> {
-    let unresolved =
-        || format!("ssh: Could not resolve hostname {address}: Name or service not known");
-    let Ok(addrs) = tokio::net::lookup_host((address, port)).await else {
-        return Some(unresolved());
-    };
-    let mut last = None;
-    for addr in addrs {
-        match tokio::time::timeout(timeout, tokio::net::TcpStream::connect(addr)).await {
-            Ok(Ok(_)) => return None,
-            Ok(Err(e)) => last = Some(e.kind()),
-            Err(_) => last = Some(std::io::ErrorKind::TimedOut),
-        }
-    }
-    let why = match last? {
-        std::io::ErrorKind::ConnectionRefused => "Connection refused",
-        std::io::ErrorKind::TimedOut => "Connection timed out",
-        std::io::ErrorKind::HostUnreachable => "No route to host",
-        std::io::ErrorKind::NetworkUnreachable => "Network is unreachable",
-        _ => "Connection failed",
-    };
-    Some(format!("ssh: connect to host {address} port {port}: {why}"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::unreachable_reason;
-
-    /// Recorded (run corpus 12, 13, 73, 91): OpenSSH's words for a refused port.
-    #[tokio::test]
-    async fn a_refused_port_is_worded_as_openssh_and_an_open_one_is_not_a_reason() {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let open = listener.local_addr().unwrap().port();
-        let t = std::time::Duration::from_secs(2);
-        assert_eq!(unreachable_reason("127.0.0.1", open, t).await, None);
-        drop(listener);
-        assert_eq!(
-            unreachable_reason("127.0.0.1", 1, t).await.as_deref(),
-            Some("ssh: connect to host 127.0.0.1 port 1: Connection refused")
-        );
-    }
+pub async fn unreachable_reason(address: &str, port: u16, timeout: Duration) -> Option<String> {
+    session::tcp_connect(address, port, timeout).await.err()
 }

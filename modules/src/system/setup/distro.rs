@@ -137,6 +137,23 @@ pub(super) fn facts(s: &Sections, facts: &mut Map<String, Value>) {
         release = "NA".into();
     }
     let family = os_family(&distribution);
+    // The release file ansible's Distribution collector parsed (its OSDIST_LIST).
+    let file = match (family.as_str(), distribution.as_str()) {
+        ("Debian", _) => Some(("/etc/os-release", "Debian")),
+        ("RedHat", _) if files.contains_key("/etc/redhat-release") => {
+            Some(("/etc/redhat-release", "RedHat"))
+        }
+        ("Alpine", _) => Some(("/etc/alpine-release", "Alpine")),
+        ("Archlinux", _) => Some(("/etc/arch-release", "Archlinux")),
+        ("Suse", _) => Some(("/etc/os-release", "SUSE")),
+        ("Gentoo", _) => Some(("/etc/gentoo-release", "Gentoo")),
+        _ => None,
+    };
+    if let Some((path, variety)) = file {
+        facts.insert("ansible_distribution_file_parsed".into(), true.into());
+        facts.insert("ansible_distribution_file_path".into(), path.into());
+        facts.insert("ansible_distribution_file_variety".into(), variety.into());
+    }
     facts.insert("ansible_distribution".into(), distribution.into());
     facts.insert(
         "ansible_distribution_version".into(),

@@ -7,6 +7,7 @@ mod distro;
 mod hardware;
 mod network;
 mod parse;
+mod subset;
 
 pub use parse::parse;
 
@@ -24,7 +25,6 @@ struct SetupArgs {
     #[serde(default, deserialize_with = "opt_list")]
     filter: Option<Vec<String>>,
     #[serde(default, deserialize_with = "opt_list")]
-    #[allow(dead_code)] // Every subset is cheap: all facts are always gathered.
     gather_subset: Option<Vec<String>>,
     #[serde(default, deserialize_with = "crate::command::args::opt_int")]
     #[allow(dead_code)]
@@ -97,10 +97,18 @@ impl Module for SetupModule {
                 Some(path) => format!("RINGMASTER_FACT_PATH={}\n{SCRIPT}", quote(path)),
                 None => SCRIPT.to_string(),
             };
+            // Every collector is cheap: all facts are gathered, then the subset kept.
+            let given = a.gather_subset.clone().unwrap_or_default();
+            let selected = subset::collectors(&given).map_err(ModuleError::Args)?;
             let out = cx.remote.exec(&script, None).await?;
-            let mut facts = parse(&out.stdout_text());
+            let mut facts = subset::select(parse(&out.stdout_text()), &selected);
+            let shown = if given.is_empty() {
+                vec!["all".to_string()]
+            } else {
+                given
+            };
             // Like ansible, these two are subject to `filter` as well.
-            facts.insert("gather_subset".into(), Value::from(vec!["all"]));
+            facts.insert("gather_subset".into(), Value::from(shown));
             facts.insert("module_setup".into(), Value::Bool(true));
             let facts = filter_facts(facts, a.filter.as_deref().unwrap_or_default());
             Ok(Outcome::ok().with("ansible_facts", facts))
