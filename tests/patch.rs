@@ -712,3 +712,76 @@ fn run_module_err(fleet: &Fleet, args: Value) -> String {
         Err(e) => e.to_string(),
     }
 }
+
+#[test]
+fn patch_playbook_over_ssh_reports_every_host() {
+    let t = Instant::now();
+    let (fleet, repo) = start(2);
+    repo.publish(Suite::Main, "acme-agent", "1.0-1", None);
+    repo.publish(Suite::Main, "acme-kernel", "1.0-1", None);
+    repo.index();
+    use_repo(&fleet);
+    sh(
+        &fleet,
+        0,
+        "apt-get install -y -q acme-agent acme-kernel >/dev/null",
+    );
+    sh(&fleet, 1, "apt-get install -y -q acme-agent >/dev/null");
+    repo.publish(Suite::Security, "acme-agent", "1.1-1", None);
+    repo.publish(Suite::Security, "acme-kernel", "1.1-1", Some(FLAG_REBOOT));
+    repo.index();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        r#"- hosts: fleet
+  gather_facts: false
+  tasks:
+    - name: refresh
+      apt:
+        update_cache: true
+    - name: preview
+      ringmaster.builtin.patch:
+        state: security
+      check_mode: true
+      register: preview
+    - name: apply
+      ringmaster.builtin.patch:
+        state: security
+      register: applied
+    - name: again
+      ringmaster.builtin.patch:
+        state: security
+      register: again
+    - package_facts:
+    - debug:
+        msg: "pending={{ preview.pending | map(attribute='name') | join(',') }} changed={{ applied.packages | map(attribute='name') | join(',') }} to={{ applied.packages | map(attribute='to') | join(',') }} reboot={{ applied.reboot_required }} again={{ again.changed }} facts={{ ansible_facts.packages['acme-agent'][0].version }}"
+"#,
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let run = crate::util::ringmaster(dir.path(), &args, home.path());
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    for expected in [
+        "\"msg\": \"pending=acme-agent,acme-kernel changed=acme-agent,acme-kernel to=1.1-1,1.1-1 reboot=True again=False facts=1.1-1\"",
+        "\"msg\": \"pending=acme-agent changed=acme-agent to=1.1-1 reboot=False again=False facts=1.1-1\"",
+        "changed: [h001]",
+        "changed: [h002]",
+    ] {
+        assert!(
+            run.stdout.contains(expected),
+            "missing {expected} in:\n{}",
+            run.stdout
+        );
+    }
+    assert_eq!(
+        acme_versions(&fleet, 0),
+        "acme-agent 1.1-1\nacme-kernel 1.1-1\n"
+    );
+    assert_eq!(acme_versions(&fleet, 1), "acme-agent 1.1-1\n");
+    eprintln!("patch_playbook_over_ssh: {:?}", t.elapsed());
+}
