@@ -484,6 +484,28 @@ fn patch_pinned_installs_the_given_versions_only() {
     );
     let r = patch(&fleet, 0, pins, false);
     assert_eq!(r["changed"], false, "{r}");
+    // Security only, when a newer normal update is the candidate: the security version.
+    repo.publish(Suite::Main, "acme-lib", "1.0-1", None);
+    repo.index();
+    sh(
+        &fleet,
+        0,
+        "apt-get -q update >/dev/null 2>&1 && apt-get install -y -q acme-lib >/dev/null",
+    );
+    repo.publish(Suite::Security, "acme-lib", "1.1-1", None);
+    repo.publish(Suite::Main, "acme-lib", "1.2-1", None);
+    repo.index();
+    let r = patch(
+        &fleet,
+        0,
+        json!({"state": "security", "update_cache": true}),
+        false,
+    );
+    assert_eq!(
+        names(&r["packages"]),
+        ["acme-lib \"1.0-1\"->\"1.1-1\""],
+        "{r}"
+    );
     // A pinned version the repository does not have fails with apt's message.
     let r = patch(&fleet, 0, json!({"pinned": ["acme-tools=7.0-1"]}), false);
     assert_eq!(r["failed"], true, "{r}");

@@ -254,3 +254,92 @@ pub fn apt_errors(stderr: &str) -> String {
         errors.join("\n")
     }
 }
+
+/// `apt-cache policy` without packages: every package file and its release.
+pub const POLICY_COMMAND: &str = "LC_ALL=C apt-cache policy";
+
+/// The package files (`file:/srv/repo/security ./ Packages`, `http://deb.debian.org/
+/// debian-security bookworm-security/main amd64 Packages`) whose release is a security
+/// archive (`a=`/`n=` ending in `-security`, or `l=Debian-Security`), from
+/// [`POLICY_COMMAND`]'s output.
+pub fn security_sources(global_policy: &str) -> Vec<String> {
+    let mut sources = Vec::new();
+    let mut current: Option<String> = None;
+    for line in global_policy.lines() {
+        let trimmed = line.trim();
+        if let Some(release) = trimmed.strip_prefix("release ") {
+            let security = release.split(',').any(|field| match field.split_once('=') {
+                Some(("a" | "n", v)) => v.ends_with("-security"),
+                Some(("l", v)) => v == "Debian-Security",
+                _ => false,
+            });
+            if let (true, Some(source)) = (security, current.take()) {
+                sources.push(source);
+            }
+        } else if let Some((priority, source)) = trimmed.split_once(' ')
+            && line.starts_with(' ')
+            && priority.parse::<i32>().is_ok()
+        {
+            current = Some(source.to_string());
+        }
+    }
+    sources
+}
+
+/// One version in a package's `apt-cache policy` version table (highest first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    pub version: String,
+    pub installed: bool,
+    pub sources: Vec<String>,
+}
+
+/// The version tables of `apt-cache policy NAME...`, by package name.
+pub fn version_tables(policy: &str) -> IndexMap<String, Vec<PolicyVersion>> {
+    let mut tables: IndexMap<String, Vec<PolicyVersion>> = IndexMap::new();
+    let mut name: Option<String> = None;
+    for line in policy.lines() {
+        if !line.starts_with(' ') {
+            name = line.strip_suffix(':').map(str::to_string);
+            continue;
+        }
+        let Some(name) = &name else { continue };
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if trimmed.contains(':') && indent <= 2 {
+            continue; // Installed:, Candidate:, Version table:
+        }
+        let table = tables.entry(name.clone()).or_default();
+        if let Some(rest) = trimmed.strip_prefix("*** ") {
+            if let Some((version, _)) = rest.split_once(' ') {
+                table.push(PolicyVersion {
+                    version: version.to_string(),
+                    installed: true,
+                    sources: Vec::new(),
+                });
+            }
+        } else if indent == 5 {
+            if let Some((version, _)) = trimmed.split_once(' ') {
+                table.push(PolicyVersion {
+                    version: version.to_string(),
+                    installed: false,
+                    sources: Vec::new(),
+                });
+            }
+        } else if let (Some(last), Some((_, source))) = (table.last_mut(), trimmed.split_once(' '))
+        {
+            last.sources.push(source.to_string());
+        }
+    }
+    tables
+}
+
+/// The newest version above the installed one that a security archive offers, as
+/// unattended-upgrades picks it when a newer non-security version is the candidate.
+pub fn newest_security_version(table: &[PolicyVersion], security: &[String]) -> Option<String> {
+    table
+        .iter()
+        .take_while(|v| !v.installed)
+        .find(|v| v.sources.iter().any(|s| security.contains(s)))
+        .map(|v| v.version.clone())
+}

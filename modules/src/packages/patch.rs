@@ -13,7 +13,7 @@ use super::apt_plan::{self, SimAction};
 use super::rpm_plan::{self, RpmTool};
 use super::{Locked, lock_timeout_message, reboot_required, run, run_locked};
 use crate::command::args::{opt_bool, opt_int, opt_list, opt_string, parse};
-use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, Remote, TaskCx};
+use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, Remote, TaskCx, quote};
 
 const FQCN: &str = "ringmaster.builtin.patch";
 /// Ansible's apt `lock_timeout` default.
@@ -96,10 +96,15 @@ impl Patch {
 
     /// The `name=version` set to install, from a simulation of every upgrade (or from
     /// `pinned`, keeping only packages installed now at another version).
+    ///
+    /// `security_versions`: for `state: security`, the newest security version of
+    /// packages whose candidate is not a security update (see
+    /// [`apt_plan::newest_security_version`]).
     pub fn targets(
         &self,
         upgrades: &[SimAction],
         installed: &indexmap::IndexMap<String, String>,
+        security_versions: &indexmap::IndexMap<String, String>,
     ) -> Vec<String> {
         if !self.pinned.is_empty() {
             return self
@@ -114,8 +119,14 @@ impl Patch {
         upgrades
             .iter()
             .filter(|a| a.is_upgrade() && self.selects(&a.name))
-            .filter(|a| !self.security_only || a.is_security())
-            .filter_map(|a| a.to.as_ref().map(|to| format!("{}={to}", a.name)))
+            .filter_map(|a| {
+                let to = if !self.security_only || a.is_security() {
+                    a.to.as_ref()
+                } else {
+                    security_versions.get(&a.name)
+                };
+                to.map(|to| format!("{}={to}", a.name))
+            })
             .collect()
     }
 }
@@ -209,6 +220,41 @@ async fn apt_step(
     )
 }
 
+/// For `state: security`: upgrades whose candidate is not from a security archive may
+/// still have a newer-than-installed version there (Ubuntu's -updates above -security):
+/// that version, by package name, from `apt-cache policy`.
+async fn security_fallbacks(
+    remote: &dyn Remote,
+    p: &Patch,
+    upgrades: &[SimAction],
+) -> Result<indexmap::IndexMap<String, String>, ModuleError> {
+    let mut found = indexmap::IndexMap::new();
+    let others: Vec<&SimAction> = upgrades
+        .iter()
+        .filter(|a| a.is_upgrade() && !a.is_security() && p.selects(&a.name))
+        .collect();
+    if others.is_empty() {
+        return Ok(found);
+    }
+    let security =
+        apt_plan::security_sources(&run(remote, apt_plan::POLICY_COMMAND).await?.stdout_text());
+    if security.is_empty() {
+        return Ok(found);
+    }
+    let names: Vec<String> = others.iter().map(|a| quote(&a.name)).collect();
+    let cmd = format!("{} {}", apt_plan::POLICY_COMMAND, names.join(" "));
+    let tables = apt_plan::version_tables(&run(remote, &cmd).await?.stdout_text());
+    for a in others {
+        if let Some(v) = tables
+            .get(&a.name)
+            .and_then(|t| apt_plan::newest_security_version(t, &security))
+        {
+            found.insert(a.name.clone(), v);
+        }
+    }
+    Ok(found)
+}
+
 fn json_list(actions: &[SimAction]) -> Value {
     Value::Array(actions.iter().map(SimAction::to_json).collect())
 }
@@ -239,7 +285,12 @@ async fn apt_patch(cx: &TaskCx<'_>, p: &Patch) -> Result<Outcome, ModuleError> {
     } else {
         Vec::new()
     };
-    let targets = p.targets(&upgrades, &before);
+    let security_versions = if p.security_only {
+        security_fallbacks(remote, p, &upgrades).await?
+    } else {
+        indexmap::IndexMap::new()
+    };
+    let targets = p.targets(&upgrades, &before, &security_versions);
     // The exact plan, new dependencies included.
     let mut pending = Vec::new();
     if !targets.is_empty() {

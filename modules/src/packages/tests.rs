@@ -237,3 +237,32 @@ fn rpm_listing_skips_gpg_keys_and_keys_second_arch() {
     );
     assert_eq!(map["openssl-libs"], "1:3.0.7-24.el9");
 }
+
+#[test]
+fn security_versions_come_from_security_package_files() {
+    let fleet = security_sources(fixture!("policy-fleet-global.txt"));
+    assert_eq!(fleet, ["file:/srv/repo/security ./ Packages"]);
+    assert_eq!(
+        security_sources(fixture!("policy-debian-global.txt")),
+        ["http://deb.debian.org/debian-security bookworm-security/main amd64 Packages"]
+    );
+    let tables = version_tables(fixture!("policy-fleet-packages.txt"));
+    let agent = &tables["acme-agent"];
+    assert_eq!(
+        agent
+            .iter()
+            .map(|v| (v.version.as_str(), v.installed))
+            .collect::<Vec<_>>(),
+        [("1.2-1", false), ("1.1-1", false), ("1.0-1", true)]
+    );
+    assert_eq!(agent[2].sources.len(), 2);
+    assert_eq!(
+        newest_security_version(agent, &fleet).as_deref(),
+        Some("1.1-1"),
+        "the candidate 1.2-1 is not a security update; 1.1-1 is"
+    );
+    assert_eq!(
+        newest_security_version(&tables["openssh-server"], &fleet),
+        None
+    );
+}
