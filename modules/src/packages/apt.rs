@@ -256,8 +256,10 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
                 &out,
             ));
         }
-        let changed = !out.stdout_text().contains(APT_GET_ZERO);
-        return Ok(with_output(Outcome::changed(changed), &out).with("msg", out.stdout_text()));
+        if out.stdout_text().contains(APT_GET_ZERO) {
+            return Ok(with_output(Outcome::ok(), &out).with("msg", out.stdout_text()));
+        }
+        return Ok(with_diff(cx, Outcome::changed(true), &out).with("msg", out.stdout_text()));
     }
 
     if let Some(deb) = &a.deb {
@@ -285,8 +287,10 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
                 &out,
             ));
         }
-        let changed = !out.stdout_text().contains(APT_GET_ZERO);
-        return Ok(with_output(Outcome::changed(changed), &out).with("msg", out.stdout_text()));
+        if out.stdout_text().contains(APT_GET_ZERO) {
+            return Ok(with_output(Outcome::ok(), &out).with("msg", out.stdout_text()));
+        }
+        return Ok(with_diff(cx, Outcome::changed(true), &out).with("msg", out.stdout_text()));
     }
     if packages.is_empty() {
         for (on, op, marker) in [
@@ -312,15 +316,15 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
                     ));
                 }
                 let changed = out.stdout_text().contains(marker);
-                return Ok(with_output(Outcome::changed(changed), &out));
+                return Ok(with_diff(cx, Outcome::changed(changed), &out));
             }
         }
     }
-    let result = match state {
+    // Ansible's remove() exits without the cache keys.
+    Ok(match state {
         "absent" => remove(cx, a, &packages, &installed, &common).await?,
-        _ => install(cx, a, state, &packages, &installed, &common).await?,
-    };
-    Ok(cache(result))
+        _ => cache(install(cx, a, state, &packages, &installed, &common).await?),
+    })
 }
 
 async fn installed(cx: &TaskCx<'_>) -> Result<Vec<Installed>, ModuleError> {
@@ -432,7 +436,14 @@ async fn install(
     }
     let out = run(cx.remote, &cmd).await?;
     if out.rc != 0 {
-        let msg = if apt_plan::is_lock_error(&out.stderr_text()) {
+        let stderr = out.stderr_text();
+        let missing = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("E: Unable to locate package "));
+        let msg = if let Some(name) = missing {
+            // Ansible checks the cache first and words it so.
+            format!("No package matching '{}' is available", name.trim())
+        } else if apt_plan::is_lock_error(&stderr) {
             lock_timeout_message(
                 a.lock_timeout.map_or(60, |t| t.max(0) as u64),
                 &out.stderr_text(),
@@ -442,7 +453,7 @@ async fn install(
         };
         return Ok(failed_run(msg, &out));
     }
-    Ok(with_output(Outcome::changed(true), &out))
+    Ok(with_diff(cx, Outcome::changed(true), &out))
 }
 
 async fn remove(
@@ -492,7 +503,7 @@ async fn remove(
             &out,
         ));
     }
-    Ok(with_output(Outcome::changed(true), &out))
+    Ok(with_diff(cx, Outcome::changed(true), &out))
 }
 
 /// `deb:` a package file on the host: skipped when that version is installed, else
@@ -559,13 +570,45 @@ async fn install_deb(
     if out.rc != 0 {
         return Ok(failed_run(format!("{cmd} failed"), &out));
     }
-    Ok(with_output(Outcome::changed(true), &out))
+    Ok(with_diff(cx, Outcome::changed(true), &out))
 }
 
 fn with_output(mut o: Outcome, out: &ExecOutput) -> Outcome {
     o.stdout = Some(out.stdout_text());
     o.stderr = Some(out.stderr_text());
     o
+}
+
+/// A changed result as Ansible's apt shapes it: `diff` is `{}`, or with `--diff` the
+/// `prepared` text (apt-get's plan: the lines after `Reading state information...`
+/// through the `N upgraded, ...` summary).
+fn with_diff(cx: &TaskCx<'_>, o: Outcome, out: &ExecOutput) -> Outcome {
+    let mut diff = Map::new();
+    if cx.diff {
+        diff.insert("prepared".into(), prepared_diff(&out.stdout_text()).into());
+    }
+    with_output(o, out).with("diff", Value::Object(diff))
+}
+
+/// Ansible's `parse_diff`.
+pub fn prepared_diff(stdout: &str) -> String {
+    let lines: Vec<&str> = stdout.lines().collect();
+    let start = lines
+        .iter()
+        .position(|l| *l == "Reading state information...")
+        .map_or(0, |i| i + 1);
+    let end = lines
+        .iter()
+        .position(|l| {
+            let mut words = l.split(' ');
+            words.next().is_some_and(|n| n.parse::<u64>().is_ok())
+                && matches!(words.next(), Some("upgraded," | "packages"))
+        })
+        .map_or(lines.len(), |i| i + 1);
+    lines
+        .get(start..end.max(start))
+        .unwrap_or_default()
+        .join("\n")
 }
 
 fn failed_run(msg: String, out: &ExecOutput) -> Outcome {

@@ -266,3 +266,16 @@ fn security_versions_come_from_security_package_files() {
         None
     );
 }
+
+#[test]
+fn apt_diff_is_the_plan_between_the_markers() {
+    let out = "Reading package lists...\nBuilding dependency tree...\nReading state information...\n\
+               The following NEW packages will be installed:\n  acme-agent\n\
+               0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded.\n\
+               Inst acme-agent (1.1-1 Acme:bookworm [all])\n";
+    assert_eq!(
+        super::apt::prepared_diff(out),
+        "The following NEW packages will be installed:\n  acme-agent\n\
+         0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded."
+    );
+}
