@@ -333,3 +333,36 @@ fn patch_waits_for_the_package_lock_then_fails_naming_it() {
     );
     eprintln!("patch_waits_for_the_package_lock: {:?}", t.elapsed());
 }
+
+#[test]
+fn patch_download_only_and_autoremove() {
+    let t = Instant::now();
+    let (fleet, repo) = start(1);
+    repo.publish(Suite::Main, "acme-dep", "1.0-1", None);
+    repo.publish_depending(Suite::Main, "acme-app", "1.0-1", None, Some("acme-dep"));
+    repo.index();
+    use_repo(&fleet);
+    sh(&fleet, 0, "apt-get install -y -q acme-app >/dev/null");
+    assert_eq!(acme_versions(&fleet, 0), "acme-app 1.0-1\nacme-dep 1.0-1\n");
+    // 1.1 no longer needs acme-dep (installed automatically for 1.0).
+    repo.publish(Suite::Main, "acme-app", "1.1-1", None);
+    repo.index();
+    let r = patch(
+        &fleet,
+        0,
+        json!({"update_cache": true, "download_only": true}),
+        false,
+    );
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(names(&r["downloaded"]), ["acme-app \"1.0-1\"->\"1.1-1\""]);
+    assert_eq!(names(&r["packages"]), Vec::<String>::new());
+    assert_eq!(acme_versions(&fleet, 0), "acme-app 1.0-1\nacme-dep 1.0-1\n");
+    let r = patch(&fleet, 0, json!({"autoremove": true}), false);
+    assert_eq!(
+        names(&r["packages"]),
+        ["acme-app \"1.0-1\"->\"1.1-1\"", "acme-dep \"1.0-1\"->null"],
+        "{r}"
+    );
+    assert_eq!(acme_versions(&fleet, 0), "acme-app 1.1-1\n");
+    eprintln!("patch_download_only_and_autoremove: {:?}", t.elapsed());
+}

@@ -208,6 +208,18 @@ impl Repo {
 
     /// Builds `name_version_all.deb` (with `postinst` as its configure script) into a suite.
     pub(super) fn publish(&self, suite: Suite, name: &str, version: &str, postinst: Option<&str>) {
+        self.publish_depending(suite, name, version, postinst, None);
+    }
+
+    /// [`Repo::publish`] with a `Depends:` field.
+    pub(super) fn publish_depending(
+        &self,
+        suite: Suite,
+        name: &str,
+        version: &str,
+        postinst: Option<&str>,
+        depends: Option<&str>,
+    ) {
         let root = self.build.path().join(format!("{name}_{version}"));
         std::fs::create_dir_all(root.join("DEBIAN")).unwrap();
         std::fs::create_dir_all(root.join(format!("usr/share/{name}"))).unwrap();
@@ -215,7 +227,8 @@ impl Repo {
             root.join("DEBIAN/control"),
             format!(
                 "Package: {name}\nVersion: {version}\nArchitecture: all\nMaintainer: t <t@example.org>\n\
-                 Section: admin\nPriority: optional\nDescription: ringmaster test package\n"
+                 Section: admin\nPriority: optional\nDescription: ringmaster test package\n{}",
+                depends.map_or(String::new(), |d| format!("Depends: {d}\n"))
             ),
         )
         .unwrap();
