@@ -84,6 +84,43 @@ fn apt_states_are_idempotent_and_package_facts_lists_packages() {
     let r = apt(&fleet, 0, absent, false);
     assert_eq!(r["changed"], false, "{r}");
 
+    // deb: a package file on the host (the repository is mounted there), once.
+    let deb = json!({"deb": "/srv/repo/main/acme-tools_1.0-1_all.deb"});
+    let r = apt(&fleet, 0, deb.clone(), false);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(
+        acme_versions(&fleet, 0),
+        "acme-agent 1.1-1\nacme-tools 1.0-1\n"
+    );
+    let r = apt(&fleet, 0, deb, false);
+    assert_eq!(r["changed"], false, "{r}");
+
+    // upgrade: dist, then nothing left to upgrade.
+    repo.publish(Suite::Main, "acme-tools", "1.1-1", None);
+    repo.index();
+    sh(&fleet, 0, "apt-get -q update >/dev/null 2>&1");
+    let r = apt(&fleet, 0, json!({"upgrade": "dist"}), true);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(
+        acme_versions(&fleet, 0),
+        "acme-agent 1.1-1\nacme-tools 1.0-1\n"
+    );
+    let r = apt(&fleet, 0, json!({"upgrade": "dist"}), false);
+    assert_eq!(r["changed"], true, "{r}");
+    assert_eq!(
+        acme_versions(&fleet, 0),
+        "acme-agent 1.1-1\nacme-tools 1.1-1\n"
+    );
+    let r = apt(&fleet, 0, json!({"upgrade": "dist"}), false);
+    assert_eq!(r["changed"], false, "{r}");
+
+    // A package apt does not know: Ansible's message.
+    let r = apt(&fleet, 0, json!({"name": "acme-nosuch"}), false);
+    assert_eq!(
+        r["msg"], "No package matching 'acme-nosuch' is available",
+        "{r}"
+    );
+
     // Options ringmaster does not implement fail naming the option.
     let err = match try_module(
         &fleet,
@@ -132,7 +169,7 @@ fn patch_playbook_over_ssh_reports_every_host() {
       check_mode: true
       register: preview
     - name: apply
-      ringmaster.builtin.patch:
+      patch:
         state: security
       register: applied
     - name: again
