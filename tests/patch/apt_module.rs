@@ -114,6 +114,20 @@ fn apt_states_are_idempotent_and_package_facts_lists_packages() {
     let r = apt(&fleet, 0, json!({"upgrade": "dist"}), false);
     assert_eq!(r["changed"], false, "{r}");
 
+    // Patterns stand for every matching package apt knows.
+    let r = apt(
+        &fleet,
+        0,
+        json!({"name": "acme-a*", "state": "latest"}),
+        false,
+    );
+    assert_eq!(r["changed"], false, "{r}");
+    let r = apt(&fleet, 0, json!({"name": "acme-zz*"}), false);
+    assert_eq!(
+        r["msg"], "No package(s) matching 'acme-zz*' available",
+        "{r}"
+    );
+
     // A package apt does not know: Ansible's message.
     let r = apt(&fleet, 0, json!({"name": "acme-nosuch"}), false);
     assert_eq!(

@@ -169,15 +169,14 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
         if p.matches('=').count() > 1 {
             return Ok(Outcome::failed(format!("invalid package spec: {p}")));
         }
-        if p != "*" && (p.contains('*') || p.contains('?') || p.contains('[')) {
+        if p.contains('[') {
             return Err(ModuleError::Args(format!(
-                "apt: package name patterns ('{p}') are not implemented by ringmaster; \
-                 list the packages"
+                "apt: '[...]' in package name patterns ('{p}') is not implemented by \
+                 ringmaster; use '*' and '?' or list the packages"
             )));
         }
     }
     let nothing_else = packages.is_empty() && a.upgrade.is_none() && a.deb.is_none();
-    let mut clean_out = None;
     if a.clean == Some(true) {
         let out = run(cx.remote, &format!("{APT_ENV} apt-get clean")).await?;
         if out.rc != 0 {
@@ -188,9 +187,7 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
                 with_output(Outcome::changed(true), &out).with("msg", "apt-get clean completed")
             );
         }
-        clean_out = Some(out);
     }
-    let _ = clean_out;
 
     // Cache update: Ansible's rule, update unless refreshed within cache_valid_time.
     let times = run(cx.remote, CACHE_TIME_COMMAND).await?.stdout_text();
@@ -272,6 +269,10 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
     let installed = installed(cx).await?;
     let all = packages.iter().any(|p| p == "*");
     let packages: Vec<String> = packages.into_iter().filter(|p| p != "*").collect();
+    let packages = match expand_patterns(cx, packages).await? {
+        Ok(p) => p,
+        Err(o) => return Ok(o),
+    };
     if state == "latest" && all {
         if !packages.is_empty() {
             return Ok(Outcome::failed(
@@ -325,6 +326,41 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
         "absent" => remove(cx, a, &packages, &installed, &common).await?,
         _ => cache(install(cx, a, state, &packages, &installed, &common).await?),
     })
+}
+
+/// Ansible's `expand_pkgspec_from_fnmatches`: a name with `*` or `?` stands for every
+/// package apt knows whose name matches (the version part is dropped).
+async fn expand_patterns(
+    cx: &TaskCx<'_>,
+    packages: Vec<String>,
+) -> Result<Result<Vec<String>, Outcome>, ModuleError> {
+    let mut known: Option<Vec<String>> = None;
+    let mut expanded = Vec::new();
+    for p in packages {
+        let (name, _) = apt_plan::split_pin(&p);
+        if !name.contains('*') && !name.contains('?') {
+            expanded.push(p);
+            continue;
+        }
+        if known.is_none() {
+            let out = run(cx.remote, "LC_ALL=C apt-cache pkgnames").await?;
+            known = Some(out.stdout_text().lines().map(str::to_string).collect());
+        }
+        let mut matches: Vec<String> = known
+            .iter()
+            .flatten()
+            .filter(|n| apt_plan::name_matches(name, n))
+            .cloned()
+            .collect();
+        if matches.is_empty() {
+            return Ok(Err(Outcome::failed(format!(
+                "No package(s) matching '{name}' available"
+            ))));
+        }
+        matches.sort();
+        expanded.extend(matches);
+    }
+    Ok(Ok(expanded))
 }
 
 async fn installed(cx: &TaskCx<'_>) -> Result<Vec<Installed>, ModuleError> {
