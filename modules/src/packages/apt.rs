@@ -4,125 +4,26 @@
 //! result keys (`cache_updated`, `cache_update_time`, `stdout`, `stderr`, `msg`).
 //! Options ringmaster does not implement fail naming the option.
 
-use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::apt_args::{AptArgs, failed_run, with_diff, with_output};
 use super::apt_plan::{self, APT_ENV, Installed};
 use super::{Locked, lock_timeout_message, run, run_locked};
-use crate::command::args::{opt_bool, opt_int, opt_list, opt_string, parse};
-use crate::runtime::{BoxFuture, ExecOutput, Module, ModuleError, Outcome, TaskCx, quote};
+use crate::command::args::parse;
+use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx, quote};
 
 const FQCN: &str = "ansible.builtin.apt";
 const APT_GET_ZERO: &str = "\n0 upgraded, 0 newly installed, 0 to remove";
 
-/// Seconds since the epoch of the last cache update (Ansible's `get_cache_mtime`), then
-/// the host's clock.
-const CACHE_TIME_COMMAND: &str = "stat -c %Y /var/lib/apt/periodic/update-success-stamp \
-     2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0; date +%s";
+/// Seconds since the epoch (with fractions, as Python's `st_mtime`) of the last cache
+/// update (Ansible's `get_cache_mtime`), then the host's clock.
+const CACHE_TIME_COMMAND: &str = "stat -c %.9Y /var/lib/apt/periodic/update-success-stamp \
+     2>/dev/null || stat -c %.9Y /var/lib/apt/lists 2>/dev/null || echo 0; date +%s.%N";
 
-#[derive(Debug, Deserialize)]
-struct AptArgs {
-    #[serde(default, alias = "name", alias = "pkg", deserialize_with = "opt_list")]
-    package: Option<Vec<String>>,
-    #[serde(default, deserialize_with = "opt_string")]
-    state: Option<String>,
-    #[serde(default, alias = "update-cache", deserialize_with = "opt_bool")]
-    update_cache: Option<bool>,
-    #[serde(default, deserialize_with = "opt_int")]
-    cache_valid_time: Option<i64>,
-    #[serde(default, deserialize_with = "opt_string")]
-    upgrade: Option<String>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    autoremove: Option<bool>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    autoclean: Option<bool>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    purge: Option<bool>,
-    #[serde(default, alias = "install-recommends", deserialize_with = "opt_bool")]
-    install_recommends: Option<bool>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    only_upgrade: Option<bool>,
-    #[serde(default, deserialize_with = "opt_string")]
-    deb: Option<String>,
-    #[serde(default, deserialize_with = "opt_int")]
-    lock_timeout: Option<i64>,
-    #[serde(
-        default,
-        alias = "allow-downgrade",
-        alias = "allow_downgrades",
-        alias = "allow-downgrades",
-        deserialize_with = "opt_bool"
-    )]
-    allow_downgrade: Option<bool>,
-    #[serde(
-        default,
-        alias = "allow-unauthenticated",
-        deserialize_with = "opt_bool"
-    )]
-    allow_unauthenticated: Option<bool>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    allow_change_held_packages: Option<bool>,
-    #[serde(default, alias = "default-release", deserialize_with = "opt_string")]
-    default_release: Option<String>,
-    #[serde(default, deserialize_with = "opt_string")]
-    dpkg_options: Option<String>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    fail_on_autoremove: Option<bool>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    force: Option<bool>,
-    #[serde(default, deserialize_with = "opt_bool")]
-    clean: Option<bool>,
-    /// Accepted: ringmaster always uses apt-get (no aptitude, no Python).
-    #[serde(default, deserialize_with = "opt_bool")]
-    #[allow(dead_code)]
-    force_apt_get: Option<bool>,
-    /// Accepted: no Python module dependencies to install.
-    #[serde(default, deserialize_with = "opt_bool")]
-    #[allow(dead_code)]
-    auto_install_module_deps: Option<bool>,
-    #[serde(default, deserialize_with = "opt_int")]
-    policy_rc_d: Option<i64>,
-    #[serde(default, deserialize_with = "opt_int")]
-    #[allow(dead_code)]
-    update_cache_retries: Option<i64>,
-    #[serde(default, deserialize_with = "opt_int")]
-    #[allow(dead_code)]
-    update_cache_retry_max_delay: Option<i64>,
-}
-
-impl AptArgs {
-    /// Options shared by every changing apt-get command, in Ansible's order.
-    fn common(&self, lock_timeout: u64) -> String {
-        let dpkg = self
-            .dpkg_options
-            .as_deref()
-            .unwrap_or("force-confdef,force-confold")
-            .split(',')
-            .filter(|o| !o.trim().is_empty())
-            .map(|o| format!("-o {}", quote(&format!("Dpkg::Options::=--{}", o.trim()))))
-            .collect::<Vec<_>>()
-            .join(" ");
-        let mut s = format!("{dpkg} -o DPkg::Lock::Timeout={lock_timeout}");
-        for (on, flag) in [
-            (self.force, "--force-yes"),
-            (self.fail_on_autoremove, "--no-remove"),
-            (self.allow_unauthenticated, "--allow-unauthenticated"),
-            (self.allow_downgrade, "--allow-downgrades"),
-            (
-                self.allow_change_held_packages,
-                "--allow-change-held-packages",
-            ),
-        ] {
-            if on == Some(true) {
-                s.push(' ');
-                s.push_str(flag);
-            }
-        }
-        if let Some(release) = &self.default_release {
-            s.push_str(&format!(" -t {}", quote(release)));
-        }
-        s
-    }
+/// The two numbers of [`CACHE_TIME_COMMAND`]'s output.
+fn cache_times(text: &str) -> (f64, f64) {
+    let mut nums = text.lines().filter_map(|l| l.trim().parse::<f64>().ok());
+    (nums.next().unwrap_or(0.0), nums.next().unwrap_or(0.0))
 }
 
 /// `ansible.builtin.apt`.
@@ -191,12 +92,12 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
 
     // Cache update: Ansible's rule, update unless refreshed within cache_valid_time.
     let times = run(cx.remote, CACHE_TIME_COMMAND).await?.stdout_text();
-    let mut nums = times.lines().filter_map(|l| l.trim().parse::<i64>().ok());
-    let mut cache_time = nums.next().unwrap_or(0);
-    let now = nums.next().unwrap_or(0);
+    let (mtime, now) = cache_times(&times);
+    // Reported in whole seconds; staleness compared exactly, as Ansible does.
+    let mut cache_time = mtime as i64;
     let mut cache_updated = false;
     if a.update_cache == Some(true) || a.cache_valid_time.is_some() {
-        if cache_time + a.cache_valid_time.unwrap_or(0) < now {
+        if mtime + (a.cache_valid_time.unwrap_or(0) as f64) < now {
             if !cx.check_mode {
                 let cmd = apt_plan::update_command();
                 match run_locked(cx.remote, &cmd, lock_timeout, apt_plan::is_lock_error).await? {
@@ -214,11 +115,7 @@ async fn apt(cx: &TaskCx<'_>, a: &AptArgs) -> Result<Outcome, ModuleError> {
             }
             let before = cache_time;
             let times = run(cx.remote, CACHE_TIME_COMMAND).await?.stdout_text();
-            cache_time = times
-                .lines()
-                .next()
-                .and_then(|l| l.trim().parse().ok())
-                .unwrap_or(cache_time);
+            cache_time = cache_times(&times).0 as i64;
             cache_updated = cx.check_mode || cache_time != before;
         }
         if nothing_else && a.autoremove != Some(true) && a.autoclean != Some(true) {
@@ -607,48 +504,4 @@ async fn install_deb(
         return Ok(failed_run(format!("{cmd} failed"), &out));
     }
     Ok(with_diff(cx, Outcome::changed(true), &out))
-}
-
-fn with_output(mut o: Outcome, out: &ExecOutput) -> Outcome {
-    o.stdout = Some(out.stdout_text());
-    o.stderr = Some(out.stderr_text());
-    o
-}
-
-/// A changed result as Ansible's apt shapes it: `diff` is `{}`, or with `--diff` the
-/// `prepared` text (apt-get's plan: the lines after `Reading state information...`
-/// through the `N upgraded, ...` summary).
-fn with_diff(cx: &TaskCx<'_>, o: Outcome, out: &ExecOutput) -> Outcome {
-    let mut diff = Map::new();
-    if cx.diff {
-        diff.insert("prepared".into(), prepared_diff(&out.stdout_text()).into());
-    }
-    with_output(o, out).with("diff", Value::Object(diff))
-}
-
-/// Ansible's `parse_diff`.
-pub fn prepared_diff(stdout: &str) -> String {
-    let lines: Vec<&str> = stdout.lines().collect();
-    let start = lines
-        .iter()
-        .position(|l| *l == "Reading state information...")
-        .map_or(0, |i| i + 1);
-    let end = lines
-        .iter()
-        .position(|l| {
-            let mut words = l.split(' ');
-            words.next().is_some_and(|n| n.parse::<u64>().is_ok())
-                && matches!(words.next(), Some("upgraded," | "packages"))
-        })
-        .map_or(lines.len(), |i| i + 1);
-    lines
-        .get(start..end.max(start))
-        .unwrap_or_default()
-        .join("\n")
-}
-
-fn failed_run(msg: String, out: &ExecOutput) -> Outcome {
-    let mut o = with_output(Outcome::failed(msg), out);
-    o.rc = Some(out.rc);
-    o
 }

@@ -4,6 +4,7 @@
 //! commands through the [`Remote`].
 
 mod apt;
+mod apt_args;
 pub(crate) mod apt_plan;
 mod facts;
 mod patch;

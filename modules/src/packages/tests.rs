@@ -274,7 +274,7 @@ fn apt_diff_is_the_plan_between_the_markers() {
                0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded.\n\
                Inst acme-agent (1.1-1 Acme:bookworm [all])\n";
     assert_eq!(
-        super::apt::prepared_diff(out),
+        super::apt_args::prepared_diff(out),
         "The following NEW packages will be installed:\n  acme-agent\n\
          0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded."
     );
