@@ -3,8 +3,21 @@
 //! `state: security`, `name`, `exclude` (or takes `pinned` exact versions), then installs
 //! exactly that `name=version` set and reports what dpkg really changed.
 //!
+//! Semantics worth knowing:
+//! - `name`/`exclude` (globs with `*`/`?`) filter upgrades of installed packages; a name
+//!   that is not installed installs nothing. `pinned` (`name=version`) likewise only
+//!   moves installed packages, to exactly that version.
+//! - `state: security` takes an update whose candidate comes from a security archive;
+//!   when the candidate is a newer normal update, the newest security version instead.
+//! - Check mode does not refresh the package lists (as Ansible's apt): `pending` is
+//!   computed from the lists the host has.
+//! - The lock: apt waits for dpkg's lock (`DPkg::Lock::Timeout`), and every command is
+//!   retried while another process holds an apt lock, up to `lock_timeout` (default 60 s).
+//! - A failed install still reports what changed (`packages`) and `dpkg --audit`.
+//!
 //! dnf/yum and zypper: commands and parsing in [`super::rpm_plan`]; the module runs them
 //! the same way but they are not exercised end to end here (no RPM hosts in the fleet).
+//! `backend: windows` is the seam for Windows Update (with the WinRM transport).
 
 use serde::Deserialize;
 use serde_json::{Map, Value};
