@@ -279,3 +279,71 @@ fn apt_diff_is_the_plan_between_the_markers() {
          0 upgraded, 1 newly installed, 0 to remove and 0 not upgraded."
     );
 }
+
+#[test]
+fn patch_targets_follow_state_names_exclude_and_pins() {
+    use super::patch::Patch;
+    let upgrades = parse_simulation(fixture!("sim-debian-mixed.txt"));
+    let installed = versions(&[
+        ("libssl3", "3.0.11-1~deb12u1"),
+        ("openssl", "3.0.11-1~deb12u1"),
+    ]);
+    let none = IndexMap::new();
+    let base = Patch {
+        security_only: false,
+        names: Vec::new(),
+        exclude: Vec::new(),
+        pinned: Vec::new(),
+        update_cache: false,
+        autoremove: false,
+        download_only: false,
+        lock_timeout: 60,
+    };
+    // latest: every upgrade (not the new kernel nor the removal).
+    assert_eq!(
+        base.targets(&upgrades, &installed, &none),
+        [
+            "libssl3=3.0.11-1~deb12u2",
+            "openssl=3.0.11-1~deb12u2",
+            "tzdata=2023c-5+deb12u1",
+            "libc6=2.35-0ubuntu3.5"
+        ]
+    );
+    let security = Patch {
+        security_only: true,
+        exclude: vec!["libc*".into()],
+        ..base.clone()
+    };
+    assert_eq!(
+        security.targets(&upgrades, &installed, &none),
+        ["libssl3=3.0.11-1~deb12u2", "openssl=3.0.11-1~deb12u2"]
+    );
+    let fallback: IndexMap<String, String> =
+        [("tzdata".to_string(), "2023c-5+deb12u0".to_string())].into();
+    assert!(
+        security
+            .targets(&upgrades, &installed, &fallback)
+            .contains(&"tzdata=2023c-5+deb12u0".to_string())
+    );
+    let named = Patch {
+        names: vec!["openssl".into()],
+        ..base.clone()
+    };
+    assert_eq!(
+        named.targets(&upgrades, &installed, &none),
+        ["openssl=3.0.11-1~deb12u2"]
+    );
+    // Pins move installed packages only, and only when the version differs.
+    let pinned = Patch {
+        pinned: vec![
+            ("libssl3".into(), "3.0.11-1~deb12u2".into()),
+            ("openssl".into(), "3.0.11-1~deb12u1".into()),
+            ("absent".into(), "1".into()),
+        ],
+        ..base
+    };
+    assert_eq!(
+        pinned.targets(&[], &installed, &none),
+        ["libssl3=3.0.11-1~deb12u2"]
+    );
+}
