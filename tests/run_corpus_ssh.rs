@@ -77,7 +77,10 @@ fn run_corpus_passes_over_ssh_against_fleet_hosts() {
         let prepare = |work: &Path| {
             let cmd = format!("rm -rf {0} && mkdir -p {0}", work.display());
             let out = fleet.exec_ssh(0, &cmd);
-            assert!(out.status.success(), "preparing {WORK_ROOT} on the fleet host failed");
+            assert!(
+                out.status.success(),
+                "preparing {WORK_ROOT} on the fleet host failed"
+            );
         };
         failures.extend(check_case(name, &case, home.path(), &prepare));
         ran += 1;

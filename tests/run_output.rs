@@ -182,3 +182,55 @@ fn reboot_refuses_the_local_connection() {
         run.stdout
     );
 }
+
+/// `--flush-cache` forgets the cached facts of every inventory host before the run.
+#[test]
+fn flush_cache_forgets_cached_facts() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ansible.cfg"),
+        "[defaults]\nfact_caching = jsonfile\nfact_caching_connection = cache\ngathering = explicit\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("hosts.ini"),
+        "c1 ansible_connection=local\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("remember.yml"),
+        "- hosts: c1\n  tasks:\n    - set_fact: {remembered: yes-it-is, cacheable: true}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("show.yml"),
+        "- hosts: c1\n  tasks:\n    - debug: msg=\"remembered={{ remembered | default('no') }}\"\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str], pb: &str| {
+        let mut args: Vec<String> = vec!["-i".into(), "hosts.ini".into(), pb.into()];
+        args.extend(extra.iter().map(|s| s.to_string()));
+        ringmaster(dir.path(), &args, home.path())
+    };
+    assert_eq!(run(&[], "remember.yml").rc, 0);
+    assert!(dir.path().join("cache/s1_c1").is_file());
+    let kept = run(&[], "show.yml");
+    assert!(
+        kept.stdout.contains("remembered=yes-it-is"),
+        "{}",
+        kept.stdout
+    );
+    let flushed = run(&["--flush-cache"], "show.yml");
+    assert!(
+        flushed.stdout.contains("remembered=no"),
+        "{}",
+        flushed.stdout
+    );
+    assert!(
+        !flushed.stderr.contains("--flush-cache"),
+        "{}",
+        flushed.stderr
+    );
+    assert!(!dir.path().join("cache/s1_c1").exists());
+}

@@ -5,8 +5,8 @@
 //!
 //! Run (as root): `cargo bench -p ringmaster --bench fleet`.
 //! `RM_BENCH_SCALE=500` also runs a 5-task playbook over that many hosts with forks = hosts
-//! and reports ringmaster's memory per host. `RM_BENCH_SKIP_ANSIBLE=1` times only
-//! ringmaster and ssh. ansible-core comes from `ANSIBLE_VENV` (default
+//! and reports ringmaster's memory per host (`RM_BENCH_WORKLOADS=0`: only that).
+//! `RM_BENCH_SKIP_ANSIBLE=1` times only ringmaster and ssh. ansible-core comes from `ANSIBLE_VENV` (default
 //! `/opt/ansible-venv`), installed from PyPI there when missing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -303,15 +303,16 @@ fn main() {
     ensure_tools();
     let dir = tempfile::tempdir().expect("temp dir");
     let ansible = (std::env::var_os("RM_BENCH_SKIP_ANSIBLE").is_none()).then(ansible_playbook);
-    let max_hosts = WORKLOADS.iter().map(|w| w.hosts).max().unwrap_or(1);
-    let fleet = fleet::Fleet::start(max_hosts).expect("start the fleet");
-    let mut rows = Vec::new();
-    for w in WORKLOADS {
-        eprintln!("workload: {}", w.name);
-        rows.extend(run_workload(&fleet, w, dir.path(), ansible.as_deref()));
+    if std::env::var("RM_BENCH_WORKLOADS").as_deref() != Ok("0") {
+        let max_hosts = WORKLOADS.iter().map(|w| w.hosts).max().unwrap_or(1);
+        let fleet = fleet::Fleet::start(max_hosts).expect("start the fleet");
+        let mut rows = Vec::new();
+        for w in WORKLOADS {
+            eprintln!("workload: {}", w.name);
+            rows.extend(run_workload(&fleet, w, dir.path(), ansible.as_deref()));
+        }
+        print_table(&rows);
     }
-    print_table(&rows);
-    drop(fleet);
     if let Some(n) = std::env::var("RM_BENCH_SCALE")
         .ok()
         .and_then(|v| v.parse::<usize>().ok())

@@ -84,6 +84,7 @@ async fn execute_async(args: &Args, loaded: &Loaded) -> i32 {
         tags: TagFilter::from_cli(&args.tag_list(), &args.skip_tag_list()),
         start_at_task: args.start_at_task.clone(),
         force_handlers: args.force_handlers,
+        flush_cache: args.flush_cache,
         unreachable_rule: if args.count_unreachable_in_budget {
             UnreachableRule::CountUnreachable
         } else {

@@ -269,9 +269,6 @@ fn warn_ineffective(args: &Args) {
     if args.step {
         unused.push("--step");
     }
-    if args.flush_cache {
-        unused.push("--flush-cache");
-    }
     if !args.vault_id.is_empty() || !args.vault_password_file.is_empty() || args.ask_vault_password
     {
         unused.push("vault options");

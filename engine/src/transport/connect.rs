@@ -197,4 +197,13 @@ impl Connector for Connections {
             }
         })
     }
+
+    fn reset<'a>(&'a self, host: &'a str, vars: &'a Arc<Scope>) -> BoxFuture<'a, ()> {
+        Box::pin(async move {
+            let hc = self.host_connection(host, vars);
+            if hc.connection != "local" {
+                self.ssh.reset(&hc).await;
+            }
+        })
+    }
 }

@@ -2,9 +2,9 @@
 //! written with a temp file in the destination directory, fsync and rename, so a reader
 //! never sees a half-written file.
 //!
-//! Become wraps the command as Ansible's `sudo`/`su` become plugins do. The password, if
-//! any, is written to the child's stdin ahead of the command's own input and is never put
-//! on a command line or in a message.
+//! Become wraps the command as Ansible's `sudo`/`su` become plugins do. A sudo password
+//! is answered only to sudo's own prompt ([`super::local_sudo`]), never put on a command
+//! line or in a message.
 
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
@@ -15,6 +15,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use modules::runtime::{Become, BoxFuture, ExecOutput, Remote, RemoteError, ShellKind, quote};
 use tokio::io::AsyncWriteExt;
+
+use super::local_sudo::run_gated;
+use super::sudo_gate::Gate;
 
 /// The shell every command goes through, as Ansible's `sh` shell plugin.
 const SHELL: &str = "/bin/sh";
@@ -44,15 +47,11 @@ impl LocalRemote {
                 stdin.map(<[u8]>::to_vec),
             ),
             Some(b) => {
-                let argv = become_argv(b, cmd)?;
-                let mut input = Vec::new();
-                if let Some(password) = &b.password {
-                    input.extend_from_slice(password.as_bytes());
-                    input.push(b'\n');
+                if let (Some(password), "sudo") = (&b.password, b.method.as_str()) {
+                    let (line, gate) = Gate::sudo(&b.user, password, cmd);
+                    return run_gated(SHELL, &line, gate, stdin).await;
                 }
-                input.extend_from_slice(stdin.unwrap_or_default());
-                let input = (!input.is_empty() || stdin.is_some()).then_some(input);
-                (argv, input)
+                (become_argv(b, cmd)?, stdin.map(<[u8]>::to_vec))
             }
         };
         spawn_and_wait(&argv, input).await

@@ -9,7 +9,9 @@
 
 pub mod connect;
 pub mod local;
+mod local_sudo;
 pub mod ssh;
+pub mod sudo_gate;
 
 pub use local::LocalRemote;
 

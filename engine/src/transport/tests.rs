@@ -175,6 +175,41 @@ fn su_become_to_the_current_root_user_runs_the_command() {
     });
 }
 
+/// As root, sudo asks for no password: the password must not become the command's
+/// input (nor a file's content when a module writes with become).
+#[test]
+fn sudo_password_never_reaches_the_command_when_sudo_does_not_ask() {
+    rt().block_on(async {
+        let plain = LocalRemote::new();
+        let id = plain.exec("id -u", None).await.unwrap().stdout_text();
+        assert_eq!(id.trim(), "0", "this test runs as root (CI does)");
+        let r = LocalRemote::with_become(Become {
+            method: "sudo".into(),
+            user: "nobody".into(),
+            password: Some("s3cret".into()),
+        });
+        let out = r
+            .exec("printf '%s:' \"$(id -un)\"; cat", Some(b"input"))
+            .await
+            .unwrap();
+        assert_eq!((out.rc, out.stdout_text().as_str()), (0, "nobody:input"));
+        assert!(!out.stderr_text().contains("s3cret"));
+        let out = r.exec("cat", None).await.unwrap();
+        assert_eq!(out.stdout_text(), "");
+        let root = LocalRemote::with_become(Become {
+            method: "sudo".into(),
+            user: "root".into(),
+            password: Some("s3cret".into()),
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("written with become");
+        root.put(b"data", path.to_str().unwrap(), Some(0o600))
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"data");
+    });
+}
+
 #[test]
 fn conformance_many_execs_at_once() {
     conform(|r, _| async move { conformance::many_execs_at_once(&r).await });

@@ -93,6 +93,8 @@ pub struct RunOptions {
     pub tags: TagFilter,
     pub start_at_task: Option<String>,
     pub force_handlers: bool,
+    /// `--flush-cache`: forget every inventory host's cached facts before the run.
+    pub flush_cache: bool,
     pub unreachable_rule: UnreachableRule,
     /// What the magic variables report (check mode, tags, limit, ...).
     pub run: RunFacts,
@@ -188,6 +190,12 @@ pub async fn run_playbooks(
     let cache = fact_cache::FactCache::from_config(&loaded.config);
     if let Some(cache) = &cache {
         for host in loaded.inventory.hosts.keys() {
+            if opts.flush_cache {
+                if let Err(msg) = cache.save(host, &serde_json::Map::new()) {
+                    let _ = events.send(Event::Warning { message: msg }).await;
+                }
+                continue;
+            }
             if let Some(facts) = cache.load(host) {
                 state::with_state(&states, host, |s| {
                     state::store_facts(s, &facts);

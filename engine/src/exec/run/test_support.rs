@@ -348,6 +348,7 @@ pub(super) fn run_configured(
         tags: TagFilter::from_cli(&args.tag_list(), &args.skip_tag_list()),
         start_at_task: args.start_at_task.clone(),
         force_handlers: args.force_handlers,
+        flush_cache: false,
         unreachable_rule: UnreachableRule::AnsibleCompatible,
         run: RunFacts::default(),
         roles_path: Vec::new(),

@@ -5,15 +5,17 @@
 //! it drops fails promptly with [`RemoteError`].
 //!
 //! Settings come from the host's variables, `ansible_ssh_common_args` /
-//! `ansible_ssh_extra_args` (`-o`, `-i`, `-p`, `-F`, `-J`) and `~/.ssh/config`
-//! ([`options`]); host keys are checked against `known_hosts` ([`known_hosts`]); errors
-//! read as OpenSSH's, after Ansible's "Failed to connect to the host via ssh: ".
+//! `ansible_ssh_extra_args` (`-o`, `-i`, `-p`, `-F`, `-J`, `-l`) and `~/.ssh/config`
+//! ([`options`]); host keys are checked against `known_hosts` ([`known_hosts`]); a
+//! `ProxyJump` bastion's connection is pooled too and shared by the targets behind it;
+//! `ProxyCommand` runs locally. Errors read as OpenSSH's, after Ansible's "Failed to
+//! connect to the host via ssh: ". Become wraps commands as Ansible's plugins do
+//! ([`crate::transport::sudo_gate`] for sudo with a password).
 
 mod known_hosts;
 mod options;
 mod remote;
 mod session;
-mod sudo;
 
 #[cfg(test)]
 mod test_sshd;
@@ -23,6 +25,8 @@ mod tests;
 mod tests_auth;
 #[cfg(test)]
 mod tests_become;
+#[cfg(test)]
+mod tests_modules;
 #[cfg(test)]
 mod tests_routes;
 
@@ -55,17 +59,20 @@ pub(crate) struct Link {
     current: tokio::sync::Mutex<Option<Arc<Connection>>>,
     /// Channels open at once: sshd refuses more than `MaxSessions` (10 by default).
     sessions: tokio::sync::Semaphore,
+    /// The bastion's link (`ProxyJump`), shared by every target behind it.
+    via: Option<Arc<Link>>,
 }
 
 /// OpenSSH's default `MaxSessions`.
 const MAX_SESSIONS: usize = 10;
 
 impl Link {
-    fn new(target: Target) -> Self {
+    fn new(target: Target, via: Option<Arc<Link>>) -> Self {
         Link {
             target,
             current: tokio::sync::Mutex::new(None),
             sessions: tokio::sync::Semaphore::new(MAX_SESSIONS),
+            via,
         }
     }
 
@@ -78,9 +85,24 @@ impl Link {
             return Ok(conn.clone());
         }
         *current = None;
-        let conn = Arc::new(session::open(&self.target).await.map_err(unreachable)?);
+        // Locks are taken target first, then bastion: no cycle, bastions have fewer hops.
+        let bastion = match &self.via {
+            Some(via) => Some(Box::pin(via.connection()).await?),
+            None => None,
+        };
+        let conn = Arc::new(
+            session::open(&self.target, bastion)
+                .await
+                .map_err(unreachable)?,
+        );
         *current = Some(conn.clone());
         Ok(conn)
+    }
+
+    /// Drops the current connection (after a reboot, `meta: reset_connection`): the
+    /// next command connects again; commands still running on it finish.
+    async fn reset(&self) {
+        *self.current.lock().await = None;
     }
 
     /// Forgets `dead` (unless another task already replaced it).
@@ -97,9 +119,10 @@ impl Link {
         &self,
         line: &str,
         stdin: Option<&[u8]>,
-        mut gate: Option<sudo::Gate>,
+        mut gate: Option<crate::transport::sudo_gate::Gate>,
     ) -> Result<ExecOutput, RemoteError> {
         let mut retried = false;
+        let mut refusals: u32 = 0;
         // The semaphore is never closed, so acquiring only waits.
         let _session = self.sessions.acquire().await.ok();
         loop {
@@ -118,6 +141,17 @@ impl Link {
                         "cannot start a command on {}: {why}",
                         self.target.endpoint.host
                     )));
+                }
+                Err(ExecError::Refused(why)) => {
+                    refusals += 1;
+                    if refusals > 100 {
+                        return Err(unreachable(format!(
+                            "cannot start a command on {}: {why}",
+                            self.target.endpoint.host
+                        )));
+                    }
+                    let pause = Duration::from_millis(10 * u64::from(refusals.min(20)));
+                    tokio::time::sleep(pause).await;
                 }
                 Err(ExecError::Lost) => {
                     self.forget(&conn).await;
@@ -162,6 +196,17 @@ impl HostKey {
     }
 }
 
+/// The link of `target`, created with the links of its bastions if new.
+fn link_for(links: &mut HashMap<Target, Arc<Link>>, target: Target) -> Arc<Link> {
+    if let Some(link) = links.get(&target) {
+        return link.clone();
+    }
+    let via = target.bastion().map(|b| link_for(links, b));
+    let link = Arc::new(Link::new(target.clone(), via));
+    links.insert(target, link.clone());
+    link
+}
+
 /// The run's SSH connections, one per distinct target, reused by every task and play.
 #[derive(Default)]
 pub struct SshPool {
@@ -182,13 +227,8 @@ impl SshPool {
             return Ok(link.clone());
         }
         let target = options::resolve(hc).map_err(unreachable)?;
-        let link = self
-            .links
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(target.clone())
-            .or_insert_with(|| Arc::new(Link::new(target)))
-            .clone();
+        let mut links = self.links.lock().unwrap_or_else(|e| e.into_inner());
+        let link = link_for(&mut links, target);
         by_host.insert(key, link.clone());
         Ok(link)
     }
@@ -197,6 +237,19 @@ impl SshPool {
     /// here, with OpenSSH's words).
     pub async fn connect(&self, hc: &HostConnection) -> Result<Arc<dyn Remote>, RemoteError> {
         Ok(Arc::new(self.connect_ssh(hc).await?))
+    }
+
+    /// `meta: reset_connection`: the host's next command opens a new connection.
+    pub async fn reset(&self, hc: &HostConnection) {
+        let link = self
+            .by_host
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&HostKey::of(hc))
+            .cloned();
+        if let Some(link) = link {
+            link.reset().await;
+        }
     }
 
     /// As [`SshPool::connect`], with the concrete type.

@@ -43,6 +43,8 @@ pub struct Target {
     /// Never printed.
     pub password: Option<String>,
     pub known_hosts: Vec<PathBuf>,
+    /// `HostKeyAlias`: the name the target's key is recorded under.
+    pub host_key_alias: Option<String>,
     pub strictness: Strictness,
     /// The ssh-agent socket (`IdentityAgent`, else `SSH_AUTH_SOCK`); `None`: no agent.
     pub agent: Option<PathBuf>,
@@ -61,6 +63,23 @@ impl std::fmt::Debug for Target {
             .field("strictness", &self.strictness)
             .field("agent", &self.agent)
             .finish_non_exhaustive()
+    }
+}
+
+impl Target {
+    /// The connection this one goes through: the last `ProxyJump` host, reached in turn
+    /// through the ones before it. Its key is checked against the same files; the
+    /// password and `HostKeyAlias` are the target's own.
+    pub fn bastion(&self) -> Option<Target> {
+        let (last, before) = self.jumps.split_last()?;
+        Some(Target {
+            endpoint: last.clone(),
+            jumps: before.to_vec(),
+            proxy_command: None,
+            password: None,
+            host_key_alias: None,
+            ..self.clone()
+        })
     }
 }
 
@@ -149,6 +168,51 @@ fn local_user() -> String {
         .unwrap_or_else(|_| "root".to_string())
 }
 
+/// Options that may be given several times, all values counting.
+const MULTI_VALUED: &[&str] = &[
+    "identityfile",
+    "certificatefile",
+    "localforward",
+    "remoteforward",
+    "dynamicforward",
+    "sendenv",
+    "setenv",
+    "include",
+];
+
+/// Rewrites a config so the parser reads it as OpenSSH does: the first value of an
+/// option wins (the parser keeps the last one of a block), and `Match` blocks, which the
+/// parser does not understand and would merge into the block before, never apply.
+fn openssh_semantics(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut seen = std::collections::HashSet::new();
+    for line in text.lines() {
+        let keyword = line
+            .trim_start()
+            .split([' ', '\t', '='])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        if keyword == "match" {
+            seen.clear();
+            out.push_str("Host ringmaster-unsupported-match-block.invalid\n");
+            continue;
+        }
+        if keyword == "host" {
+            seen.clear();
+        } else if !keyword.is_empty()
+            && !keyword.starts_with('#')
+            && !MULTI_VALUED.contains(&keyword.as_str())
+            && !seen.insert(keyword)
+        {
+            continue; // A repeated option: the first one counts.
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 /// Reads `~/.ssh/config` (or `file`); a missing default file is an empty config.
 pub fn load_config(file: Option<&Path>) -> Result<SshConfig, String> {
     let (path, required) = match file {
@@ -162,9 +226,10 @@ pub fn load_config(file: Option<&Path>) -> Result<SshConfig, String> {
         }
         Err(e) => return Err(format!("cannot read ssh config {}: {e}", path.display())),
     };
+    let text = openssh_semantics(&String::from_utf8_lossy(&text));
     SshConfig::default()
         .parse(
-            &mut text.as_slice(),
+            &mut text.as_bytes(),
             ParseRule::ALLOW_UNKNOWN_FIELDS | ParseRule::ALLOW_UNSUPPORTED_FIELDS,
         )
         .map_err(|e| format!("cannot parse ssh config {}: {e}", path.display()))
@@ -293,7 +358,11 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         .or(params.user.clone())
         .unwrap_or_else(local_user);
 
-    let mut identity_files: Vec<PathBuf> = hc.private_key_file.iter().cloned().collect();
+    let mut identity_files: Vec<PathBuf> = hc
+        .private_key_file
+        .iter()
+        .map(|p| expand_tilde(&p.to_string_lossy()))
+        .collect();
     identity_files.extend(cl.identity_files.iter().map(|f| expand_tilde(f)));
     identity_files.extend(
         cl.options
@@ -359,6 +428,13 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         .map(str::to_string)
         .or(cl.jump.clone())
         .or_else(|| params.proxy_jump.clone().map(|j| j.join(",")));
+    let host_key_alias = cl.option("hostkeyalias").map(str::to_string).or_else(|| {
+        params
+            .ignored_fields
+            .get("hostkeyalias")
+            .or(params.unsupported_fields.get("hostkeyalias"))
+            .and_then(|v| v.first().cloned())
+    });
     let proxy_command = cl
         .option("proxycommand")
         .map(str::to_string)
@@ -391,6 +467,7 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
         proxy_command,
         password: hc.password.clone(),
         known_hosts,
+        host_key_alias,
         strictness,
         agent,
         connect_timeout,
@@ -399,94 +476,5 @@ pub fn resolve(hc: &HostConnection) -> Result<Target, String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hc(common: &str) -> HostConnection {
-        HostConnection {
-            inventory_name: "web1".into(),
-            connection: "ssh".into(),
-            address: "10.0.0.5".into(),
-            port: None,
-            user: None,
-            private_key_file: None,
-            password: None,
-            ssh_common_args: Some(common.into()),
-            ssh_extra_args: None,
-            host_key_checking: true,
-            timeout: Duration::from_secs(10),
-            become_: None,
-        }
-    }
-
-    #[test]
-    fn ssh_arguments_are_split_like_a_shell_and_unknown_ones_ignored() {
-        let cl = CommandLine::parse(
-            "-C -o ControlMaster=auto -o 'ControlPersist 60s' -o \"UserKnownHostsFile /k h\" \
-             -i ~/.ssh/a -p2222 -F cfg -J jump@bastion:2200 -q -o StrictHostKeyChecking=no",
-        )
-        .unwrap();
-        assert_eq!(
-            cl.options,
-            [
-                ("controlmaster".to_string(), "auto".to_string()),
-                ("controlpersist".into(), "60s".into()),
-                ("userknownhostsfile".into(), "/k h".into()),
-                ("stricthostkeychecking".into(), "no".into()),
-            ]
-        );
-        assert_eq!(cl.identity_files, ["~/.ssh/a"]);
-        assert_eq!(cl.port.as_deref(), Some("2222"));
-        assert_eq!(cl.config_file.as_deref(), Some("cfg"));
-        assert_eq!(cl.jump.as_deref(), Some("jump@bastion:2200"));
-        assert!(CommandLine::parse("-o 'unbalanced").is_err());
-    }
-
-    #[test]
-    fn jump_specs_take_user_host_and_port() {
-        assert_eq!(
-            parse_jump("admin@bastion:2200"),
-            (Some("admin".into()), "bastion".into(), Some(2200))
-        );
-        assert_eq!(parse_jump("bastion"), (None, "bastion".into(), None));
-        assert_eq!(parse_jump("[::1]:22"), (None, "::1".into(), Some(22)));
-    }
-
-    #[test]
-    fn ansible_variables_win_over_ssh_arguments_and_checking_off_accepts_all() {
-        let mut h = hc(
-            "-F /dev/null -p 2200 -o User=fromargs -o StrictHostKeyChecking=accept-new \
-                        -o UserKnownHostsFile=/tmp/kh -J a@b:1,c",
-        );
-        h.port = Some(22);
-        h.user = Some("deploy".into());
-        h.private_key_file = Some("/keys/k".into());
-        let t = resolve(&h).unwrap();
-        assert_eq!((t.endpoint.port, t.endpoint.user.as_str()), (22, "deploy"));
-        assert_eq!(t.endpoint.identity_files, [PathBuf::from("/keys/k")]);
-        assert_eq!(t.known_hosts[0], PathBuf::from("/tmp/kh"));
-        assert_eq!(t.known_hosts[1], PathBuf::from("/etc/ssh/ssh_known_hosts"));
-        assert_eq!(t.strictness, Strictness::AcceptNew);
-        assert_eq!(
-            t.jumps
-                .iter()
-                .map(|j| (j.user.as_str(), j.host.as_str(), j.port))
-                .collect::<Vec<_>>()[0],
-            ("a", "b", 1)
-        );
-        assert_eq!(t.jumps[1].host, "c");
-        h.host_key_checking = false;
-        assert_eq!(resolve(&h).unwrap().strictness, Strictness::No);
-        let t = resolve(&hc("-F /dev/null -p 2200 -o User=fromargs")).unwrap();
-        assert_eq!(
-            (t.endpoint.port, t.endpoint.user.as_str()),
-            (2200, "fromargs")
-        );
-    }
-
-    #[test]
-    fn a_missing_config_file_given_with_dash_f_is_an_error() {
-        let err = resolve(&hc("-F /no/such/ssh_config")).unwrap_err();
-        assert!(err.contains("/no/such/ssh_config"), "{err}");
-    }
-}
+#[path = "options_tests.rs"]
+mod tests;

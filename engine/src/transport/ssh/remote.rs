@@ -11,8 +11,8 @@ use russh::{ChannelMsg, Sig};
 
 use super::Link;
 use super::session::Client;
-use super::sudo::{Gate, GateEvent};
 use crate::transport::local::become_argv;
+use crate::transport::sudo_gate::{Gate, GateEvent};
 
 const SHELL: &str = "/bin/sh";
 
@@ -21,6 +21,9 @@ pub(super) enum ExecError {
     /// The channel could not be opened: the command never started, so it is safe to
     /// reconnect and try again.
     NotStarted(String),
+    /// The server refused a new channel on a live connection (its `MaxSessions` is
+    /// lower than ours): retry once another command has finished.
+    Refused(String),
     /// The connection went away while the command ran.
     Lost,
 }
@@ -64,10 +67,12 @@ pub(super) async fn run_channel(
     stdin: Option<&[u8]>,
     mut gate: Option<&mut Gate>,
 ) -> Result<ExecOutput, ExecError> {
-    let channel = handle
-        .channel_open_session()
-        .await
-        .map_err(|e| ExecError::NotStarted(e.to_string()))?;
+    let channel = handle.channel_open_session().await.map_err(|e| match e {
+        russh::Error::ChannelOpenFailure(_) if !handle.is_closed() => {
+            ExecError::Refused(e.to_string())
+        }
+        _ => ExecError::NotStarted(e.to_string()),
+    })?;
     channel
         .exec(true, line.as_bytes())
         .await
@@ -295,5 +300,8 @@ impl Remote for SshRemote {
 
     fn shell_kind(&self) -> ShellKind {
         ShellKind::Posix
+    }
+    fn reset(&self) -> BoxFuture<'_, ()> {
+        Box::pin(self.link.reset())
     }
 }

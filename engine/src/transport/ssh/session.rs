@@ -69,10 +69,11 @@ impl Handler for Client {
     }
 }
 
-/// An open, authenticated connection (and the bastions it goes through, kept alive).
+/// An open, authenticated connection.
 pub struct Connection {
     pub handle: Handle<Client>,
-    _jumps: Vec<Handle<Client>>,
+    /// The bastion's connection this one runs through, kept open while it is used.
+    _bastion: Option<Arc<Connection>>,
     /// The `ProxyCommand` process, if any.
     _proxy: Option<tokio::process::Child>,
 }
@@ -159,6 +160,15 @@ pub async fn tcp_connect(host: &str, port: u16, timeout: Duration) -> Result<Tcp
     Err(format!("ssh: connect to host {host} port {port}: {why}"))
 }
 
+/// The host and port `endpoint`'s key is recorded under: its `HostKeyAlias` (a bare
+/// name, as OpenSSH records it), else its address and port.
+fn key_name(target: &Target, endpoint: &Endpoint) -> (String, u16) {
+    match &target.host_key_alias {
+        Some(alias) => (alias.clone(), 22),
+        None => (endpoint.host.clone(), endpoint.port),
+    }
+}
+
 /// Handshake and authentication over `stream`, within `timeout`.
 async fn establish<S>(
     target: &Target,
@@ -169,9 +179,10 @@ async fn establish<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let (host, port) = key_name(target, endpoint);
     let client = Client {
-        host: endpoint.host.clone(),
-        port: endpoint.port,
+        host,
+        port,
         known_hosts: target.known_hosts.clone(),
         strictness: target.strictness,
     };
@@ -207,46 +218,50 @@ where
     }
 }
 
-/// Opens the connection to `target`, through its bastions if it has any.
-pub async fn open(target: &Target) -> Result<Connection, String> {
-    let config = |endpoint: &Endpoint| {
-        let known =
-            known_hosts::known_algorithms(&target.known_hosts, &endpoint.host, endpoint.port);
-        client_config(target.keepalive, &known)
-    };
-    let mut hops: Vec<&Endpoint> = target.jumps.iter().collect();
-    hops.push(&target.endpoint);
-    let first = hops[0];
+/// Opens the connection to `target`: through `bastion`'s connection (the last of its
+/// `ProxyJump` hosts, shared by every target behind it), else by its `ProxyCommand`,
+/// else over TCP.
+pub async fn open(target: &Target, bastion: Option<Arc<Connection>>) -> Result<Connection, String> {
+    let endpoint = &target.endpoint;
+    let (host, port) = key_name(target, endpoint);
+    let config = client_config(
+        target.keepalive,
+        &known_hosts::known_algorithms(&target.known_hosts, &host, port),
+    );
     let mut proxy = None;
-    let mut handle = match &target.proxy_command {
-        Some(command) if target.jumps.is_empty() => {
+    let handle = match (&bastion, &target.proxy_command) {
+        (Some(via), _) => {
+            let channel = via
+                .handle
+                .channel_open_direct_tcpip(
+                    endpoint.host.clone(),
+                    u32::from(endpoint.port),
+                    "127.0.0.1",
+                    0,
+                )
+                .await
+                .map_err(|e| {
+                    format!(
+                        "ssh: connect to host {} port {} through the jump host: open failed: \
+                         {e}\r\nstdio forwarding failed",
+                        endpoint.host, endpoint.port
+                    )
+                })?;
+            establish(target, endpoint, channel.into_stream(), config).await?
+        }
+        (None, Some(command)) => {
             let (child, stream) = spawn_proxy(command)?;
             proxy = Some(child);
-            establish(target, first, stream, config(first)).await?
+            establish(target, endpoint, stream, config).await?
         }
-        _ => {
-            let stream = tcp_connect(&first.host, first.port, target.connect_timeout).await?;
-            establish(target, first, stream, config(first)).await?
+        (None, None) => {
+            let stream = tcp_connect(&endpoint.host, endpoint.port, target.connect_timeout).await?;
+            establish(target, endpoint, stream, config).await?
         }
     };
-    let mut jumps = Vec::new();
-    for next in &hops[1..] {
-        let channel = handle
-            .channel_open_direct_tcpip(next.host.clone(), u32::from(next.port), "127.0.0.1", 0)
-            .await
-            .map_err(|e| {
-                format!(
-                    "ssh: connect to host {} port {} through the jump host: open failed: {e}\r\n\
-                     stdio forwarding failed",
-                    next.host, next.port
-                )
-            })?;
-        let next_handle = establish(target, next, channel.into_stream(), config(next)).await?;
-        jumps.push(std::mem::replace(&mut handle, next_handle));
-    }
     Ok(Connection {
         handle,
-        _jumps: jumps,
+        _bastion: bastion,
         _proxy: proxy,
     })
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 use modules::runtime::Become;
@@ -40,13 +41,18 @@ pub fn keygen(kind: &str, path: &Path) {
     run(&mut cmd);
 }
 
+/// A port for the next sshd: taken in turn from a range that depends on this process,
+/// so the tests of one run never get the same port, and checked to be free now.
 fn free_port() -> u16 {
-    // Bind-then-release; sshd binds it right after (the kernel hands out ports in turn,
-    // so concurrent tests do not get the same one back).
-    std::net::TcpListener::bind((ADDRESS, 0))
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or_else(|e| panic!("no free port on {ADDRESS}: {e}"))
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let base = 20_000 + (std::process::id() % 1000) * 30;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = u16::try_from(20_000 + (base - 20_000 + n) % 40_000).unwrap_or(20_000);
+        if std::net::TcpListener::bind((ADDRESS, port)).is_ok() {
+            return port;
+        }
+    }
 }
 
 /// Every descendant of `pid` (children first found through /proc).
@@ -101,6 +107,16 @@ impl Sshd {
             Path::new(SSHD).exists(),
             "{SSHD} is missing: install openssh-server (tests/run.sh does) to run the ssh tests"
         );
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let uid = status
+            .lines()
+            .find_map(|l| l.strip_prefix("Uid:"))
+            .and_then(|l| l.split_whitespace().next().map(str::to_string));
+        assert_eq!(
+            uid.as_deref(),
+            Some("0"),
+            "the ssh tests run a real sshd and need root (as CI runs them)"
+        );
         std::fs::create_dir_all("/run/sshd").expect("mkdir /run/sshd");
         let dir = tempfile::tempdir().expect("temp dir");
         let d = dir.path();
@@ -114,10 +130,30 @@ impl Sshd {
             .map(|k| std::fs::read_to_string(d.join(format!("id_{k}.pub"))).expect("pub key"))
             .collect();
         std::fs::write(d.join("authorized_keys"), authorized).expect("authorized_keys");
-        let port = free_port();
         let config = d.join("sshd_config");
+        let mut sshd = Sshd {
+            dir,
+            port: 0,
+            config,
+            child: None,
+        };
+        // A port another process took in between makes sshd exit: try another one.
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            sshd.port = free_port();
+            sshd.write_config(extra_config);
+            match sshd.launch() {
+                Ok(()) => return sshd,
+                Err(e) => last_error = e,
+            }
+        }
+        panic!("{last_error}");
+    }
+
+    fn write_config(&self, extra_config: &str) {
+        let d = self.dir.path();
         std::fs::write(
-            &config,
+            &self.config,
             format!(
                 "ListenAddress {ADDRESS}:{port}\n\
                  HostKey {host_key}\n\
@@ -132,26 +168,19 @@ impl Sshd {
                  MaxStartups 100:30:200\n\
                  LogLevel ERROR\n\
                  {extra_config}\n",
+                port = self.port,
                 host_key = d.join("host_ed25519").display(),
                 d = d.display(),
             ),
         )
         .expect("sshd_config");
-        let mut sshd = Sshd {
-            dir,
-            port,
-            config,
-            child: None,
-        };
-        sshd.launch();
-        sshd
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn launch(&mut self) {
+    fn launch(&mut self) -> Result<(), String> {
         let child = Command::new(SSHD)
             .args(["-D", "-e", "-f"])
             .arg(&self.config)
@@ -159,19 +188,28 @@ impl Sshd {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .expect("spawn sshd");
+            .map_err(|e| format!("cannot run {SSHD}: {e}"))?;
         self.child = Some(child);
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect((ADDRESS, self.port)).is_err() {
+        loop {
+            let listening = std::net::TcpStream::connect((ADDRESS, self.port)).is_ok();
+            // Still running: the listener is ours, not another process's on that port.
             if let Some(child) = self.child.as_mut()
                 && let Ok(Some(status)) = child.try_wait()
             {
-                panic!(
+                self.child = None;
+                return Err(format!(
                     "sshd exited at start ({status}); config {}",
                     self.config.display()
-                );
+                ));
             }
-            assert!(Instant::now() < deadline, "sshd did not start listening");
+            if listening {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                self.kill();
+                return Err("sshd did not start listening".into());
+            }
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -193,7 +231,9 @@ impl Sshd {
     /// Starts sshd again on the same port with the same keys.
     pub fn restart(&mut self) {
         self.kill();
-        self.launch();
+        if let Err(e) = self.launch() {
+            panic!("{e}");
+        }
     }
 
     /// A known_hosts file that knows this server's host key.

@@ -198,12 +198,20 @@ fn latency() {
         let per_exec = t.elapsed() / n;
         setups.sort();
         let t = Instant::now();
+        let mut tasks = tokio::task::JoinSet::new();
+        for _ in 0..100 {
+            let r = r.clone();
+            tasks.spawn(async move { r.exec("true", None).await.unwrap() });
+        }
+        tasks.join_all().await;
+        let parallel = t.elapsed();
+        let t = Instant::now();
         let out = r.exec("head -c 104857600 /dev/zero", None).await.unwrap();
         assert_eq!(out.stdout.len(), 100 << 20);
         let download = t.elapsed();
         eprintln!(
             "connection setup (median of 10): {:?}; sequential exec round trip: {:?}; \
-             100 MB of output: {download:?}",
+             100 MB of output: {download:?}; 100 concurrent execs: {parallel:?}",
             setups[5], per_exec
         );
     });
@@ -244,4 +252,29 @@ fn a_port_that_is_not_ssh_is_unreachable_in_openssh_words() {
     });
     closer.join().unwrap();
     drop(silent);
+}
+
+#[test]
+fn a_host_allowing_fewer_sessions_than_asked_for_queues_them() {
+    test_sshd::ensure_password_user();
+    let sshd = Sshd::start_with("MaxSessions 2");
+    let hc = HostConnection {
+        user: Some(test_sshd::PASSWORD_USER.into()),
+        ..sshd.host("id_ed25519")
+    };
+    rt().block_on(async {
+        let r = connect(&hc).await.unwrap();
+        let mut tasks = tokio::task::JoinSet::new();
+        for i in 0..20 {
+            let r = r.clone();
+            tasks.spawn(async move { r.exec(&format!("sleep 0.05; echo {i}"), None).await });
+        }
+        let outs = tasks.join_all().await;
+        let mut got: Vec<String> = outs
+            .into_iter()
+            .map(|o| o.unwrap().stdout_text().trim().to_string())
+            .collect();
+        got.sort_by_key(|s| s.parse::<u32>().unwrap());
+        assert_eq!(got, (0..20).map(|i| i.to_string()).collect::<Vec<_>>());
+    });
 }

@@ -282,3 +282,33 @@ fn accept_new_records_an_unknown_host_and_then_checks_it() {
     };
     assert!(rt().block_on(connect(&strict)).is_ok());
 }
+
+#[test]
+fn host_key_alias_names_the_known_hosts_entry() {
+    let sshd = Sshd::start();
+    let base = sshd.host("id_ed25519");
+    let public = std::fs::read_to_string(sshd.path("host_ed25519.pub")).unwrap();
+    let mut f = public.split_whitespace();
+    let known = sshd.path("alias_known_hosts");
+    std::fs::write(
+        &known,
+        format!("web-alias {} {}\n", f.next().unwrap(), f.next().unwrap()),
+    )
+    .unwrap();
+    let hc = HostConnection {
+        ssh_common_args: Some(format!(
+            "-F /dev/null -o UserKnownHostsFile={} -o HostKeyAlias=web-alias",
+            known.display()
+        )),
+        ..base.clone()
+    };
+    assert!(rt().block_on(connect(&hc)).is_ok());
+    let without = HostConnection {
+        ssh_common_args: Some(format!(
+            "-F /dev/null -o UserKnownHostsFile={}",
+            known.display()
+        )),
+        ..base
+    };
+    assert!(rt().block_on(connect(&without)).is_err());
+}

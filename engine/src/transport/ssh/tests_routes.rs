@@ -140,3 +140,119 @@ fn proxy_command_carries_the_connection() {
         assert!(failed, "commands still ran with the proxy's bastion down");
     });
 }
+
+fn known_entry(sshd: &Sshd) -> String {
+    let key = std::fs::read_to_string(sshd.path("host_ed25519.pub")).unwrap();
+    let mut f = key.split_whitespace();
+    format!(
+        "[{ADDRESS}]:{} {} {}\n",
+        sshd.port,
+        f.next().unwrap(),
+        f.next().unwrap()
+    )
+}
+
+#[test]
+fn proxy_jump_from_ssh_config_chains_two_bastions() {
+    let first = Sshd::start();
+    let mut second = Sshd::start();
+    let target = Sshd::start();
+    let known = target.path("all_known_hosts");
+    std::fs::write(
+        &known,
+        known_entry(&first) + &known_entry(&second) + &known_entry(&target),
+    )
+    .unwrap();
+    let config = target.path("chain_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host first-bastion\n  HostName {ADDRESS}\n  Port {}\n  User root\n  IdentityFile {}\n\
+             Host {ADDRESS}\n  IdentityFile {}\n\
+             Host behind-two\n  HostName {ADDRESS}\n  Port {}\n  User root\n  IdentityFile {}\n  \
+             ProxyJump first-bastion,root@{ADDRESS}:{}\n\
+             Host *\n  UserKnownHostsFile {}\n",
+            first.port,
+            first.path("id_ed25519").display(),
+            second.path("id_ecdsa").display(),
+            target.port,
+            target.path("id_rsa").display(),
+            second.port,
+            known.display()
+        ),
+    )
+    .unwrap();
+    let hc = HostConnection {
+        address: "behind-two".into(),
+        port: None,
+        user: None,
+        private_key_file: None,
+        ssh_common_args: Some(format!("-F {}", config.display())),
+        ..target.host("id_ed25519")
+    };
+    rt().block_on(async {
+        let r = connect(&hc).await.unwrap();
+        assert_eq!(
+            r.exec("echo far", None).await.unwrap().stdout_text(),
+            "far\n"
+        );
+        second.kill();
+        let mut failed = false;
+        for _ in 0..50 {
+            if r.exec("true", None).await.is_err() {
+                failed = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(failed, "commands still ran with the second bastion down");
+    });
+}
+
+#[test]
+fn targets_behind_one_bastion_share_its_connection() {
+    let bastion = Sshd::start();
+    let targets = [Sshd::start(), Sshd::start()];
+    let known = bastion.path("shared_known_hosts");
+    std::fs::write(
+        &known,
+        known_entry(&bastion) + &known_entry(&targets[0]) + &known_entry(&targets[1]),
+    )
+    .unwrap();
+    let config = bastion.path("shared_config");
+    std::fs::write(
+        &config,
+        format!(
+            "Host bastion\n  HostName {ADDRESS}\n  Port {}\n  User root\n  IdentityFile {}\n",
+            bastion.port,
+            bastion.path("id_ed25519").display()
+        ),
+    )
+    .unwrap();
+    let pool = super::SshPool::new();
+    rt().block_on(async {
+        let mut remotes = Vec::new();
+        for t in &targets {
+            let hc = HostConnection {
+                ssh_common_args: Some(format!(
+                    "-F {} -o UserKnownHostsFile={} -J bastion",
+                    config.display(),
+                    known.display()
+                )),
+                ..t.host("id_ed25519")
+            };
+            let r = pool.connect_ssh(&hc).await.unwrap();
+            assert_eq!(r.exec("echo hi", None).await.unwrap().stdout_text(), "hi\n");
+            remotes.push(r);
+        }
+        let (a, b) = (
+            remotes[0].link.via.clone().unwrap(),
+            remotes[1].link.via.clone().unwrap(),
+        );
+        assert!(std::sync::Arc::ptr_eq(&a, &b));
+        assert!(std::sync::Arc::ptr_eq(
+            &a.connection().await.unwrap(),
+            &b.connection().await.unwrap()
+        ));
+    });
+}
