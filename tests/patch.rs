@@ -299,15 +299,15 @@ fn patch_waits_for_the_package_lock_then_fails_naming_it() {
     repo.index();
     sh(&fleet, 0, "apt-get -q update >/dev/null 2>&1");
     // Held longer than lock_timeout: fails with apt's message naming the lock.
-    hold_dpkg_lock(&fleet, 0, 4);
+    hold_dpkg_lock(&fleet, 0, 3);
     let started = Instant::now();
     let r = patch(
         &fleet,
         0,
-        json!({"pinned": ["acme-agent=1.1-1"], "lock_timeout": 2}),
+        json!({"pinned": ["acme-agent=1.1-1"], "lock_timeout": 1}),
         false,
     );
-    assert!(started.elapsed().as_secs_f64() >= 2.0, "did not wait");
+    assert!(started.elapsed().as_secs_f64() >= 1.0, "did not wait");
     assert_eq!(r["failed"], true, "{r}");
     let msg = r["msg"].as_str().unwrap();
     assert!(msg.contains("lock_timeout"), "{msg}");
@@ -315,7 +315,7 @@ fn patch_waits_for_the_package_lock_then_fails_naming_it() {
     assert_eq!(acme_versions(&fleet, 0), "acme-agent 1.0-1\n");
     // Released within lock_timeout: waits, then patches. (The new holder gets the lock
     // once the first one has let it go.)
-    hold_dpkg_lock(&fleet, 0, 2);
+    hold_dpkg_lock(&fleet, 0, 1);
     let started = Instant::now();
     let r = patch(
         &fleet,
