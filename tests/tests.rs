@@ -7,6 +7,7 @@ mod corpus;
 mod fleet;
 #[path = "fleet/tests.rs"]
 mod fleet_tests;
+mod patch;
 mod precedence;
 mod reboot;
 mod run_corpus;

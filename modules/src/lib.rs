@@ -20,6 +20,7 @@ mod builtin_specs;
 mod command;
 mod convert;
 mod files;
+mod packages;
 mod registry;
 mod ringmaster_specs;
 mod rollout;
@@ -34,6 +35,7 @@ mod tests;
 pub use files::{
     BlockInFileModule, CopyModule, FileModule, LineInFileModule, TemplateModule, file_module,
 };
+pub use packages::{AptModule, PackageFactsModule, PatchModule};
 pub use registry::{accepted_names, all_specs, lookup, suggest};
 pub use spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec, UnknownKeys};
 pub use validate::{ArgProblem, ArgValue, ProblemKind, validate};

@@ -27,6 +27,9 @@ pub fn builtin(fqcn: &str) -> Option<&'static dyn Module> {
         "ansible.builtin.wait_for_connection" => &crate::system::WaitForConnectionModule,
         "ringmaster.builtin.snapshot" => &crate::rollout::SnapshotModule,
         "ringmaster.builtin.validate" => &crate::rollout::ValidateModule,
+        "ringmaster.builtin.patch" => &crate::packages::PatchModule,
+        "ansible.builtin.apt" => &crate::packages::AptModule,
+        "ansible.builtin.package_facts" => &crate::packages::PackageFactsModule,
         // file, copy, template, lineinfile, blockinfile
         _ => return crate::file_module(fqcn),
     })
