@@ -3,6 +3,7 @@
 // Tests may unwrap: a failure there is a test failure with its message.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod become_su;
 mod corpus;
 mod fleet;
 #[path = "fleet/tests.rs"]

@@ -224,7 +224,18 @@ impl Templar {
         if !has_jinja(text) {
             return Ok(Value::from(text));
         }
-        render::render_template(self, text, span, scope, 0)
+        let value = render::render_template(self, text, span, scope, 0)?;
+        // Jinja drops one trailing newline of the source; ansible tops string results up
+        // to the source's count of trailing newlines (recorded: "b {{ 2 }}\n" is
+        // "b 2\n", "{{ 'a' }}\n\n" is "a\n\n", while "{{ 1 }}\n" is the int 1).
+        let trailing = |t: &str| t.len() - t.trim_end_matches('\n').len();
+        if let Some(s) = value.as_str()
+            && trailing(text) > trailing(s)
+        {
+            let missing = trailing(text) - trailing(s);
+            return Ok(Value::from(format!("{s}{}", "\n".repeat(missing))));
+        }
+        Ok(value)
     }
 
     /// Templates a whole file (the `template` module / lookup): always a string, and

@@ -87,6 +87,16 @@ fn native_types_follow_ansible_2_19() {
     );
     assert_eq!(render(&t, &sc, "{{ 1 }}{{ 2 }}"), ("'12'".into(), "str"));
     assert_eq!(render(&t, &sc, "{{ 1 }}\n"), ("1".into(), "int"));
+    // Trailing newlines of the source are kept on string results (recorded).
+    assert_eq!(render(&t, &sc, "b {{ 2 }}\n"), ("'b 2\\n'".into(), "str"));
+    assert_eq!(
+        render(&t, &sc, "{{ 'a' }}\n\n"),
+        ("'a\\n\\n'".into(), "str")
+    );
+    assert_eq!(
+        render(&t, &sc, "{% if true %}y{% endif %}\n"),
+        ("'y\\n'".into(), "str")
+    );
     assert_eq!(render(&t, &sc, "{{ 1 }}{# c #}"), ("1".into(), "int"));
     assert_eq!(render(&t, &sc, "{{ [1] }} "), ("'[1] '".into(), "str"));
 }

@@ -16,6 +16,7 @@ mod known_hosts;
 mod options;
 mod remote;
 mod session;
+mod su_pty;
 
 #[cfg(test)]
 mod test_sshd;
@@ -110,6 +111,42 @@ impl Link {
         let mut current = self.current.lock().await;
         if current.as_ref().is_some_and(|c| Arc::ptr_eq(c, dead)) {
             *current = None;
+        }
+    }
+
+    /// Runs `cmd` as `user` through `su` with a password (on a pty channel); reconnects
+    /// once if the connection turns out to be gone before the command started.
+    async fn exec_su(
+        &self,
+        user: &str,
+        password: &str,
+        cmd: &str,
+        stdin: Option<&[u8]>,
+    ) -> Result<ExecOutput, RemoteError> {
+        let _session = self.sessions.acquire().await.ok();
+        let mut retried = false;
+        loop {
+            let conn = self.connection().await?;
+            match su_pty::run_su(&conn.handle, user, password, cmd, stdin).await {
+                Ok(out) => return Ok(out),
+                Err(ExecError::NotStarted(_) | ExecError::Refused(_)) if !retried => {
+                    self.forget(&conn).await;
+                    retried = true;
+                }
+                Err(ExecError::NotStarted(why) | ExecError::Refused(why)) => {
+                    return Err(unreachable(format!(
+                        "cannot start a command on {}: {why}",
+                        self.target.endpoint.host
+                    )));
+                }
+                Err(ExecError::Lost) => {
+                    self.forget(&conn).await;
+                    return Err(unreachable(format!(
+                        "Shared connection to {} closed.",
+                        self.target.endpoint.host
+                    )));
+                }
+            }
         }
     }
 

@@ -17,7 +17,7 @@ use crate::transport::sudo_gate::{Gate, GateEvent};
 const SHELL: &str = "/bin/sh";
 
 /// Why a command did not complete.
-pub(super) enum ExecError {
+pub(crate) enum ExecError {
     /// The channel could not be opened: the command never started, so it is safe to
     /// reconnect and try again.
     NotStarted(String),
@@ -199,12 +199,7 @@ impl SshRemote {
                 let (line, gate) = Gate::sudo(&b.user, password, cmd);
                 Ok((line, Some(gate)))
             }
-            ("su", Some(_)) => Err(RemoteError {
-                message: "become_method su reads its password from a terminal, which \
-                          ringmaster's ssh connection does not allocate; use become_method \
-                          sudo (or su without a password, as root)"
-                    .into(),
-            }),
+            ("su", Some(_)) => Ok((String::new(), None)),
             _ => {
                 let argv = become_argv(b, cmd)?;
                 let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
@@ -214,6 +209,11 @@ impl SshRemote {
     }
 
     async fn run(&self, cmd: &str, stdin: Option<&[u8]>) -> Result<ExecOutput, RemoteError> {
+        if let Some(b) = &self.become_
+            && let ("su", Some(password)) = (b.method.as_str(), &b.password)
+        {
+            return self.link.exec_su(&b.user, password, cmd, stdin).await;
+        }
         let (line, gate) = self.wrap(cmd)?;
         self.link.exec_line(&line, stdin, gate).await
     }
