@@ -13,6 +13,7 @@ mod reboot;
 mod run_corpus;
 mod run_corpus_ssh;
 mod run_output;
+mod service;
 mod snapshot;
 mod util;
 mod validate;
