@@ -53,9 +53,8 @@ fn recap_changed(run: &Run) -> String {
         .to_string()
 }
 
-#[test]
-fn a_sysv_service_is_started_enabled_restarted_stopped_and_disabled() {
-    let fleet = Fleet::start(1).expect("fleet");
+/// Installs tests/fixtures/service/acme-agent as /etc/init.d/acme-agent.
+fn install_init_script(fleet: &Fleet) {
     let script =
         std::fs::read_to_string(repo_root().join("tests/fixtures/service/acme-agent")).unwrap();
     let install = fleet.exec_ssh(
@@ -65,6 +64,12 @@ fn a_sysv_service_is_started_enabled_restarted_stopped_and_disabled() {
         ),
     );
     assert!(install.status.success(), "{install:?}");
+}
+
+#[test]
+fn a_sysv_service_is_started_enabled_restarted_stopped_and_disabled() {
+    let fleet = Fleet::start(1).expect("fleet");
+    install_init_script(&fleet);
     assert_eq!(
         observe(&fleet),
         ("stopped".into(), "none".into(), String::new())
@@ -177,11 +182,51 @@ fn unknown_services_and_systemd_without_systemd_fail_clearly() {
     );
     assert!(
         run.stdout.contains(
-            "Failed to find required executable \\\"systemctl\\\" in paths: /sbin:/usr/sbin:/bin:/usr/bin: this host does not run systemd (PID 1 is 'sshd'"
-        ) || run.stdout.contains(
-            "Failed to find required executable \"systemctl\" in paths: /sbin:/usr/sbin:/bin:/usr/bin: this host does not run systemd (PID 1 is 'sshd'"
+            "[ERROR]: Task failed: Module failed: Failed to find required executable \"systemctl\" in paths: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin (this host does not run systemd: PID 1 is 'sshd')"
         ),
         "{}",
         run.stdout
     );
+}
+
+/// Registered results as ansible-playbook 2.19 returned them for the same tasks on a
+/// fleet host with the same init script (its interpreter-discovery keys left out), and
+/// the same actions on the host.
+#[test]
+fn results_match_ansible_for_restart_check_mode_disable_reload_and_pattern() {
+    let fleet = Fleet::start(1).expect("fleet");
+    install_init_script(&fleet);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
+    let run = play(
+        dir.path(),
+        r#"    - service: {name: acme-agent, state: restarted, enabled: true}
+      register: r1
+    - service: {name: acme-agent, state: stopped, enabled: false}
+      check_mode: true
+      register: r2
+    - service: {name: acme-agent, state: stopped, enabled: false}
+      register: r3
+    - service: {name: acme-agent, enabled: false}
+      register: r4
+    - service: {name: acme-agent, state: reloaded}
+      register: r5
+    - service: {name: acme-agent, state: started, pattern: "sleep 100000"}
+      register: r6
+    - debug: msg="{{ [r1, r2, r3, r4, r5, r6] | to_json }}"
+"#,
+        &[],
+    );
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    let recorded = r#"[{\"name\": \"acme-agent\", \"enabled\": true, \"state\": \"started\", \"changed\": true, \"failed\": false}, {\"changed\": true, \"msg\": \"service state changed\", \"failed\": false}, {\"name\": \"acme-agent\", \"enabled\": false, \"state\": \"stopped\", \"changed\": true, \"failed\": false}, {\"name\": \"acme-agent\", \"enabled\": false, \"changed\": false, \"failed\": false}, {\"name\": \"acme-agent\", \"state\": \"started\", \"changed\": true, \"failed\": false}, {\"name\": \"acme-agent\", \"state\": \"started\", \"changed\": false, \"failed\": false}]"#;
+    assert!(run.stdout.contains(recorded), "{}", run.stdout);
+    assert_eq!(recap_changed(&run), "changed=4", "{}", run.stdout);
+    let log = fleet.exec_ssh(HOST, "cat /var/log/acme-agent.log");
+    assert_eq!(
+        String::from_utf8_lossy(&log.stdout),
+        "stop\nstart\nstop\nstart\n"
+    );
+    let (state, _, links) = observe(&fleet);
+    assert_eq!(state, "running");
+    assert_eq!(links, "K01acme-agent K01acme-agent");
 }

@@ -21,8 +21,8 @@ use probe::{HostTools, InitSystem, probe_command};
 use systemd::{SystemdArgs, UnitQuery, plan_unit, query_command};
 use sysv::{ServiceArgs, SysvControl};
 
-/// Where the module looks for systemctl (named in its failure message).
-const SEARCHED_PATHS: &str = "/sbin:/usr/sbin:/bin:/usr/bin";
+/// Where the module looks for systemctl, as ansible names it in its failure message.
+const SEARCHED_PATHS: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
 async fn run(cx: &TaskCx<'_>, cmd: &str) -> Result<ExecOutput, ModuleError> {
     Ok(cx.remote.exec(cmd, None).await?)
@@ -74,8 +74,8 @@ async fn run_systemd(
 ) -> Result<Outcome, ModuleError> {
     let Some(path) = &tools.systemctl else {
         return Ok(Outcome::failed(format!(
-            "Failed to find required executable \"systemctl\" in paths: {SEARCHED_PATHS}: \
-             this host does not run systemd ({}, no init system ringmaster can drive)",
+            "Failed to find required executable \"systemctl\" in paths: {SEARCHED_PATHS} \
+             (this host does not run systemd: {})",
             tools.pid1_phrase()
         )));
     };

@@ -4,8 +4,9 @@
 
 use crate::runtime::quote;
 
-/// Where ansible's `LinuxService` looks for service tools.
-const TOOL_DIRS: &str = "/sbin /usr/sbin /bin /usr/bin";
+/// Where the tools are looked for: the PATH ansible's `get_bin_path` searches on a
+/// Debian host (plus `LinuxService`'s sbin dirs, already in it).
+const TOOL_DIRS: &str = "/usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin";
 
 /// The tools the probe looks for, by the key it prints.
 const TOOLS: &[&str] = &[

@@ -272,10 +272,8 @@ pub fn plan_unit(args: &SystemdArgs, unit: &str, q: &UnitQuery) -> Result<UnitPl
         let load = status.get("LoadState").map(String::as_str);
         is_systemd = load.is_some_and(|s| s != "not-found");
         let is_masked = load == Some("masked");
-        if is_systemd && !is_masked {
-            if let Some(err) = status.get("LoadError") {
-                return Err(format!("Error loading unit file '{unit}': {err}"));
-            }
+        if let Some(err) = status.get("LoadError").filter(|_| is_systemd && !is_masked) {
+            return Err(format!("Error loading unit file '{unit}': {err}"));
         }
     } else {
         is_systemd = VALID_ENABLED_STATES.contains(&q.enabled_out.trim());

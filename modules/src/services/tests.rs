@@ -440,7 +440,7 @@ fn hosts_without_an_init_system_fail_clearly() {
     assert_eq!(
         o.msg.as_deref(),
         Some(
-            "Failed to find required executable \"systemctl\" in paths: /sbin:/usr/sbin:/bin:/usr/bin: this host does not run systemd (PID 1 is 'sshd', no init system ringmaster can drive)"
+            "Failed to find required executable \"systemctl\" in paths: /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin (this host does not run systemd: PID 1 is 'sshd')"
         )
     );
     let bare = ScriptedHost::new("pid1=sshd\n", "");
