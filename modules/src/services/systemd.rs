@@ -299,15 +299,28 @@ pub fn plan_unit(args: &SystemdArgs, unit: &str, q: &UnitQuery) -> Result<UnitPl
         if !plan.found {
             return Err(missing(unit));
         }
-        let enabled = match q.enabled_rc {
+        // The module asks is-enabled again after (un)masking: a masked unit answers
+        // "masked" (rc 1), an unmasked one most likely "disabled".
+        let (enabled_rc, enabled_out) = match plan.actions.first().map(|a| a.kind) {
+            Some(ActionKind::Mask) => (
+                1,
+                if args.masked == Some(true) {
+                    "masked"
+                } else {
+                    "disabled"
+                },
+            ),
+            _ => (q.enabled_rc, q.enabled_out.as_str()),
+        };
+        let enabled = match enabled_rc {
             0 => !matches!(
-                q.enabled_out.trim_end(),
+                enabled_out.trim_end(),
                 "enabled-runtime" | "indirect" | "alias"
             ),
             1 => {
                 args.scope.as_deref().unwrap_or("system") == "system"
                     && q.initd
-                    && !q.enabled_out.trim().ends_with("disabled")
+                    && !enabled_out.trim().ends_with("disabled")
                     && q.sysv_enabled
             }
             _ => false,

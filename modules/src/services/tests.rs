@@ -110,6 +110,15 @@ fn systemd_plans_only_what_differs() {
     let masked = UnitQuery::parse(&query_reply(SHOW_INACTIVE, "masked", 1));
     assert_eq!(verbs(json!({"masked": false}), &masked), ["unmask"]);
     assert_eq!(verbs(json!({"masked": true}), &masked), none);
+    // Masking an enabled unit leaves nothing to disable; unmasking then enabling does both.
+    assert_eq!(
+        verbs(json!({"masked": true, "enabled": false}), &running),
+        ["mask"]
+    );
+    assert_eq!(
+        verbs(json!({"masked": false, "enabled": true}), &masked),
+        ["unmask", "enable"]
+    );
     // enabled-runtime is re-enabled permanently.
     let runtime = UnitQuery::parse(&query_reply(SHOW_ACTIVE, "enabled-runtime", 0));
     assert_eq!(verbs(json!({"enabled": true}), &runtime), ["enable"]);
