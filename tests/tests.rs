@@ -14,6 +14,7 @@ mod reboot;
 mod run_corpus;
 mod run_corpus_ssh;
 mod run_output;
+mod service;
 mod snapshot;
 mod util;
 mod validate;

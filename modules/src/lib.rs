@@ -25,6 +25,7 @@ mod registry;
 mod ringmaster_specs;
 mod rollout;
 pub mod runtime;
+mod services;
 pub mod spec;
 mod system;
 mod validate;
@@ -37,5 +38,6 @@ pub use files::{
 };
 pub use packages::{AptModule, PackageFactsModule, PatchModule};
 pub use registry::{accepted_names, all_specs, lookup, suggest};
+pub use services::{ServiceModule, SystemdModule};
 pub use spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec, UnknownKeys};
 pub use validate::{ArgProblem, ArgValue, ProblemKind, validate};

@@ -30,6 +30,8 @@ pub fn builtin(fqcn: &str) -> Option<&'static dyn Module> {
         "ringmaster.builtin.patch" => &crate::packages::PatchModule,
         "ansible.builtin.apt" => &crate::packages::AptModule,
         "ansible.builtin.package_facts" => &crate::packages::PackageFactsModule,
+        "ansible.builtin.service" => &crate::services::ServiceModule,
+        "ansible.builtin.systemd_service" => &crate::services::SystemdModule,
         // file, copy, template, lineinfile, blockinfile
         _ => return crate::file_module(fqcn),
     })
@@ -59,6 +61,8 @@ mod tests {
             "template",
             "lineinfile",
             "blockinfile",
+            "service",
+            "systemd_service",
         ] {
             let fqcn = format!("ansible.builtin.{name}");
             let module = builtin(&fqcn).unwrap_or_else(|| panic!("{fqcn} missing"));
