@@ -178,3 +178,27 @@ fn command_provider_runs_the_given_commands_and_reports_failures() {
         run.stdout
     );
 }
+
+/// The libvirt provider through the module, against libvirt's test driver (whose state
+/// lasts one connection, so each task starts from its default domain `test`): a snapshot
+/// is created, reverting one that does not exist and a missing domain are refused.
+#[test]
+fn libvirt_provider_creates_snapshots_and_refuses_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_on_localhost(
+        dir.path(),
+        "    - snapshot: {provider: libvirt, uri: 'test:///default', domain: test, name: pre-patch}\n      register: s\n    - assert: {that: [s.changed, \"s.snapshot.domain == 'test'\"]}\n    - snapshot: {provider: libvirt, uri: 'test:///default', domain: test, name: pre-patch, state: reverted}\n      ignore_errors: true\n    - snapshot: {provider: libvirt, uri: 'test:///default', domain: no-such-vm, name: s1}\n      ignore_errors: true\n",
+        &[],
+    );
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    for msg in [
+        "snapshot 'pre-patch' does not exist, nothing to revert to",
+        "no libvirt domain 'no-such-vm'",
+    ] {
+        assert!(
+            run.stdout.contains(msg),
+            "missing '{msg}' in\n{}",
+            run.stdout
+        );
+    }
+}

@@ -361,3 +361,53 @@ mod snapshots {
         );
     }
 }
+
+/// The libvirt provider's commands, run by the real `virsh` against libvirt's test
+/// driver. That driver keeps its state only for one connection, so the create / info /
+/// list / revert / delete commands run as one `virsh` session (the module runs them as
+/// separate commands; tests/snapshot.rs runs the module itself).
+#[test]
+fn libvirt_commands_are_accepted_by_real_virsh() {
+    use crate::rollout::snapshot::State;
+    use crate::rollout::snapshot_providers::plan_libvirt;
+    let a = parse_args_for(json!({
+        "provider": "libvirt", "name": "pre patch", "domain": "test", "uri": "test:///default"
+    }));
+    let p = plan_libvirt(&a).unwrap();
+    let prefix = "virsh -q -c test:///default ";
+    let strip = |c: String| c.strip_prefix(prefix).map(str::to_string).unwrap();
+    let exists = p.exists_command().unwrap();
+    let info = exists
+        .strip_prefix(prefix)
+        .and_then(|c| c.split(" >/dev/null").next())
+        .unwrap()
+        .to_string();
+    let session = [
+        strip(p.action_command(State::Present)),
+        info.clone(),
+        strip(p.list_command()),
+        strip(p.action_command(State::Reverted)),
+        strip(p.action_command(State::Absent)),
+        strip(p.list_command()),
+    ]
+    .join(" ; ");
+    let out = std::process::Command::new("virsh")
+        .args(["-q", "-c", "test:///default", &session])
+        .output()
+        .expect("virsh is needed (tests/run.sh installs libvirt-clients)");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // info names the snapshot; the first list has it, the last (after delete) not.
+    assert!(text.contains("Name:           pre patch"), "{text}");
+    assert_eq!(text.matches("pre patch").count(), 2, "{text}");
+}
+
+fn parse_args_for(v: serde_json::Value) -> crate::rollout::snapshot::SnapshotArgs {
+    crate::rollout::snapshot::parse_args(v.as_object().unwrap())
+        .unwrap()
+        .1
+}
