@@ -9,7 +9,7 @@
 #[path = "patch/apt_module.rs"]
 mod apt_module;
 #[path = "patch/harness.rs"]
-mod harness;
+pub(crate) mod harness;
 
 use std::time::Instant;
 

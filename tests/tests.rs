@@ -11,6 +11,7 @@ mod fleet_tests;
 mod patch;
 mod precedence;
 mod reboot;
+mod rollout;
 mod run_corpus;
 mod run_corpus_ssh;
 mod run_output;

@@ -15,9 +15,9 @@ use crate::fleet::Fleet;
 
 /// A `Remote` over the OpenSSH client (one `ssh` process per command, sharing the
 /// fleet's ControlMaster).
-pub(super) struct SshRemote<'a> {
-    pub(super) fleet: &'a Fleet,
-    pub(super) host: usize,
+pub(crate) struct SshRemote<'a> {
+    pub(crate) fleet: &'a Fleet,
+    pub(crate) host: usize,
 }
 
 impl SshRemote<'_> {
@@ -102,7 +102,7 @@ impl Remote for SshRemote<'_> {
     }
 }
 
-pub(super) struct NoController;
+pub(crate) struct NoController;
 
 impl Controller for NoController {
     fn find_file(&self, _kind: &str, name: &str) -> Result<PathBuf, String> {
@@ -114,7 +114,7 @@ impl Controller for NoController {
 }
 
 /// Runs `module` with `args` on host `i` (check mode if `check`), as the engine would.
-pub(super) fn try_module(
+pub(crate) fn try_module(
     fleet: &Fleet,
     i: usize,
     module: &dyn Module,
@@ -140,7 +140,7 @@ pub(super) fn try_module(
 }
 
 /// [`try_module`] that must produce a result.
-pub(super) fn run_module(
+pub(crate) fn run_module(
     fleet: &Fleet,
     i: usize,
     module: &dyn Module,
@@ -151,16 +151,16 @@ pub(super) fn run_module(
         .unwrap_or_else(|e| panic!("{} failed to run: {e}", module.name()))
 }
 
-pub(super) fn patch(fleet: &Fleet, i: usize, args: Value, check: bool) -> Value {
+pub(crate) fn patch(fleet: &Fleet, i: usize, args: Value, check: bool) -> Value {
     Value::Object(run_module(fleet, i, &modules::PatchModule, args, check).to_json())
 }
 
-pub(super) fn apt(fleet: &Fleet, i: usize, args: Value, check: bool) -> Value {
+pub(crate) fn apt(fleet: &Fleet, i: usize, args: Value, check: bool) -> Value {
     Value::Object(run_module(fleet, i, &modules::AptModule, args, check).to_json())
 }
 
 /// Runs `cmd` on host `i` with OpenSSH (the independent checker); panics unless rc 0.
-pub(super) fn sh(fleet: &Fleet, i: usize, cmd: &str) -> String {
+pub(crate) fn sh(fleet: &Fleet, i: usize, cmd: &str) -> String {
     let out = fleet.exec_ssh(i, cmd);
     assert!(
         out.status.success(),
@@ -172,7 +172,7 @@ pub(super) fn sh(fleet: &Fleet, i: usize, cmd: &str) -> String {
 }
 
 /// `name version` of each acme-* package dpkg has installed on host `i`.
-pub(super) fn acme_versions(fleet: &Fleet, i: usize) -> String {
+pub(crate) fn acme_versions(fleet: &Fleet, i: usize) -> String {
     sh(
         fleet,
         i,
@@ -182,19 +182,19 @@ pub(super) fn acme_versions(fleet: &Fleet, i: usize) -> String {
 }
 
 #[derive(Clone, Copy)]
-pub(super) enum Suite {
+pub(crate) enum Suite {
     Main,
     Security,
 }
 
 /// The fleet's repository with two flat suites, `main/` and `security/`.
-pub(super) struct Repo {
+pub(crate) struct Repo {
     dir: PathBuf,
     build: tempfile::TempDir,
 }
 
 impl Repo {
-    pub(super) fn new(fleet: &Fleet) -> Repo {
+    pub(crate) fn new(fleet: &Fleet) -> Repo {
         let repo = Repo {
             dir: fleet.repo_dir().to_path_buf(),
             build: tempfile::tempdir().unwrap(),
@@ -207,12 +207,12 @@ impl Repo {
     }
 
     /// Builds `name_version_all.deb` (with `postinst` as its configure script) into a suite.
-    pub(super) fn publish(&self, suite: Suite, name: &str, version: &str, postinst: Option<&str>) {
+    pub(crate) fn publish(&self, suite: Suite, name: &str, version: &str, postinst: Option<&str>) {
         self.publish_depending(suite, name, version, postinst, None);
     }
 
     /// [`Repo::publish`] with a `Depends:` field.
-    pub(super) fn publish_depending(
+    pub(crate) fn publish_depending(
         &self,
         suite: Suite,
         name: &str,
@@ -258,7 +258,7 @@ impl Repo {
 
     /// Regenerates both suites' `Packages` and `Release` (with hashes and a date, so that
     /// `apt-get update` notices every change).
-    pub(super) fn index(&self) {
+    pub(crate) fn index(&self) {
         for (suite, header) in [
             (
                 Suite::Main,
@@ -300,7 +300,7 @@ impl Repo {
     }
 }
 
-pub(super) fn run_ok(cmd: &mut Command) {
+pub(crate) fn run_ok(cmd: &mut Command) {
     let out = cmd.output().unwrap();
     assert!(
         out.status.success(),
@@ -310,7 +310,7 @@ pub(super) fn run_ok(cmd: &mut Command) {
 }
 
 /// Points every host at both suites and refreshes its lists.
-pub(super) fn use_repo(fleet: &Fleet) {
+pub(crate) fn use_repo(fleet: &Fleet) {
     for i in 0..fleet.hosts().len() {
         sh(
             fleet,
@@ -322,17 +322,17 @@ pub(super) fn use_repo(fleet: &Fleet) {
 }
 
 /// What update-notifier's `notify-reboot-required` does, run on upgrades only.
-pub(super) const FLAG_REBOOT: &str = "if [ \"$1\" = configure ] && [ -n \"$2\" ]; then \
+pub(crate) const FLAG_REBOOT: &str = "if [ \"$1\" = configure ] && [ -n \"$2\" ]; then \
      echo '*** System restart required ***' > /var/run/reboot-required; \
      echo \"$DPKG_MAINTSCRIPT_PACKAGE\" >> /var/run/reboot-required.pkgs; fi";
 
-pub(super) fn start(n: usize) -> (Fleet, Repo) {
+pub(crate) fn start(n: usize) -> (Fleet, Repo) {
     let fleet = Fleet::start(n).unwrap_or_else(|e| panic!("fleet: {e}"));
     let repo = Repo::new(&fleet);
     (fleet, repo)
 }
 
-pub(super) fn names(list: &Value) -> Vec<String> {
+pub(crate) fn names(list: &Value) -> Vec<String> {
     list.as_array()
         .unwrap_or_else(|| panic!("not a list: {list}"))
         .iter()

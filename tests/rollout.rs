@@ -1,0 +1,141 @@
+//! The security rollout playbook (`playbooks/security-rollout.yml`) on real fleet hosts
+//! with real apt: three rings as plays with `serial` and failure budgets. A security
+//! update is published into the fleet's repository; every host gets it, exactly the
+//! hosts whose update flags a reboot are rebooted (boot ids), every changed package is
+//! reported. With one host's upgrade broken, the rollout stops where Ansible's rules say
+//! and no host of a later ring is touched.
+
+use crate::fleet::Fleet;
+use crate::patch::harness::{FLAG_REBOOT, Repo, Suite, acme_versions, sh, use_repo};
+use crate::util::{repo_root, ringmaster};
+
+/// Six hosts: ring0 = h001, ring1 = h002 h003, ring2 = h004 h005 h006. All run
+/// acme-agent 1.0; h001, h003 and h005 also acme-kernel 1.0 (whose update flags a
+/// reboot).
+fn setup() -> (Fleet, Repo, tempfile::TempDir) {
+    let fleet = Fleet::start(6).expect("fleet");
+    let repo = Repo::new(&fleet);
+    repo.publish(Suite::Main, "acme-agent", "1.0-1", None);
+    repo.publish(Suite::Main, "acme-kernel", "1.0-1", None);
+    repo.index();
+    use_repo(&fleet);
+    for i in 0..6 {
+        let extra = if i % 2 == 0 { " acme-kernel" } else { "" };
+        sh(
+            &fleet,
+            i,
+            &format!("apt-get install -y -q acme-agent{extra} >/dev/null"),
+        );
+    }
+    // The security update: both packages; a host with /etc/acme-broken fails to
+    // configure the new agent.
+    repo.publish(
+        Suite::Security,
+        "acme-agent",
+        "1.1-1",
+        Some("if [ -e /etc/acme-broken ]; then echo 'acme-agent: configuration failed' >&2; exit 1; fi"),
+    );
+    repo.publish(Suite::Security, "acme-kernel", "1.1-1", Some(FLAG_REBOOT));
+    // A newer non-security agent must not be taken by `state: security`.
+    repo.publish(Suite::Main, "acme-agent", "1.2-1", None);
+    repo.index();
+    let dir = tempfile::tempdir().unwrap();
+    let mut ini = fleet.inventory_ini();
+    for (ring, hosts) in [
+        ("ring0", "h001"),
+        ("ring1", "h002\nh003"),
+        ("ring2", "h004\nh005\nh006"),
+    ] {
+        ini.push_str(&format!("\n[{ring}]\n{hosts}\n"));
+    }
+    std::fs::write(dir.path().join("hosts.ini"), ini).unwrap();
+    (fleet, repo, dir)
+}
+
+fn run_rollout(dir: &std::path::Path) -> crate::util::Run {
+    let playbook = repo_root().join("playbooks/security-rollout.yml");
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = [
+        "-i",
+        "hosts.ini",
+        playbook.to_str().unwrap(),
+        "-e",
+        "soak_seconds=1",
+        "-e",
+        "reboot_timeout=60",
+    ]
+    .map(String::from)
+    .to_vec();
+    ringmaster(dir, &args, home.path())
+}
+
+#[test]
+fn the_rollout_patches_every_ring_and_reboots_exactly_the_hosts_that_need_it() {
+    let (fleet, _repo, dir) = setup();
+    let before: Vec<String> = (0..6).map(|i| fleet.boot_id(i)).collect();
+    let run = run_rollout(dir.path());
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    for i in 0..6 {
+        let want = if i % 2 == 0 {
+            "acme-agent 1.1-1\nacme-kernel 1.1-1\n"
+        } else {
+            "acme-agent 1.1-1\n"
+        };
+        assert_eq!(acme_versions(&fleet, i), want, "h00{}", i + 1);
+        let rebooted = fleet.boot_id(i) != before[i];
+        assert_eq!(rebooted, i % 2 == 0, "h00{} rebooted: {rebooted}", i + 1);
+    }
+    // Every changed package is reported, per host.
+    assert!(
+        run.stdout.contains("ok: [h001] => {\n    \"msg\": [\n        \"acme-agent=1.1-1\",\n        \"acme-kernel=1.1-1\"\n    ]\n}"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("ok: [h002] => {\n    \"msg\": [\n        \"acme-agent=1.1-1\"\n    ]\n}"),
+        "{}",
+        run.stdout
+    );
+    for host in ["h001", "h002", "h003", "h004", "h005", "h006"] {
+        assert!(
+            run.stdout
+                .lines()
+                .any(|l| l.starts_with(host) && l.contains("failed=0")),
+            "{host}: {}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_broken_upgrade_in_ring1_stops_the_rollout_before_ring2() {
+    let (fleet, _repo, dir) = setup();
+    sh(&fleet, 2, "touch /etc/acme-broken");
+    let run = run_rollout(dir.path());
+    if std::env::var_os("ROLLOUT_SHOW").is_some() {
+        eprintln!("{}", run.stdout);
+    }
+    assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
+    // h003 failed in ring1's only batch (budget 0%): ring2 never starts.
+    assert!(run.stdout.contains("fatal: [h003]"), "{}", run.stdout);
+    assert!(!run.stdout.contains("PLAY [Ring 2"), "{}", run.stdout);
+    assert_eq!(
+        acme_versions(&fleet, 0),
+        "acme-agent 1.1-1\nacme-kernel 1.1-1\n"
+    );
+    assert_eq!(acme_versions(&fleet, 1), "acme-agent 1.1-1\n");
+    for i in 3..6 {
+        let want = if i % 2 == 0 {
+            "acme-agent 1.0-1\nacme-kernel 1.0-1\n"
+        } else {
+            "acme-agent 1.0-1\n"
+        };
+        assert_eq!(
+            acme_versions(&fleet, i),
+            want,
+            "ring2 host h00{} was touched",
+            i + 1
+        );
+    }
+}
