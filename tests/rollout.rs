@@ -75,14 +75,14 @@ fn the_rollout_patches_every_ring_and_reboots_exactly_the_hosts_that_need_it() {
     let before: Vec<String> = (0..6).map(|i| fleet.boot_id(i)).collect();
     let run = run_rollout(dir.path());
     assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
-    for i in 0..6 {
+    for (i, boot_before) in before.iter().enumerate() {
         let want = if i % 2 == 0 {
             "acme-agent 1.1-1\nacme-kernel 1.1-1\n"
         } else {
             "acme-agent 1.1-1\n"
         };
         assert_eq!(acme_versions(&fleet, i), want, "h00{}", i + 1);
-        let rebooted = fleet.boot_id(i) != before[i];
+        let rebooted = &fleet.boot_id(i) != boot_before;
         assert_eq!(rebooted, i % 2 == 0, "h00{} rebooted: {rebooted}", i + 1);
     }
     // Every changed package is reported, per host.
