@@ -139,3 +139,70 @@ fn a_broken_upgrade_in_ring1_stops_the_rollout_before_ring2() {
         );
     }
 }
+
+/// Hosts whose root lives on btrfs (`/.rootfs/root`): the rollout snapshots each host
+/// first; h002's upgrade breaks, so its rescue reverts the snapshot and reboots — its
+/// packages, dpkg state and files are back to before — and the rollout stops there.
+#[test]
+fn a_failed_host_is_rolled_back_to_its_snapshot() {
+    let fleet = Fleet::start_btrfs_root(3).expect("fleet");
+    let repo = Repo::new(&fleet);
+    repo.publish(Suite::Main, "acme-agent", "1.0-1", None);
+    repo.index();
+    use_repo(&fleet);
+    for i in 0..3 {
+        sh(
+            &fleet,
+            i,
+            "apt-get install -y -q acme-agent >/dev/null && echo v1 > /etc/acme.conf",
+        );
+    }
+    repo.publish(
+        Suite::Security,
+        "acme-agent",
+        "1.1-1",
+        Some("echo v2 > /etc/acme.conf; if [ -e /etc/acme-broken ]; then exit 1; fi"),
+    );
+    repo.index();
+    sh(&fleet, 1, "touch /etc/acme-broken");
+    let dir = tempfile::tempdir().unwrap();
+    let ini = fleet.inventory_ini() + "\n[ring0]\nh001\n\n[ring1]\nh002\n\n[ring2]\nh003\n";
+    std::fs::write(dir.path().join("hosts.ini"), ini).unwrap();
+    let playbook = repo_root().join("playbooks/security-rollout.yml");
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = [
+        "-i",
+        "hosts.ini",
+        playbook.to_str().unwrap(),
+        "-e",
+        "soak_seconds=0",
+        "-e",
+        "reboot_timeout=60",
+        "-e",
+        "snapshot_path=/.rootfs/root",
+    ]
+    .map(String::from)
+    .to_vec();
+    let before = fleet.boot_id(1);
+    let run = ringmaster(dir.path(), &args, home.path());
+    assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("h002: 'Apply security updates' failed (rolled back to pre-patch-rollout)"),
+        "{}",
+        run.stdout
+    );
+    // h001 patched (and keeps its snapshot); h002 rolled back and rebooted; h003 untouched.
+    assert_eq!(acme_versions(&fleet, 0), "acme-agent 1.1-1\n");
+    assert_eq!(sh(&fleet, 0, "cat /etc/acme.conf"), "v2\n");
+    assert_ne!(
+        fleet.boot_id(1),
+        before,
+        "h002 booted the rolled-back system"
+    );
+    assert_eq!(acme_versions(&fleet, 1), "acme-agent 1.0-1\n");
+    assert_eq!(sh(&fleet, 1, "cat /etc/acme.conf"), "v1\n");
+    assert_eq!(sh(&fleet, 1, "dpkg --audit"), "");
+    assert_eq!(acme_versions(&fleet, 2), "acme-agent 1.0-1\n");
+    assert!(!run.stdout.contains("PLAY [Ring 2"), "{}", run.stdout);
+}

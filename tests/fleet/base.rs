@@ -27,7 +27,7 @@ export DEBIAN_FRONTEND=noninteractive
 # No service may start while the base is built (it would listen on the build machine).
 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 chmod 755 /usr/sbin/policy-rc.d
-apt-get install -y --no-install-recommends openssh-server python3 python3-apt sudo
+apt-get install -y --no-install-recommends openssh-server python3 python3-apt sudo btrfs-progs
 rm -f /usr/sbin/policy-rc.d
 # Every host gets its own host key; none may be shared through the base.
 rm -f /etc/ssh/ssh_host_*

@@ -70,6 +70,8 @@ pub struct HostSetup<'a> {
     pub base: &'a Path,
     pub repo: &'a Path,
     pub client_public_key: &'a str,
+    /// The host's root changes live on its own btrfs filesystem (see [`btrfs_boot`]).
+    pub btrfs_root: bool,
 }
 
 /// Writes the host's directory (its host key must be cached: [`ensure_host_keys`]).
@@ -123,6 +125,9 @@ pub fn prepare(setup: &HostSetup, dir: &HostDir) -> Result<(), String> {
     write(&upper.join("etc/hosts"), &hosts, 0o644)?;
     for name in ["shutdown", "reboot", "poweroff", "halt"] {
         write(&upper.join("usr/sbin").join(name), SHUTDOWN_SCRIPT, 0o755)?;
+    }
+    if setup.btrfs_root {
+        make_btrfs_image(dir)?;
     }
     write(&dir.dir.join("fstab"), &fstab(setup, dir), 0o644)?;
     write(&dir.boot_script(), &boot_script(setup, dir), 0o755)?;
@@ -203,6 +208,16 @@ pub fn ensure_host_keys(names: &[&str]) -> Result<(), String> {
 fn fstab(setup: &HostSetup, dir: &HostDir) -> String {
     let r = dir.dir.join("root");
     let r = r.display();
+    let (upper, work, rootfs) = if setup.btrfs_root {
+        let bt = dir.dir.join("bt");
+        (
+            bt.join("root/upper"),
+            bt.join("root/work"),
+            format!("{} {r}/.rootfs none bind,X-mount.mkdir 0 0\n", bt.display()),
+        )
+    } else {
+        (dir.upper(), dir.dir.join("work"), String::new())
+    };
     format!(
         "overlay {r} overlay lowerdir={base},upperdir={upper},workdir={work} 0 0\n\
          proc {r}/proc proc defaults 0 0\n\
@@ -215,10 +230,10 @@ fn fstab(setup: &HostSetup, dir: &HostDir) -> String {
          {r}/dev/pts/ptmx {r}/dev/ptmx none bind 0 0\n\
          {boot_id} {r}/proc/sys/kernel/random/boot_id none bind 0 0\n\
          {ctl} {r}/run/fleet none bind,X-mount.mkdir 0 0\n\
-         {repo} {r}/srv/repo none bind,ro 0 0\n",
+         {repo} {r}/srv/repo none bind,ro 0 0\n{rootfs}",
         base = setup.base.display(),
-        upper = dir.upper().display(),
-        work = dir.dir.join("work").display(),
+        upper = upper.display(),
+        work = work.display(),
         boot_id = dir.boot_id().display(),
         ctl = dir.ctl().display(),
         repo = setup.repo.display(),
@@ -229,13 +244,61 @@ fn fstab(setup: &HostSetup, dir: &HostDir) -> String {
 /// hostname is the UTS namespace's, set without starting `hostname`).
 fn boot_script(setup: &HostSetup, dir: &HostDir) -> String {
     format!(
-        "#!/bin/sh\nset -e\nmount -a -T '{fstab}'\n\
+        "#!/bin/sh\nset -e\n{btrfs}mount -a -T '{fstab}'\n\
          echo '{name}' > /proc/sys/kernel/hostname\n\
          exec chroot '{root}' /usr/sbin/sshd -D -e -f /etc/ssh/sshd_config\n",
+        btrfs = if setup.btrfs_root {
+            btrfs_boot(dir)
+        } else {
+            String::new()
+        },
         fstab = dir.dir.join("fstab").display(),
         name = setup.host.name,
         root = dir.dir.join("root").display(),
     )
+}
+
+/// A btrfs-root host: its overlay's upper and work directories live in the subvolume
+/// `root` (overlay needs both on one subvolume) of a btrfs image of its own,
+/// loop-mounted inside the host's mount namespace only (so it goes away with the host),
+/// seen inside the host at `/.rootfs` — so `snapshot: provider=btrfs path=/.rootfs/root`
+/// snapshots the host's whole root, and a revert takes effect at the next boot, as a root
+/// rollback does. The first boot fills `root/upper` from the prepared `upper/` directory.
+fn btrfs_boot(dir: &HostDir) -> String {
+    let bt = dir.dir.join("bt");
+    format!(
+        "mkdir -p '{bt}' && mount -o loop '{img}' '{bt}'\n\
+         if [ ! -d '{bt}/root' ]; then btrfs -q subvolume create '{bt}/root' && mkdir '{bt}/root/upper' && cp -a '{staging}/.' '{bt}/root/upper/'; fi\n\
+         mkdir -p '{bt}/root/work'\n",
+        bt = bt.display(),
+        img = dir.dir.join("rootfs.img").display(),
+        staging = dir.upper().display(),
+    )
+}
+
+/// A sparse 512 MB btrfs image for a btrfs-root host.
+fn make_btrfs_image(dir: &HostDir) -> Result<(), String> {
+    let img = dir.dir.join("rootfs.img");
+    if img.exists() {
+        return Ok(());
+    }
+    let file =
+        fs::File::create(&img).map_err(|e| format!("cannot create {}: {e}", img.display()))?;
+    file.set_len(512 << 20)
+        .map_err(|e| format!("cannot size {}: {e}", img.display()))?;
+    let out = Command::new("mkfs.btrfs")
+        .arg("-q")
+        .arg(&img)
+        .output()
+        .map_err(|e| format!("cannot run mkfs.btrfs: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "mkfs.btrfs {} failed: {}",
+            img.display(),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(())
 }
 
 /// `shutdown`, `reboot`, `poweroff` and `halt` inside a host: they ask the supervisor

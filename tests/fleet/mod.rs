@@ -72,6 +72,18 @@ impl Fleet {
     /// Starts `n` hosts; builds (or reuses the cached) base rootfs first. Needs root.
     /// Err explains what is missing (not root, a tool, debootstrap failed...).
     pub fn start(n: usize) -> Result<Fleet, String> {
+        Fleet::start_with(n, false)
+    }
+
+    /// Like [`Fleet::start`], with each host's root changes on a btrfs filesystem of its
+    /// own, seen inside the host at `/.rootfs` (subvolume `/.rootfs/root`): snapshots of
+    /// it and their revert (effective at the next boot) roll the whole host back.
+    /// `host_root` then shows only the files prepared before the first boot.
+    pub fn start_btrfs_root(n: usize) -> Result<Fleet, String> {
+        Fleet::start_with(n, true)
+    }
+
+    fn start_with(n: usize, btrfs_root: bool) -> Result<Fleet, String> {
         check_prerequisites()?;
         let base = base::ensure_base()?;
         let started = Instant::now();
@@ -94,7 +106,7 @@ impl Fleet {
             supervisor: Mutex::new(None),
         };
         // From here on, dropping `fleet` cleans up whatever was started.
-        fleet.prepare()?;
+        fleet.prepare(btrfs_root)?;
         let dirs = fleet
             .hosts
             .iter()
@@ -249,7 +261,7 @@ impl Fleet {
     }
 
     /// Client key, known_hosts, ssh_config, repo, and every host's directory.
-    fn prepare(&self) -> Result<(), String> {
+    fn prepare(&self, btrfs_root: bool) -> Result<(), String> {
         run_checked(
             Command::new("ssh-keygen")
                 .args([
@@ -282,6 +294,7 @@ impl Fleet {
                 base: &self.base,
                 repo: &self.repo,
                 client_public_key: &client_public,
+                btrfs_root,
             };
             host::prepare(&setup, &HostDir::new(&self.dir, host))?;
         }
