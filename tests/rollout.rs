@@ -9,7 +9,7 @@ use crate::fleet::Fleet;
 use crate::patch::harness::{FLAG_REBOOT, Repo, Suite, acme_versions, sh, use_repo};
 use crate::util::{repo_root, ringmaster};
 
-/// Six hosts: ring0 = h001, ring1 = h002 h003, ring2 = h004 h005 h006. All run
+/// Six hosts: ring0 = h001, ring1 = h002 h003, ring2 = h004 h005, ring3 = h006. All run
 /// acme-agent 1.0; h001, h003 and h005 also acme-kernel 1.0 (whose update flags a
 /// reboot).
 fn setup() -> (Fleet, Repo, tempfile::TempDir) {
@@ -44,7 +44,8 @@ fn setup() -> (Fleet, Repo, tempfile::TempDir) {
     for (ring, hosts) in [
         ("ring0", "h001"),
         ("ring1", "h002\nh003"),
-        ("ring2", "h004\nh005\nh006"),
+        ("ring2", "h004\nh005"),
+        ("ring3", "h006"),
     ] {
         ini.push_str(&format!("\n[{ring}]\n{hosts}\n"));
     }
@@ -53,9 +54,13 @@ fn setup() -> (Fleet, Repo, tempfile::TempDir) {
 }
 
 fn run_rollout(dir: &std::path::Path) -> crate::util::Run {
+    run_rollout_with(dir, &[])
+}
+
+fn run_rollout_with(dir: &std::path::Path, extra: &[&str]) -> crate::util::Run {
     let playbook = repo_root().join("playbooks/security-rollout.yml");
     let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = [
+    let mut args: Vec<String> = [
         "-i",
         "hosts.ini",
         playbook.to_str().unwrap(),
@@ -66,7 +71,15 @@ fn run_rollout(dir: &std::path::Path) -> crate::util::Run {
     ]
     .map(String::from)
     .to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
     ringmaster(dir, &args, home.path())
+}
+
+/// `acme_versions` of every host, in order.
+fn all_versions(fleet: &Fleet) -> Vec<String> {
+    (0..fleet.hosts().len())
+        .map(|i| acme_versions(fleet, i))
+        .collect()
 }
 
 #[test]
@@ -166,7 +179,8 @@ fn a_failed_host_is_rolled_back_to_its_snapshot() {
     repo.index();
     sh(&fleet, 1, "touch /etc/acme-broken");
     let dir = tempfile::tempdir().unwrap();
-    let ini = fleet.inventory_ini() + "\n[ring0]\nh001\n\n[ring1]\nh002\n\n[ring2]\nh003\n";
+    let ini =
+        fleet.inventory_ini() + "\n[ring0]\nh001\n\n[ring1]\nh002\n\n[ring2]\nh003\n\n[ring3]\n";
     std::fs::write(dir.path().join("hosts.ini"), ini).unwrap();
     let playbook = repo_root().join("playbooks/security-rollout.yml");
     let home = tempfile::tempdir().unwrap();
@@ -205,4 +219,88 @@ fn a_failed_host_is_rolled_back_to_its_snapshot() {
     assert_eq!(sh(&fleet, 1, "dpkg --audit"), "");
     assert_eq!(acme_versions(&fleet, 2), "acme-agent 1.0-1\n");
     assert!(!run.stdout.contains("PLAY [Ring 2"), "{}", run.stdout);
+}
+
+#[test]
+fn check_mode_reports_pending_updates_and_changes_nothing() {
+    let (fleet, _repo, dir) = setup();
+    // Check mode does not refresh the package lists (as Ansible's apt): fresh ones here.
+    for i in 0..6 {
+        sh(&fleet, i, "apt-get -q update >/dev/null 2>&1");
+    }
+    let versions = all_versions(&fleet);
+    let boots: Vec<String> = (0..6).map(|i| fleet.boot_id(i)).collect();
+    let run = run_rollout_with(dir.path(), &["--check"]);
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    // Five batches: ring0, ring1 (2 hosts), ring2 (50%: 1 + 1), ring3.
+    assert_eq!(
+        run.stdout.matches("TASK [Apply security updates]").count(),
+        5,
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("changed: [h006]"), "{}", run.stdout);
+    assert_eq!(
+        all_versions(&fleet),
+        versions,
+        "check mode installed something"
+    );
+    let after: Vec<String> = (0..6).map(|i| fleet.boot_id(i)).collect();
+    assert_eq!(after, boots, "check mode rebooted a host");
+}
+
+/// h005 (ring2) powers off instead of rebooting: its reboot times out, it fails, ring2's
+/// budget is breached and ring3 (h006) is never touched.
+#[test]
+fn a_host_lost_during_its_reboot_stops_the_rollout_before_the_next_ring() {
+    let (fleet, _repo, dir) = setup();
+    sh(
+        &fleet,
+        4,
+        "printf '#!/bin/sh\\nexec /usr/sbin/poweroff\\n' > /usr/sbin/shutdown.new && chmod +x /usr/sbin/shutdown.new && mv /usr/sbin/shutdown.new /usr/sbin/shutdown",
+    );
+    let run = run_rollout_with(dir.path(), &["-e", "reboot_timeout=8"]);
+    assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("h005: 'Reboot if an update asks for it' failed"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("PLAY [Ring 3"), "{}", run.stdout);
+    assert_eq!(acme_versions(&fleet, 3), "acme-agent 1.1-1\n");
+    assert_eq!(
+        acme_versions(&fleet, 5),
+        "acme-agent 1.0-1\n",
+        "ring3 was touched"
+    );
+}
+
+/// A validation that fails on the lab host (ring0, any_errors_fatal) stops everything.
+#[test]
+fn a_failed_validation_in_ring0_stops_every_later_ring() {
+    let (fleet, _repo, dir) = setup();
+    sh(&fleet, 0, "touch /etc/acme-unhealthy");
+    let run = run_rollout_with(
+        dir.path(),
+        &[
+            "-e",
+            r#"{"extra_checks": [{"file": "/etc/acme-unhealthy", "state": "absent"}]}"#,
+        ],
+    );
+    assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("file /etc/acme-unhealthy: /etc/acme-unhealthy exists (expected absent)"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("PLAY [Ring 1"), "{}", run.stdout);
+    for i in 1..6 {
+        assert!(
+            acme_versions(&fleet, i).starts_with("acme-agent 1.0-1"),
+            "h00{} was touched",
+            i + 1
+        );
+    }
 }
