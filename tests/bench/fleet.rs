@@ -6,13 +6,18 @@
 //! Run (as root): `cargo bench -p ringmaster --bench fleet`.
 //! `RM_BENCH_SCALE=500` also runs a 5-task playbook over that many hosts with forks = hosts
 //! and reports ringmaster's memory per host (`RM_BENCH_WORKLOADS=0`: only that).
-//! `RM_BENCH_SKIP_ANSIBLE=1` times only ringmaster and ssh. ansible-core comes from `ANSIBLE_VENV` (default
+//! `RM_BENCH_SKIP_ANSIBLE=1` times only ringmaster and ssh. The security rollout
+//! (`tests/bench/rollout.rs`: apt, reboots, four rings) runs unless `RM_BENCH_ROLLOUT=0`. ansible-core comes from `ANSIBLE_VENV` (default
 //! `/opt/ansible-venv`), installed from PyPI there when missing.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 #[path = "../fleet/mod.rs"]
 mod fleet;
+#[path = "../patch/harness.rs"]
+#[allow(dead_code)]
+mod harness;
+mod rollout;
 mod workloads;
 
 use std::path::{Path, PathBuf};
@@ -22,7 +27,7 @@ use workloads::{WORKLOADS, Workload, write_playbook};
 
 /// What `/usr/bin/time` measured for one run (CPU includes every child process).
 #[derive(Debug, Clone, Copy)]
-struct Measure {
+pub struct Measure {
     wall_s: f64,
     cpu_s: f64,
     peak_mb: f64,
@@ -30,7 +35,7 @@ struct Measure {
 
 /// Runs `cmd` under GNU time; panics with its output when it fails (a benchmark of a
 /// failing run would be meaningless).
-fn measure(cmd: &mut Command, out_dir: &Path, label: &str) -> Measure {
+pub fn measure(cmd: &mut Command, out_dir: &Path, label: &str) -> Measure {
     let time_file = out_dir.join(format!("{label}.time"));
     let log = out_dir.join(format!("{label}.log"));
     let mut timed = Command::new("/usr/bin/time");
@@ -312,6 +317,23 @@ fn main() {
             rows.extend(run_workload(&fleet, w, dir.path(), ansible.as_deref()));
         }
         print_table(&rows);
+    }
+    if std::env::var("RM_BENCH_ROLLOUT").as_deref() != Ok("0") {
+        eprintln!("workload: security rollout, 6 hosts in 4 rings");
+        let rows = rollout::run(dir.path(), ansible.as_deref());
+        println!(
+            "\n| security rollout, 6 hosts, 4 rings (apt, reboots) | wall s | controller CPU s |"
+        );
+        println!("| --- | ---: | ---: |");
+        for (engine, m) in &rows {
+            println!("| {engine} | {:.2} | {:.2} |", m.wall_s, m.cpu_s);
+        }
+        if let [(_, rm), (_, an)] = rows.as_slice() {
+            println!(
+                "security rollout: ringmaster {:.1}x faster than ansible-playbook",
+                an.wall_s / rm.wall_s
+            );
+        }
     }
     if let Some(n) = std::env::var("RM_BENCH_SCALE")
         .ok()
