@@ -367,3 +367,36 @@ fn patch_download_only_and_autoremove() {
     assert_eq!(acme_versions(&fleet, 0), "acme-app 1.1-1\n");
     eprintln!("patch_download_only_and_autoremove: {:?}", t.elapsed());
 }
+
+/// `package` hands the task to the host's package manager module (apt here): installs,
+/// is idempotent, removes; a manager ringmaster has no module for fails clearly.
+#[test]
+fn package_uses_the_hosts_package_manager() {
+    let (fleet, repo) = start(1);
+    repo.publish(Suite::Main, "acme-agent", "1.0-1", None);
+    repo.index();
+    use_repo(&fleet);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
+    std::fs::write(
+        dir.path().join("site.yml"),
+        "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - package: {name: acme-agent, state: present}\n      register: first\n    - package: {name: acme-agent, state: present}\n      register: second\n    - debug: msg=\"first={{ first.changed }} second={{ second.changed }}\"\n    - package: {name: acme-agent, state: absent}\n    - package: {name: acme-agent, use: dnf}\n",
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
+    let run = crate::util::ringmaster(dir.path(), &args, home.path());
+    assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("first=True second=False"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("package: ringmaster has no native 'dnf' module yet"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(acme_versions(&fleet, 0), "");
+}

@@ -7,6 +7,7 @@ mod apt;
 mod apt_args;
 pub(crate) mod apt_plan;
 mod facts;
+mod package;
 mod patch;
 pub(crate) mod rpm_plan;
 
@@ -15,6 +16,7 @@ mod tests;
 
 pub use apt::AptModule;
 pub use facts::PackageFactsModule;
+pub use package::PackageModule;
 pub use patch::PatchModule;
 
 use std::time::{Duration, Instant};

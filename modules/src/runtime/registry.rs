@@ -30,6 +30,7 @@ pub fn builtin(fqcn: &str) -> Option<&'static dyn Module> {
         "ringmaster.builtin.patch" => &crate::packages::PatchModule,
         "ansible.builtin.apt" => &crate::packages::AptModule,
         "ansible.builtin.package_facts" => &crate::packages::PackageFactsModule,
+        "ansible.builtin.package" => &crate::packages::PackageModule,
         "ansible.builtin.service" => &crate::services::ServiceModule,
         "ansible.builtin.systemd_service" => &crate::services::SystemdModule,
         // file, copy, template, lineinfile, blockinfile
