@@ -400,3 +400,48 @@ fn package_uses_the_hosts_package_manager() {
     );
     assert_eq!(acme_versions(&fleet, 0), "");
 }
+
+/// `apt_repository` adds a source (ansible's file name), is idempotent, refreshes the
+/// lists so its packages install, and removes the source (the emptied file goes).
+#[test]
+fn apt_repository_adds_and_removes_a_source() {
+    let (fleet, repo) = start(1);
+    repo.publish(Suite::Main, "acme-agent", "1.0-1", None);
+    repo.index();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
+    let line = "deb [trusted=yes] file:/srv/repo/main ./";
+    std::fs::write(
+        dir.path().join("site.yml"),
+        format!(
+            "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - apt_repository: {{repo: '{line}'}}\n      register: added\n    - apt_repository: {{repo: '{line}'}}\n      register: again\n    - apt: {{name: acme-agent}}\n    - debug: msg=\"{{{{ added.changed }}}} {{{{ added.sources_added }}}} {{{{ again.changed }}}}\"\n    - apt_repository: {{repo: '{line}', state: absent}}\n      register: removed\n    - debug: msg=\"removed={{{{ removed.sources_removed }}}}\"\n"
+        ),
+    )
+    .unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
+    let run = crate::util::ringmaster(dir.path(), &args, home.path());
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout
+            .contains("True ['/etc/apt/sources.list.d/file_srv_repo_main.list'] False"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("removed=['/etc/apt/sources.list.d/file_srv_repo_main.list']"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(acme_versions(&fleet, 0), "acme-agent 1.0-1\n");
+    assert_eq!(
+        sh(
+            &fleet,
+            0,
+            "ls /etc/apt/sources.list.d/ | grep -c file_srv || true"
+        )
+        .trim(),
+        "0"
+    );
+}

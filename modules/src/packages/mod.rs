@@ -6,6 +6,7 @@
 mod apt;
 mod apt_args;
 pub(crate) mod apt_plan;
+mod apt_repository;
 mod facts;
 mod package;
 mod patch;
@@ -15,6 +16,7 @@ pub(crate) mod rpm_plan;
 mod tests;
 
 pub use apt::AptModule;
+pub use apt_repository::AptRepositoryModule;
 pub use facts::PackageFactsModule;
 pub use package::PackageModule;
 pub use patch::PatchModule;

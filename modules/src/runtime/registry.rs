@@ -31,6 +31,7 @@ pub fn builtin(fqcn: &str) -> Option<&'static dyn Module> {
         "ansible.builtin.apt" => &crate::packages::AptModule,
         "ansible.builtin.package_facts" => &crate::packages::PackageFactsModule,
         "ansible.builtin.package" => &crate::packages::PackageModule,
+        "ansible.builtin.apt_repository" => &crate::packages::AptRepositoryModule,
         "ansible.builtin.service" => &crate::services::ServiceModule,
         "ansible.builtin.systemd_service" => &crate::services::SystemdModule,
         // file, copy, template, lineinfile, blockinfile
