@@ -4,7 +4,7 @@
 //! wrong password fails the task with su's words.
 
 use crate::fleet::{Fleet, ROOT_PASSWORD};
-use crate::util::ringmaster;
+use crate::util::run_playbook;
 
 fn inventory(fleet: &Fleet, password: &str) -> String {
     fleet
@@ -19,13 +19,9 @@ fn inventory(fleet: &Fleet, password: &str) -> String {
 fn su_with_a_password_becomes_root_over_ssh() {
     let fleet = Fleet::shared();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("hosts.ini"),
-        inventory(fleet, ROOT_PASSWORD),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
+    let run = run_playbook(
+        dir.path(),
+        &inventory(fleet, ROOT_PASSWORD),
         r#"- hosts: h001
   gather_facts: false
   tasks:
@@ -50,11 +46,8 @@ fn su_with_a_password_becomes_root_over_ssh() {
     - debug:
         msg: "{{ plain.stdout }}>{{ become.stdout }} echoed={{ echoed.stdout == 'line one\nraw bytes: \u0003 \u0004 \u001a end' }} rc={{ failing.rc }} err={{ failing.stderr }} owner={{ st.stat.pw_name }} size={{ st.stat.size }}"
 "#,
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
-    let run = ringmaster(dir.path(), &args, home.path());
+        &[],
+    );
     assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout
@@ -69,19 +62,12 @@ fn su_with_a_password_becomes_root_over_ssh() {
 fn su_with_a_wrong_password_fails_with_sus_words() {
     let fleet = Fleet::shared();
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("hosts.ini"),
-        inventory(fleet, "not-the-password"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
+    let run = run_playbook(
+        dir.path(),
+        &inventory(fleet, "not-the-password"),
         "- hosts: h001\n  gather_facts: false\n  tasks:\n    - command: id -un\n",
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
-    let run = ringmaster(dir.path(), &args, home.path());
+        &[],
+    );
     assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("Authentication failure"),

@@ -377,15 +377,12 @@ fn package_uses_the_hosts_package_manager() {
     repo.index();
     use_repo(&fleet);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
+    let run = crate::util::run_playbook(
+        dir.path(),
+        &fleet.inventory_ini(),
         "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - package: {name: acme-agent, state: present}\n      register: first\n    - package: {name: acme-agent, state: present}\n      register: second\n    - debug: msg=\"first={{ first.changed }} second={{ second.changed }}\"\n    - package: {name: acme-agent, state: absent}\n    - package: {name: acme-agent, use: dnf}\n",
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
-    let run = crate::util::ringmaster(dir.path(), &args, home.path());
+        &[],
+    );
     assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout.contains("first=True second=False"),

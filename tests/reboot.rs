@@ -4,7 +4,7 @@
 //! Ansible's timeout message while the others go on.
 
 use crate::fleet::Fleet;
-use crate::util::ringmaster;
+use crate::util::{ringmaster, run_playbook};
 
 #[test]
 fn only_hosts_that_need_it_reboot_and_come_back_with_a_new_boot_id() {
@@ -19,15 +19,12 @@ fn only_hosts_that_need_it_reboot_and_come_back_with_a_new_boot_id() {
         assert!(out.status.success());
     }
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
+    let run = run_playbook(
+        dir.path(),
+        &fleet.inventory_ini(),
         "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - reboot: {only_if_required: true, reboot_timeout: 60}\n      register: r\n    - validate:\n        checks:\n          - reboot_pending: false\n          - process: sshd\n    - debug: msg=\"rebooted={{ r.rebooted }}\"\n",
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
-    let run = ringmaster(dir.path(), &args, home.path());
+        &[],
+    );
     assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
     let after: Vec<String> = (0..3).map(|i| fleet.boot_id(i)).collect();
     assert_ne!(after[0], before[0], "h001 rebooted");
@@ -55,15 +52,12 @@ fn a_host_that_stays_down_times_out_and_the_others_finish() {
     );
     assert!(out.status.success());
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
-    std::fs::write(
-        dir.path().join("site.yml"),
+    let run = run_playbook(
+        dir.path(),
+        &fleet.inventory_ini(),
         "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - reboot:\n        reboot_timeout: 8\n        search_paths: [/usr/local/sbin, /sbin, /usr/sbin]\n",
-    )
-    .unwrap();
-    let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
-    let run = ringmaster(dir.path(), &args, home.path());
+        &[],
+    );
     assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
     assert!(
         run.stdout

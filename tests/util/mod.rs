@@ -57,3 +57,14 @@ pub fn run_on_localhost(dir: &Path, tasks: &str, extra: &[&str]) -> Run {
     args.extend(extra.iter().map(|a| a.to_string()));
     ringmaster(dir, &args, home.path())
 }
+
+/// Writes `hosts.ini` (`inventory`) and `site.yml` (`playbook`) into `dir` and runs
+/// `ringmaster -i hosts.ini site.yml EXTRA` there with a private HOME.
+pub fn run_playbook(dir: &Path, inventory: &str, playbook: &str, extra: &[&str]) -> Run {
+    std::fs::write(dir.join("hosts.ini"), inventory).expect("write hosts.ini");
+    std::fs::write(dir.join("site.yml"), playbook).expect("write site.yml");
+    let home = tempfile::tempdir().expect("temp home");
+    let mut args: Vec<String> = ["-i", "hosts.ini", "site.yml"].map(String::from).to_vec();
+    args.extend(extra.iter().map(|a| a.to_string()));
+    ringmaster(dir, &args, home.path())
+}
