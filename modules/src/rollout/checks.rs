@@ -445,11 +445,7 @@ pub fn host_command(kind: &Kind) -> Option<String> {
             };
             format!("if [ -e {q} ]; then echo present; {sum} < {q}; else echo absent; fi")
         }
-        Kind::RebootPending { .. } => "if [ -e /var/run/reboot-required ]; then echo required; \
-             elif command -v needs-restarting >/dev/null 2>&1; then \
-             needs-restarting -r >/dev/null 2>&1; [ $? -eq 1 ] && echo required || echo none; \
-             else echo none; fi"
-            .to_string(),
+        Kind::RebootPending { .. } => crate::system::reboot::REBOOT_REQUIRED_COMMAND.to_string(),
         Kind::DiskFree { path, .. } => format!("df -Pk -- {}", quote(path)),
         Kind::Process { .. } => {
             "for p in /proc/[0-9]*; do cat \"$p/comm\" 2>/dev/null; done".to_string()

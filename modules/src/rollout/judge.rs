@@ -31,7 +31,7 @@ impl Verdict {
             details: Map::new(),
         }
     }
-    fn of(ok: bool, yes: impl Into<String>, no: impl Into<String>) -> Self {
+    pub(super) fn of(ok: bool, yes: impl Into<String>, no: impl Into<String>) -> Self {
         if ok { Self::pass(yes) } else { Self::fail(no) }
     }
     fn with(mut self, key: &str, value: impl Into<Value>) -> Self {

@@ -143,10 +143,8 @@ async fn run_once(cx: &TaskCx<'_>, check: &Check) -> Result<Verdict, ModuleError
             let open = tcp_connect(&target, *port, Duration::from_secs(5))
                 .await
                 .is_ok();
-            Verdict::of_public(
-                open == *listening,
-                format!("{target}:{port} is {}", state(open)),
-            )
+            let msg = format!("{target}:{port} is {}", state(open));
+            Verdict::of(open == *listening, msg.clone(), msg)
         }
         Kind::Http {
             url,
@@ -158,7 +156,7 @@ async fn run_once(cx: &TaskCx<'_>, check: &Check) -> Result<Verdict, ModuleError
             Ok((code, text)) => judge_http(Some(code), &text, status, body.as_ref(), ""),
             Err(e) => judge_http(None, "", status, body.as_ref(), &format!(": {e}")),
         },
-        _ => Verdict::of_public(false, "this check cannot run from the controller".into()),
+        _ => Verdict::of(false, "", "this check cannot run from the controller"),
     })
 }
 
@@ -258,14 +256,4 @@ pub fn parse_http_reply(reply: &[u8]) -> Result<(u16, String), String> {
         body.to_string()
     };
     Ok((code, body))
-}
-
-impl Verdict {
-    fn of_public(ok: bool, msg: String) -> Verdict {
-        Verdict {
-            ok,
-            msg,
-            details: Map::new(),
-        }
-    }
 }

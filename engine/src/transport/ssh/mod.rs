@@ -299,9 +299,3 @@ impl SshPool {
         })
     }
 }
-
-/// Why OpenSSH could not reach `address:port`, in its words (`ssh: connect to host
-/// 127.0.0.1 port 1: Connection refused`), or `None` when the port answers.
-pub async fn unreachable_reason(address: &str, port: u16, timeout: Duration) -> Option<String> {
-    session::tcp_connect(address, port, timeout).await.err()
-}

@@ -199,7 +199,6 @@ impl SshRemote {
                 let (line, gate) = Gate::sudo(&b.user, password, cmd);
                 Ok((line, Some(gate)))
             }
-            ("su", Some(_)) => Ok((String::new(), None)),
             _ => {
                 let argv = become_argv(b, cmd)?;
                 let words: Vec<String> = argv.iter().map(|a| quote(a)).collect();
