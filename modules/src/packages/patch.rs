@@ -418,7 +418,10 @@ async fn rpm_step(
         let stderr = out.stderr_text();
         let all = format!("{}\n{stderr}", out.stdout_text());
         if !rpm_plan::is_lock_error(&all) {
-            let mut o = Outcome::failed(format!("{what} failed: {}", rpm_plan::errors(&stderr)));
+            let mut o = Outcome::failed(format!(
+                "{what} failed: {}",
+                rpm_plan::failure_detail(&out.stdout_text(), &stderr)
+            ));
             o.rc = Some(out.rc);
             o.stdout = Some(out.stdout_text());
             o.stderr = Some(stderr);

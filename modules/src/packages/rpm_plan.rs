@@ -482,6 +482,28 @@ pub fn errors(stderr: &str) -> String {
         .join("\n")
 }
 
+/// What a failed command said: the error lines of its output (dnf prints "No match for
+/// argument" and rpm's scriptlet errors there) followed by [`errors`] of its stderr.
+pub fn failure_detail(stdout: &str, stderr: &str) -> String {
+    let mut lines: Vec<&str> = stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            l.starts_with("No match for argument")
+                || l.starts_with("error:")
+                || l.starts_with("Problem:")
+                || l.starts_with("Error:")
+        })
+        .collect();
+    let errors = errors(stderr);
+    for line in errors.lines() {
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
+}
+
 #[cfg(test)]
 #[path = "rpm_plan_tests.rs"]
 mod tests;

@@ -174,6 +174,17 @@ fn lock_errors_of_every_tool() {
 }
 
 #[test]
+fn failures_name_what_dnf_printed_on_stdout() {
+    assert_eq!(
+        failure_detail(
+            "fleet    3.4 MB/s | 3.5 kB     00:00\nNo match for argument: acme-agent-7.0-1\n",
+            "Error: No packages marked for upgrade.\n"
+        ),
+        "No match for argument: acme-agent-7.0-1\nError: No packages marked for upgrade."
+    );
+}
+
+#[test]
 fn rpm_versions_compare_as_rpm_does() {
     use std::cmp::Ordering::*;
     for (a, b, want) in [
