@@ -435,11 +435,7 @@ pub const ZYPPER_UNNEEDED_COMMAND: &str =
 /// Removes `names` (zypper's autoremove).
 pub fn zypper_remove_command(names: &[String]) -> String {
     let names: Vec<String> = names.iter().map(|n| quote(n)).collect();
-    format!(
-        "{} remove {}",
-        RpmTool::Zypper.prefix(),
-        names.join(" ")
-    )
+    format!("{} remove {}", RpmTool::Zypper.prefix(), names.join(" "))
 }
 
 /// Whether the host needs a reboot, RHEL/SUSE style: `/var/run/reboot-required` (some
