@@ -34,10 +34,11 @@ pub const DETECT_PACKAGE_MANAGER_COMMAND: &str = "for b in apt-get dnf yum zyppe
 /// command). `None` when the host has none of apt-get, dnf, yum, zypper.
 async fn host_package_manager(cx: &TaskCx<'_>) -> Result<Option<String>, ModuleError> {
     let known = cx.controller.fact("pkg_mgr");
-    if let Some(name) = known.as_ref().and_then(|v| v.as_str()) {
-        if name != "unknown" && !name.is_empty() {
-            return Ok(Some(name.to_string()));
-        }
+    if let Some(name) = known.as_ref().and_then(|v| v.as_str())
+        && name != "unknown"
+        && !name.is_empty()
+    {
+        return Ok(Some(name.to_string()));
     }
     let found = run(cx.remote, DETECT_PACKAGE_MANAGER_COMMAND).await?;
     Ok(match found.stdout_text().trim() {
