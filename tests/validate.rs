@@ -303,3 +303,30 @@ fn validate_checks_https_endpoints_and_their_certificates() {
     );
     assert!(run.stdout.contains("\"msg\": 2"), "{}", run.stdout);
 }
+
+#[test]
+fn port_checks_from_the_controller_go_to_the_hosts_ansible_host() {
+    let listening = TcpListener::bind("127.0.0.2:0").unwrap();
+    let port = listening.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::util::run_playbook(
+        dir.path(),
+        "app-server ansible_connection=local ansible_host=127.0.0.2\n\
+         db-server ansible_connection=local ansible_host=127.0.0.3\n",
+        &format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n    - validate:\n        \
+             checks:\n          - port: {port}\n            from: controller\n"
+        ),
+        &[],
+    );
+    drop(listening);
+    assert_eq!(run.rc, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("ok: [app-server]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "fatal: [db-server]: FAILED! => {{\"changed\": false, \"checks\": [{{\"attempts\": 1, \"msg\": \"127.0.0.3:{port} is not reachable\""
+        )),
+        "{}",
+        run.stdout
+    );
+}

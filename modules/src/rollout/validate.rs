@@ -139,7 +139,13 @@ async fn run_once(cx: &TaskCx<'_>, check: &Check) -> Result<Verdict, ModuleError
             listening,
             from: From::Controller,
         } => {
-            let target = host.clone().unwrap_or_else(|| cx.host.to_string());
+            // As ssh would: `ansible_host` when the inventory gives one, else the name.
+            let target = host.clone().unwrap_or_else(|| {
+                cx.controller
+                    .var("ansible_host")
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| cx.host.to_string())
+            });
             let open = tcp_connect(&target, *port, Duration::from_secs(5))
                 .await
                 .is_ok();
