@@ -102,6 +102,18 @@ impl Controller for TaskController {
             .render_text(&file.text, &span, &self.scope)
             .map_err(|e| e.message)
     }
+
+    fn fact(&self, name: &str) -> Option<serde_json::Value> {
+        // `ansible_facts` holds the names without the `ansible_` prefix (state.rs).
+        let facts = self.scope.resolve("ansible_facts", &self.templar).ok()??;
+        let fact = facts.get_attr(name).ok().filter(|v| !v.is_undefined())?;
+        Some(crate::template::value_to_json(&fact))
+    }
+
+    fn var(&self, name: &str) -> Option<serde_json::Value> {
+        let value = self.scope.resolve(name, &self.templar).ok()??;
+        Some(crate::template::value_to_json(&value))
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +157,35 @@ mod tests {
         );
         let err = c.find_file("files", "nope.txt").unwrap_err();
         assert!(err.contains("Could not find or access 'nope.txt'"), "{err}");
+    }
+
+    #[test]
+    fn facts_are_read_from_ansible_facts() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut c = controller(None, dir.path());
+        assert_eq!(c.fact("pkg_mgr"), None);
+        let facts: IndexMap<minijinja::Value, minijinja::Value> = [
+            (
+                minijinja::Value::from("pkg_mgr"),
+                minijinja::Value::from("dnf"),
+            ),
+            (
+                minijinja::Value::from("os_family"),
+                minijinja::Value::from("RedHat"),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let mut vars = IndexMap::new();
+        vars.insert(
+            "ansible_facts".to_string(),
+            VarValue::Data(minijinja::Value::from(facts)),
+        );
+        c.scope = Arc::new(Scope::new(vars));
+        assert_eq!(c.fact("pkg_mgr"), Some(serde_json::json!("dnf")));
+        assert_eq!(c.fact("missing"), None);
+        assert_eq!(c.var("who"), None, "the scope was replaced");
+        assert_eq!(c.var("ansible_facts").unwrap()["os_family"], "RedHat");
     }
 
     /// Recorded: tests/run-corpus/33-environment (a task's `environment` overrides the

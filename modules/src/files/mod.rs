@@ -27,7 +27,7 @@ mod remote_fs;
 mod text_file;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use blockinfile::BlockInFileModule;
 pub use copy::{CopyModule, TemplateModule};

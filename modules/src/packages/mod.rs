@@ -23,7 +23,30 @@ pub use patch::PatchModule;
 
 use std::time::{Duration, Instant};
 
-use crate::runtime::{ExecOutput, ModuleError, Remote};
+use crate::runtime::{ExecOutput, ModuleError, Remote, TaskCx};
+
+/// Prints the first package manager found on the host.
+pub const DETECT_PACKAGE_MANAGER_COMMAND: &str = "for b in apt-get dnf yum zypper; do \
+     if command -v $b >/dev/null 2>&1; then echo $b; break; fi; done";
+
+/// The host's package manager as Ansible names it (`apt`, `dnf`, `yum`, `zypper`, ...):
+/// the gathered `ansible_pkg_mgr` fact when there is one, else the host is asked (one
+/// command). `None` when the host has none of apt-get, dnf, yum, zypper.
+async fn host_package_manager(cx: &TaskCx<'_>) -> Result<Option<String>, ModuleError> {
+    let known = cx.controller.fact("pkg_mgr");
+    if let Some(name) = known.as_ref().and_then(|v| v.as_str())
+        && name != "unknown"
+        && !name.is_empty()
+    {
+        return Ok(Some(name.to_string()));
+    }
+    let found = run(cx.remote, DETECT_PACKAGE_MANAGER_COMMAND).await?;
+    Ok(match found.stdout_text().trim() {
+        "" => None,
+        "apt-get" => Some("apt".to_string()),
+        other => Some(other.to_string()),
+    })
+}
 
 /// Runs `cmd` on the host; a transport failure makes the host unreachable.
 async fn run(remote: &dyn Remote, cmd: &str) -> Result<ExecOutput, ModuleError> {

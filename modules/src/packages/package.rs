@@ -1,11 +1,11 @@
 //! `package`: Ansible's generic package action — it finds the host's package manager
-//! (Ansible reads `ansible_pkg_mgr`; here one command asks the host, as `patch` does) and
+//! (`ansible_pkg_mgr` when facts were gathered, else one command asks the host) and
 //! hands the task to that manager's module. `use:` picks the manager explicitly.
 
 use serde_json::{Map, Value};
 
 use super::AptModule;
-use super::patch::DETECT_BACKEND_COMMAND;
+use super::host_package_manager;
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
 
 /// `ansible.builtin.package`.
@@ -25,19 +25,15 @@ impl Module for PackageModule {
             let mut args = args.clone();
             let chosen = match args.remove("use").as_ref().and_then(Value::as_str) {
                 Some(m) if m != "auto" => m.to_string(),
-                _ => {
-                    let out = cx.remote.exec(DETECT_BACKEND_COMMAND, None).await?;
-                    match out.stdout_text().trim() {
-                        "apt-get" => "apt".to_string(),
-                        "" => {
-                            return Ok(Outcome::failed(
-                                "Could not find a module for unknown: the host has none of \
-                                 apt-get, dnf, yum, zypper",
-                            ));
-                        }
-                        other => other.to_string(),
+                _ => match host_package_manager(cx).await? {
+                    Some(found) => found,
+                    None => {
+                        return Ok(Outcome::failed(
+                            "Could not find a module for unknown: the host has none of \
+                             apt-get, dnf, yum, zypper",
+                        ));
                     }
-                }
+                },
             };
             match chosen.as_str() {
                 "apt" => AptModule.run(cx, &args).await,

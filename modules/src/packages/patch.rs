@@ -27,17 +27,13 @@ use serde_json::{Map, Value};
 
 use super::apt_plan::{self, SimAction};
 use super::rpm_plan::{self, RpmTool};
-use super::{Locked, lock_timeout_message, reboot_required, run, run_locked};
+use super::{Locked, host_package_manager, lock_timeout_message, reboot_required, run, run_locked};
 use crate::command::args::{opt_bool, opt_int, opt_list, opt_string, parse};
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, Remote, TaskCx, quote};
 
 const FQCN: &str = "ringmaster.builtin.patch";
 /// Ansible's apt `lock_timeout` default.
 const DEFAULT_LOCK_TIMEOUT: u64 = 60;
-
-/// Prints the first package manager found on the host.
-pub const DETECT_BACKEND_COMMAND: &str = "for b in apt-get dnf yum zypper; do \
-     if command -v $b >/dev/null 2>&1; then echo $b; break; fi; done";
 
 #[derive(Debug, Deserialize)]
 struct PatchArgs {
@@ -165,23 +161,21 @@ impl Module for PatchModule {
             let backend = raw.backend.clone().unwrap_or_else(|| "auto".into());
             let patch = Patch::from_args(raw)?;
             let backend = if backend == "auto" {
-                let found = run(cx.remote, DETECT_BACKEND_COMMAND).await?.stdout_text();
-                match found.trim() {
-                    "apt-get" => "apt".to_string(),
-                    "" => {
+                match host_package_manager(cx).await? {
+                    Some(found) => found,
+                    None => {
                         return Ok(Outcome::failed(
                             "patch: no supported package manager (apt-get, dnf, yum, zypper) \
                              found on the host; set 'backend'",
                         ));
                     }
-                    other => other.to_string(),
                 }
             } else {
                 backend
             };
             let outcome = match backend.as_str() {
                 "apt" => apt_patch(cx, &patch).await?,
-                "dnf" => rpm_patch(cx, &patch, RpmTool::Dnf).await?,
+                "dnf" | "dnf5" => rpm_patch(cx, &patch, RpmTool::Dnf).await?,
                 "yum" => rpm_patch(cx, &patch, RpmTool::Yum).await?,
                 "zypper" => rpm_patch(cx, &patch, RpmTool::Zypper).await?,
                 other => Outcome::failed(format!(

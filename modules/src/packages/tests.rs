@@ -283,3 +283,43 @@ fn patch_targets_follow_state_names_exclude_and_pins() {
         ["libssl3=3.0.11-1~deb12u2"]
     );
 }
+
+/// A controller that knows the host's `pkg_mgr` fact, as after `gather_facts`.
+struct FactsController(&'static str);
+
+impl crate::runtime::Controller for FactsController {
+    fn find_file(&self, _: &str, name: &str) -> Result<std::path::PathBuf, String> {
+        Err(name.into())
+    }
+    fn render_template(&self, _: &std::path::Path) -> Result<String, String> {
+        Err("no templates".into())
+    }
+    fn fact(&self, name: &str) -> Option<serde_json::Value> {
+        (name == "pkg_mgr").then(|| json!(self.0))
+    }
+}
+
+#[test]
+fn package_takes_the_manager_from_gathered_facts_without_asking_the_host() {
+    use crate::files::tests::support::ShellRemote;
+    use crate::runtime::{Module, TaskCx};
+    let remote = ShellRemote::default();
+    let cx = TaskCx {
+        remote: &remote,
+        controller: &FactsController("pacman"),
+        check_mode: true,
+        diff: false,
+        host: "h1",
+    };
+    let args = json!({"name": "acme"});
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let out = rt
+        .block_on(super::PackageModule.run(&cx, args.as_object().unwrap()))
+        .unwrap();
+    let msg = out.msg.unwrap_or_default();
+    assert!(out.failed && msg.contains("'pacman'"), "{msg}");
+    assert!(remote.commands().is_empty(), "{:?}", remote.commands());
+}

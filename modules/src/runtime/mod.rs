@@ -45,6 +45,17 @@ pub trait Controller: Send + Sync {
     fn find_file(&self, kind: &str, name: &str) -> Result<PathBuf, String>;
     /// Renders a template file with the task's variables.
     fn render_template(&self, path: &std::path::Path) -> Result<String, String>;
+    /// One of the host's facts (`ansible_facts[name]`, e.g. `pkg_mgr`) when gathered or
+    /// set; `None` when unknown, and modules then ask the host themselves (as Ansible's
+    /// `package` action runs `setup` when `ansible_pkg_mgr` is missing).
+    fn fact(&self, _name: &str) -> Option<serde_json::Value> {
+        None
+    }
+    /// A variable of the task's host, templated (e.g. `ansible_host`); `None` when
+    /// undefined.
+    fn var(&self, _name: &str) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Everything a module may use while it runs on one host.

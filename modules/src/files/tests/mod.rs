@@ -5,4 +5,4 @@ mod cases;
 mod copy_tests;
 mod edit_tests;
 mod file_tests;
-mod support;
+pub(crate) mod support;
