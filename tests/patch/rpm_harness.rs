@@ -21,12 +21,15 @@ pub(crate) struct Scripts<'a> {
     pub(crate) requires: Option<&'a str>,
 }
 
+/// A security advisory: its id and the `(name, version-release)` it fixes.
+type Advisory = (String, Vec<(String, String)>);
+
 /// The fleet's rpm repository.
 pub(crate) struct RpmRepo {
     dir: PathBuf,
     build: tempfile::TempDir,
-    /// `(advisory id, [(name, version-release)])`: the security errata of updateinfo.xml.
-    advisories: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    /// The security errata of updateinfo.xml.
+    advisories: Mutex<Vec<Advisory>>,
 }
 
 impl RpmRepo {

@@ -56,18 +56,19 @@ fn the_security_rollout_patches_apt_dnf_and_zypper_hosts_each_with_its_backend()
     let ini =
         fleet.inventory_ini() + "\n[ring0]\nh001\n\n[ring1]\nh002\n\n[ring2]\nh003\n\n[ring3]\n";
 
-    // Facts: each host's distribution and package manager, as Ansible 2.19 names them.
+    // Facts: each host's distribution and package manager, as Ansible 2.19 names them;
+    // `patch` takes its backend from them.
     let facts = run_playbook(
         dir.path(),
         &ini,
-        "- hosts: fleet\n  tasks:\n    - debug: msg=\"{{ ansible_distribution }} {{ ansible_os_family }} {{ ansible_pkg_mgr }}\"\n",
+        "- hosts: fleet\n  tasks:\n    - patch: {state: security}\n      check_mode: true\n      register: plan\n    - debug: msg=\"{{ ansible_distribution }} {{ ansible_os_family }} {{ ansible_pkg_mgr }} {{ plan.backend }}\"\n",
         &[],
     );
     assert_eq!(facts.rc, 0, "{}{}", facts.stdout, facts.stderr);
     for (host, want) in [
-        ("h001", "Debian Debian apt"),
-        ("h002", "Rocky RedHat dnf"),
-        ("h003", "openSUSE Leap Suse zypper"),
+        ("h001", "Debian Debian apt apt"),
+        ("h002", "Rocky RedHat dnf dnf"),
+        ("h003", "openSUSE Leap Suse zypper zypper"),
     ] {
         assert!(
             facts
