@@ -18,8 +18,9 @@
 //! dnf/yum and zypper: commands and parsing in [`super::rpm_plan`]; tested end to end on
 //! the fleet's RPM hosts (tests/patch/rpm.rs). `state: security` there takes the newest
 //! version a security advisory (dnf `updateinfo`) or needed security patch (zypper)
-//! names, not what `dnf upgrade --security` or `zypper patch` would install (the newest
-//! version of such a package, advisory or not): every ring gets exactly the errata.
+//! names, as Ansible's `dnf` module with `security: true` does (checked on the fleet),
+//! not what `dnf upgrade --security` or `zypper patch` would install (the newest version
+//! of such a package, advisory or not): every ring gets exactly the errata.
 //! `backend: windows` is the seam for Windows Update (with the WinRM transport).
 
 use serde::Deserialize;
