@@ -20,6 +20,8 @@ mod host;
 mod process;
 mod slot;
 mod supervisor;
+mod systemd_host;
+mod variant;
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -34,6 +36,7 @@ use host::{HostDir, HostSetup};
 use supervisor::Request;
 
 pub use process::ProcId;
+pub use systemd_host::SystemdHost;
 
 /// Root's password on every host (test-only).
 pub const ROOT_PASSWORD: &str = "fleet-root-pw";
