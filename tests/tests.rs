@@ -16,7 +16,7 @@ mod run_corpus;
 mod run_corpus_ssh;
 mod run_output;
 mod service;
-mod systemd;
 mod snapshot;
+mod systemd;
 mod util;
 mod validate;

@@ -4,18 +4,21 @@
 //! sharing the machine's network namespace with an sshd (started by systemd's own
 //! ssh.service) listening on an address of its own, 127.F.0.1, like every fleet host.
 //!
-//! Processes: a keeper thread (which lives as long as the host) spawns `setpriv
-//! --pdeathsig KILL unshare --mount --pid --fork --kill-child --mount-proc sh boot.sh`;
-//! the boot script mounts the host's overlay and a private /run (nspawn's own state stays
-//! in this mount namespace), joins a cgroup of its own (nspawn puts the container's
-//! cgroups under the cgroup it runs in), and execs nspawn, which thereby is PID 1 of the
-//! PID namespace `unshare` made. When it dies the kernel kills every process in that
-//! namespace, the container's systemd and all its services included: so a killed test
-//! process (pdeathsig ends `unshare`, whose --kill-child SIGKILLs nspawn) leaves nothing
-//! running, and the mounts vanish with their namespace. A stop is orderly: SIGTERM to
-//! nspawn (it asks the container's systemd to halt), SIGKILL after 5 s; then the
-//! host's cgroups are removed. The cgroups and directory of a killed test process's host
-//! are removed by the next start.
+//! Processes: the host runs under a watcher, `sh run.sh`, whose stdin is a pipe from
+//! the `SystemdHost` (close-on-exec: no other child holds it). The watcher starts
+//! `setpriv --pdeathsig KILL unshare --mount --pid --fork --kill-child --mount-proc sh
+//! boot.sh`; the boot script mounts the host's overlay and a private /run (nspawn's own
+//! state stays in this mount namespace), joins a cgroup of its own (nspawn puts the
+//! container's cgroups under the cgroup it runs in: concurrent hosts must not share
+//! one), and execs nspawn, which thereby is PID 1 of the PID namespace `unshare` made:
+//! when it dies the kernel kills every process in that namespace, the container's
+//! systemd and all its services included, and the mounts vanish with their namespace.
+//! When the pipe closes — the host is dropped, or the test process ends, also when it is
+//! killed — the watcher halts the host (SIGTERM to nspawn: it tells the container's
+//! systemd to halt; SIGKILL to `unshare` after 5 s, whose --kill-child SIGKILLs nspawn),
+//! removes the host's cgroups and its directory, and exits: nothing remains. The PIDs are
+//! recorded in the fleet's way (`hosts/sd001/pids`), and a later start removes whatever a
+//! killed watcher could not.
 
 use std::fmt::Write as _;
 use std::fs;
@@ -23,13 +26,12 @@ use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Mutex, OnceLock};
-use std::thread::{self, JoinHandle};
+use std::thread;
 use std::time::{Duration, Instant};
 
 use super::base::CACHE_DIR;
-use super::process::ProcId;
+use super::process::{self, ProcId};
 use super::{USER_NAME, host, slot, variant};
 
 /// What the variant adds to the base.
@@ -63,7 +65,10 @@ pub struct SystemdHost {
     known_hosts: PathBuf,
     ssh_config: PathBuf,
     cgroup: String,
-    keeper: Mutex<Option<(Sender<()>, JoinHandle<()>)>>,
+    /// This process, as recorded in the slot's `owner` file.
+    owner: ProcId,
+    /// The watcher (`sh run.sh`); closing its stdin ends the host.
+    watcher: Mutex<Option<Child>>,
 }
 
 impl SystemdHost {
@@ -73,9 +78,11 @@ impl SystemdHost {
     pub fn start() -> Result<SystemdHost, String> {
         super::check_prerequisites()?;
         if !super::on_path("systemd-nspawn") {
-            return Err("the systemd host needs systemd-nspawn (package systemd-container); \
+            return Err(
+                "the systemd host needs systemd-nspawn (package systemd-container); \
                  `bash tests/run.sh` installs it"
-                .into());
+                    .into(),
+            );
         }
         let variant = variant::ensure_variant("systemd", SYSTEMD_PACKAGES, VARIANT_SCRIPT)?;
         let started = Instant::now();
@@ -89,28 +96,22 @@ impl SystemdHost {
             known_hosts: slot.dir.join("known_hosts"),
             ssh_config: slot.dir.join("ssh_config"),
             cgroup: format!("{CGROUP_PARENT}/f{}-{name}", slot.number),
+            owner: process::current().ok_or("cannot read this process's /proc entry")?,
             dir: slot.dir,
             name,
-            keeper: Mutex::new(None),
+            watcher: Mutex::new(None),
         };
+        // The slot is ours: a cgroup of its number is a killed test process's leftover.
+        remove_cgroup_tree(&host.cgroup);
         // From here on, dropping `host` cleans up whatever was started.
         host.prepare(&variant.lowerdir())?;
-        let (stop, stopped) = mpsc::channel();
-        let (report, booted) = mpsc::channel();
-        let boot = Boot {
-            script: host.host_dir().join("boot.sh"),
-            console: host.console_path(),
-            pids: host.host_dir().join("pids"),
-            cgroup: host.cgroup.clone(),
-        };
-        let handle = thread::Builder::new()
-            .name(format!("systemd-host-{}", host.name))
-            .spawn(move || keep(boot, report, stopped))
-            .map_err(|e| format!("cannot start the systemd host's keeper thread: {e}"))?;
-        *host.keeper.lock().map_err(|_| "systemd host lock poisoned")? = Some((stop, handle));
-        booted
-            .recv()
-            .map_err(|_| "the systemd host's keeper thread ended".to_owned())??;
+        let watcher = host.spawn_watcher()?;
+        let watcher_id = ProcId::of(watcher.id());
+        *host
+            .watcher
+            .lock()
+            .map_err(|_| "systemd host lock poisoned")? = Some(watcher);
+        host.record_processes(watcher_id);
         host.wait_until_booted()?;
         super::progress(&format!(
             "systemd host {} up in {:.2} s ({}:{}, {})",
@@ -177,17 +178,32 @@ impl SystemdHost {
         fs::read_to_string(self.console_path()).unwrap_or_default()
     }
 
-    /// The host's processes recorded now (`unshare` and nspawn, whose death ends every
-    /// process of the host).
+    /// The host's processes recorded now: the watcher, `unshare` and nspawn (whose death
+    /// ends every process of the host).
     pub fn recorded_pids(&self) -> Vec<ProcId> {
         slot::recorded_pids(&self.dir)
     }
 
-    /// The cgroups the host's processes run in, one per mounted hierarchy.
+    /// The cgroups the host's processes run in (one per hierarchy; those that exist
+    /// on this machine).
     pub fn cgroup_dirs(&self) -> Vec<PathBuf> {
+        SystemdHost::cgroup_dirs_in(&self.dir)
+    }
+
+    /// The cgroups of the systemd host whose directory is (or was) `dir`.
+    pub fn cgroup_dirs_in(dir: &Path) -> Vec<PathBuf> {
+        let slot = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         CGROUP_HIERARCHIES
             .iter()
-            .map(|h| Path::new(h).join(&self.cgroup))
+            .filter(|h| Path::new(h).join("cgroup.procs").is_file())
+            .map(|h| {
+                Path::new(h)
+                    .join(CGROUP_PARENT)
+                    .join(format!("{slot}-sd001"))
+            })
             .collect()
     }
 
@@ -211,7 +227,15 @@ impl SystemdHost {
         }
         super::run_checked(
             Command::new("ssh-keygen")
-                .args(["-q", "-t", "ed25519", "-N", "", "-C", "ringmaster-fleet-client"])
+                .args([
+                    "-q",
+                    "-t",
+                    "ed25519",
+                    "-N",
+                    "",
+                    "-C",
+                    "ringmaster-fleet-client",
+                ])
                 .arg("-f")
                 .arg(&self.client_key),
         )?;
@@ -314,12 +338,95 @@ impl SystemdHost {
             root = dir.join("root").display(),
             name = self.name,
         );
-        write(&dir.join("boot.sh"), &boot, 0o755)
+        write(&dir.join("boot.sh"), &boot, 0o755)?;
+        let fleets = slot::fleets_dir();
+        let watcher = format!(
+            r#"#!/bin/sh
+# The systemd host {name}'s watcher: runs the host until its owner closes our stdin (the
+# host is dropped, or the test process ended, also when killed), then halts it and
+# removes what it leaves: its cgroups and its directory.
+setpriv --pdeathsig KILL -- unshare --mount --pid --fork --kill-child --mount-proc -- /bin/sh '{boot}' &
+host=$!
+read -r _ || true
+alive() {{
+    s=$(sed -n 's/^.*) \(.\).*$/\1/p' /proc/$host/stat 2>/dev/null)
+    [ -n "$s" ] && [ "$s" != Z ]
+}}
+nspawn=$(cat /proc/$host/task/$host/children 2>/dev/null || true)
+if [ -n "$nspawn" ]; then kill -TERM $nspawn 2>/dev/null || true; fi
+i=0
+while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -KILL $host 2>/dev/null || true
+wait $host || true
+for h in {hierarchies}; do
+    if [ -d "$h/{cg}" ]; then find "$h/{cg}" -depth -type d -exec rmdir {{}} \; 2>/dev/null || true; fi
+    rmdir "$h/{parent}" 2>/dev/null || true
+done
+# Only while the slot is still ours (under the lock that claims slots).
+flock '{fleets}/claim.lock' sh -c '[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] && rm -rf "$1"' sh '{slot}' '{owner}' || true
+"#,
+            name = self.name,
+            boot = dir.join("boot.sh").display(),
+            hierarchies = CGROUP_HIERARCHIES.join(" "),
+            cg = self.cgroup,
+            parent = CGROUP_PARENT,
+            fleets = fleets.display(),
+            slot = self.dir.display(),
+            owner = self.owner.to_record(),
+        );
+        write(&dir.join("run.sh"), &watcher, 0o755)
+    }
+
+    /// Starts the watcher (`sh run.sh`, stdin a pipe from us), with its output in the
+    /// host's console.log.
+    fn spawn_watcher(&self) -> Result<Child, String> {
+        let console = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.console_path())
+            .map_err(|e| format!("cannot open {}: {e}", self.console_path().display()))?;
+        let console_err = console
+            .try_clone()
+            .map_err(|e| format!("cannot open {}: {e}", self.console_path().display()))?;
+        Command::new("/bin/sh")
+            .arg(self.host_dir().join("run.sh"))
+            .env_clear()
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
+            .env("LANG", "C.UTF-8")
+            .stdin(Stdio::piped())
+            .stdout(console)
+            .stderr(console_err)
+            .spawn()
+            .map_err(|e| format!("cannot start the systemd host (sh, setpriv, unshare): {e}"))
+    }
+
+    /// Records the watcher, `unshare` and nspawn in `hosts/sd001/pids` (the fleet's
+    /// record, which a later start uses to end the host of a killed watcher).
+    fn record_processes(&self, watcher: Option<ProcId>) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let mut unshare = None;
+        let mut nspawn = None;
+        while nspawn.is_none() && Instant::now() < deadline {
+            unshare = unshare.or_else(|| watcher.and_then(|w| w.first_child()));
+            nspawn = unshare.and_then(|u| u.first_child());
+            if nspawn.is_none() {
+                thread::sleep(Duration::from_millis(1));
+            }
+        }
+        let records: String = [watcher, unshare, nspawn]
+            .into_iter()
+            .flatten()
+            .map(|p| p.to_record() + "\n")
+            .collect();
+        let _ = fs::write(self.host_dir().join("pids"), records);
     }
 
     /// Waits until sshd accepts connections and systemd has finished booting
-    /// (`systemctl is-system-running --wait`: running, or degraded with the failed units
-    /// named in the error).
+    /// (`systemctl is-system-running --wait` says `running`; else Err names the failed
+    /// units and has the console).
     fn wait_until_booted(&self) -> Result<(), String> {
         let target = SocketAddr::from((self.addr, self.port));
         let deadline = Instant::now() + BOOT_TIMEOUT;
@@ -327,7 +434,7 @@ impl SystemdHost {
             if TcpStream::connect_timeout(&target, Duration::from_millis(500)).is_ok() {
                 break;
             }
-            let alive = self.recorded_pids().iter().any(ProcId::is_alive);
+            let alive = self.recorded_pids().last().is_some_and(ProcId::is_alive);
             if !alive || Instant::now() > deadline {
                 return Err(format!(
                     "the systemd host ({target}) {}; its console:\n{}",
@@ -341,7 +448,8 @@ impl SystemdHost {
             }
             thread::sleep(Duration::from_millis(20));
         }
-        let out = self.exec_ssh("systemctl is-system-running --wait; systemctl --failed --no-legend");
+        let out =
+            self.exec_ssh("systemctl is-system-running --wait; systemctl --failed --no-legend");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();
         match text.lines().next() {
             Some("running") => Ok(()),
@@ -356,116 +464,19 @@ impl SystemdHost {
 
 impl Drop for SystemdHost {
     fn drop(&mut self) {
-        let taken = self.keeper.get_mut().ok().and_then(Option::take);
-        if let Some((stop, handle)) = taken {
-            let _ = stop.send(());
-            let _ = handle.join();
+        if let Some(mut watcher) = self.watcher.get_mut().ok().and_then(Option::take) {
+            // Closing the pipe tells the watcher to halt the host and clean up.
+            drop(watcher.stdin.take());
+            let deadline = Instant::now() + HALT_TIMEOUT * 2;
+            while matches!(watcher.try_wait(), Ok(None)) && Instant::now() < deadline {
+                thread::sleep(Duration::from_millis(5));
+            }
+            let _ = watcher.kill();
+            let _ = watcher.wait();
         }
+        // Belt and braces, should the watcher have failed.
         slot::end_stale_fleet(&self.dir);
-    }
-}
-
-/// What the keeper thread needs to boot the host.
-struct Boot {
-    script: PathBuf,
-    console: PathBuf,
-    pids: PathBuf,
-    cgroup: String,
-}
-
-/// The keeper thread: spawns the host (pdeathsig ties it to this thread, which lives as
-/// long as the host), reports the start, and ends the host when asked (or when the
-/// `SystemdHost` is gone).
-fn keep(boot: Boot, report: Sender<Result<(), String>>, stop: Receiver<()>) {
-    let child = match spawn(&boot) {
-        Ok(child) => child,
-        Err(message) => {
-            let _ = report.send(Err(message));
-            return;
-        }
-    };
-    let unshare = ProcId::of(child.id());
-    let mut nspawn = None;
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while nspawn.is_none() && Instant::now() < deadline {
-        nspawn = unshare.and_then(|u| u.first_child());
-        if nspawn.is_none() {
-            thread::sleep(Duration::from_millis(1));
-        }
-    }
-    let records: String = [unshare, nspawn]
-        .into_iter()
-        .flatten()
-        .map(|p| p.to_record() + "\n")
-        .collect();
-    let _ = fs::write(&boot.pids, records);
-    let _ = report.send(Ok(()));
-    // Stop asked, or the host's owner dropped without asking: either way, end it.
-    let _ = stop.recv();
-    halt(child, nspawn);
-    let _ = fs::remove_file(&boot.pids);
-    remove_cgroup_tree(&boot.cgroup);
-}
-
-fn spawn(boot: &Boot) -> Result<Child, String> {
-    let console = fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&boot.console)
-        .map_err(|e| format!("cannot open {}: {e}", boot.console.display()))?;
-    let console_err = console
-        .try_clone()
-        .map_err(|e| format!("cannot open {}: {e}", boot.console.display()))?;
-    Command::new("setpriv")
-        .args(["--pdeathsig", "KILL", "--"])
-        .args([
-            "unshare",
-            "--mount",
-            "--pid",
-            "--fork",
-            "--kill-child",
-            "--mount-proc",
-            "--",
-            "/bin/sh",
-        ])
-        .arg(&boot.script)
-        .env_clear()
-        .env(
-            "PATH",
-            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-        )
-        .env("LANG", "C.UTF-8")
-        .stdin(Stdio::null())
-        .stdout(console)
-        .stderr(console_err)
-        .spawn()
-        .map_err(|e| format!("cannot start the systemd host (setpriv/unshare, util-linux): {e}"))
-}
-
-/// An orderly halt (SIGTERM to nspawn: it tells the container's systemd to halt), then
-/// SIGKILL to nspawn (PID 1 of the host's PID namespace: every process in it dies) if
-/// the halt takes too long.
-fn halt(mut child: Child, nspawn: Option<ProcId>) {
-    if let Some(nspawn) = nspawn.filter(ProcId::is_alive) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &nspawn.pid.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + HALT_TIMEOUT;
-        while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(10));
-        }
-        nspawn.kill();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    if let Some(nspawn) = nspawn {
-        let deadline = Instant::now() + HALT_TIMEOUT;
-        while nspawn.is_alive() && Instant::now() < deadline {
-            thread::sleep(Duration::from_millis(5));
-        }
+        remove_cgroup_tree(&self.cgroup);
     }
 }
 
@@ -477,6 +488,8 @@ fn remove_cgroup_tree(cgroup: &str) {
         if top.is_dir() {
             remove_cgroup_dirs(&top);
         }
+        // The common parent too, once no host uses it (fails while one does).
+        let _ = fs::remove_dir(Path::new(hierarchy).join(CGROUP_PARENT));
     }
 }
 
@@ -492,8 +505,8 @@ fn remove_cgroup_dirs(dir: &Path) {
 }
 
 /// The cgroups of systemd hosts whose fleet slot is no longer owned by a live process
-/// (their test process was killed), under the fleets' claim lock so that no slot is
-/// being claimed meanwhile.
+/// (their watcher was killed too), under the fleets' claim lock so that no slot is being
+/// claimed meanwhile.
 fn remove_stale_cgroups() {
     let fleets = slot::fleets_dir();
     let Ok(lock) = fs::File::create(fleets.join("claim.lock")) else {

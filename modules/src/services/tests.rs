@@ -389,6 +389,13 @@ fn systemd_module_runs_the_planned_commands_unless_in_check_mode() {
         ]
     );
     let json = o.to_json();
+    let keys: Vec<&str> = json.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["name", "changed", "status", "enabled", "state"],
+        "ansible's order (recorded on a systemd host)"
+    );
+    assert_eq!(json["changed"], true);
     assert_eq!(json["name"], "nginx");
     assert_eq!(json["state"], "started");
     assert_eq!(json["enabled"], true);
