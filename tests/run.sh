@@ -5,13 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The SSH test fleet (tests/fleet), the SSH transport's tests (sshd, sudo) and the snapshot
-# tests (btrfs, virsh with libvirt's test driver) and validate's HTTPS test (openssl's
-# s_server, curl) need root and these Debian packages;
+# tests (btrfs, virsh with libvirt's test driver), validate's HTTPS test (openssl's
+# s_server, curl) and the systemd host (systemd-nspawn) need root and these Debian packages;
 # install only what is missing, so a repeated run costs a few dpkg queries.
 fleet_packages=(
     openssh-server openssh-client debootstrap dpkg-dev btrfs-progs iproute2 util-linux
     mount procps sudo libvirt-clients
     openssl curl ca-certificates
+    # systemd-nspawn: the fleet's systemd hosts (tests/fleet/systemd_host.rs)
+    systemd-container
 )
 missing=()
 for package in "${fleet_packages[@]}"; do

@@ -444,6 +444,97 @@ fn daemon_reload_reads_changed_unit_files_and_check_mode_does_not() {
     assert_eq!(observe(host, "rmt-d").log, "start start");
 }
 
+/// A SysV init script (tests/fixtures/service/acme-agent) on a systemd host: `service`
+/// and `systemd` drive it through systemctl (systemd's sysv generator makes a unit of it,
+/// enabling goes through systemd-sysv-install to update-rc.d), with ansible's warning.
+#[test]
+fn a_sysv_script_on_a_systemd_host_is_driven_through_systemctl() {
+    let (_serial, host) = shared_host();
+    let script =
+        std::fs::read_to_string(crate::util::repo_root().join("tests/fixtures/service/acme-agent"))
+            .unwrap();
+    let out = host.exec_ssh(&format!(
+        "cat > /etc/init.d/acme-agent <<'SCRIPT_END'\n{script}SCRIPT_END\nchmod 755 /etc/init.d/acme-agent"
+    ));
+    assert!(out.status.success(), "{out:?}");
+    let observe = || {
+        let out = host.exec_ssh(
+            "systemctl is-active acme-agent; \
+             echo \"links: $(ls /etc/rc2.d /etc/rc0.d | grep acme-agent | tr '\\n' ' ')\"; \
+             echo \"log: $(cat /var/log/acme-agent.log 2>/dev/null | tr '\\n' ' ')\"",
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(str::trim)
+            .collect::<Vec<_>>()
+            .join(" / ")
+    };
+    let start = "{name: acme-agent, state: started, enabled: true}";
+    let run = play(
+        host,
+        &format!("    - service: {start}\n      register: r1\n"),
+        &["r1"],
+        &["--check"],
+    );
+    check_run(
+        &run,
+        &["True|False|acme-agent|started|True|inactive|-|-"],
+        "ok=2 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    );
+    assert!(
+        run.stderr.contains(
+            "[WARNING]: The service (acme-agent) is actually an init script but the system is managed by systemd"
+        ),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(observe(), "inactive / links: / log:");
+
+    let run = play(
+        host,
+        &format!(
+            "    - service: {start}\n      register: r2\n    - service: {start}\n      register: r3\n    - systemd: {{name: acme-agent, state: restarted}}\n      register: r4\n"
+        ),
+        &["r2", "r3", "r4"],
+        &[],
+    );
+    check_run(
+        &run,
+        &[
+            "True|False|acme-agent|started|True|inactive|-|-",
+            "False|False|acme-agent|started|True|active|generated|-",
+            "True|False|acme-agent|started|-|active|generated|-",
+        ],
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    );
+    assert_eq!(
+        observe(),
+        "active / links: K01acme-agent S01acme-agent / log: start stop start"
+    );
+
+    let stop = "{name: acme-agent, state: stopped, enabled: false}";
+    let run = play(
+        host,
+        &format!(
+            "    - service: {stop}\n      register: r5\n    - service: {stop}\n      register: r6\n"
+        ),
+        &["r5", "r6"],
+        &[],
+    );
+    check_run(
+        &run,
+        &[
+            "True|False|acme-agent|stopped|False|active|generated|-",
+            "False|False|acme-agent|stopped|False|inactive|generated|-",
+        ],
+        "ok=3 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0",
+    );
+    assert_eq!(
+        observe(),
+        "inactive / links: K01acme-agent K01acme-agent / log: start stop start stop"
+    );
+}
+
 /// Keeps a systemd host up for experiments (and for the test below): prints
 /// `fleet: systemd host sd001 up in ... (ADDR:PORT, DIR)` on stderr and writes
 /// DIR/inventory.ini; `touch DIR/stop` ends it (or SYSTEMD_HOLD_SECS, default 600).
