@@ -36,6 +36,7 @@ use host::{HostDir, HostSetup};
 use supervisor::Request;
 
 pub use process::ProcId;
+#[allow(unused_imports)] // the benchmarks do not use it
 pub use systemd_host::SystemdHost;
 
 /// Root's password on every host (test-only).

@@ -319,10 +319,10 @@ impl SystemdHost {
         write(&self.ssh_config, &ssh_config, 0o644)?;
         let mut join_cgroups = String::new();
         for hierarchy in CGROUP_HIERARCHIES {
-            let _ = write!(
+            let _ = writeln!(
                 join_cgroups,
                 "if [ -f {hierarchy}/cgroup.procs ]; then mkdir -p {hierarchy}/{cg} && \
-                 echo $$ > {hierarchy}/{cg}/cgroup.procs; fi\n",
+                 echo $$ > {hierarchy}/{cg}/cgroup.procs; fi",
                 cg = self.cgroup,
             );
         }

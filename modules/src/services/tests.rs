@@ -1,6 +1,7 @@
 //! The service modules against recorded replies (`systemctl show` output in
 //! tests/fixtures/service) and a scripted host; the real-host tests run on the fleet
-//! with a SysV init script (tests/service.rs).
+//! with a SysV init script (tests/service.rs) and against real systemd
+//! (tests/systemd.rs).
 
 use std::sync::Mutex;
 
