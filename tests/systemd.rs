@@ -8,19 +8,24 @@
 //! /opt/ansible-venv/bin/ansible-playbook instead of ringmaster; the host has python3).
 
 use std::process::Command;
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 use crate::fleet::{self, ProcId, SystemdHost};
 use crate::util::{Run, ringmaster};
 
-/// The tests sharing the host run one at a time: a `daemon_reload` of one would reload
-/// the other's changed unit file.
-static SHARED_HOST: std::sync::Mutex<()> = std::sync::Mutex::new(());
+/// The test that watches systemd's `NeedDaemonReload` runs alone on the shared host (a
+/// `daemon_reload`, also the one `systemctl enable` of an init script makes, would reload
+/// its changed unit file); the others, each with units of its own, run side by side.
+static SHARED_HOST: RwLock<()> = RwLock::new(());
 
-fn shared_host() -> (std::sync::MutexGuard<'static, ()>, &'static SystemdHost) {
-    let guard = SHARED_HOST
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+fn shared_host() -> (RwLockReadGuard<'static, ()>, &'static SystemdHost) {
+    let guard = SHARED_HOST.read().unwrap_or_else(PoisonError::into_inner);
+    (guard, SystemdHost::shared())
+}
+
+fn shared_host_alone() -> (RwLockWriteGuard<'static, ()>, &'static SystemdHost) {
+    let guard = SHARED_HOST.write().unwrap_or_else(PoisonError::into_inner);
     (guard, SystemdHost::shared())
 }
 
@@ -178,7 +183,7 @@ fn check_run(run: &Run, expected: &[&str], recap_expected: &str) {
 /// with the host checked after each step.
 #[test]
 fn unit_lifecycle_matches_ansible_on_real_systemd() {
-    let (_serial, host) = shared_host();
+    let (_shared, host) = shared_host();
     install_unit(host, "rmt-a", "/usr/lib/systemd/system");
     install_unit(host, "rmt-e", "/etc/systemd/system");
     let start = "{name: rmt-a, state: started, enabled: true, daemon_reload: true}";
@@ -391,7 +396,7 @@ fn unit_lifecycle_matches_ansible_on_real_systemd() {
 /// back to `no`), check mode does not; `service` warns about options systemd ignores.
 #[test]
 fn daemon_reload_reads_changed_unit_files_and_check_mode_does_not() {
-    let (_serial, host) = shared_host();
+    let (_alone, host) = shared_host_alone();
     install_unit(host, "rmt-d", "/usr/lib/systemd/system");
     let out = host.exec_ssh(
         "systemctl start rmt-d && sed -i 's/^Description=.*/Description=changed/' /usr/lib/systemd/system/rmt-d.service",
@@ -449,7 +454,7 @@ fn daemon_reload_reads_changed_unit_files_and_check_mode_does_not() {
 /// enabling goes through systemd-sysv-install to update-rc.d), with ansible's warning.
 #[test]
 fn a_sysv_script_on_a_systemd_host_is_driven_through_systemctl() {
-    let (_serial, host) = shared_host();
+    let (_shared, host) = shared_host();
     let script =
         std::fs::read_to_string(crate::util::repo_root().join("tests/fixtures/service/acme-agent"))
             .unwrap();

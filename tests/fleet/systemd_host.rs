@@ -309,12 +309,14 @@ impl SystemdHost {
             "\nHost {name}\n    HostName {addr}\n    Port {port}\n    User root\n    \
              IdentityFile {key}\n    IdentitiesOnly yes\n    UserKnownHostsFile {kh}\n    \
              StrictHostKeyChecking yes\n    BatchMode yes\n    ConnectTimeout 10\n    \
+             ControlMaster auto\n    ControlPath {dir}/cm-%C\n    ControlPersist 10m\n    \
              LogLevel ERROR\n",
             name = self.name,
             addr = self.addr,
             port = self.port,
             key = self.client_key.display(),
             kh = self.known_hosts.display(),
+            dir = self.dir.display(),
         );
         write(&self.ssh_config, &ssh_config, 0o644)?;
         let mut join_cgroups = String::new();
