@@ -540,6 +540,35 @@ fn a_sysv_script_on_a_systemd_host_is_driven_through_systemctl() {
     );
 }
 
+/// `validate`'s `service` check asks the real systemd (is-active, is-enabled).
+#[test]
+fn validate_checks_services_on_real_systemd() {
+    let (_shared, host) = shared_host();
+    install_unit(host, "rmt-v", "/usr/lib/systemd/system");
+    install_unit(host, "rmt-w", "/usr/lib/systemd/system");
+    let out = host.exec_ssh("systemctl enable --now rmt-v && systemctl start rmt-w");
+    assert!(out.status.success(), "{out:?}");
+    let run = play(
+        host,
+        "    - validate:\n        checks:\n          - service: rmt-v\n            enabled: true\n          - service: rmt-w\n            state: stopped\n      register: r\n      ignore_errors: true\n    - validate:\n        checks:\n          - service: rmt-v\n          - service: rmt-w\n            enabled: false\n      register: ok\n",
+        &["r", "ok"],
+        &[],
+    );
+    assert_eq!(
+        recap(&run),
+        "ok=3 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=1",
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        summary(&run),
+        [
+            "False|True|-|-|-|-|-|1 of 2 checks failed: service rmt-w: service rmt-w is active (expected inactive)",
+            "False|False|-|-|-|-|-|all 2 checks passed"
+        ]
+    );
+}
+
 /// Keeps a systemd host up for experiments (and for the test below): prints
 /// `fleet: systemd host sd001 up in ... (ADDR:PORT, DIR)` on stderr and writes
 /// DIR/inventory.ini; `touch DIR/stop` ends it (or SYSTEMD_HOLD_SECS, default 600).
