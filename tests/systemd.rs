@@ -540,6 +540,69 @@ fn a_sysv_script_on_a_systemd_host_is_driven_through_systemctl() {
     );
 }
 
+/// Units of other shapes: a static one (no `[Install]`: is-enabled says `static`), one
+/// whose start fails, a template's instance; a reload systemd refuses.
+#[test]
+fn static_failing_and_template_units_match_ansible() {
+    let (_shared, host) = shared_host();
+    let out = host.exec_ssh(
+        "printf '[Service]\\nExecStart=/bin/sleep 100000\\n' > /usr/lib/systemd/system/rmt-s.service && \
+         printf '[Service]\\nType=oneshot\\nExecStart=/bin/false\\n' > /usr/lib/systemd/system/rmt-f.service && \
+         printf '[Service]\\nExecStart=/bin/sh -c \"echo %%i > /run/rmt-t-%%i; exec sleep 100000\"\\n[Install]\\nWantedBy=multi-user.target\\n' > /usr/lib/systemd/system/rmt-t@.service && \
+         systemctl daemon-reload",
+    );
+    assert!(out.status.success(), "{out:?}");
+    let run = play(
+        host,
+        r#"    - systemd: {name: rmt-s, enabled: true, state: started}
+      register: q1
+    - systemd: {name: rmt-s, state: reloaded}
+      register: q2
+      ignore_errors: true
+    - systemd: {name: rmt-f, state: started}
+      register: q3
+      ignore_errors: true
+    - systemd: {name: rmt-f, state: stopped}
+      register: q4
+    - systemd: {name: rmt-t@one, state: started, enabled: true}
+      register: q5
+    - systemd: {name: rmt-t@one, state: started, enabled: true}
+      register: q6
+    - systemd: {name: rmt-s, state: started, no_block: true}
+      register: q7
+"#,
+        &["q1", "q2", "q3", "q4", "q5", "q6", "q7"],
+        &[],
+    );
+    check_run(
+        &run,
+        &[
+            "True|False|rmt-s|started|True|inactive|static|-",
+            "False|True|-|-|-|-|-|Unable to reload service rmt-s: Failed to reload rmt-s.service: Job type reload is not applicable for unit rmt-s.service.\\n",
+            "False|True|-|-|-|-|-|Unable to start service rmt-f: Job for rmt-f.service failed because the control process exited with error code.\\nSee \\\"systemctl status rmt-f.service\\\" and \\\"journalctl -xeu rmt-f.service\\\" for details.\\n",
+            "False|False|rmt-f|stopped|-|failed|static|-",
+            "True|False|rmt-t@one|started|True|inactive|disabled|-",
+            "False|False|rmt-t@one|started|True|active|enabled|-",
+            "False|False|rmt-s|started|-|active|static|-",
+        ],
+        "ok=8 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=2",
+    );
+    assert_eq!(
+        fatal_lines(&run),
+        [
+            r#"fatal: [sd001]: FAILED! => {"changed": false, "msg": "Unable to reload service rmt-s: Failed to reload rmt-s.service: Job type reload is not applicable for unit rmt-s.service.\n"}"#,
+            r#"fatal: [sd001]: FAILED! => {"changed": false, "msg": "Unable to start service rmt-f: Job for rmt-f.service failed because the control process exited with error code.\nSee \"systemctl status rmt-f.service\" and \"journalctl -xeu rmt-f.service\" for details.\n"}"#,
+        ]
+    );
+    let out = host.exec_ssh(
+        "systemctl is-active rmt-s rmt-f rmt-t@one; systemctl is-enabled rmt-s rmt-t@one; cat /run/rmt-t-one",
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "active\nfailed\nactive\nstatic\nenabled\none\n"
+    );
+}
+
 /// `validate`'s `service` check asks the real systemd (is-active, is-enabled).
 #[test]
 fn validate_checks_services_on_real_systemd() {
