@@ -14,9 +14,10 @@ use std::time::{Duration, Instant};
 use crate::fleet::{self, ProcId, SystemdHost};
 use crate::util::{Run, ringmaster};
 
-/// The test that watches systemd's `NeedDaemonReload` runs alone on the shared host (a
-/// `daemon_reload`, also the one `systemctl enable` of an init script makes, would reload
-/// its changed unit file); the others, each with units of its own, run side by side.
+/// Tests whose results depend on systemd not reloading its unit files meanwhile (an init
+/// script's generated unit appears, a changed unit file's `NeedDaemonReload` clears at
+/// any `daemon-reload`, also the one `systemctl enable` makes) run alone on the shared
+/// host; the others, each with units of its own, run side by side.
 static SHARED_HOST: RwLock<()> = RwLock::new(());
 
 fn shared_host() -> (RwLockReadGuard<'static, ()>, &'static SystemdHost) {
@@ -454,7 +455,7 @@ fn daemon_reload_reads_changed_unit_files_and_check_mode_does_not() {
 /// enabling goes through systemd-sysv-install to update-rc.d), with ansible's warning.
 #[test]
 fn a_sysv_script_on_a_systemd_host_is_driven_through_systemctl() {
-    let (_shared, host) = shared_host();
+    let (_alone, host) = shared_host_alone();
     let script =
         std::fs::read_to_string(crate::util::repo_root().join("tests/fixtures/service/acme-agent"))
             .unwrap();
