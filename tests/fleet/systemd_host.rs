@@ -86,6 +86,7 @@ impl SystemdHost {
         }
         let variant = variant::ensure_variant("systemd", SYSTEMD_PACKAGES, VARIANT_SCRIPT)?;
         let started = Instant::now();
+        let owner = process::current().ok_or("cannot read this process's /proc entry")?;
         let slot = slot::claim(1)?;
         remove_stale_cgroups();
         let name = "sd001".to_owned();
@@ -96,7 +97,7 @@ impl SystemdHost {
             known_hosts: slot.dir.join("known_hosts"),
             ssh_config: slot.dir.join("ssh_config"),
             cgroup: format!("{CGROUP_PARENT}/f{}-{name}", slot.number),
-            owner: process::current().ok_or("cannot read this process's /proc entry")?,
+            owner,
             dir: slot.dir,
             name,
             watcher: Mutex::new(None),
@@ -124,9 +125,9 @@ impl SystemdHost {
         Ok(host)
     }
 
-    /// The systemd host shared by the tests of this process (started on first use; its
-    /// processes die with the test process, a later run removes its directory and
-    /// cgroups). Panics with the reason if it cannot start: tests that need it fail.
+    /// The systemd host shared by the tests of this process (started on first use; when
+    /// the test process ends its watcher halts it and removes its cgroups and directory).
+    /// Panics with the reason if it cannot start: tests that need it fail.
     pub fn shared() -> &'static SystemdHost {
         static SHARED: OnceLock<SystemdHost> = OnceLock::new();
         SHARED.get_or_init(|| {
