@@ -2,8 +2,8 @@
 //! check.
 
 use super::{
-    check_run, fatal_lines, install_unit, observe, play, recap, shared_host, shared_host_alone,
-    summary,
+    check_run, fatal_lines, install_unit, observe, play, recap, recording, shared_host,
+    shared_host_alone, summary,
 };
 
 /// `daemon_reload` makes systemd read a changed unit file (its `NeedDaemonReload` goes
@@ -220,6 +220,9 @@ fn static_failing_and_template_units_match_ansible() {
 /// `validate`'s `service` check asks the real systemd (is-active, is-enabled).
 #[test]
 fn validate_checks_services_on_real_systemd() {
+    if recording() {
+        return; // ringmaster's own module: nothing to record from ansible
+    }
     let (_shared, host) = shared_host();
     install_unit(host, "rmt-v", "/usr/lib/systemd/system");
     install_unit(host, "rmt-w", "/usr/lib/systemd/system");
