@@ -304,3 +304,31 @@ fn a_failed_validation_in_ring0_stops_every_later_ring() {
         );
     }
 }
+
+/// `pin_to_ring0`: ring0 (h001, without acme-kernel here) tests only the agent update,
+/// so later rings get exactly that version of the agent and not the kernel update that
+/// ring0 never ran — hence no reboots after ring0.
+#[test]
+fn pinned_rings_get_exactly_what_ring0_applied() {
+    let (fleet, _repo, dir) = setup();
+    sh(&fleet, 0, "apt-get remove -y -q acme-kernel >/dev/null");
+    let before: Vec<String> = (0..6).map(|i| fleet.boot_id(i)).collect();
+    let run = run_rollout_with(dir.path(), &["-e", "pin_to_ring0=true"]);
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    assert_eq!(acme_versions(&fleet, 0), "acme-agent 1.1-1\n");
+    for i in 1..6 {
+        let want = if i % 2 == 0 {
+            "acme-agent 1.1-1\nacme-kernel 1.0-1\n"
+        } else {
+            "acme-agent 1.1-1\n"
+        };
+        assert_eq!(acme_versions(&fleet, i), want, "h00{}", i + 1);
+        assert_eq!(fleet.boot_id(i), before[i], "h00{} rebooted", i + 1);
+    }
+    assert!(
+        run.stdout
+            .contains("ok: [h003] => {\n    \"msg\": [\n        \"acme-agent=1.1-1\"\n    ]\n}"),
+        "{}",
+        run.stdout
+    );
+}

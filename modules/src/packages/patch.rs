@@ -6,7 +6,8 @@
 //! Semantics worth knowing:
 //! - `name`/`exclude` (globs with `*`/`?`) filter upgrades of installed packages; a name
 //!   that is not installed installs nothing. `pinned` (`name=version`) likewise only
-//!   moves installed packages, to exactly that version.
+//!   moves installed packages, to exactly that version; given, it is the whole plan
+//!   (`pinned: []` installs nothing: nothing untested reaches a later ring).
 //! - `state: security` takes an update whose candidate comes from a security archive;
 //!   when the candidate is a newer normal update, the newest security version instead.
 //! - Check mode does not refresh the package lists (as Ansible's apt): `pending` is
@@ -68,8 +69,9 @@ pub struct Patch {
     pub security_only: bool,
     pub names: Vec<String>,
     pub exclude: Vec<String>,
-    /// `(name, version)` pairs from `pinned`.
-    pub pinned: Vec<(String, String)>,
+    /// `(name, version)` pairs from `pinned`. Given, even empty, it is the whole plan:
+    /// `pinned: []` (e.g. an earlier ring applied nothing) installs nothing.
+    pub pinned: Option<Vec<(String, String)>>,
     pub update_cache: bool,
     pub autoremove: bool,
     pub download_only: bool,
@@ -78,6 +80,7 @@ pub struct Patch {
 
 impl Patch {
     fn from_args(a: PatchArgs) -> Result<Patch, ModuleError> {
+        let pinned_given = a.pinned.is_some();
         let mut pinned = Vec::new();
         for spec in a.pinned.unwrap_or_default() {
             match apt_plan::split_pin(&spec) {
@@ -95,7 +98,7 @@ impl Patch {
             security_only: a.state.as_deref() == Some("security"),
             names: a.name.unwrap_or_default(),
             exclude: a.exclude.unwrap_or_default(),
-            pinned,
+            pinned: pinned_given.then_some(pinned),
             update_cache: a.update_cache.unwrap_or(false),
             autoremove: a.autoremove.unwrap_or(false),
             download_only: a.download_only.unwrap_or(false),
@@ -123,9 +126,8 @@ impl Patch {
         installed: &indexmap::IndexMap<String, String>,
         security_versions: &indexmap::IndexMap<String, String>,
     ) -> Vec<String> {
-        if !self.pinned.is_empty() {
-            return self
-                .pinned
+        if let Some(pinned) = &self.pinned {
+            return pinned
                 .iter()
                 .filter(|(name, version)| {
                     self.selects(name) && installed.get(name).is_some_and(|v| v != version)
@@ -285,7 +287,7 @@ async fn apt_patch(cx: &TaskCx<'_>, p: &Patch) -> Result<Outcome, ModuleError> {
         return Ok(o);
     }
     let before = installed_versions(remote).await?;
-    let upgrades = if p.pinned.is_empty() {
+    let upgrades = if p.pinned.is_none() {
         match apt_step(
             remote,
             &apt_plan::simulate_all_command(),

@@ -125,7 +125,7 @@ pub(super) async fn rpm_patch(
             return Ok(o);
         }
     }
-    let targets: Vec<(String, String)> = if p.pinned.is_empty() {
+    let targets: Vec<(String, String)> = if p.pinned.is_none() {
         match rpm_available(remote, p, tool, &before).await? {
             Ok(found) => found
                 .into_iter()
@@ -136,6 +136,7 @@ pub(super) async fn rpm_patch(
     } else {
         p.pinned
             .iter()
+            .flatten()
             .filter(|(name, v)| p.selects(name) && before.get(name).is_some_and(|cur| cur != v))
             .cloned()
             .collect()

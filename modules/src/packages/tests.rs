@@ -229,7 +229,7 @@ fn patch_targets_follow_state_names_exclude_and_pins() {
         security_only: false,
         names: Vec::new(),
         exclude: Vec::new(),
-        pinned: Vec::new(),
+        pinned: None,
         update_cache: false,
         autoremove: false,
         download_only: false,
@@ -269,13 +269,19 @@ fn patch_targets_follow_state_names_exclude_and_pins() {
         named.targets(&upgrades, &installed, &none),
         ["openssl=3.0.11-1~deb12u2"]
     );
+    // An empty pin list is a plan too: nothing (what an earlier ring applied was nothing).
+    let nothing = Patch {
+        pinned: Some(Vec::new()),
+        ..base.clone()
+    };
+    assert!(nothing.targets(&upgrades, &installed, &none).is_empty());
     // Pins move installed packages only, and only when the version differs.
     let pinned = Patch {
-        pinned: vec![
+        pinned: Some(vec![
             ("libssl3".into(), "3.0.11-1~deb12u2".into()),
             ("openssl".into(), "3.0.11-1~deb12u1".into()),
             ("absent".into(), "1".into()),
-        ],
+        ]),
         ..base
     };
     assert_eq!(
