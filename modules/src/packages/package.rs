@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::AptModule;
+use super::{AptModule, DnfModule};
 use super::host_package_manager;
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
 
@@ -37,9 +37,10 @@ impl Module for PackageModule {
             };
             match chosen.as_str() {
                 "apt" => AptModule.run(cx, &args).await,
+                "dnf" | "yum" | "dnf4" | "yum4" => DnfModule.run(cx, &args).await,
                 other => Ok(Outcome::failed(format!(
                     "package: ringmaster has no native '{other}' module yet (the host's \
-                     package manager); only apt is supported"
+                     package manager); only apt and dnf/yum are supported"
                 ))),
             }
         })
