@@ -10,6 +10,10 @@
 mod apt_module;
 #[path = "patch/harness.rs"]
 pub(crate) mod harness;
+#[path = "patch/rpm.rs"]
+mod rpm;
+#[path = "patch/rpm_harness.rs"]
+pub(crate) mod rpm_harness;
 
 use std::time::Instant;
 

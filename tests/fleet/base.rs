@@ -1,6 +1,8 @@
 //! The base root filesystem every fleet host overlays: Debian bookworm (minbase) with
 //! sshd, sudo, and python3 + python3-apt (only so that real ansible-playbook can run
-//! against the same hosts; ringmaster must never need them). Built once per recipe and
+//! against the same hosts; ringmaster must never need them), plus Debian's own RPM stack
+//! (`rpm`, `dnf`, `dnf-plugins-core`, `zypper`) and a prebuilt `fleet-release` rpm, from
+//! which [`super::rpm`] turns a started host into an RPM host. Built once per recipe and
 //! cached; a build that is killed half way never leaves a base that is reused.
 
 use std::fs::{self, File};
@@ -18,6 +20,22 @@ pub const CACHE_DIR: &str = "/var/cache/ringmaster-fleet";
 
 const SUITE: &str = "bookworm";
 
+/// The rpm an RPM host starts its database with: no files, only what the system
+/// provides outside rpm's knowledge (/bin/sh for scriptlets, the release for dnf).
+const RELEASE_SPEC: &str = "Name: fleet-release
+Version: 9
+Release: 1
+Summary: The test fleet's base system (Debian files the rpm database does not know)
+License: MIT
+BuildArch: noarch
+Provides: system-release
+Provides: system-release(releasever) = 9
+Provides: /bin/sh
+%description
+The ringmaster test fleet's base system.
+%files
+";
+
 /// Runs inside the freshly bootstrapped root (chroot, own mount namespace, /proc mounted).
 /// Everything here is part of the cache key: change it and a new base is built.
 fn chroot_script() -> String {
@@ -27,8 +45,27 @@ export DEBIAN_FRONTEND=noninteractive
 # No service may start while the base is built (it would listen on the build machine).
 printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
 chmod 755 /usr/sbin/policy-rc.d
-apt-get install -y --no-install-recommends openssh-server python3 python3-apt sudo btrfs-progs
+apt-get install -y --no-install-recommends openssh-server python3 python3-apt sudo btrfs-progs \
+    rpm dnf dnf-plugins-core libzypp1722 zypper-common libaugeas0 libreadline8 libxml2
+# zypper itself: Debian's dnf-plugins-core `Breaks: zypper` (both ship the man page
+# needs-restarting.1), so zypper's programs are unpacked outside dpkg (its libraries and
+# data above are dpkg's); its `needs-restarting` waits in /usr/share/fleet for zypper hosts.
+mkdir -p /usr/share/fleet
+cd /tmp && apt-get download zypper && dpkg-deb -x zypper_*.deb /tmp/zypper
+cp /tmp/zypper/usr/bin/zypper /usr/bin/zypper
+cp /tmp/zypper/usr/sbin/zypp-refresh /tmp/zypper/usr/sbin/zypper-log /usr/sbin/
+cp /tmp/zypper/usr/bin/needs-restarting /usr/share/fleet/zypper-needs-restarting
+rm -rf /tmp/zypper /tmp/zypper_*.deb
+cd /
 rm -f /usr/sbin/policy-rc.d
+# What an RPM host installs into its fresh rpm database: the "base system" that every
+# package's dependencies and dnf's releasever detection expect (see fleet/rpm.rs).
+mkdir -p /root/rpmbuild/SPECS
+cat > /root/rpmbuild/SPECS/fleet-release.spec <<'SPEC'
+{RELEASE_SPEC}SPEC
+rpmbuild --quiet -bb /root/rpmbuild/SPECS/fleet-release.spec
+mv /root/rpmbuild/RPMS/noarch/fleet-release-9-1.noarch.rpm /usr/share/fleet/
+rm -rf /root/rpmbuild
 # Every host gets its own host key; none may be shared through the base.
 rm -f /etc/ssh/ssh_host_*
 echo 'root:{ROOT_PASSWORD}' | chpasswd
@@ -80,7 +117,7 @@ pub fn ensure_base() -> Result<PathBuf, String> {
     let log_path = cache.join(format!("base-{}.log", &hash[..16]));
     let started = Instant::now();
     progress(&format!(
-        "building the base rootfs ({SUITE} minbase + openssh-server python3 python3-apt sudo) \
+        "building the base rootfs ({SUITE} minbase + openssh-server python3 python3-apt sudo dnf zypper) \
          into {}; log: {}",
         base.display(),
         log_path.display()

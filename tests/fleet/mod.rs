@@ -18,6 +18,7 @@
 mod base;
 mod host;
 mod process;
+mod rpm;
 mod slot;
 mod supervisor;
 
@@ -34,6 +35,7 @@ use host::{HostDir, HostSetup};
 use supervisor::Request;
 
 pub use process::ProcId;
+pub use rpm::RpmFlavor;
 
 /// Root's password on every host (test-only).
 pub const ROOT_PASSWORD: &str = "fleet-root-pw";

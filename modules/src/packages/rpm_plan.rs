@@ -1,6 +1,9 @@
 //! dnf/yum and zypper, pure: the commands `patch` runs on RPM hosts and the parsing of
-//! their listings. Tested from fixtures copied from the tools' documented output
-//! formats; NOT exercised end to end here (the test fleet is Debian only).
+//! their replies. The fixtures of the unit tests are real outputs of dnf 4.14 and zypper
+//! 1.14 (Debian bookworm's, on the test fleet's RPM hosts), where `patch` also runs end
+//! to end (tests/patch/rpm.rs).
+
+use std::cmp::Ordering;
 
 use indexmap::IndexMap;
 
@@ -10,6 +13,7 @@ use crate::runtime::quote;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RpmTool {
     Dnf,
+    /// RHEL 8/9's `yum` is dnf under another name: same commands.
     Yum,
     Zypper,
 }
@@ -20,6 +24,23 @@ impl RpmTool {
             RpmTool::Dnf => "dnf",
             RpmTool::Yum => "yum",
             RpmTool::Zypper => "zypper",
+        }
+    }
+
+    /// The tool's command prefix: C locale, never a question; dnf fails at once when
+    /// another process holds its lock (`exit_on_lock`, exit code 200) instead of waiting
+    /// forever, so that `patch` waits with its own `lock_timeout`.
+    fn prefix(self, refresh: bool) -> String {
+        match self {
+            RpmTool::Dnf | RpmTool::Yum => format!(
+                "LC_ALL=C {} -y --setopt=exit_on_lock=True{}",
+                self.name(),
+                if refresh { " --refresh" } else { "" }
+            ),
+            RpmTool::Zypper => format!(
+                "LC_ALL=C zypper --non-interactive{}",
+                if refresh { "" } else { " --no-refresh" }
+            ),
         }
     }
 }
@@ -51,31 +72,35 @@ pub fn parse_rpm_list(stdout: &str) -> IndexMap<String, String> {
     map
 }
 
-/// Lists the available updates: `dnf/yum check-update [--security] [--refresh]`
-/// (exit code 100 when updates exist), `zypper list-updates`, or for zypper security
-/// updates a dry run of `zypper patch --category security`.
+/// What `patch` lists first to plan the updates.
+///
+/// - dnf/yum, all updates: `check-update` (exit code 100 when there are some).
+/// - dnf/yum, security: `updateinfo list --security --updates`: every security
+///   advisory's fixed package newer than the installed one (`check-update --security`
+///   would name the newest version of such a package, advisory or not, which is what
+///   `dnf upgrade --security` installs; `patch` takes the erratum's version).
+/// - zypper, all updates: `list-updates`; security: `list-patches --category
+///   security` (the needed patches), then [`zypper_patch_info_command`].
 pub fn list_updates_command(tool: RpmTool, security_only: bool, refresh: bool) -> String {
-    match tool {
-        RpmTool::Dnf | RpmTool::Yum => format!(
-            "LC_ALL=C {} -q check-update{}{}",
-            tool.name(),
-            if security_only { " --security" } else { "" },
-            if refresh && tool == RpmTool::Dnf {
-                " --refresh"
-            } else {
-                ""
-            }
-        ),
-        RpmTool::Zypper => format!(
-            "LC_ALL=C zypper --non-interactive{} {}",
-            if refresh { "" } else { " --no-refresh" },
-            if security_only {
-                "patch --category security --dry-run --details"
-            } else {
-                "list-updates"
-            }
-        ),
+    let p = tool.prefix(refresh);
+    match (tool, security_only) {
+        (RpmTool::Dnf | RpmTool::Yum, false) => format!("{p} -q check-update"),
+        (RpmTool::Dnf | RpmTool::Yum, true) => {
+            format!("{p} -q updateinfo list --security --updates")
+        }
+        (RpmTool::Zypper, false) => format!("{p} list-updates"),
+        (RpmTool::Zypper, true) => format!("{p} list-patches --category security"),
     }
+}
+
+/// `zypper info -t patch ...`: each patch's `Conflicts` name the fixed versions.
+pub fn zypper_patch_info_command(patches: &[String]) -> String {
+    let ids: Vec<String> = patches.iter().map(|p| quote(p)).collect();
+    format!(
+        "{} info -t patch {}",
+        RpmTool::Zypper.prefix(false),
+        ids.join(" ")
+    )
 }
 
 /// Whether the listing's exit code means success (`check-update`: 0 none, 100 some).
@@ -87,18 +112,9 @@ pub fn list_updates_ok(tool: RpmTool, rc: i32) -> bool {
     }
 }
 
-/// `(name, version)` of each available update. For zypper's security dry run the
-/// version is empty (it prints names only) and the package is installed by name.
-pub fn parse_updates(tool: RpmTool, stdout: &str) -> Vec<(String, String)> {
-    match tool {
-        RpmTool::Dnf | RpmTool::Yum => parse_check_update(stdout),
-        RpmTool::Zypper if stdout.contains("going to be upgraded") => parse_zypper_dry_run(stdout),
-        RpmTool::Zypper => parse_zypper_table(stdout),
-    }
-}
-
-/// `name.arch  [epoch:]version-release  repo` lines, up to `Obsoleting Packages`.
-fn parse_check_update(stdout: &str) -> Vec<(String, String)> {
+/// `name.arch  [epoch:]version-release  repo` lines of `check-update`, up to
+/// `Obsoleting Packages` (dnf 4 starts with an empty line).
+pub fn parse_check_update(stdout: &str) -> Vec<(String, String)> {
     let mut updates = Vec::new();
     for line in stdout.lines() {
         if line.starts_with("Obsoleting") || line.starts_with("Security:") {
@@ -119,112 +135,375 @@ fn parse_check_update(stdout: &str) -> Vec<(String, String)> {
     updates
 }
 
-/// `zypper list-updates`: `S | Repository | Name | Current Version | Available Version | Arch`.
-fn parse_zypper_table(stdout: &str) -> Vec<(String, String)> {
+/// `ADVISORY  Severity/Sec.  name-[epoch:]version-release.arch` lines of `dnf updateinfo
+/// list`: `(name, [epoch:]version-release)` of each fixed package.
+pub fn parse_updateinfo_list(stdout: &str) -> Vec<(String, String)> {
     stdout
         .lines()
         .filter_map(|line| {
-            let cols: Vec<&str> = line.split('|').map(str::trim).collect();
-            if cols.len() < 6 || cols[0] == "S" || cols[2].is_empty() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [_id, _kind, nevra] = fields[..] else {
                 return None;
-            }
-            Some((cols[2].to_string(), cols[4].to_string()))
+            };
+            split_nevra(nevra)
         })
         .collect()
 }
 
-/// The names after `The following N packages are going to be upgraded:`.
-fn parse_zypper_dry_run(stdout: &str) -> Vec<(String, String)> {
-    let mut names = Vec::new();
-    let mut in_list = false;
+/// `name-[epoch:]version-release.arch` → `(name, [epoch:]version-release)`.
+pub fn split_nevra(nevra: &str) -> Option<(String, String)> {
+    let (nevr, _arch) = nevra.rsplit_once('.')?;
+    let (nev, release) = nevr.rsplit_once('-')?;
+    let (name, version) = nev.rsplit_once('-')?;
+    if name.is_empty() || version.is_empty() || release.is_empty() {
+        return None;
+    }
+    Some((name.to_string(), format!("{version}-{release}")))
+}
+
+/// The rows of a zypper table as `header → cell` maps (`list-updates`, `list-patches`,
+/// `packages`); the other lines are skipped.
+fn zypper_rows(stdout: &str) -> Vec<IndexMap<String, String>> {
+    let mut header: Option<Vec<String>> = None;
+    let mut rows = Vec::new();
     for line in stdout.lines() {
-        if line.contains("going to be upgraded:") {
-            in_list = true;
+        if !line.contains('|') {
             continue;
         }
-        if in_list {
-            if line.trim().is_empty() {
-                in_list = false;
-                continue;
+        let cells: Vec<String> = line.split('|').map(|c| c.trim().to_string()).collect();
+        match &header {
+            None => header = Some(cells),
+            Some(h) if cells.len() == h.len() => {
+                rows.push(h.iter().cloned().zip(cells).collect());
             }
-            if !line.starts_with(' ') {
-                in_list = false;
-                continue;
-            }
-            names.extend(
-                line.split_whitespace()
-                    .map(|n| (n.to_string(), String::new())),
-            );
+            Some(_) => {}
         }
     }
+    rows
+}
+
+/// `zypper list-updates`: `(Name, Available Version)` of each row.
+pub fn parse_zypper_list_updates(stdout: &str) -> Vec<(String, String)> {
+    zypper_rows(stdout)
+        .into_iter()
+        .filter_map(|r| Some((r.get("Name")?.clone(), r.get("Available Version")?.clone())))
+        .filter(|(n, v)| !n.is_empty() && !v.is_empty())
+        .collect()
+}
+
+/// `zypper list-patches`: the names of the patches whose status is `needed`.
+pub fn parse_zypper_needed_patches(stdout: &str) -> Vec<String> {
+    zypper_rows(stdout)
+        .into_iter()
+        .filter(|r| r.get("Status").is_some_and(|s| s == "needed"))
+        .filter_map(|r| r.get("Name").cloned())
+        .collect()
+}
+
+/// `zypper packages --unneeded`: the names of the unneeded installed packages.
+pub fn parse_zypper_unneeded(stdout: &str) -> Vec<String> {
+    let mut names: Vec<String> = zypper_rows(stdout)
+        .into_iter()
+        .filter(|r| r.get("S").is_some_and(|s| s.starts_with('i')))
+        .filter_map(|r| r.get("Name").cloned())
+        .collect();
+    names.dedup();
     names
 }
 
-/// Installs exactly `targets`: `dnf -y upgrade name-version ...`, `zypper install
-/// name=version ...`; `download_only` only fetches; `autoremove` removes leftovers after.
-pub fn install_command(
-    tool: RpmTool,
-    targets: &[(String, String)],
-    download_only: bool,
-    autoremove: bool,
-) -> String {
+/// The `Conflicts` of `zypper info -t patch`: `name < version` (optionally `name.arch`):
+/// the patch is satisfied once `name` is at `version` or newer.
+pub fn parse_zypper_patch_conflicts(stdout: &str) -> Vec<(String, String)> {
+    const ARCHES: &[&str] = &[
+        "noarch", "x86_64", "i586", "i686", "aarch64", "ppc64le", "s390x",
+    ];
+    let mut fixed = Vec::new();
+    let mut in_conflicts = false;
+    for line in stdout.lines() {
+        if line.starts_with("Conflicts") {
+            in_conflicts = true;
+            continue;
+        }
+        if !line.starts_with(' ') {
+            in_conflicts = false;
+            continue;
+        }
+        if !in_conflicts {
+            continue;
+        }
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        if let [name, "<", version] = fields[..] {
+            let name = match name.rsplit_once('.') {
+                Some((base, arch)) if ARCHES.contains(&arch) => base,
+                _ => name,
+            };
+            fixed.push((name.to_string(), version.to_string()));
+        }
+    }
+    fixed
+}
+
+/// For each installed package among `fixed`, the newest fixed version above the
+/// installed one (by name; sorted by name).
+pub fn newest_fixes(
+    fixed: &[(String, String)],
+    installed: &IndexMap<String, String>,
+) -> Vec<(String, String)> {
+    let mut best: IndexMap<String, String> = IndexMap::new();
+    for (name, version) in fixed {
+        let Some(current) = installed.get(name) else {
+            continue;
+        };
+        if evr_cmp(version, current) != Ordering::Greater {
+            continue;
+        }
+        match best.get(name) {
+            Some(b) if evr_cmp(b, version) != Ordering::Less => {}
+            _ => {
+                best.insert(name.clone(), version.clone());
+            }
+        }
+    }
+    best.sort_keys();
+    best.into_iter().collect()
+}
+
+/// Compares two `[epoch:]version[-release]` as rpm does.
+pub fn evr_cmp(a: &str, b: &str) -> Ordering {
+    fn split(s: &str) -> (u64, &str, &str) {
+        let (epoch, rest) = match s.split_once(':') {
+            Some((e, rest)) => (e.parse().unwrap_or(0), rest),
+            None => (0, s),
+        };
+        let (version, release) = rest.rsplit_once('-').unwrap_or((rest, ""));
+        (epoch, version, release)
+    }
+    let (ea, va, ra) = split(a);
+    let (eb, vb, rb) = split(b);
+    ea.cmp(&eb)
+        .then_with(|| rpmvercmp(va, vb))
+        .then_with(|| rpmvercmp(ra, rb))
+}
+
+/// rpm's `rpmvercmp`: alternating numeric and alphabetic segments, `~` sorts before
+/// everything (pre-releases), `^` after the base version.
+pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
+    if a == b {
+        return Ordering::Equal;
+    }
+    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
+    let sep = |c: u8| !c.is_ascii_alphanumeric() && c != b'~' && c != b'^';
+    loop {
+        while a.first().is_some_and(|&c| sep(c)) {
+            a = &a[1..];
+        }
+        while b.first().is_some_and(|&c| sep(c)) {
+            b = &b[1..];
+        }
+        // Tilde: older than anything, even the end of the string.
+        match (a.first() == Some(&b'~'), b.first() == Some(&b'~')) {
+            (true, true) => {
+                a = &a[1..];
+                b = &b[1..];
+                continue;
+            }
+            (true, false) => return Ordering::Less,
+            (false, true) => return Ordering::Greater,
+            _ => {}
+        }
+        // Caret: newer than the end of the string, older than anything else.
+        match (a.first() == Some(&b'^'), b.first() == Some(&b'^')) {
+            (true, true) => {
+                a = &a[1..];
+                b = &b[1..];
+                continue;
+            }
+            (true, false) => {
+                return if b.is_empty() {
+                    Ordering::Greater
+                } else {
+                    Ordering::Less
+                };
+            }
+            (false, true) => {
+                return if a.is_empty() {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
+            }
+            _ => {}
+        }
+        if a.is_empty() || b.is_empty() {
+            break;
+        }
+        let numeric = a[0].is_ascii_digit();
+        let take = |s: &[u8]| -> usize {
+            s.iter()
+                .take_while(|c| {
+                    if numeric {
+                        c.is_ascii_digit()
+                    } else {
+                        c.is_ascii_alphabetic()
+                    }
+                })
+                .count()
+        };
+        let (la, lb) = (take(a), take(b));
+        let (sa, sb) = (&a[..la], &b[..lb]);
+        if sb.is_empty() {
+            // Numeric segments are newer than alphabetic ones.
+            return if numeric {
+                Ordering::Greater
+            } else {
+                Ordering::Less
+            };
+        }
+        let order = if numeric {
+            let trim = |s: &[u8]| -> Vec<u8> {
+                let z = s.iter().take_while(|&&c| c == b'0').count();
+                s[z..].to_vec()
+            };
+            let (ta, tb) = (trim(sa), trim(sb));
+            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(&tb))
+        } else {
+            sa.cmp(sb)
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+        a = &a[la..];
+        b = &b[lb..];
+    }
+    match (a.is_empty(), b.is_empty()) {
+        (true, true) => Ordering::Equal,
+        (true, false) => Ordering::Less,
+        _ => Ordering::Greater,
+    }
+}
+
+/// Installs exactly `targets` (`name`, `[epoch:]version-release`): `dnf upgrade
+/// name-version ...` (an exact NEVR), `zypper install --oldpackage name=version ...`;
+/// `download_only` only fetches.
+pub fn install_command(tool: RpmTool, targets: &[(String, String)], download_only: bool) -> String {
+    let p = tool.prefix(false);
     match tool {
         RpmTool::Dnf | RpmTool::Yum => {
             let specs: Vec<String> = targets
                 .iter()
-                .map(|(n, v)| {
-                    if v.is_empty() {
-                        quote(n)
-                    } else {
-                        quote(&format!("{n}-{v}"))
-                    }
-                })
+                .map(|(n, v)| quote(&format!("{n}-{v}")))
                 .collect();
-            let mut cmd = format!(
-                "LC_ALL=C {} -y{} upgrade {}",
-                tool.name(),
+            format!(
+                "{p}{} upgrade {}",
                 if download_only { " --downloadonly" } else { "" },
                 specs.join(" ")
-            );
-            if autoremove && !download_only {
-                cmd.push_str(&format!(" && LC_ALL=C {} -y autoremove", tool.name()));
-            }
-            cmd
+            )
         }
         RpmTool::Zypper => {
             let specs: Vec<String> = targets
                 .iter()
-                .map(|(n, v)| {
-                    if v.is_empty() {
-                        quote(n)
-                    } else {
-                        quote(&format!("{n}={v}"))
-                    }
-                })
+                .map(|(n, v)| quote(&format!("{n}={v}")))
                 .collect();
-            let mut cmd = format!(
-                "LC_ALL=C zypper --non-interactive install --no-recommends{} {}",
+            format!(
+                "{p} install --no-recommends --oldpackage{} {}",
                 if download_only {
                     " --download-only"
                 } else {
                     ""
                 },
                 specs.join(" ")
-            );
-            if autoremove && !download_only {
-                // zypper has no autoremove; removing unneeded packages is its own tool.
-                cmd.push_str(
-                    " && LC_ALL=C zypper --non-interactive packages --unneeded >/dev/null",
-                );
-            }
-            cmd
+            )
         }
     }
 }
 
-/// Whether the tool failed because another process holds its lock (dnf itself waits).
+/// dnf/yum: removes the packages nothing needs any more. zypper has no autoremove: its
+/// unneeded packages are listed ([`ZYPPER_UNNEEDED_COMMAND`]) and removed by name.
+pub fn autoremove_command(tool: RpmTool) -> String {
+    format!("{} autoremove", tool.prefix(false))
+}
+
+/// Lists the packages installed only as dependencies that nothing needs now.
+pub const ZYPPER_UNNEEDED_COMMAND: &str =
+    "LC_ALL=C zypper --non-interactive --no-refresh packages --unneeded";
+
+/// Removes `names` (zypper's autoremove).
+pub fn zypper_remove_command(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    format!(
+        "{} remove --clean-deps {}",
+        RpmTool::Zypper.prefix(false),
+        names.join(" ")
+    )
+}
+
+/// Whether the host needs a reboot, RHEL/SUSE style: `/var/run/reboot-required` (some
+/// packages' scriptlets), else dnf's `needs-restarting -r` (exit code 1 and "Reboot is
+/// required": a core package or one of `needs-restarting.d` changed since boot; the
+/// text check keeps a missing plugin — "No such command", also exit code 1 — from
+/// counting), or zypper's `needs-rebooting` (exit code 102).
+pub fn reboot_required_command(tool: RpmTool) -> String {
+    let check = match tool {
+        RpmTool::Dnf | RpmTool::Yum => format!(
+            "out=$(LC_ALL=C {} -q needs-restarting -r 2>&1); rc=$?; \
+             [ $rc -eq 1 ] && printf '%s' \"$out\" | grep -q 'Reboot is required'",
+            tool.name()
+        ),
+        RpmTool::Zypper => {
+            "LC_ALL=C zypper --non-interactive needs-rebooting >/dev/null 2>&1; [ $? -eq 102 ]"
+                .to_string()
+        }
+    };
+    format!(
+        "if [ -e /var/run/reboot-required ]; then echo required; \
+         elif {check}; then echo required; else echo none; fi"
+    )
+}
+
+/// Whether the tool failed because another process holds its lock.
 pub fn is_lock_error(stderr: &str) -> bool {
-    stderr.contains("Another app is currently holding the yum lock")
+    stderr.contains("already locked by")
+        || stderr.contains("Another app is currently holding the yum lock")
         || stderr.contains("System management is locked")
         || stderr.contains("Waiting for process with pid")
 }
+
+/// The tool's error output without the noise of Debian's rpm build ("RPM should not be
+/// used directly", printed on every install) and blank lines.
+pub fn errors(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| {
+            !l.trim().is_empty()
+                && !l.contains("RPM should not be used directly")
+                && !l.contains("assuming you know what you are doing")
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What a failed command said: the error lines of its output (dnf prints "No match for
+/// argument" and rpm's scriptlet errors there) followed by [`errors`] of its stderr.
+pub fn failure_detail(stdout: &str, stderr: &str) -> String {
+    let mut lines: Vec<&str> = stdout
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            l.starts_with("No match for argument")
+                || l.starts_with("error:")
+                || l.starts_with("Problem:")
+                || l.starts_with("Error:")
+        })
+        .collect();
+    let errors = errors(stderr);
+    for line in errors.lines() {
+        if !lines.contains(&line) {
+            lines.push(line);
+        }
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+#[path = "rpm_plan_tests.rs"]
+mod tests;

@@ -7,7 +7,6 @@ use serde_json::json;
 
 use super::apt_plan::*;
 use super::facts::{apt_facts, rpm_facts};
-use super::rpm_plan::{self, RpmTool};
 
 macro_rules! fixture {
     ($name:literal) => {
@@ -173,69 +172,6 @@ fn package_facts_group_by_name() {
         json!([{"name": "openssl", "version": "3.0.7", "release": "24.el9", "epoch": 1, "arch": "x86_64", "source": "rpm"}])
     );
     assert_eq!(rpm["bash"][0]["epoch"], json!(null));
-}
-
-#[test]
-fn dnf_check_update_lists_updates_before_obsoletes() {
-    let updates = rpm_plan::parse_updates(RpmTool::Dnf, fixture!("dnf-check-update.txt"));
-    assert_eq!(
-        updates,
-        [
-            ("bash".to_string(), "5.1.8-9.el9".to_string()),
-            ("kernel".into(), "5.14.0-427.13.1.el9_4".into()),
-            ("openssl-libs".into(), "1:3.0.7-27.el9".into()),
-            ("python3-dnf".into(), "4.14.0-9.el9".into()),
-        ]
-    );
-    assert_eq!(
-        rpm_plan::list_updates_command(RpmTool::Dnf, true, true),
-        "LC_ALL=C dnf -q check-update --security --refresh"
-    );
-    assert!(rpm_plan::list_updates_ok(RpmTool::Dnf, 100));
-    assert!(!rpm_plan::list_updates_ok(RpmTool::Dnf, 1));
-    assert_eq!(
-        rpm_plan::install_command(RpmTool::Dnf, &updates[2..3], false, true),
-        "LC_ALL=C dnf -y upgrade openssl-libs-1:3.0.7-27.el9 && LC_ALL=C dnf -y autoremove"
-    );
-}
-
-#[test]
-fn zypper_updates_from_table_and_security_dry_run() {
-    assert_eq!(
-        rpm_plan::parse_updates(RpmTool::Zypper, fixture!("zypper-list-updates.txt")),
-        [
-            ("curl".to_string(), "8.0.1-150400.5.23".to_string()),
-            ("libopenssl3".into(), "3.0.8-150500.5.8".into()),
-        ]
-    );
-    let security = rpm_plan::parse_updates(
-        RpmTool::Zypper,
-        fixture!("zypper-patch-security-dry-run.txt"),
-    );
-    assert_eq!(
-        security,
-        [
-            ("curl".to_string(), String::new()),
-            ("libcurl4".into(), String::new())
-        ]
-    );
-    assert_eq!(
-        rpm_plan::install_command(RpmTool::Zypper, &security, true, false),
-        "LC_ALL=C zypper --non-interactive install --no-recommends --download-only curl libcurl4"
-    );
-    assert!(rpm_plan::is_lock_error(
-        "System management is locked by the application with pid 1234 (zypper)."
-    ));
-}
-
-#[test]
-fn rpm_listing_skips_gpg_keys_and_keys_second_arch() {
-    let map = rpm_plan::parse_rpm_list(fixture!("rpm-qa.txt"));
-    assert_eq!(
-        map.keys().collect::<Vec<_>>(),
-        ["bash", "openssl-libs", "glibc", "glibc.i686"]
-    );
-    assert_eq!(map["openssl-libs"], "1:3.0.7-24.el9");
 }
 
 #[test]
