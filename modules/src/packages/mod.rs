@@ -17,6 +17,8 @@ pub(crate) mod rpm_plan;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod dnf_tests;
 
 pub use apt::AptModule;
 pub use apt_repository::AptRepositoryModule;
