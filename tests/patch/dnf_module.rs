@@ -73,11 +73,16 @@ fn installed_acme(fleet: &Fleet) -> Vec<String> {
 }
 
 /// A registered result as compared: `failed: false` and ansible's `exception`
-/// placeholder dropped (the engine adds them), `results` sorted (ansible's come from
+/// placeholder dropped (the engine adds them), and ansible's interpreter discovery
+/// (`ansible_facts.discovered_interpreter_python` and its warning), `results` sorted (ansible's come from
 /// Python sets, in no fixed order).
 fn normalized(mut r: Value) -> Value {
     if let Some(m) = r.as_object_mut() {
         m.remove("exception");
+        // Interpreter discovery (ansible-playbook's, against a host without
+        // ansible_python_interpreter), not the module's.
+        m.remove("ansible_facts");
+        m.remove("warnings");
         if m.get("failed") == Some(&json!(false)) {
             m.remove("failed");
         }
@@ -155,4 +160,63 @@ fn record_ansible_dnf_results() {
         String::from_utf8_lossy(&out.stderr)
     );
     std::fs::write(fixtures.join("ansible_results.json"), &out.stdout).unwrap();
+}
+
+#[test]
+fn dnf_yum_and_package_in_a_playbook_over_ssh() {
+    let t = Instant::now();
+    let fleet = start_dnf_host();
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::util::run_playbook(
+        dir.path(),
+        &fleet.inventory_ini(),
+        r#"- hosts: fleet
+  gather_facts: true
+  tasks:
+    - name: preview
+      dnf: {name: [acme-tool-1.0, acme-app], state: present}
+      check_mode: true
+      register: preview
+    - command: rpm -qa 'acme-*'
+      register: after_preview
+      changed_when: false
+    - name: install
+      yum: {name: [acme-tool-1.0, acme-app]}
+      register: installed
+    - name: again
+      ansible.builtin.dnf: {name: "acme-tool-1.0,acme-app"}
+      register: again
+    - name: latest through package
+      package: {name: acme-tool, state: latest}
+      register: latest
+    - name: latest again
+      ansible.builtin.package: {name: acme-tool, state: latest}
+      register: latest_again
+    - dnf: {list: installed}
+      register: listed
+    - name: remove
+      ansible.builtin.yum: {name: acme-app, state: absent, autoremove: true}
+      register: removed
+    - debug:
+        msg: "pkg_mgr={{ ansible_pkg_mgr }} preview={{ preview.changed }}:{{ preview.results | sort | join(',') }} after_preview=[{{ after_preview.stdout }}] installed={{ installed.changed }}:{{ installed.results | sort | join(',') }} again={{ again.changed }}:{{ again.msg }} latest={{ latest.results | join(',') }} latest_again={{ latest_again.changed }} listed={{ listed.results | map(attribute='name') | select('match', 'acme') | sort | join(',') }} removed={{ removed.results | sort | join(',') }}"
+"#,
+        &[],
+    );
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    let expected = "pkg_mgr=dnf \
+        preview=True:Installed: acme-app-1.0-1.noarch,Installed: acme-extra-1.0-1.noarch,Installed: acme-lib-2.0-1.noarch,Installed: acme-tool-1.0-1.noarch \
+        after_preview=[] \
+        installed=True:Installed: acme-app-1.0-1.noarch,Installed: acme-extra-1.0-1.noarch,Installed: acme-lib-2.0-1.noarch,Installed: acme-tool-1.0-1.noarch \
+        again=False:Nothing to do \
+        latest=Installed: acme-tool-1.1-1.noarch,Removed: acme-tool-1.0-1.noarch \
+        latest_again=False \
+        listed=acme-app,acme-extra,acme-lib,acme-tool \
+        removed=Removed: acme-app-1.0-1.noarch,Removed: acme-extra-1.0-1.noarch,Removed: acme-lib-2.0-1.noarch";
+    assert!(
+        run.stdout.contains(&format!("\"msg\": \"{expected}\"")),
+        "expected {expected} in:\n{}",
+        run.stdout
+    );
+    assert_eq!(installed_acme(&fleet), ["acme-tool-1.1-1.noarch"]);
+    eprintln!("dnf_playbook: {:?}", t.elapsed());
 }

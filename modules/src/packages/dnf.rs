@@ -315,6 +315,14 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
     for step in steps {
         let out = run(cx.remote, &step.command(&options, "--assumeno")).await?;
         let all = text(&out);
+        if dnf_plan::no_enabled_repos(&all) && step.verb != "remove" {
+            // dnf refuses to start without a repository; python3-dnf just finds
+            // nothing to install (or to upgrade to).
+            if step.verb == "install" {
+                failures.extend(step.specs.iter().map(|m| format!("No package {m} available.")));
+            }
+            continue;
+        }
         let missing = dnf_plan::unmatched(&all);
         if step.verb == "remove" {
             pre_results.extend(missing.iter().map(|m| format!("No match for argument: {m}")));

@@ -475,6 +475,11 @@ pub fn dnf_error(out: &str) -> String {
     }
 }
 
+/// Whether dnf refused to run because every repository is disabled.
+pub fn no_enabled_repos(out: &str) -> bool {
+    out.contains("There are no enabled repositories")
+}
+
 /// Whether dnf's error is a dependency problem (Ansible's `DepsolveError`).
 pub fn is_depsolve_error(out: &str) -> bool {
     out.contains("Problem: ") || out.contains("Problem 1: ")

@@ -181,6 +181,9 @@ fn failures_are_read_from_dnf_output() {
         ))
     );
     assert_eq!(gpg_failure(out), None);
+    assert!(no_enabled_repos(
+        "Error: There are no enabled repositories in \"/etc/yum.repos.d\", \"/etc/yum/repos.d\", \"/etc/distro.repos.d\"."
+    ));
 }
 
 #[test]
