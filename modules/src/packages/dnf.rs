@@ -187,17 +187,22 @@ async fn installed(cx: &TaskCx<'_>) -> Result<(bool, Vec<Rpm>), ModuleError> {
 
 /// The package in a local `.rpm` file on the host.
 async fn rpm_file(cx: &TaskCx<'_>, path: &str) -> Result<Option<Rpm>, ModuleError> {
-    let cmd = dnf_plan::RPM_INSTALLED_COMMAND.replace("rpm -qa", &format!("rpm -qp {}", quote(path)));
+    let cmd =
+        dnf_plan::RPM_INSTALLED_COMMAND.replace("rpm -qa", &format!("rpm -qp {}", quote(path)));
     let out = run(cx.remote, &format!("{cmd} 2>/dev/null")).await?;
-    Ok(dnf_plan::parse_installed(&out.stdout_text()).into_iter().next())
+    Ok(dnf_plan::parse_installed(&out.stdout_text())
+        .into_iter()
+        .next())
 }
 
 /// dnf.py's `ensure`.
 async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, ModuleError> {
     let (root, installed) = installed(cx).await?;
     if !root && !t.download_only {
-        return Ok(Outcome::failed("This command has to be run under the root user.")
-            .with("results", Value::Array(Vec::new())));
+        return Ok(
+            Outcome::failed("This command has to be run under the root user.")
+                .with("results", Value::Array(Vec::new())),
+        );
     }
     let mut pre_results: Vec<String> = Vec::new();
     let mut steps: Vec<Step> = Vec::new();
@@ -245,8 +250,10 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
         let mut remove = Vec::new();
         if t.state == "absent" || t.state == "removed" {
             if !files.is_empty() {
-                return Ok(Outcome::failed("Cannot remove paths -- please specify package name.")
-                    .with("results", Value::Array(Vec::new())));
+                return Ok(
+                    Outcome::failed("Cannot remove paths -- please specify package name.")
+                        .with("results", Value::Array(Vec::new())),
+                );
             }
             remove = specs;
         } else {
@@ -294,7 +301,11 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
                 }
             }
         }
-        for (verb, specs) in [("install", install), ("upgrade", upgrade), ("remove", remove)] {
+        for (verb, specs) in [
+            ("install", install),
+            ("upgrade", upgrade),
+            ("remove", remove),
+        ] {
             if !specs.is_empty() {
                 steps.push(Step { verb, specs });
             }
@@ -319,13 +330,21 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
             // dnf refuses to start without a repository; python3-dnf just finds
             // nothing to install (or to upgrade to).
             if step.verb == "install" {
-                failures.extend(step.specs.iter().map(|m| format!("No package {m} available.")));
+                failures.extend(
+                    step.specs
+                        .iter()
+                        .map(|m| format!("No package {m} available.")),
+                );
             }
             continue;
         }
         let missing = dnf_plan::unmatched(&all);
         if step.verb == "remove" {
-            pre_results.extend(missing.iter().map(|m| format!("No match for argument: {m}")));
+            pre_results.extend(
+                missing
+                    .iter()
+                    .map(|m| format!("No match for argument: {m}")),
+            );
         } else {
             failures.extend(missing.iter().map(|m| format!("No package {m} available.")));
         }

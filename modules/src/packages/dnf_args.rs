@@ -191,7 +191,10 @@ impl DnfArgs {
         for p in list(&self.enable_plugin) {
             o.push(format!("--enableplugin={}", quote(&p)));
         }
-        for r in list(&self.disablerepo).into_iter().filter(|r| !r.is_empty()) {
+        for r in list(&self.disablerepo)
+            .into_iter()
+            .filter(|r| !r.is_empty())
+        {
             o.push(format!("--disablerepo={}", quote(&r)));
         }
         for r in list(&self.enablerepo).into_iter().filter(|r| !r.is_empty()) {

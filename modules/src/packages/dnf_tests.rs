@@ -15,7 +15,9 @@ macro_rules! fixture {
 }
 
 fn rpm(name: &str, evr: &str) -> Rpm {
-    let (epoch, vr) = evr.split_once(':').map_or((0, evr), |(e, vr)| (e.parse().unwrap(), vr));
+    let (epoch, vr) = evr
+        .split_once(':')
+        .map_or((0, evr), |(e, vr)| (e.parse().unwrap(), vr));
     let (version, release) = vr.rsplit_once('-').unwrap();
     Rpm {
         name: name.into(),
@@ -225,7 +227,10 @@ fn arguments_resolve_as_yumdnf() {
         "Autoremove should be used alone or with state=absent"
     );
     let r = args(json!({"name": "a b"})).resolve().unwrap_err();
-    assert!(r.msg.starts_with("It appears that a space separated string"));
+    assert!(
+        r.msg
+            .starts_with("It appears that a space separated string")
+    );
     assert!(args(json!({"name": "a >= 1.0"})).resolve().is_ok());
 }
 

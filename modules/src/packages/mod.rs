@@ -16,9 +16,9 @@ mod patch;
 pub(crate) mod rpm_plan;
 
 #[cfg(test)]
-mod tests;
-#[cfg(test)]
 mod dnf_tests;
+#[cfg(test)]
+mod tests;
 
 pub use apt::AptModule;
 pub use apt_repository::AptRepositoryModule;

@@ -4,8 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::{AptModule, DnfModule};
 use super::host_package_manager;
+use super::{AptModule, DnfModule};
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
 
 /// `ansible.builtin.package`.
