@@ -16,6 +16,8 @@ pub(crate) mod harness;
 mod rpm;
 #[path = "patch/rpm_harness.rs"]
 pub(crate) mod rpm_harness;
+#[path = "patch/rpm_rollout.rs"]
+mod rpm_rollout;
 
 use std::time::Instant;
 

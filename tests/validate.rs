@@ -144,3 +144,189 @@ fn validate_reports_bad_checks_naming_the_check_and_key() {
         run.stdout
     );
 }
+
+/// OpenSSL's own HTTPS server (`s_server -WWW`, serving `dir`'s files) on a free loopback
+/// port, with a certificate for 127.0.0.1 and localhost signed by a throw-away CA whose
+/// certificate is `dir/ca.pem`. The child is killed when the guard drops.
+struct HttpsServer {
+    port: u16,
+    child: std::process::Child,
+}
+
+impl Drop for HttpsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("openssl is installed by tests/run.sh");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn https_server(dir: &std::path::Path) -> HttpsServer {
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-keyout", "ca.key", "-out", "ca.pem"];
+    ca.extend(ec);
+    ca.extend(["-days", "2", "-subj", "/CN=ringmaster test CA"]);
+    openssl(dir, &ca);
+    let mut csr = vec!["req", "-keyout", "srv.key", "-out", "srv.csr"];
+    csr.extend(ec);
+    csr.extend(["-subj", "/CN=127.0.0.1"]);
+    openssl(dir, &csr);
+    std::fs::write(
+        dir.join("san.ext"),
+        "subjectAltName=IP:127.0.0.1,DNS:localhost\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "srv.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "srv.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "san.ext",
+        ],
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("openssl")
+        .args([
+            "s_server", "-quiet", "-WWW", "-cert", "srv.pem", "-key", "srv.key",
+        ])
+        .args(["-accept", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let server = HttpsServer { port, child };
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("openssl s_server did not listen on {port}");
+}
+
+#[test]
+fn validate_checks_https_endpoints_and_their_certificates() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("health"), "status: healthy\n").unwrap();
+    let server = https_server(dir.path());
+    let (port, ca) = (server.port, dir.path().join("ca.pem"));
+    let ca = ca.display();
+    let playbook = format!(
+        r#"- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: trusted through ca_path
+      validate:
+        checks:
+          - http: https://127.0.0.1:{port}/health
+            from: controller
+            ca_path: {ca}
+            body: healthy
+          - http: https://localhost:{port}/health
+            from: controller
+            ca_path: {ca}
+          - http: https://127.0.0.1:{port}/health
+            from: controller
+            validate_certs: false
+          - http: https://127.0.0.1:{port}/health
+            ca_path: {ca}
+            body: healthy
+    - name: untrusted
+      validate:
+        checks:
+          - http: https://127.0.0.1:{port}/health
+            from: controller
+          - http: https://127.0.0.1:{port}/missing
+            from: controller
+            validate_certs: false
+            body: healthy
+      register: untrusted
+      ignore_errors: true
+    - debug:
+        msg: "{{{{ untrusted.failed_checks | length }}}}"
+"#
+    );
+    std::fs::write(dir.path().join("site.yml"), playbook).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let run = ringmaster(dir.path(), &["site.yml".to_string()], home.path());
+    drop(server);
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    let fatal = run
+        .stdout
+        .lines()
+        .find(|l| l.contains("2 of 2 checks failed"))
+        .unwrap_or_else(|| panic!("no failure summary:\n{}", run.stdout));
+    assert!(
+        fatal.contains("TLS certificate verify failed")
+            && fatal.contains("trust its CA with ca_path"),
+        "{fatal}"
+    );
+    // s_server answers a missing file with 200 and an error text: the body decides.
+    assert!(
+        fatal.contains("/missing: status 200, but the body does not match 'healthy'"),
+        "{fatal}"
+    );
+    assert!(run.stdout.contains("\"msg\": 2"), "{}", run.stdout);
+}
+
+#[test]
+fn port_checks_from_the_controller_go_to_the_hosts_ansible_host() {
+    let listening = TcpListener::bind("127.0.0.2:0").unwrap();
+    let port = listening.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().unwrap();
+    let run = crate::util::run_playbook(
+        dir.path(),
+        "app-server ansible_connection=local ansible_host=127.0.0.2\n\
+         db-server ansible_connection=local ansible_host=127.0.0.3\n",
+        &format!(
+            "- hosts: all\n  gather_facts: false\n  tasks:\n    - validate:\n        \
+             checks:\n          - port: {port}\n            from: controller\n"
+        ),
+        &[],
+    );
+    drop(listening);
+    assert_eq!(run.rc, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("ok: [app-server]"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains(&format!(
+            "fatal: [db-server]: FAILED! => {{\"changed\": false, \"checks\": [{{\"attempts\": 1, \"msg\": \"127.0.0.3:{port} is not reachable\""
+        )),
+        "{}",
+        run.stdout
+    );
+}

@@ -35,6 +35,8 @@ use host::{HostDir, HostSetup};
 use supervisor::Request;
 
 pub use process::ProcId;
+// Each binary uses a part of the API (the benchmarks no RPM hosts).
+#[allow(unused_imports)]
 pub use rpm::RpmFlavor;
 
 /// Root's password on every host (test-only).

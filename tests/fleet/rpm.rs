@@ -58,6 +58,9 @@ fn script(flavor: RpmFlavor) -> String {
             "{common}printf '%s' '{LEAP_OS_RELEASE}' > /etc/os-release\n\
              rm -f /usr/bin/dnf /usr/bin/dnf-3\n\
              ln -sf /usr/share/fleet/zypper-needs-restarting /usr/bin/needs-restarting\n\
+             # As an installer leaves it: the base packages were asked for (else zypp\n\
+             # calls fleet-release an unneeded dependency and autoremove takes it).\n\
+             mkdir -p /var/lib/zypp && printf '# AutoInstalled\\n#\\n' > /var/lib/zypp/AutoInstalled\n\
              zypper --non-interactive --quiet addrepo --no-check --no-gpgcheck \
              file:///srv/repo/rpm fleet\n"
         ),

@@ -224,7 +224,7 @@ fn patch_end_to_end(flavor: RpmFlavor) {
 
     // The package manager's lock: held past lock_timeout fails naming the holder;
     // released in time, patch waits and goes on.
-    hold_rpm_lock(&fleet, 1, flavor, 4);
+    let holder_pid = hold_rpm_lock(&fleet, 1, flavor, 30);
     let started = Instant::now();
     let r = patch(
         &fleet,
@@ -240,7 +240,7 @@ fn patch_end_to_end(flavor: RpmFlavor) {
         RpmFlavor::Zypper => "System management is locked by the application with pid",
     };
     assert!(msg(&r).contains(holder), "{r}");
-    sh(&fleet, 1, "sleep 4");
+    sh(&fleet, 1, &format!("kill {holder_pid}"));
     hold_rpm_lock(&fleet, 1, flavor, 2);
     let started = Instant::now();
     let r = patch(

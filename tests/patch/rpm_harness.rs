@@ -21,12 +21,15 @@ pub(crate) struct Scripts<'a> {
     pub(crate) requires: Option<&'a str>,
 }
 
+/// A security advisory: its id and the `(name, version-release)` it fixes.
+type Advisory = (String, Vec<(String, String)>);
+
 /// The fleet's rpm repository.
 pub(crate) struct RpmRepo {
     dir: PathBuf,
     build: tempfile::TempDir,
-    /// `(advisory id, [(name, version-release)])`: the security errata of updateinfo.xml.
-    advisories: Mutex<Vec<(String, Vec<(String, String)>)>>,
+    /// The security errata of updateinfo.xml.
+    advisories: Mutex<Vec<Advisory>>,
 }
 
 impl RpmRepo {
@@ -193,8 +196,8 @@ pub(crate) fn rpm_versions(fleet: &Fleet, i: usize) -> String {
 
 /// Holds the package manager's lock on host `i` for `secs` seconds the way the tool
 /// itself does: dnf's `/var/lib/dnf/rpmdb_lock.pid`, zypp's `/run/zypp.pid`, naming a
-/// live process.
-pub(crate) fn hold_rpm_lock(fleet: &Fleet, i: usize, flavor: RpmFlavor, secs: u32) {
+/// live process; returns that process's PID (to end it early with `kill PID`).
+pub(crate) fn hold_rpm_lock(fleet: &Fleet, i: usize, flavor: RpmFlavor, secs: u32) -> String {
     let file = match flavor {
         RpmFlavor::Dnf => "/var/lib/dnf/rpmdb_lock.pid",
         RpmFlavor::Zypper => "/run/zypp.pid",
@@ -202,6 +205,8 @@ pub(crate) fn hold_rpm_lock(fleet: &Fleet, i: usize, flavor: RpmFlavor, secs: u3
     sh(
         fleet,
         i,
-        &format!("nohup sleep {secs} >/dev/null 2>&1 & echo $! > {file}"),
-    );
+        &format!("nohup sleep {secs} >/dev/null 2>&1 & echo $! > {file}; echo $!"),
+    )
+    .trim()
+    .to_string()
 }

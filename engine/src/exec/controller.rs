@@ -109,6 +109,11 @@ impl Controller for TaskController {
         let fact = facts.get_attr(name).ok().filter(|v| !v.is_undefined())?;
         Some(crate::template::value_to_json(&fact))
     }
+
+    fn var(&self, name: &str) -> Option<serde_json::Value> {
+        let value = self.scope.resolve(name, &self.templar).ok()??;
+        Some(crate::template::value_to_json(&value))
+    }
 }
 
 #[cfg(test)]
@@ -179,6 +184,8 @@ mod tests {
         c.scope = Arc::new(Scope::new(vars));
         assert_eq!(c.fact("pkg_mgr"), Some(serde_json::json!("dnf")));
         assert_eq!(c.fact("missing"), None);
+        assert_eq!(c.var("who"), None, "the scope was replaced");
+        assert_eq!(c.var("ansible_facts").unwrap()["os_family"], "RedHat");
     }
 
     /// Recorded: tests/run-corpus/33-environment (a task's `environment` overrides the

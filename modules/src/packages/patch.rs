@@ -460,12 +460,11 @@ async fn rpm_available(
     remote: &dyn Remote,
     p: &Patch,
     tool: RpmTool,
-    refresh: bool,
     installed: &indexmap::IndexMap<String, String>,
 ) -> Result<Result<Vec<(String, String)>, Outcome>, ModuleError> {
     let lt = p.lock_timeout;
     let ok = |rc| rpm_plan::list_updates_ok(tool, rc);
-    let cmd = rpm_plan::list_updates_command(tool, p.security_only, refresh);
+    let cmd = rpm_plan::list_updates_command(tool, p.security_only);
     let out = match rpm_step(remote, &cmd, lt, "listing updates", ok).await? {
         Ok(out) => out.stdout_text(),
         Err(o) => return Ok(Err(o)),
@@ -500,8 +499,14 @@ async fn rpm_patch(cx: &TaskCx<'_>, p: &Patch, tool: RpmTool) -> Result<Outcome,
     let before = rpm_installed(remote).await?;
     // Like apt, check mode does not refresh the metadata.
     let refresh = p.update_cache && !cx.check_mode;
+    if refresh {
+        let cmd = rpm_plan::refresh_command(tool);
+        if let Err(o) = rpm_step(remote, &cmd, lt, "refreshing metadata", |rc| rc == 0).await? {
+            return Ok(o);
+        }
+    }
     let targets: Vec<(String, String)> = if p.pinned.is_empty() {
-        match rpm_available(remote, p, tool, refresh, &before).await? {
+        match rpm_available(remote, p, tool, &before).await? {
             Ok(found) => found
                 .into_iter()
                 .filter(|(name, _)| p.selects(name))
@@ -509,18 +514,6 @@ async fn rpm_patch(cx: &TaskCx<'_>, p: &Patch, tool: RpmTool) -> Result<Outcome,
             Err(o) => return Ok(o),
         }
     } else {
-        if refresh {
-            let cmd = match tool {
-                RpmTool::Zypper => "LC_ALL=C zypper --non-interactive refresh".to_string(),
-                _ => format!(
-                    "LC_ALL=C {} -q -y --setopt=exit_on_lock=True makecache --refresh",
-                    tool.name()
-                ),
-            };
-            if let Err(o) = rpm_step(remote, &cmd, lt, "refreshing metadata", |rc| rc == 0).await? {
-                return Ok(o);
-            }
-        }
         p.pinned
             .iter()
             .filter(|(name, v)| p.selects(name) && before.get(name).is_some_and(|cur| cur != v))

@@ -27,20 +27,16 @@ impl RpmTool {
         }
     }
 
-    /// The tool's command prefix: C locale, never a question; dnf fails at once when
-    /// another process holds its lock (`exit_on_lock`, exit code 200) instead of waiting
+    /// The tool's command prefix: C locale, never a question, metadata as it is (a
+    /// refresh is its own step: [`refresh_command`]); dnf fails at once when another
+    /// process holds its lock (`exit_on_lock`, exit code 200) instead of waiting
     /// forever, so that `patch` waits with its own `lock_timeout`.
-    fn prefix(self, refresh: bool) -> String {
+    fn prefix(self) -> String {
         match self {
-            RpmTool::Dnf | RpmTool::Yum => format!(
-                "LC_ALL=C {} -y --setopt=exit_on_lock=True{}",
-                self.name(),
-                if refresh { " --refresh" } else { "" }
-            ),
-            RpmTool::Zypper => format!(
-                "LC_ALL=C zypper --non-interactive{}",
-                if refresh { "" } else { " --no-refresh" }
-            ),
+            RpmTool::Dnf | RpmTool::Yum => {
+                format!("LC_ALL=C {} -y --setopt=exit_on_lock=True", self.name())
+            }
+            RpmTool::Zypper => "LC_ALL=C zypper --non-interactive --no-refresh".to_string(),
         }
     }
 }
@@ -81,8 +77,8 @@ pub fn parse_rpm_list(stdout: &str) -> IndexMap<String, String> {
 ///   `dnf upgrade --security` installs; `patch` takes the erratum's version).
 /// - zypper, all updates: `list-updates`; security: `list-patches --category
 ///   security` (the needed patches), then [`zypper_patch_info_command`].
-pub fn list_updates_command(tool: RpmTool, security_only: bool, refresh: bool) -> String {
-    let p = tool.prefix(refresh);
+pub fn list_updates_command(tool: RpmTool, security_only: bool) -> String {
+    let p = tool.prefix();
     match (tool, security_only) {
         (RpmTool::Dnf | RpmTool::Yum, false) => format!("{p} -q check-update"),
         (RpmTool::Dnf | RpmTool::Yum, true) => {
@@ -93,12 +89,21 @@ pub fn list_updates_command(tool: RpmTool, security_only: bool, refresh: bool) -
     }
 }
 
+/// `update_cache`: fetch the repositories' metadata anew (zypper's repositories need
+/// not be set to refresh by themselves).
+pub fn refresh_command(tool: RpmTool) -> String {
+    match tool {
+        RpmTool::Dnf | RpmTool::Yum => format!("{} -q makecache --refresh", tool.prefix()),
+        RpmTool::Zypper => "LC_ALL=C zypper --non-interactive refresh".to_string(),
+    }
+}
+
 /// `zypper info -t patch ...`: each patch's `Conflicts` name the fixed versions.
 pub fn zypper_patch_info_command(patches: &[String]) -> String {
     let ids: Vec<String> = patches.iter().map(|p| quote(p)).collect();
     format!(
         "{} info -t patch {}",
-        RpmTool::Zypper.prefix(false),
+        RpmTool::Zypper.prefix(),
         ids.join(" ")
     )
 }
@@ -386,7 +391,7 @@ pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
 /// name-version ...` (an exact NEVR), `zypper install --oldpackage name=version ...`;
 /// `download_only` only fetches.
 pub fn install_command(tool: RpmTool, targets: &[(String, String)], download_only: bool) -> String {
-    let p = tool.prefix(false);
+    let p = tool.prefix();
     match tool {
         RpmTool::Dnf | RpmTool::Yum => {
             let specs: Vec<String> = targets
@@ -420,7 +425,7 @@ pub fn install_command(tool: RpmTool, targets: &[(String, String)], download_onl
 /// dnf/yum: removes the packages nothing needs any more. zypper has no autoremove: its
 /// unneeded packages are listed ([`ZYPPER_UNNEEDED_COMMAND`]) and removed by name.
 pub fn autoremove_command(tool: RpmTool) -> String {
-    format!("{} autoremove", tool.prefix(false))
+    format!("{} autoremove", tool.prefix())
 }
 
 /// Lists the packages installed only as dependencies that nothing needs now.
@@ -430,11 +435,7 @@ pub const ZYPPER_UNNEEDED_COMMAND: &str =
 /// Removes `names` (zypper's autoremove).
 pub fn zypper_remove_command(names: &[String]) -> String {
     let names: Vec<String> = names.iter().map(|n| quote(n)).collect();
-    format!(
-        "{} remove --clean-deps {}",
-        RpmTool::Zypper.prefix(false),
-        names.join(" ")
-    )
+    format!("{} remove {}", RpmTool::Zypper.prefix(), names.join(" "))
 }
 
 /// Whether the host needs a reboot, RHEL/SUSE style: `/var/run/reboot-required` (some

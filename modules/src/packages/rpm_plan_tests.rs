@@ -38,8 +38,8 @@ fn dnf_check_update_lists_updates_before_obsoletes() {
         ])
     );
     assert_eq!(
-        list_updates_command(RpmTool::Dnf, false, true),
-        "LC_ALL=C dnf -y --setopt=exit_on_lock=True --refresh -q check-update"
+        list_updates_command(RpmTool::Dnf, false),
+        "LC_ALL=C dnf -y --setopt=exit_on_lock=True -q check-update"
     );
     assert!(list_updates_ok(RpmTool::Dnf, 100));
     assert!(!list_updates_ok(RpmTool::Dnf, 1));
@@ -62,7 +62,7 @@ fn dnf_check_update_lists_updates_before_obsoletes() {
 #[test]
 fn dnf_security_takes_the_advisorys_version() {
     assert_eq!(
-        list_updates_command(RpmTool::Dnf, true, false),
+        list_updates_command(RpmTool::Dnf, true),
         "LC_ALL=C dnf -y --setopt=exit_on_lock=True -q updateinfo list --security --updates"
     );
     let fixed = parse_updateinfo_list(fixture!("dnf-updateinfo-security.txt"));
@@ -141,8 +141,20 @@ fn zypper_updates_patches_and_their_fixed_versions() {
          --download-only curl=8.0.1-150400.5.23"
     );
     assert_eq!(
-        list_updates_command(RpmTool::Zypper, true, true),
-        "LC_ALL=C zypper --non-interactive list-patches --category security"
+        list_updates_command(RpmTool::Zypper, true),
+        "LC_ALL=C zypper --non-interactive --no-refresh list-patches --category security"
+    );
+}
+
+#[test]
+fn refresh_is_its_own_step() {
+    assert_eq!(
+        refresh_command(RpmTool::Dnf),
+        "LC_ALL=C dnf -y --setopt=exit_on_lock=True -q makecache --refresh"
+    );
+    assert_eq!(
+        refresh_command(RpmTool::Zypper),
+        "LC_ALL=C zypper --non-interactive refresh"
     );
 }
 
@@ -154,7 +166,7 @@ fn zypper_unneeded_packages() {
     );
     assert_eq!(
         zypper_remove_command(&["acme-dep".into()]),
-        "LC_ALL=C zypper --non-interactive --no-refresh remove --clean-deps acme-dep"
+        "LC_ALL=C zypper --non-interactive --no-refresh remove acme-dep"
     );
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use regex::Regex;
 use serde_json::{Map, Value};
 
+use super::http_client::TlsTrust;
 use super::version::Requirement;
 use crate::runtime::quote;
 
@@ -37,6 +38,7 @@ pub enum Kind {
         body: Option<Regex>,
         from: From,
         timeout: u64,
+        trust: TlsTrust,
     },
     Command {
         cmd: String,
@@ -129,7 +131,14 @@ pub fn parse_check(index: usize, value: &Value) -> Result<Check, String> {
     let allowed: &[&str] = match ty {
         "service" => &["state", "enabled"],
         "port" => &["host", "from", "state"],
-        "http" => &["status", "body", "from", "timeout"],
+        "http" => &[
+            "status",
+            "body",
+            "from",
+            "timeout",
+            "validate_certs",
+            "ca_path",
+        ],
         "command" => &["rc", "stdout"],
         "package" => &["state", "version"],
         "file" => &["state", "checksum"],
@@ -178,6 +187,10 @@ pub fn parse_check(index: usize, value: &Value) -> Result<Check, String> {
             body: k.opt_regex("body")?,
             from: k.from()?,
             timeout: k.opt_uint("timeout")?.unwrap_or(10),
+            trust: TlsTrust {
+                validate_certs: k.opt_bool("validate_certs")?.unwrap_or(true),
+                ca_path: k.opt_text("ca_path")?,
+            },
         },
         "command" => Kind::Command {
             cmd: k.text(main, ty)?,
@@ -415,11 +428,24 @@ pub fn host_command(kind: &Kind) -> Option<String> {
             from: From::Controller,
             ..
         } => return None,
-        Kind::Http { url, timeout, .. } => {
+        Kind::Http {
+            url,
+            timeout,
+            trust,
+            ..
+        } => {
             let q = quote(url);
+            let (curl_tls, wget_tls) = match (&trust.ca_path, trust.validate_certs) {
+                (_, false) => ("-k ".to_string(), "--no-check-certificate ".to_string()),
+                (Some(ca), true) => (
+                    format!("--cacert {} ", quote(ca)),
+                    format!("--ca-certificate={} ", quote(ca)),
+                ),
+                (None, true) => (String::new(), String::new()),
+            };
             format!(
-                "if command -v curl >/dev/null 2>&1; then curl -sS --max-time {timeout} -o - -w '\\n%{{http_code}}' -- {q}; \
-                 elif command -v wget >/dev/null 2>&1; then echo via=wget >&2; wget -q -S -O - --timeout={timeout} -- {q}; \
+                "if command -v curl >/dev/null 2>&1; then curl -sS {curl_tls}--max-time {timeout} -o - -w '\\n%{{http_code}}' -- {q}; \
+                 elif command -v wget >/dev/null 2>&1; then echo via=wget >&2; wget -q -S {wget_tls}-O - --timeout={timeout} -- {q}; \
                  else echo 'neither curl nor wget is installed on the host (use from: controller)' >&2; exit 3; fi"
             )
         }

@@ -2,6 +2,7 @@
 //! health checks) and `snapshot` (before patching, for rollback).
 
 mod checks;
+mod http_client;
 mod judge;
 pub(crate) mod snapshot;
 pub(crate) mod snapshot_providers;

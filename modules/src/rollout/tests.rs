@@ -4,8 +4,8 @@
 use serde_json::json;
 
 use super::checks::{Amount, Kind, host_command, parse_amount, parse_check};
+use super::http_client::parse_http_reply;
 use super::judge::{df_free, judge, listening_ports};
-use super::validate::parse_http_reply;
 use crate::runtime::ExecOutput;
 
 fn out(rc: i32, stdout: &str, stderr: &str) -> ExecOutput {
@@ -259,6 +259,18 @@ fn host_commands_quote_hostile_names() {
     let cmd = host_command(&kind(json!({"file": "/tmp/$(reboot)"}))).unwrap();
     assert!(cmd.contains("'/tmp/$(reboot)'"), "{cmd}");
     assert!(host_command(&kind(json!({"port": 22, "from": "controller"}))).is_none());
+}
+
+#[test]
+fn https_from_the_host_passes_the_trust_options_to_curl_and_wget() {
+    let url = "https://app/health";
+    let cmd = host_command(&kind(json!({"http": url, "ca_path": "/etc/my ca.pem"}))).unwrap();
+    assert!(cmd.contains("curl -sS --cacert '/etc/my ca.pem' "), "{cmd}");
+    assert!(cmd.contains("--ca-certificate='/etc/my ca.pem' "), "{cmd}");
+    let cmd = host_command(&kind(json!({"http": url, "validate_certs": false}))).unwrap();
+    assert!(cmd.contains("curl -sS -k ") && cmd.contains("--no-check-certificate"));
+    let cmd = host_command(&kind(json!({"http": url}))).unwrap();
+    assert!(!cmd.contains(" -k ") && !cmd.contains("--cacert"), "{cmd}");
 }
 
 mod snapshots {

@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use serde_json::{Map, Value};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 use super::checks::{Check, From, Kind, host_command, parse_check};
+use super::http_client::http_get;
 use super::judge::{Verdict, judge, judge_http};
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
 
@@ -139,7 +139,13 @@ async fn run_once(cx: &TaskCx<'_>, check: &Check) -> Result<Verdict, ModuleError
             listening,
             from: From::Controller,
         } => {
-            let target = host.clone().unwrap_or_else(|| cx.host.to_string());
+            // As ssh would: `ansible_host` when the inventory gives one, else the name.
+            let target = host.clone().unwrap_or_else(|| {
+                cx.controller
+                    .var("ansible_host")
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_else(|| cx.host.to_string())
+            });
             let open = tcp_connect(&target, *port, Duration::from_secs(5))
                 .await
                 .is_ok();
@@ -151,8 +157,9 @@ async fn run_once(cx: &TaskCx<'_>, check: &Check) -> Result<Verdict, ModuleError
             status,
             body,
             timeout,
+            trust,
             ..
-        } => match http_get(url, Duration::from_secs(*timeout)).await {
+        } => match http_get(url, Duration::from_secs(*timeout), trust).await {
             Ok((code, text)) => judge_http(Some(code), &text, status, body.as_ref(), ""),
             Err(e) => judge_http(None, "", status, body.as_ref(), &format!(": {e}")),
         },
@@ -164,7 +171,7 @@ fn state(open: bool) -> &'static str {
     if open { "reachable" } else { "not reachable" }
 }
 
-async fn tcp_connect(
+pub(super) async fn tcp_connect(
     host: &str,
     port: u16,
     timeout: Duration,
@@ -177,83 +184,10 @@ async fn tcp_connect(
 }
 
 /// An I/O error in words, without Rust's `(os error N)` suffix.
-fn io_reason(e: &std::io::Error) -> String {
+pub(super) fn io_reason(e: &std::io::Error) -> String {
     let text = e.to_string();
     match text.find(" (os error") {
         Some(i) => text[..i].to_string(),
         None => text,
     }
-}
-
-/// A plain HTTP/1.1 GET from the controller: (status, body).
-async fn http_get(url: &str, timeout: Duration) -> Result<(u16, String), String> {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return Err(format!(
-            "only http:// URLs can be checked from the controller ({url}); use from: host"
-        ));
-    };
-    let (authority, path) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((h, p)) => (
-            h,
-            p.parse::<u16>().map_err(|_| format!("bad port in {url}"))?,
-        ),
-        None => (authority, 80),
-    };
-    let work = async {
-        let mut stream = tcp_connect(host, port, timeout).await?;
-        let request = format!(
-            "GET {path} HTTP/1.1\r\nHost: {authority}\r\nUser-Agent: ringmaster-validate\r\nConnection: close\r\n\r\n"
-        );
-        stream
-            .write_all(request.as_bytes())
-            .await
-            .map_err(|e| io_reason(&e))?;
-        let mut reply = Vec::new();
-        stream
-            .read_to_end(&mut reply)
-            .await
-            .map_err(|e| io_reason(&e))?;
-        parse_http_reply(&reply)
-    };
-    tokio::time::timeout(timeout, work)
-        .await
-        .map_err(|_| format!("timed out after {} s", timeout.as_secs()))?
-}
-
-/// Status and body of a raw HTTP/1.x reply (chunked bodies are decoded).
-pub fn parse_http_reply(reply: &[u8]) -> Result<(u16, String), String> {
-    let text = String::from_utf8_lossy(reply);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .ok_or_else(|| "malformed HTTP reply".to_string())?;
-    let code = head
-        .lines()
-        .next()
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|c| c.parse::<u16>().ok())
-        .ok_or_else(|| "malformed HTTP status line".to_string())?;
-    let chunked = head.lines().any(|l| {
-        let l = l.to_ascii_lowercase();
-        l.starts_with("transfer-encoding:") && l.contains("chunked")
-    });
-    let body = if chunked {
-        let mut out = String::new();
-        let mut rest = body;
-        while let Some((size, after)) = rest.split_once("\r\n") {
-            let n = usize::from_str_radix(size.trim(), 16).unwrap_or(0);
-            if n == 0 || after.len() < n {
-                break;
-            }
-            out.push_str(&after[..n]);
-            rest = after[n..].trim_start_matches("\r\n");
-        }
-        out
-    } else {
-        body.to_string()
-    };
-    Ok((code, body))
 }

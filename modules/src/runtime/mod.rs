@@ -51,6 +51,11 @@ pub trait Controller: Send + Sync {
     fn fact(&self, _name: &str) -> Option<serde_json::Value> {
         None
     }
+    /// A variable of the task's host, templated (e.g. `ansible_host`); `None` when
+    /// undefined.
+    fn var(&self, _name: &str) -> Option<serde_json::Value> {
+        None
+    }
 }
 
 /// Everything a module may use while it runs on one host.
