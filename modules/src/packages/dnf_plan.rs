@@ -454,11 +454,37 @@ pub fn parse_transaction(out: &str, installed: &[Rpm]) -> Transaction {
     tx
 }
 
-/// The arguments dnf found nothing for (`No match for argument: X`).
-pub fn unmatched(out: &str) -> Vec<String> {
+/// An argument dnf found nothing for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unmatched {
+    pub spec: String,
+    /// dnf's line: `No match for argument: X`, `All matches were filtered out by
+    /// exclude filtering for argument: X` (or by modular filtering).
+    pub line: String,
+}
+
+impl Unmatched {
+    /// Ansible's failure text: `No package X available.` for a plain no-match (its
+    /// `_sanitize_dnf_error_msg_install`), else `X <dnf's message>`.
+    pub fn failure(&self) -> String {
+        if self.line.starts_with("No match for argument") {
+            format!("No package {} available.", self.spec)
+        } else {
+            format!("{} {}", self.spec, self.line)
+        }
+    }
+}
+
+/// The arguments dnf found nothing for.
+pub fn unmatched(out: &str) -> Vec<Unmatched> {
     out.lines()
-        .filter_map(|l| l.strip_prefix("No match for argument: "))
-        .map(|s| s.trim().to_string())
+        .filter(|l| l.starts_with("No match for") || l.starts_with("All matches were filtered"))
+        .filter_map(|l| {
+            l.split_once("for argument: ").map(|(_, spec)| Unmatched {
+                spec: spec.trim().to_string(),
+                line: l.trim().to_string(),
+            })
+        })
         .collect()
 }
 

@@ -173,6 +173,13 @@ fn transaction_tables_become_ansible_results() {
 fn failures_are_read_from_dnf_output() {
     let out = fixture!("install_no_match.txt");
     assert_eq!(unmatched(out), ["acme-nosuch"]);
+    assert_eq!(
+        unmatched(
+            "All matches were filtered out by exclude filtering for argument: acme-tool\n\
+             Error: Unable to find a match: acme-tool\n"
+        ),
+        ["acme-tool"]
+    );
     assert_eq!(dnf_error(out), "Unable to find a match: acme-nosuch");
     assert!(!is_depsolve_error(out));
     assert_eq!(
