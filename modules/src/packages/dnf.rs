@@ -343,10 +343,10 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
             pre_results.extend(
                 missing
                     .iter()
-                    .map(|m| format!("No match for argument: {m}")),
+                    .map(|m| format!("No match for argument: {}", m.spec)),
             );
         } else {
-            failures.extend(missing.iter().map(|m| format!("No package {m} available.")));
+            failures.extend(missing.iter().map(dnf_plan::Unmatched::failure));
         }
         if out.rc != 0 && missing.is_empty() && !all.contains("Operation aborted") {
             let err = dnf_plan::dnf_error(&all);

@@ -133,7 +133,10 @@ fn transaction_tables_become_ansible_results() {
             "Removed: acme-extra-1.0-1.noarch"
         ]
     );
-    assert_eq!(unmatched(fixture!("remove_no_match.txt")), ["acme-nosuch"]);
+    assert_eq!(
+        unmatched(fixture!("remove_no_match.txt"))[0].spec,
+        "acme-nosuch"
+    );
     let tx = parse_transaction(fixture!("install_wrapped.txt"), &installed);
     assert_eq!(
         tx.results(false),
@@ -172,13 +175,17 @@ fn transaction_tables_become_ansible_results() {
 #[test]
 fn failures_are_read_from_dnf_output() {
     let out = fixture!("install_no_match.txt");
-    assert_eq!(unmatched(out), ["acme-nosuch"]);
+    let missing = unmatched(out);
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].spec, "acme-nosuch");
+    assert_eq!(missing[0].failure(), "No package acme-nosuch available.");
+    let excluded = unmatched(
+        "All matches were filtered out by exclude filtering for argument: acme-tool\n\
+         Error: Unable to find a match: acme-tool\n",
+    );
     assert_eq!(
-        unmatched(
-            "All matches were filtered out by exclude filtering for argument: acme-tool\n\
-             Error: Unable to find a match: acme-tool\n"
-        ),
-        ["acme-tool"]
+        excluded[0].failure(),
+        "acme-tool All matches were filtered out by exclude filtering for argument: acme-tool"
     );
     assert_eq!(dnf_error(out), "Unable to find a match: acme-nosuch");
     assert!(!is_depsolve_error(out));
