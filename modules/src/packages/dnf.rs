@@ -75,12 +75,9 @@ fn done(changed: bool, msg: &str, results: Vec<String>) -> Outcome {
 }
 
 /// dnf.py's `failure_response`: `msg`, `failures`, `results: []`, `rc: 1`.
-fn failure(msg: impl Into<String>, failures: Vec<String>) -> Outcome {
+fn failure(msg: impl Into<String>, failures: Vec<Value>) -> Outcome {
     let mut o = Outcome::failed(msg)
-        .with(
-            "failures",
-            Value::Array(failures.into_iter().map(Value::String).collect()),
-        )
+        .with("failures", Value::Array(failures))
         .with("results", Value::Array(Vec::new()));
     o.rc = Some(1);
     o
@@ -333,7 +330,7 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
                 failures.extend(
                     step.specs
                         .iter()
-                        .map(|m| format!("No package {m} available.")),
+                        .map(|m| Value::String(format!("No package {m} available."))),
                 );
             }
             continue;
@@ -346,13 +343,14 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
                     .map(|m| format!("No match for argument: {}", m.spec)),
             );
         } else {
-            failures.extend(missing.iter().map(dnf_plan::Unmatched::failure));
+            failures.extend(missing.iter().map(|m| Value::String(m.failure())));
         }
         if out.rc != 0 && missing.is_empty() && !all.contains("Operation aborted") {
-            let err = dnf_plan::dnf_error(&all);
             return Ok(if dnf_plan::is_depsolve_error(&all) {
-                failure(format!("Depsolve Error occurred: {err}"), Vec::new())
+                let why = dnf_plan::depsolve_message(&all);
+                failure(format!("Depsolve Error occurred: {why}"), Vec::new())
             } else {
+                let err = dnf_plan::dnf_error(&all);
                 failure(format!("Unknown Error occurred: {err}"), Vec::new())
             });
         }
@@ -382,7 +380,14 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
                     "Failed to validate GPG signature for {nevra}: {why}"
                 )));
             }
-            return Ok(failure(FAILED_SOME, vec![dnf_plan::dnf_error(&all)]));
+            // A failed transaction (a scriptlet): rpm's output, as one entry.
+            let lines = dnf_plan::transaction_output(&out.stdout_text());
+            let failed = if lines.is_empty() {
+                Value::String(dnf_plan::dnf_error(&all))
+            } else {
+                Value::Array(lines.into_iter().map(Value::String).collect())
+            };
+            return Ok(failure(FAILED_SOME, vec![failed]));
         }
     }
     Ok(done(true, "", results))

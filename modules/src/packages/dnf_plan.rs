@@ -501,6 +501,48 @@ pub fn dnf_error(out: &str) -> String {
     }
 }
 
+/// The text of a depsolve error as python3-dnf's `DepsolveError` has it: what dnf
+/// prints after `Error: ` (`\n Problem: ...`), without the CLI's `(try to add
+/// '--skip-broken' ...)` hint.
+pub fn depsolve_message(out: &str) -> String {
+    let Some(at) = out.find("Error: ").or_else(|| out.find("Error:")) else {
+        return out.trim().to_string();
+    };
+    let rest = &out[at..];
+    let rest = rest
+        .strip_prefix("Error: ")
+        .or_else(|| rest.strip_prefix("Error:"))
+        .unwrap_or(rest);
+    rest.lines()
+        .take_while(|l| !l.starts_with("(try to add"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What rpm printed while dnf ran the transaction (scriptlet output and rpm's errors:
+/// python3-dnf's `transaction.output()`): the lines after `Running transaction` that
+/// are not dnf's own progress lines, up to dnf's summary.
+pub fn transaction_output(stdout: &str) -> Vec<String> {
+    const SUMMARY: &[&str] = &[
+        "New leaves:",
+        "Upgraded:",
+        "Installed:",
+        "Removed:",
+        "Downgraded:",
+        "Reinstalled:",
+        "Failed:",
+        "Skipped:",
+    ];
+    stdout
+        .lines()
+        .skip_while(|l| l.trim_end() != "Running transaction")
+        .skip(1)
+        .take_while(|l| !SUMMARY.contains(&l.trim_end()))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with(' '))
+        .map(str::to_string)
+        .collect()
+}
+
 /// Whether dnf refused to run because every repository is disabled.
 pub fn no_enabled_repos(out: &str) -> bool {
     out.contains("There are no enabled repositories")

@@ -188,6 +188,21 @@ fn failures_are_read_from_dnf_output() {
         "acme-tool All matches were filtered out by exclude filtering for argument: acme-tool"
     );
     assert_eq!(dnf_error(out), "Unable to find a match: acme-nosuch");
+    let depsolve = fixture!("depsolve.txt");
+    assert!(is_depsolve_error(depsolve));
+    assert_eq!(
+        depsolve_message(depsolve),
+        "\n Problem: conflicting requests\n  - nothing provides acme-missing needed by \
+         acme-needy-1.0-1.noarch"
+    );
+    assert_eq!(
+        transaction_output(fixture!("scriptlet_failed.stdout.txt")),
+        [
+            "acme-broken refuses to install",
+            "error: %prein(acme-broken-1.0-1.noarch) scriptlet failed, exit status 1"
+        ]
+    );
+    assert!(transaction_output(fixture!("install_deps.txt")).is_empty());
     assert!(!is_depsolve_error(out));
     assert_eq!(
         gpg_failure(fixture!("gpg_unsigned.txt")),
