@@ -3,6 +3,8 @@
 //! normal suite `main/` and a security suite `security/` whose Release says
 //! `Label: Debian-Security`, `Suite: bookworm-security`), installed and upgraded on the
 //! hosts. Every claim is checked independently with the OpenSSH client and dpkg-query.
+//! The RPM side (`rpm`, `rpm_rollout`): the same on the fleet's dnf and zypper hosts with
+//! `.rpm`s built by `rpmbuild`, checked in the hosts' rpm databases.
 //! Modules run through a test `Remote` over the OpenSSH client ([`harness`]); one
 //! playbook test runs the `ringmaster` binary with its own SSH transport.
 

@@ -6,13 +6,16 @@ cd "$(dirname "$0")/.."
 
 # The SSH test fleet (tests/fleet), the SSH transport's tests (sshd, sudo), the snapshot
 # tests (btrfs, virsh with libvirt's test driver), validate's HTTPS test (openssl's
-# s_server, curl) and the RPM package tests (rpmbuild, createrepo_c, modifyrepo_c build
-# their repository) need root and these Debian packages;
+# s_server, curl), the systemd host (systemd-nspawn) and the RPM package tests (rpmbuild,
+# createrepo_c, modifyrepo_c build their repository) need root and these Debian packages;
 # install only what is missing, so a repeated run costs a few dpkg queries.
 fleet_packages=(
     openssh-server openssh-client debootstrap dpkg-dev btrfs-progs iproute2 util-linux
     mount procps sudo libvirt-clients
     openssl curl ca-certificates
+    # systemd-nspawn: the fleet's systemd hosts (tests/fleet/systemd_host.rs)
+    systemd-container
+    # rpmbuild, createrepo_c, modifyrepo_c: the fleet's rpm repository (tests/patch/rpm_harness.rs)
     rpm createrepo-c
 )
 missing=()

@@ -2,7 +2,8 @@
 //! ringmaster's SSH transport: a real SysV init script (tests/fixtures/service/acme-agent,
 //! a background `sleep` with a pidfile) is started, enabled (update-rc.d's rc?.d links),
 //! restarted, stopped and disabled; check mode changes nothing; a second run changes
-//! nothing; an unknown service and `daemon_reload` without systemd fail clearly.
+//! nothing; an unknown service and `daemon_reload` without systemd fail clearly. The
+//! systemd path runs against real systemd in tests/systemd.rs.
 
 use std::path::Path;
 
@@ -229,101 +230,4 @@ fn results_match_ansible_for_restart_check_mode_disable_reload_and_pattern() {
     let (state, _, links) = observe(&fleet);
     assert_eq!(state, "running");
     assert_eq!(links, "K01acme-agent K01acme-agent");
-}
-
-/// The systemd path over SSH, end to end: the host gets a stand-in `systemctl`
-/// (tests/fixtures/service/fake-systemctl, keeping unit state in files) and systemd's
-/// "booted" marker, so the module's real commands run and their effects can be read.
-#[test]
-fn systemd_commands_run_on_a_host_that_looks_systemd_managed() {
-    let fleet = Fleet::start(1).expect("fleet");
-    let fake =
-        std::fs::read_to_string(repo_root().join("tests/fixtures/service/fake-systemctl")).unwrap();
-    let setup = fleet.exec_ssh(
-        HOST,
-        &format!(
-            "cat > /usr/local/bin/systemctl <<'SCRIPT_END'\n{fake}SCRIPT_END\n\
-             chmod 755 /usr/local/bin/systemctl && mkdir -p /run/systemd/system /var/lib/fake-systemd/web && \
-             echo inactive > /var/lib/fake-systemd/web/active && echo disabled > /var/lib/fake-systemd/web/enabled"
-        ),
-    );
-    assert!(setup.status.success(), "{setup:?}");
-    let unit_state = || {
-        let out = fleet.exec_ssh(
-            HOST,
-            "cat /var/lib/fake-systemd/web/active /var/lib/fake-systemd/web/enabled | tr '\\n' ' '",
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    };
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("hosts.ini"), fleet.inventory_ini()).unwrap();
-    let tasks = "    - systemd: {name: web, state: started, enabled: true, daemon_reload: true}\n      register: r\n    - debug: msg=\"{{ r.status.ActiveState }} {{ r.state }} {{ r.enabled }} {{ r.status.ExecStart[:13] }}\"\n";
-
-    let run = play(dir.path(), tasks, &["--check"]);
-    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(recap_changed(&run), "changed=1", "{}", run.stdout);
-    assert_eq!(
-        unit_state(),
-        "inactive disabled",
-        "check mode changes nothing"
-    );
-
-    let run = play(dir.path(), tasks, &[]);
-    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
-    assert_eq!(recap_changed(&run), "changed=1", "{}", run.stdout);
-    // `status` is systemctl show from before the change, as ansible returns it.
-    assert!(
-        run.stdout
-            .contains("\"msg\": \"inactive started True { path=/bin/s\""),
-        "{}",
-        run.stdout
-    );
-    assert_eq!(unit_state(), "active enabled");
-
-    let run = play(dir.path(), tasks, &[]);
-    assert_eq!(recap_changed(&run), "changed=0", "{}", run.stdout);
-
-    // `service` on this host acts as the systemd module (no init script needed).
-    let run = play(
-        dir.path(),
-        "    - service: {name: web, state: stopped, sleep: 1}\n      register: r\n    - debug: msg=\"{{ r.status.LoadState }} {{ r.state }}\"\n    - service: {name: nothere, state: started}\n",
-        &[],
-    );
-    assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
-    assert!(
-        run.stdout.contains("\"msg\": \"loaded stopped\""),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stderr
-            .contains("[WARNING]: Ignoring \"sleep\" as it is not used in \"systemd\""),
-        "{}",
-        run.stderr
-    );
-    assert!(
-        run.stdout
-            .contains("Could not find the requested service nothere: host"),
-        "{}",
-        run.stdout
-    );
-    assert_eq!(unit_state(), "inactive enabled");
-
-    let log = fleet.exec_ssh(HOST, "cat /var/log/fake-systemctl.log");
-    let changes: Vec<String> = String::from_utf8_lossy(&log.stdout)
-        .lines()
-        .filter(|l| !l.starts_with("show ") && !l.starts_with("is-enabled "))
-        .map(str::to_string)
-        .collect();
-    assert_eq!(
-        changes,
-        [
-            "daemon-reload",
-            "enable web",
-            "start web",
-            "daemon-reload",
-            "stop web"
-        ],
-        "check mode ran no daemon-reload and no change; the second run only daemon-reload"
-    );
 }

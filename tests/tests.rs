@@ -17,5 +17,6 @@ mod run_corpus_ssh;
 mod run_output;
 mod service;
 mod snapshot;
+mod systemd;
 mod util;
 mod validate;

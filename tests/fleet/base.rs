@@ -154,7 +154,7 @@ pub fn ensure_base() -> Result<PathBuf, String> {
 }
 
 /// Runs `args` as root in its own mount namespace; killed with this process.
-fn run_in_namespace(args: &[&str], log: &File, log_path: &Path) -> Result<(), String> {
+pub(super) fn run_in_namespace(args: &[&str], log: &File, log_path: &Path) -> Result<(), String> {
     let out = log
         .try_clone()
         .map_err(|e| format!("cannot use the build log: {e}"))?;

@@ -21,6 +21,8 @@ mod process;
 mod rpm;
 mod slot;
 mod supervisor;
+mod systemd_host;
+mod variant;
 
 use std::fmt::Write as _;
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
@@ -35,9 +37,10 @@ use host::{HostDir, HostSetup};
 use supervisor::Request;
 
 pub use process::ProcId;
-// Each binary uses a part of the API (the benchmarks no RPM hosts).
-#[allow(unused_imports)]
+#[allow(unused_imports)] // the benchmarks do not use it
 pub use rpm::RpmFlavor;
+#[allow(unused_imports)] // the benchmarks do not use it
+pub use systemd_host::SystemdHost;
 
 /// Root's password on every host (test-only).
 pub const ROOT_PASSWORD: &str = "fleet-root-pw";

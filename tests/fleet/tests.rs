@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::fleet::{self, Fleet, ProcId, USER_NAME, USER_PASSWORD};
+use crate::fleet::{self, Fleet, ProcId, RpmFlavor, USER_NAME, USER_PASSWORD};
 
 fn text(out: &Output) -> String {
     format!(
@@ -475,5 +475,56 @@ fn hosts_die_with_a_killed_test_process() {
         "the killed process's hosts are gone",
         Duration::from_secs(5),
         || recorded.iter().all(|p| !p.is_alive()) && processes_rooted_in(&dir).is_empty(),
+    );
+}
+
+/// RPM hosts: the rpm database holds only fleet-release, apt is gone, the distribution
+/// files say Rocky Linux 9.3 / openSUSE Leap 15.5, and each tool reads the fleet's rpm
+/// repository (dnf detects its releasever) and sees no reboot needed.
+#[test]
+fn rpm_hosts_look_like_rocky_linux_and_opensuse() {
+    let fleet = Fleet::start(2).expect("fleet");
+    fleet.make_rpm_host(0, RpmFlavor::Dnf).unwrap();
+    fleet.make_rpm_host(1, RpmFlavor::Zypper).unwrap();
+    let out = std::process::Command::new("createrepo_c")
+        .arg("-q")
+        .arg(fleet.rpm_repo_dir())
+        .output()
+        .expect("createrepo_c (package createrepo-c) runs");
+    assert!(out.status.success(), "{}", text(&out));
+    for i in 0..2 {
+        assert_eq!(run(&fleet, i, "rpm -qa"), "fleet-release-9-1.noarch\n");
+        assert!(!fleet.exec_ssh(i, "command -v apt-get").status.success());
+        assert_eq!(
+            run(&fleet, i, "needs-restarting -r >/dev/null; echo $?"),
+            "0\n"
+        );
+    }
+    assert_eq!(
+        run(
+            &fleet,
+            0,
+            ". /etc/os-release; echo $ID $VERSION_ID; cat /etc/redhat-release; \
+             command -v dnf yum needs-restarting; command -v zypper || true"
+        ),
+        "rocky 9.3\nRocky Linux release 9.3 (Blue Onyx)\n/usr/bin/dnf\n/usr/bin/yum\n\
+         /usr/bin/needs-restarting\n"
+    );
+    let makecache = run(&fleet, 0, "LC_ALL=C dnf makecache 2>&1");
+    assert!(makecache.contains("Metadata cache created."), "{makecache}");
+    assert!(!makecache.contains("releasever"), "{makecache}");
+    assert_eq!(
+        run(
+            &fleet,
+            1,
+            ". /etc/os-release; echo $ID $VERSION_ID; command -v zypper needs-restarting; \
+             command -v dnf || true"
+        ),
+        "opensuse-leap 15.5\n/usr/bin/zypper\n/usr/bin/needs-restarting\n"
+    );
+    let refresh = run(&fleet, 1, "LC_ALL=C zypper -n refresh 2>&1");
+    assert!(
+        refresh.contains("All repositories have been refreshed."),
+        "{refresh}"
     );
 }

@@ -22,6 +22,9 @@ fn msg(r: &Value) -> &str {
     r["msg"].as_str().unwrap_or_else(|| panic!("no msg: {r}"))
 }
 
+/// What some packages' scriptlets do on RPM hosts too (an upgrade: `$1` is 2).
+const FLAG_REBOOT_ON_UPGRADE: &str = "if [ \"$1\" -ge 2 ]; then touch /var/run/reboot-required; fi";
+
 /// h001: acme-agent, acme-kernel (its update needs a reboot), acme-tools, acme-app
 /// (which pulls in acme-dep). h002: acme-agent, acme-tools, acme-broken. Both restarted
 /// after the installs (needs-restarting compares install times with the boot).
@@ -57,7 +60,8 @@ fn setup(flavor: RpmFlavor) -> (Fleet, RpmRepo) {
         restart(&fleet, i);
     }
     // Security erratum ACME-2026:0001 (acme-agent 1.1, acme-kernel 1.1), then normal
-    // updates: acme-agent 1.2, acme-tools 1.1; acme-app 1.1 no longer needs acme-dep.
+    // updates: acme-agent 1.2, acme-tools 1.1 (its %post flags /var/run/reboot-required);
+    // acme-app 1.1 no longer needs acme-dep.
     repo.publish("acme-agent", "1.1-1", Scripts::default());
     repo.publish("acme-kernel", "1.1-1", Scripts::default());
     repo.advisory(
@@ -65,7 +69,14 @@ fn setup(flavor: RpmFlavor) -> (Fleet, RpmRepo) {
         &[("acme-agent", "1.1-1"), ("acme-kernel", "1.1-1")],
     );
     repo.publish("acme-agent", "1.2-1", Scripts::default());
-    repo.publish("acme-tools", "1.1-1", Scripts::default());
+    repo.publish(
+        "acme-tools",
+        "1.1-1",
+        Scripts {
+            post: Some(FLAG_REBOOT_ON_UPGRADE),
+            ..Scripts::default()
+        },
+    );
     repo.publish("acme-app", "1.1-1", Scripts::default());
     repo.index();
     (fleet, repo)
@@ -213,6 +224,7 @@ fn patch_end_to_end(flavor: RpmFlavor) {
         ["acme-tools \"1.0-1\"->\"1.1-1\""],
         "{r}"
     );
+    assert_eq!(r["reboot_required"], true, "its %post flagged it: {r}");
     assert_eq!(patch(&fleet, 1, pins, false)["changed"], false);
     let r = patch(&fleet, 1, json!({"pinned": ["acme-agent=7.0-1"]}), false);
     assert_eq!(r["failed"], true, "{r}");

@@ -95,7 +95,11 @@ async fn run_systemd(
             }
         }
     }
-    let mut outcome = Outcome::ok().with("name", a.name.clone().map_or(Value::Null, Value::String));
+    // systemd_service.py's result starts as `dict(name=unit, changed=False, status=dict())`:
+    // `changed` is placed here and filled in when the result is shaped.
+    let mut outcome = Outcome::ok()
+        .with("name", a.name.clone().map_or(Value::Null, Value::String))
+        .with("changed", false);
     let Some(unit) = &a.name else {
         outcome
             .data

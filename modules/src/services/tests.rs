@@ -1,6 +1,7 @@
 //! The service modules against recorded replies (`systemctl show` output in
 //! tests/fixtures/service) and a scripted host; the real-host tests run on the fleet
-//! with a SysV init script (tests/service.rs).
+//! with a SysV init script (tests/service.rs) and against real systemd
+//! (tests/systemd.rs).
 
 use std::sync::Mutex;
 
@@ -389,6 +390,13 @@ fn systemd_module_runs_the_planned_commands_unless_in_check_mode() {
         ]
     );
     let json = o.to_json();
+    let keys: Vec<&str> = json.keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        ["name", "changed", "status", "enabled", "state"],
+        "ansible's order (recorded on a systemd host)"
+    );
+    assert_eq!(json["changed"], true);
     assert_eq!(json["name"], "nginx");
     assert_eq!(json["state"], "started");
     assert_eq!(json["enabled"], true);
