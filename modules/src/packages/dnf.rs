@@ -9,6 +9,13 @@
 //! `Installed: nevra` / `Removed: nevra`), its `No match for argument` lines the
 //! failures. Check mode stops there; otherwise the same commands run with `-y`.
 //! Ansible fails before changing anything when any spec has no match; so does this.
+//!
+//! Not implemented (refused naming the reason): `@group`/environment/module specs,
+//! `.rpm` URLs (local `.rpm` paths work), the dnf5 backend. `lock_timeout` is accepted
+//! and unused, as in ansible-core 2.19's dnf module (dnf 4 waits for its lock itself).
+//! Ansible's action plugin failing when `ansible_pkg_mgr` is not a dnf (without
+//! `use_backend`) is not copied: the host's dnf is used. Ansible's dnf module returns
+//! no `diff`; neither does this.
 
 use serde_json::{Map, Value};
 
