@@ -1,6 +1,7 @@
 //! `package`: Ansible's generic package action — it finds the host's package manager
 //! (`ansible_pkg_mgr` when facts were gathered, else one command asks the host) and
-//! hands the task to that manager's module (apt, or dnf for dnf/yum). `use:` picks the manager explicitly.
+//! hands the task to that manager's module (apt, or dnf for dnf/yum). `use:` picks the
+//! manager explicitly.
 
 use serde_json::{Map, Value};
 
