@@ -119,6 +119,17 @@ fn dnf_matches_ansible_on_an_rpm_host() {
         cases.len(),
         mismatches.join("\n")
     );
+    // What ringmaster does not implement fails naming it.
+    for (args, word) in [
+        (json!({"name": "@core"}), "groups"),
+        (json!({"name": "https://example.invalid/x.rpm"}), "URL"),
+        (json!({"name": "acme-tool", "use_backend": "dnf5"}), "dnf5"),
+    ] {
+        match try_module(&fleet, 0, &modules::DnfModule, args.clone(), false) {
+            Ok(o) => panic!("{args}: expected a refusal, got {:?}", o.to_json()),
+            Err(e) => assert!(e.to_string().contains(word), "{args}: {e}"),
+        }
+    }
     eprintln!(
         "dnf_matches_ansible ({} cases): {:?}",
         cases.len(),
