@@ -20,6 +20,7 @@
 use serde_json::{Map, Value};
 
 use super::dnf_args::{DnfArgs, DnfTask};
+use super::dnf_errors;
 use super::dnf_plan::{self, Rpm, Transaction};
 use super::run;
 use crate::command::args::parse;
@@ -110,7 +111,7 @@ async fn dnf(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Modul
         )
         .await?;
         if out.rc != 0 {
-            return Ok(repo_failure(dnf_plan::dnf_error(&text(&out))));
+            return Ok(repo_failure(dnf_errors::dnf_error(&text(&out))));
         }
         if t.names.is_empty() && t.list.is_none() {
             return Ok(done(false, "Cache updated", Vec::new()));
@@ -150,7 +151,7 @@ async fn list(cx: &TaskCx<'_>, repo_opts: &str, what: &str) -> Result<Outcome, M
             };
             let out = run(cx.remote, &cmd).await?;
             if out.rc != 0 {
-                return Ok(repo_failure(dnf_plan::dnf_error(&text(&out))));
+                return Ok(repo_failure(dnf_errors::dnf_error(&text(&out))));
             }
             dnf_plan::parse_repoquery(&out.stdout_text())
         }
@@ -330,7 +331,7 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
     for step in steps {
         let out = run(cx.remote, &step.command(&options, "--assumeno")).await?;
         let all = text(&out);
-        if dnf_plan::no_enabled_repos(&all) && step.verb != "remove" {
+        if dnf_errors::no_enabled_repos(&all) && step.verb != "remove" {
             // dnf refuses to start without a repository; python3-dnf just finds
             // nothing to install (or to upgrade to).
             if step.verb == "install" {
@@ -342,7 +343,7 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
             }
             continue;
         }
-        let missing = dnf_plan::unmatched(&all);
+        let missing = dnf_errors::unmatched(&all);
         if step.verb == "remove" {
             pre_results.extend(
                 missing
@@ -353,11 +354,11 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
             failures.extend(missing.iter().map(|m| Value::String(m.failure())));
         }
         if out.rc != 0 && missing.is_empty() && !all.contains("Operation aborted") {
-            return Ok(if dnf_plan::is_depsolve_error(&all) {
-                let why = dnf_plan::depsolve_message(&all);
+            return Ok(if dnf_errors::is_depsolve_error(&all) {
+                let why = dnf_errors::depsolve_message(&all);
                 failure(format!("Depsolve Error occurred: {why}"), Vec::new())
             } else {
-                let err = dnf_plan::dnf_error(&all);
+                let err = dnf_errors::dnf_error(&all);
                 failure(format!("Unknown Error occurred: {err}"), Vec::new())
             });
         }
@@ -382,15 +383,15 @@ async fn ensure(cx: &TaskCx<'_>, a: &DnfArgs, t: &DnfTask) -> Result<Outcome, Mo
         let out = run(cx.remote, &step.command(&options, "-y")).await?;
         if out.rc != 0 {
             let all = text(&out);
-            if let Some((nevra, why)) = dnf_plan::gpg_failure(&all) {
+            if let Some((nevra, why)) = dnf_errors::gpg_failure(&all) {
                 return Ok(Outcome::failed(format!(
                     "Failed to validate GPG signature for {nevra}: {why}"
                 )));
             }
             // A failed transaction (a scriptlet): rpm's output, as one entry.
-            let lines = dnf_plan::transaction_output(&out.stdout_text());
+            let lines = dnf_errors::transaction_output(&out.stdout_text());
             let failed = if lines.is_empty() {
-                Value::String(dnf_plan::dnf_error(&all))
+                Value::String(dnf_errors::dnf_error(&all))
             } else {
                 Value::Array(lines.into_iter().map(Value::String).collect())
             };

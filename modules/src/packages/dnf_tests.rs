@@ -6,6 +6,7 @@ use std::cmp::Ordering;
 use serde_json::json;
 
 use super::dnf_args::{DnfArgs, listify};
+use super::dnf_errors::*;
 use super::dnf_plan::*;
 
 macro_rules! fixture {

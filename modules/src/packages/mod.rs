@@ -9,6 +9,7 @@ pub(crate) mod apt_plan;
 mod apt_repository;
 mod dnf;
 mod dnf_args;
+mod dnf_errors;
 pub(crate) mod dnf_plan;
 mod facts;
 mod package;
