@@ -10,6 +10,8 @@
 
 #[path = "patch/apt_module.rs"]
 mod apt_module;
+#[path = "patch/dnf_module.rs"]
+mod dnf_module;
 #[path = "patch/harness.rs"]
 pub(crate) mod harness;
 #[path = "patch/rpm.rs"]

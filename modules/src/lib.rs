@@ -36,7 +36,7 @@ mod tests;
 pub use files::{
     BlockInFileModule, CopyModule, FileModule, LineInFileModule, TemplateModule, file_module,
 };
-pub use packages::{AptModule, PackageFactsModule, PatchModule};
+pub use packages::{AptModule, DnfModule, PackageFactsModule, PatchModule};
 pub use registry::{accepted_names, all_specs, lookup, suggest};
 pub use services::{ServiceModule, SystemdModule};
 pub use spec::{ArgType, FreeForm, ModuleKind, ModuleSpec, OptionSpec, UnknownKeys};

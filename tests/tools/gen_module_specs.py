@@ -251,6 +251,12 @@ def module_options(name, doc, captured, action):
             merge_missing(spec, {k: dict(v, type=v.get('type', 'str'))
                                  for k, v in (extra.get('argument_spec') or {}).items()})
     spec.pop('_raw_params', None)
+    # AnsibleModule sets non-None defaults before it checks required_one_of: a group
+    # with a defaulted option is always satisfied (dnf's name=[] makes
+    # `dnf: autoremove=true` valid; checked with ansible-playbook 2.19).
+    cons['required_one_of'] = [
+        g for g in cons.get('required_one_of', [])
+        if not any(spec.get(o, {}).get('default') is not None for o in g)]
     if action is not None and action.get('relax'):
         spec = {k: dict(v, required=False) for k, v in spec.items()}
         cons = {}

@@ -1,5 +1,5 @@
 //! Package modules: `ringmaster.builtin.patch` (OS updates with an exact plan),
-//! `ansible.builtin.apt` and `ansible.builtin.package_facts`. Each builds commands and
+//! `ansible.builtin.apt`, `ansible.builtin.dnf` and `ansible.builtin.package_facts`. Each builds commands and
 //! parses replies in pure functions (`apt_plan`, `rpm_plan`); the modules only run
 //! commands through the [`Remote`].
 
@@ -7,16 +7,23 @@ mod apt;
 mod apt_args;
 pub(crate) mod apt_plan;
 mod apt_repository;
+mod dnf;
+mod dnf_args;
+mod dnf_errors;
+pub(crate) mod dnf_plan;
 mod facts;
 mod package;
 mod patch;
 pub(crate) mod rpm_plan;
 
 #[cfg(test)]
+mod dnf_tests;
+#[cfg(test)]
 mod tests;
 
 pub use apt::AptModule;
 pub use apt_repository::AptRepositoryModule;
+pub use dnf::DnfModule;
 pub use facts::PackageFactsModule;
 pub use package::PackageModule;
 pub use patch::PatchModule;

@@ -1,11 +1,12 @@
 //! `package`: Ansible's generic package action — it finds the host's package manager
 //! (`ansible_pkg_mgr` when facts were gathered, else one command asks the host) and
-//! hands the task to that manager's module. `use:` picks the manager explicitly.
+//! hands the task to that manager's module (apt, or dnf for dnf/yum). `use:` picks the
+//! manager explicitly.
 
 use serde_json::{Map, Value};
 
-use super::AptModule;
 use super::host_package_manager;
+use super::{AptModule, DnfModule};
 use crate::runtime::{BoxFuture, Module, ModuleError, Outcome, TaskCx};
 
 /// `ansible.builtin.package`.
@@ -37,9 +38,10 @@ impl Module for PackageModule {
             };
             match chosen.as_str() {
                 "apt" => AptModule.run(cx, &args).await,
+                "dnf" | "yum" | "dnf4" | "yum4" => DnfModule.run(cx, &args).await,
                 other => Ok(Outcome::failed(format!(
                     "package: ringmaster has no native '{other}' module yet (the host's \
-                     package manager); only apt is supported"
+                     package manager); only apt and dnf/yum are supported"
                 ))),
             }
         })

@@ -29,6 +29,7 @@ pub fn builtin(fqcn: &str) -> Option<&'static dyn Module> {
         "ringmaster.builtin.validate" => &crate::rollout::ValidateModule,
         "ringmaster.builtin.patch" => &crate::packages::PatchModule,
         "ansible.builtin.apt" => &crate::packages::AptModule,
+        "ansible.builtin.dnf" => &crate::packages::DnfModule,
         "ansible.builtin.package_facts" => &crate::packages::PackageFactsModule,
         "ansible.builtin.package" => &crate::packages::PackageModule,
         "ansible.builtin.apt_repository" => &crate::packages::AptRepositoryModule,
@@ -65,6 +66,9 @@ mod tests {
             "blockinfile",
             "service",
             "systemd_service",
+            "apt",
+            "dnf",
+            "package",
         ] {
             let fqcn = format!("ansible.builtin.{name}");
             let module = builtin(&fqcn).unwrap_or_else(|| panic!("{fqcn} missing"));
