@@ -39,18 +39,10 @@ pub struct SystemdArgs {
 
 impl SystemdArgs {
     /// The checks AnsibleModule and the module make before touching the host.
+    /// (Ansible's `required_one_of` on state/enabled/masked/daemon_reload/daemon_reexec
+    /// never fails: `daemon_reload` defaults to false, which counts as given — so
+    /// `systemd: name=x` alone just reports the unit's status.)
     pub fn check(&self) -> Result<(), String> {
-        if self.state.is_none()
-            && self.enabled.is_none()
-            && self.masked.is_none()
-            && !self.daemon_reload.unwrap_or(false)
-            && !self.daemon_reexec.unwrap_or(false)
-        {
-            return Err(
-                "one of the following is required: state, enabled, masked, daemon_reload, daemon_reexec"
-                    .into(),
-            );
-        }
         if self.name.is_none() {
             for (key, given) in [
                 ("state", self.state.is_some()),
@@ -276,7 +268,10 @@ pub fn plan_unit(args: &SystemdArgs, unit: &str, q: &UnitQuery) -> Result<UnitPl
             return Err(format!("Error loading unit file '{unit}': {err}"));
         }
     } else {
-        is_systemd = VALID_ENABLED_STATES.contains(&q.enabled_out.trim());
+        // Ansible asks `is-enabled UNIT` here; our one probe asks with `-l`, which adds
+        // the unit's alias paths after the state line (e.g. ssh -> sshd.service).
+        let state = q.enabled_out.lines().next().unwrap_or("").trim();
+        is_systemd = VALID_ENABLED_STATES.contains(&state);
     }
     plan.found = is_systemd || q.initd;
     if q.initd && !is_systemd {
