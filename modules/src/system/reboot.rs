@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::runtime::{BoxFuture, ExecOutput, Module, ModuleError, Outcome, Remote, TaskCx, quote};
+use crate::runtime::{
+    BoxFuture, ERROR_SUMMARY_KEY, ExecOutput, Module, ModuleError, Outcome, Remote, TaskCx, quote,
+};
 
 const DEFAULT_REBOOT_TIMEOUT: u64 = 600;
 const DEFAULT_TEST_COMMAND: &str = "whoami";
@@ -162,27 +164,41 @@ impl Module for RebootModule {
         cx: &'a TaskCx<'a>,
         args: &'a Map<String, Value>,
     ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(async move {
-            let a = RebootArgs::parse(args)?;
-            if cx.remote.is_controller() {
-                return Ok(result(false, false, 0).failing(
-                    "Running reboot with local connection would reboot the control node.",
-                ));
-            }
-            if a.only_if_required {
-                let out = cx.remote.exec(REBOOT_REQUIRED_COMMAND, None).await?;
-                if out.stdout_text().trim() != "required" {
-                    let mut o = result(false, false, 0);
-                    o.msg = Some("no reboot required".into());
-                    return Ok(o);
-                }
-            }
-            if cx.check_mode {
-                return Ok(result(true, true, 0));
-            }
-            Ok(reboot(cx.remote, &a).await)
-        })
+        Box::pin(async move { run_reboot(cx, args).await.map(action_failure) })
     }
+}
+
+async fn run_reboot(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, ModuleError> {
+    let a = RebootArgs::parse(args)?;
+    if cx.remote.is_controller() {
+        return Ok(result(false, false, 0)
+            .failing("Running reboot with local connection would reboot the control node."));
+    }
+    if a.only_if_required {
+        let out = cx.remote.exec(REBOOT_REQUIRED_COMMAND, None).await?;
+        if out.stdout_text().trim() != "required" {
+            let mut o = result(false, false, 0);
+            o.msg = Some("no reboot required".into());
+            return Ok(o);
+        }
+    }
+    if cx.check_mode {
+        return Ok(result(true, true, 0));
+    }
+    Ok(reboot(cx.remote, &a).await)
+}
+
+/// Ansible's reboot is an action plugin: its failures read `Task failed: Action
+/// failed: MSG` on the console, not `Module failed: MSG`.
+fn action_failure(mut outcome: Outcome) -> Outcome {
+    if outcome.failed && !outcome.data.contains_key(ERROR_SUMMARY_KEY) {
+        let msg = outcome.msg.clone().unwrap_or_default();
+        outcome.data.insert(
+            ERROR_SUMMARY_KEY.to_string(),
+            Value::String(format!("Task failed: Action failed: {msg}")),
+        );
+    }
+    outcome
 }
 
 fn result(changed: bool, rebooted: bool, elapsed: u64) -> Outcome {
