@@ -133,27 +133,37 @@ fn reboot_really_reboots_a_systemd_host() {
     let before = host.boot_id();
     let run = play(
         &host,
-        "    - reboot:\n        msg: ringmaster reboot test\n        test_command: systemctl is-active rmt-boot\n        post_reboot_delay: 2\n      register: r\n",
-        &["r"],
+        "    - reboot: {}\n      check_mode: true\n      register: c\n\
+         \x20   - reboot:\n        msg: ringmaster reboot test\n        test_command: systemctl is-active rmt-boot\n        post_reboot_delay: 2\n      register: r\n",
+        &["c", "r"],
     );
     assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
     assert_eq!(
         entries(&run, "SUMMARY"),
-        ["True|False|True|-|changed,elapsed,failed,rebooted"],
+        [
+            "True|False|True|-|changed,elapsed,failed,rebooted",
+            "True|False|True|-|changed,elapsed,failed,rebooted"
+        ],
         "{}",
         run.stdout
     );
-    assert_eq!(task_lines(&run)[0], "changed: [sd001]", "{}", run.stdout);
+    assert_eq!(
+        task_lines(&run)[..2],
+        ["changed: [sd001]", "changed: [sd001]"],
+        "{}",
+        run.stdout
+    );
     assert_eq!(
         recap(&run),
-        "ok=3 changed=1 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+        "ok=4 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
     );
-    // At least the post-reboot delay; the reboot itself takes ~1 s here.
-    let secs = elapsed(&run)[0];
-    assert!((2..=30).contains(&secs), "elapsed {secs}");
+    // Check mode: 0. Then at least the post-reboot delay; the reboot takes ~1 s here.
+    let secs = elapsed(&run);
+    assert_eq!(secs[0], 0);
+    assert!((2..=30).contains(&secs[1]), "elapsed {secs:?}");
 
     host.wait_until_up().unwrap();
-    assert_eq!(host.boots(), 2, "exactly one reboot");
+    assert_eq!(host.boots(), 2, "exactly one reboot (none in check mode)");
     assert_ne!(host.boot_id(), before, "a new boot id");
     let after = sh(
         &host,
@@ -265,5 +275,45 @@ fn reboot_only_if_required_on_a_systemd_host() {
         run.stdout
     );
     assert_eq!(host.boot_id(), second);
+    assert_eq!(host.boots(), 2);
+}
+
+/// `reboot_command` (found in `search_paths` as ansible's `find` does) reboots; a
+/// `test_command` that never succeeds fails the task after `reboot_timeout`.
+#[test]
+fn reboot_fails_when_the_test_command_never_succeeds() {
+    let host = SystemdHost::start().expect("systemd host");
+    let before = host.boot_id();
+    let run = play(
+        &host,
+        "    - reboot:\n        reboot_command: systemctl reboot\n        test_command: test -e /run/rmt-never\n        reboot_timeout: 6\n      register: r\n      ignore_errors: true\n",
+        &["r"],
+    );
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    let msg = "Timed out waiting for post-reboot test command (timeout=6)";
+    assert_eq!(
+        entries(&run, "SUMMARY"),
+        [format!(
+            "False|True|True|{msg}|changed,elapsed,exception,failed,msg,rebooted"
+        )],
+        "{}",
+        run.stdout
+    );
+    assert_eq!(
+        task_lines(&run)[0],
+        format!(
+            "fatal: [sd001]: FAILED! => {{\"changed\": false, \"elapsed\": N, \"msg\": \"{msg}\", \"rebooted\": true}}"
+        ),
+        "{}",
+        run.stdout
+    );
+    let console = format!("{}{}", run.stdout, run.stderr);
+    assert!(
+        console.contains(&format!("[ERROR]: Task failed: Action failed: {msg}\n")),
+        "{console}"
+    );
+    let secs = elapsed(&run)[0];
+    assert!((6..=30).contains(&secs), "elapsed {secs}");
+    assert_ne!(host.boot_id(), before, "it did reboot");
     assert_eq!(host.boots(), 2);
 }
