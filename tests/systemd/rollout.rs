@@ -15,7 +15,7 @@ use crate::util::{repo_root, ringmaster};
 
 /// Copies the fleet's repository to /srv/repo on the host (replacing what was there).
 fn copy_repo(host: &SystemdHost, repo: &Path) {
-    let tar = Command::new("tar")
+    let mut tar = Command::new("tar")
         .arg("-C")
         .arg(repo)
         .args(["-c", "."])
@@ -27,9 +27,10 @@ fn copy_repo(host: &SystemdHost, repo: &Path) {
         .arg(host.dir().join("ssh_config"))
         .arg(&host.name)
         .arg("rm -rf /srv/repo && mkdir -p /srv/repo && tar -x -C /srv/repo")
-        .stdin(tar.stdout.unwrap())
+        .stdin(tar.stdout.take().unwrap())
         .output()
         .unwrap();
+    assert!(tar.wait().unwrap().success());
     assert!(out.status.success(), "{out:?}");
 }
 
