@@ -317,3 +317,72 @@ fn reboot_fails_when_the_test_command_never_succeeds() {
     assert_ne!(host.boot_id(), before, "it did reboot");
     assert_eq!(host.boots(), 2);
 }
+
+/// The failures before any reboot (none of these reboots: the shared host serves), as
+/// users read them. The command output inside the messages is not compared: ansible's
+/// OpenSSH runs these commands on a pty (stderr joins stdout with `\r\n`, and its
+/// control master adds `Shared connection to ADDR closed.` on stderr).
+#[test]
+fn reboot_failures_before_the_reboot_match_ansible() {
+    let (_shared, host) = super::shared_host();
+    let run = play(
+        host,
+        "    - reboot: {reboot_command: rmt-nosuchcmd}\n      register: a\n      ignore_errors: true\n\
+         \x20   - reboot: {reboot_command: \"false now\"}\n      register: b\n      ignore_errors: true\n\
+         \x20   - reboot: {boot_time_command: \"cat /rmt-nonexistent\"}\n      register: c\n      ignore_errors: true\n",
+        &["a", "b", "c"],
+    );
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    let summary = entries(&run, "SUMMARY");
+    let not_found = "Task failed: Unable to find command \"rmt-nosuchcmd\" in search paths: \
+                     ['/sbin', '/bin', '/usr/sbin', '/usr/bin', '/usr/local/sbin']";
+    assert_eq!(
+        summary[0],
+        format!(
+            "False|True|-|{}|changed,exception,failed,msg",
+            not_found.replace('"', "\\\"")
+        ),
+        "{}",
+        run.stdout
+    );
+    let (msg, keys) = summary[1].rsplit_once('|').unwrap();
+    assert!(
+        msg.starts_with("False|True|False|Reboot command failed. Error was: '"),
+        "{msg}"
+    );
+    assert_eq!(keys, "changed,elapsed,exception,failed,msg,rebooted,start");
+    let (msg, keys) = summary[2].rsplit_once('|').unwrap();
+    assert!(
+        msg.starts_with("False|True|-|reboot: failed to get host boot time info, rc: 1, stdout: "),
+        "{msg}"
+    );
+    assert!(
+        msg.contains("cat: /rmt-nonexistent: No such file or directory"),
+        "{msg}"
+    );
+    assert_eq!(keys, "changed,exception,failed,msg,reboot");
+    let lines = task_lines(&run);
+    assert_eq!(
+        lines[0],
+        format!(
+            "fatal: [sd001]: FAILED! => {{\"changed\": false, \"msg\": {}}}",
+            serde_json::to_string(not_found).unwrap()
+        )
+    );
+    let start =
+        regex::Regex::new(r#""start": "\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?\+00:00"\}$"#)
+            .unwrap();
+    assert!(start.is_match(&lines[1]), "{}", lines[1]);
+    let console = format!("{}{}", run.stdout, run.stderr);
+    for error in [
+        format!("[ERROR]: {not_found}\n"),
+        "[ERROR]: Task failed: Action failed: Reboot command failed. Error was: '".into(),
+        "[ERROR]: Task failed: Action failed: reboot: failed to get host boot time info, rc: 1, stdout: ".into(),
+    ] {
+        assert!(console.contains(&error), "{error}\n{console}");
+    }
+    assert_eq!(
+        recap(&run),
+        "ok=5 changed=0 unreachable=0 failed=0 skipped=0 rescued=0 ignored=3"
+    );
+}

@@ -191,8 +191,8 @@ async fn run_reboot(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcom
 /// Ansible's reboot is an action plugin: its failures read `Task failed: Action
 /// failed: MSG` on the console, not `Module failed: MSG`.
 fn action_failure(mut outcome: Outcome) -> Outcome {
-    if outcome.failed && !outcome.data.contains_key(ERROR_SUMMARY_KEY) {
-        let msg = outcome.msg.clone().unwrap_or_default();
+    let msg = outcome.msg.clone().unwrap_or_default();
+    if outcome.failed && !msg.starts_with("Task failed:") {
         outcome.data.insert(
             ERROR_SUMMARY_KEY.to_string(),
             Value::String(format!("Task failed: Action failed: {msg}")),
@@ -242,12 +242,13 @@ pub async fn reboot(remote: &dyn Remote, a: &RebootArgs) -> Outcome {
                 .unwrap_or_default()
                 .to_string(),
             Ok(_) => {
+                // Raised as an error in Ansible: no `rebooted`, and the message is the
+                // whole error summary.
                 let paths: Vec<String> = a.search_paths.iter().map(|p| format!("'{p}'")).collect();
                 return Outcome::failed(format!(
-                    "Unable to find command \"{bin}\" in search paths: [{}]",
+                    "Task failed: Unable to find command \"{bin}\" in search paths: [{}]",
                     paths.join(", ")
-                ))
-                .with("rebooted", false);
+                ));
             }
             Err(e) => return Outcome::failed(e.message).with("rebooted", false),
         }
@@ -263,13 +264,17 @@ pub async fn reboot(remote: &dyn Remote, a: &RebootArgs) -> Outcome {
         _ => Ok(()),
     };
     let start = tokio::time::Instant::now();
+    let started_at = std::time::SystemTime::now();
     let elapsed = || start.elapsed().as_secs();
     if let Err(out) = rc {
-        return result(false, false, elapsed()).failing(format!(
-            "Reboot command failed. Error was: '{}, {}'",
-            out.stdout_text().trim(),
-            out.stderr_text().trim()
-        ));
+        // Ansible's result keeps its `start` here (an ISO 8601 UTC time).
+        return result(false, false, elapsed())
+            .with("start", iso_utc(started_at))
+            .failing(format!(
+                "Reboot command failed. Error was: '{}, {}'",
+                out.stdout_text().trim(),
+                out.stderr_text().trim()
+            ));
     }
     if a.post_reboot_delay > 0 {
         tokio::time::sleep(Duration::from_secs(a.post_reboot_delay)).await;
@@ -320,6 +325,14 @@ pub async fn reboot(remote: &dyn Remote, a: &RebootArgs) -> Outcome {
         Ok(()) => result(true, true, elapsed()),
         Err(msg) => result(false, true, elapsed()).failing(msg),
     }
+}
+
+/// Python's `datetime.now(timezone.utc).isoformat()`: `2026-11-22T20:08:39.110484+00:00`
+/// (no fraction when the microseconds are 0).
+fn iso_utc(t: std::time::SystemTime) -> String {
+    let stamp = crate::command::clock::timestamp(t).replacen(' ', "T", 1);
+    let stamp = stamp.strip_suffix(".000000").unwrap_or(&stamp);
+    format!("{stamp}+00:00")
 }
 
 fn boot_id_error(out: &ExecOutput) -> String {
