@@ -97,9 +97,14 @@ while :; do
     fi
 done
 if alive; then
-    halt
+    # Orderly (nspawn may not be there yet when the host is just starting), else killed.
+    halted=
     i=0
-    while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    while alive && [ $i -lt 50 ]; do
+        if [ -z "$halted" ] && halt; then halted=1; fi
+        sleep 0.1
+        i=$((i + 1))
+    done
     kill -KILL $host 2>/dev/null
     wait $host
 fi
@@ -118,10 +123,8 @@ impl SystemdHost {
 
     /// How many times the host has booted (the first boot is 1).
     pub fn boots(&self) -> usize {
-        self.console()
-            .lines()
-            .filter(|l| l.starts_with("fleet: boot "))
-            .count()
+        // Anywhere on a line: the container's last words may lack a newline.
+        self.console().matches("fleet: boot ").count()
     }
 
     /// Whether sshd accepts TCP connections now (a host that is down refuses).
