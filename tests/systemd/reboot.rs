@@ -4,8 +4,9 @@
 //! why it went down. Each test has a host of its own (the shared one must not reboot
 //! under the other tests). The results users read are compared with ansible-playbook
 //! 2.19's on the same kind of host (recorded with `RINGMASTER_RECORD_ANSIBLE=1`, which
-//! runs /opt/ansible-venv/bin/ansible-playbook instead; `only_if_required` is
-//! ringmaster's own and is not recorded).
+//! runs /opt/ansible-venv/bin/ansible-playbook instead, with pipelining: see `play`;
+//! `only_if_required` is ringmaster's own and is not recorded). Not compared: the command
+//! output inside failure messages (ansible's OpenSSH runs these commands on a pty).
 
 use std::process::Command;
 
