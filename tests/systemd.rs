@@ -16,6 +16,8 @@ use crate::util::{Run, ringmaster};
 
 mod host;
 mod lifecycle;
+mod reboot;
+mod rollout;
 mod units;
 
 /// Tests whose results depend on systemd not reloading its unit files meanwhile (an init

@@ -4,7 +4,7 @@
 //! sharing the machine's network namespace with an sshd (started by systemd's own
 //! ssh.service) listening on an address of its own, 127.F.0.1, like every fleet host.
 //!
-//! Processes: the host runs under a watcher, `sh run.sh`, whose stdin is a pipe from
+//! Processes: the host runs under a watcher, `bash run.sh`, whose stdin is a pipe from
 //! the `SystemdHost` (close-on-exec: no other child holds it). The watcher starts
 //! `setpriv --pdeathsig KILL unshare --mount --pid --fork --kill-child --mount-proc sh
 //! boot.sh`; the boot script mounts the host's overlay and a private /run (nspawn's own
@@ -13,6 +13,8 @@
 //! one), and execs nspawn, which thereby is PID 1 of the PID namespace `unshare` made:
 //! when it dies the kernel kills every process in that namespace, the container's
 //! systemd and all its services included, and the mounts vanish with their namespace.
+//! The host reboots for real: when the container's systemd reboots, nspawn exits with
+//! 133 and the watcher boots the host again on the same root (power: [`power`]).
 //! When the pipe closes — the host is dropped, or the test process ends, also when it is
 //! killed — the watcher halts the host (SIGTERM to nspawn: it tells the container's
 //! systemd to halt; SIGKILL to `unshare` after 5 s, whose --kill-child SIGKILLs nspawn),
@@ -33,6 +35,9 @@ use std::time::{Duration, Instant};
 use super::base::CACHE_DIR;
 use super::process::{self, ProcId};
 use super::{USER_NAME, host, slot, variant};
+
+#[path = "systemd_power.rs"]
+mod power;
 
 /// What the variant adds to the base.
 pub const SYSTEMD_PACKAGES: &[&str] = &["systemd", "systemd-sysv", "dbus"];
@@ -67,8 +72,9 @@ pub struct SystemdHost {
     cgroup: String,
     /// This process, as recorded in the slot's `owner` file.
     owner: ProcId,
-    /// The watcher (`sh run.sh`); closing its stdin ends the host.
+    /// The watcher (`bash run.sh`, see [`power`]); closing its stdin ends the host.
     watcher: Mutex<Option<Child>>,
+    watcher_id: Option<ProcId>,
 }
 
 impl SystemdHost {
@@ -90,7 +96,7 @@ impl SystemdHost {
         let slot = slot::claim(1)?;
         remove_stale_cgroups();
         let name = "sd001".to_owned();
-        let host = SystemdHost {
+        let mut host = SystemdHost {
             addr: slot::host_addr(slot.number, 0),
             port: slot.port,
             client_key: slot.dir.join("client_ed25519"),
@@ -101,18 +107,19 @@ impl SystemdHost {
             dir: slot.dir,
             name,
             watcher: Mutex::new(None),
+            watcher_id: None,
         };
         // The slot is ours: a cgroup of its number is a killed test process's leftover.
         remove_cgroup_tree(&host.cgroup);
         // From here on, dropping `host` cleans up whatever was started.
         host.prepare(&variant.lowerdir())?;
         let watcher = host.spawn_watcher()?;
-        let watcher_id = ProcId::of(watcher.id());
+        host.watcher_id = ProcId::of(watcher.id());
         *host
             .watcher
-            .lock()
+            .get_mut()
             .map_err(|_| "systemd host lock poisoned")? = Some(watcher);
-        host.record_processes(watcher_id);
+        host.record_processes();
         host.wait_until_booted()?;
         super::progress(&format!(
             "systemd host {} up in {:.2} s ({}:{}, {})",
@@ -343,33 +350,15 @@ impl SystemdHost {
         );
         write(&dir.join("boot.sh"), &boot, 0o755)?;
         let fleets = slot::fleets_dir();
-        let watcher = format!(
-            r#"#!/bin/sh
-# The systemd host {name}'s watcher: runs the host until its owner closes our stdin (the
-# host is dropped, or the test process ended, also when killed), then halts it and
-# removes what it leaves: its cgroups and its directory.
-setpriv --pdeathsig KILL -- unshare --mount --pid --fork --kill-child --mount-proc -- /bin/sh '{boot}' &
-host=$!
-read -r _ || true
-alive() {{
-    s=$(sed -n 's/^.*) \(.\).*$/\1/p' /proc/$host/stat 2>/dev/null)
-    [ -n "$s" ] && [ "$s" != Z ]
-}}
-nspawn=$(cat /proc/$host/task/$host/children 2>/dev/null || true)
-if [ -n "$nspawn" ]; then kill -TERM $nspawn 2>/dev/null || true; fi
-i=0
-while alive && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-kill -KILL $host 2>/dev/null || true
-wait $host || true
-for h in {hierarchies}; do
-    if [ -d "$h/{cg}" ]; then find "$h/{cg}" -depth -type d -exec rmdir {{}} \; 2>/dev/null || true; fi
-    rmdir "$h/{parent}" 2>/dev/null || true
+        let cleanup = format!(
+            r#"for h in {hierarchies}; do
+    if [ -d "$h/{cg}" ]; then find "$h/{cg}" -depth -type d -exec rmdir {{}} \; 2>/dev/null; fi
+    rmdir "$h/{parent}" 2>/dev/null
 done
 # Only while the slot is still ours (under the lock that claims slots).
-flock '{fleets}/claim.lock' sh -c '[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] && rm -rf "$1"' sh '{slot}' '{owner}' || true
+flock '{fleets}/claim.lock' sh -c '[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] && rm -rf "$1"' sh '{slot}' '{owner}'
+exit 0
 "#,
-            name = self.name,
-            boot = dir.join("boot.sh").display(),
             hierarchies = CGROUP_HIERARCHIES.join(" "),
             cg = self.cgroup,
             parent = CGROUP_PARENT,
@@ -377,6 +366,7 @@ flock '{fleets}/claim.lock' sh -c '[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] &&
             slot = self.dir.display(),
             owner = self.owner.to_record(),
         );
+        let watcher = power::watcher_script(&self.name, &dir.join("boot.sh"), &cleanup);
         write(&dir.join("run.sh"), &watcher, 0o755)
     }
 
@@ -391,7 +381,7 @@ flock '{fleets}/claim.lock' sh -c '[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] &&
         let console_err = console
             .try_clone()
             .map_err(|e| format!("cannot open {}: {e}", self.console_path().display()))?;
-        Command::new("/bin/sh")
+        Command::new("/bin/bash")
             .arg(self.host_dir().join("run.sh"))
             .env_clear()
             .env(
@@ -407,24 +397,13 @@ flock '{fleets}/claim.lock' sh -c '[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] &&
     }
 
     /// Records the watcher, `unshare` and nspawn in `hosts/sd001/pids` (the fleet's
-    /// record, which a later start uses to end the host of a killed watcher).
-    fn record_processes(&self, watcher: Option<ProcId>) {
+    /// record, which a later start uses to end the host of a killed watcher) once all
+    /// three are there.
+    fn record_processes(&self) {
         let deadline = Instant::now() + Duration::from_secs(5);
-        let mut unshare = None;
-        let mut nspawn = None;
-        while nspawn.is_none() && Instant::now() < deadline {
-            unshare = unshare.or_else(|| watcher.and_then(|w| w.first_child()));
-            nspawn = unshare.and_then(|u| u.first_child());
-            if nspawn.is_none() {
-                thread::sleep(Duration::from_millis(1));
-            }
+        while self.current_processes().len() < 3 && Instant::now() < deadline {
+            thread::sleep(Duration::from_millis(1));
         }
-        let records: String = [watcher, unshare, nspawn]
-            .into_iter()
-            .flatten()
-            .map(|p| p.to_record() + "\n")
-            .collect();
-        let _ = fs::write(self.host_dir().join("pids"), records);
     }
 
     /// Waits until sshd accepts connections and systemd has finished booting
@@ -433,24 +412,26 @@ flock '{fleets}/claim.lock' sh -c '[ "$(cat "$1/owner" 2>/dev/null)" = "$2" ] &&
     fn wait_until_booted(&self) -> Result<(), String> {
         let target = SocketAddr::from((self.addr, self.port));
         let deadline = Instant::now() + BOOT_TIMEOUT;
+        let mut down_since = None;
         loop {
             if TcpStream::connect_timeout(&target, Duration::from_millis(500)).is_ok() {
                 break;
             }
-            let alive = self.recorded_pids().last().is_some_and(ProcId::is_alive);
+            let alive = !self.stays_down(&mut down_since);
             if !alive || Instant::now() > deadline {
                 return Err(format!(
                     "the systemd host ({target}) {}; its console:\n{}",
                     if alive {
                         "did not accept connections in time"
                     } else {
-                        "has ended"
+                        "is down (powered off, halted, or its reboot held)"
                     },
                     self.console()
                 ));
             }
             thread::sleep(Duration::from_millis(20));
         }
+        self.record_processes();
         let out =
             self.exec_ssh("systemctl is-system-running --wait; systemctl --failed --no-legend");
         let text = String::from_utf8_lossy(&out.stdout).into_owned();

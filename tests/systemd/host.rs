@@ -135,3 +135,49 @@ fn systemd_hosts_leave_nothing_behind_when_dropped_or_killed() {
             && !dir.exists()
     });
 }
+
+/// Power as on a real machine: `systemctl reboot` inside comes back on its own (a new
+/// boot id, /run empty), `systemctl poweroff` inside and `power_off` stay down until
+/// `boot`; a host dropped in the middle of a reboot leaves nothing either.
+#[test]
+fn systemd_hosts_reboot_power_off_and_boot() {
+    let host = SystemdHost::start().unwrap();
+    let first = host.boot_id();
+    host.exec_ssh("touch /run/rmt-before; systemctl reboot");
+    wait_until("the host went down", || !host.accepts_connections());
+    host.wait_until_up().unwrap();
+    let second = host.boot_id();
+    assert_ne!(second, first);
+    let out = host.exec_ssh("ls /run/rmt-before 2>&1; systemctl is-system-running");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "ls: cannot access '/run/rmt-before': No such file or directory\nrunning\n"
+    );
+
+    host.exec_ssh("systemctl poweroff");
+    wait_until("the host powered off", || !host.is_running());
+    assert!(!host.accepts_connections());
+    // It stays down: waiting for it gives up (after 2 s without the host).
+    assert!(host.wait_until_up().is_err());
+    host.boot().unwrap();
+    let third = host.boot_id();
+    assert_ne!(third, second);
+
+    host.power_off().unwrap();
+    assert!(!host.accepts_connections());
+    assert_eq!(host.boots(), 3);
+    let console = host.console();
+    assert!(console.contains("fleet: down (exit status 0)"), "{console}");
+
+    // Dropped in the middle of a reboot: nothing remains either.
+    host.boot().unwrap();
+    let dir = host.dir().to_path_buf();
+    let watcher = host.recorded_pids()[0];
+    host.exec_ssh("systemctl reboot");
+    wait_until("the host went down", || !host.accepts_connections());
+    drop(host);
+    assert!(!watcher.is_alive());
+    assert!(!dir.exists(), "the host's directory is left behind");
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(&*dir.to_string_lossy()), "{mounts}");
+}

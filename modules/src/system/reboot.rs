@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use crate::runtime::{BoxFuture, ExecOutput, Module, ModuleError, Outcome, Remote, TaskCx, quote};
+use crate::runtime::{
+    BoxFuture, ERROR_SUMMARY_KEY, ExecOutput, Module, ModuleError, Outcome, Remote, TaskCx, quote,
+};
 
 const DEFAULT_REBOOT_TIMEOUT: u64 = 600;
 const DEFAULT_TEST_COMMAND: &str = "whoami";
@@ -162,27 +164,41 @@ impl Module for RebootModule {
         cx: &'a TaskCx<'a>,
         args: &'a Map<String, Value>,
     ) -> BoxFuture<'a, Result<Outcome, ModuleError>> {
-        Box::pin(async move {
-            let a = RebootArgs::parse(args)?;
-            if cx.remote.is_controller() {
-                return Ok(result(false, false, 0).failing(
-                    "Running reboot with local connection would reboot the control node.",
-                ));
-            }
-            if a.only_if_required {
-                let out = cx.remote.exec(REBOOT_REQUIRED_COMMAND, None).await?;
-                if out.stdout_text().trim() != "required" {
-                    let mut o = result(false, false, 0);
-                    o.msg = Some("no reboot required".into());
-                    return Ok(o);
-                }
-            }
-            if cx.check_mode {
-                return Ok(result(true, true, 0));
-            }
-            Ok(reboot(cx.remote, &a).await)
-        })
+        Box::pin(async move { run_reboot(cx, args).await.map(action_failure) })
     }
+}
+
+async fn run_reboot(cx: &TaskCx<'_>, args: &Map<String, Value>) -> Result<Outcome, ModuleError> {
+    let a = RebootArgs::parse(args)?;
+    if cx.remote.is_controller() {
+        return Ok(result(false, false, 0)
+            .failing("Running reboot with local connection would reboot the control node."));
+    }
+    if a.only_if_required {
+        let out = cx.remote.exec(REBOOT_REQUIRED_COMMAND, None).await?;
+        if out.stdout_text().trim() != "required" {
+            let mut o = result(false, false, 0);
+            o.msg = Some("no reboot required".into());
+            return Ok(o);
+        }
+    }
+    if cx.check_mode {
+        return Ok(result(true, true, 0));
+    }
+    Ok(reboot(cx.remote, &a).await)
+}
+
+/// Ansible's reboot is an action plugin: its failures read `Task failed: Action
+/// failed: MSG` on the console, not `Module failed: MSG`.
+fn action_failure(mut outcome: Outcome) -> Outcome {
+    let msg = outcome.msg.clone().unwrap_or_default();
+    if outcome.failed && !msg.starts_with("Task failed:") {
+        outcome.data.insert(
+            ERROR_SUMMARY_KEY.to_string(),
+            Value::String(format!("Task failed: Action failed: {msg}")),
+        );
+    }
+    outcome
 }
 
 fn result(changed: bool, rebooted: bool, elapsed: u64) -> Outcome {
@@ -226,12 +242,13 @@ pub async fn reboot(remote: &dyn Remote, a: &RebootArgs) -> Outcome {
                 .unwrap_or_default()
                 .to_string(),
             Ok(_) => {
+                // Raised as an error in Ansible: no `rebooted`, and the message is the
+                // whole error summary.
                 let paths: Vec<String> = a.search_paths.iter().map(|p| format!("'{p}'")).collect();
                 return Outcome::failed(format!(
-                    "Unable to find command \"{bin}\" in search paths: [{}]",
+                    "Task failed: Unable to find command \"{bin}\" in search paths: [{}]",
                     paths.join(", ")
-                ))
-                .with("rebooted", false);
+                ));
             }
             Err(e) => return Outcome::failed(e.message).with("rebooted", false),
         }
@@ -247,13 +264,17 @@ pub async fn reboot(remote: &dyn Remote, a: &RebootArgs) -> Outcome {
         _ => Ok(()),
     };
     let start = tokio::time::Instant::now();
+    let started_at = std::time::SystemTime::now();
     let elapsed = || start.elapsed().as_secs();
     if let Err(out) = rc {
-        return result(false, false, elapsed()).failing(format!(
-            "Reboot command failed. Error was: '{}, {}'",
-            out.stdout_text().trim(),
-            out.stderr_text().trim()
-        ));
+        // Ansible's result keeps its `start` here (an ISO 8601 UTC time).
+        return result(false, false, elapsed())
+            .with("start", iso_utc(started_at))
+            .failing(format!(
+                "Reboot command failed. Error was: '{}, {}'",
+                out.stdout_text().trim(),
+                out.stderr_text().trim()
+            ));
     }
     if a.post_reboot_delay > 0 {
         tokio::time::sleep(Duration::from_secs(a.post_reboot_delay)).await;
@@ -304,6 +325,14 @@ pub async fn reboot(remote: &dyn Remote, a: &RebootArgs) -> Outcome {
         Ok(()) => result(true, true, elapsed()),
         Err(msg) => result(false, true, elapsed()).failing(msg),
     }
+}
+
+/// Python's `datetime.now(timezone.utc).isoformat()`: `2026-11-22T20:08:39.110484+00:00`
+/// (no fraction when the microseconds are 0).
+fn iso_utc(t: std::time::SystemTime) -> String {
+    let stamp = crate::command::clock::timestamp(t).replacen(' ', "T", 1);
+    let stamp = stamp.strip_suffix(".000000").unwrap_or(&stamp);
+    format!("{stamp}+00:00")
 }
 
 fn boot_id_error(out: &ExecOutput) -> String {

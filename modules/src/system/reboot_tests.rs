@@ -181,3 +181,23 @@ fn arguments_shape_the_shutdown_command() {
     assert!(RebootArgs::parse(json!({"reboot_timeout": "soon"}).as_object().unwrap()).is_err());
     assert!(RebootArgs::parse(json!({"search_paths": [["/a"]]}).as_object().unwrap()).is_err());
 }
+
+#[test]
+fn start_is_python_isoformat_in_utc_and_failures_read_action_failed() {
+    use std::time::{Duration, UNIX_EPOCH};
+    assert_eq!(
+        iso_utc(UNIX_EPOCH + Duration::from_micros(1_795_377_315_110_484)),
+        "2026-11-22T19:55:15.110484+00:00"
+    );
+    assert_eq!(
+        iso_utc(UNIX_EPOCH + Duration::from_secs(1)),
+        "1970-01-01T00:00:01+00:00"
+    );
+    let failed = action_failure(Outcome::failed("Timed out waiting for x (timeout=1)"));
+    assert_eq!(
+        failed.data[ERROR_SUMMARY_KEY],
+        json!("Task failed: Action failed: Timed out waiting for x (timeout=1)")
+    );
+    let raised = action_failure(Outcome::failed("Task failed: Unable to find command"));
+    assert!(!raised.data.contains_key(ERROR_SUMMARY_KEY));
+}
