@@ -390,7 +390,7 @@ fn package_uses_the_hosts_package_manager() {
     let run = crate::util::run_playbook(
         dir.path(),
         &fleet.inventory_ini(),
-        "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - package: {name: acme-agent, state: present}\n      register: first\n    - package: {name: acme-agent, state: present}\n      register: second\n    - debug: msg=\"first={{ first.changed }} second={{ second.changed }}\"\n    - package: {name: acme-agent, state: absent}\n    - package: {name: acme-agent, use: dnf}\n",
+        "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - package: {name: acme-agent, state: present}\n      register: first\n    - package: {name: acme-agent, state: present}\n      register: second\n    - debug: msg=\"first={{ first.changed }} second={{ second.changed }}\"\n    - package: {name: acme-agent, state: absent}\n    - package: {name: acme-agent, use: zypper}\n",
         &[],
     );
     assert_eq!(run.rc, 2, "{}{}", run.stdout, run.stderr);
@@ -401,7 +401,7 @@ fn package_uses_the_hosts_package_manager() {
     );
     assert!(
         run.stdout
-            .contains("package: ringmaster has no native 'dnf' module yet"),
+            .contains("package: ringmaster has no native 'zypper' module yet"),
         "{}",
         run.stdout
     );
