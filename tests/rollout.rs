@@ -57,7 +57,9 @@ fn run_rollout(dir: &std::path::Path) -> crate::util::Run {
     run_rollout_with(dir, &[])
 }
 
-fn run_rollout_with(dir: &std::path::Path, extra: &[&str]) -> crate::util::Run {
+/// Runs `playbooks/security-rollout.yml` with `dir/hosts.ini` (soak 1 s, reboot timeout
+/// 60 s; later `-e` in `extra` win).
+pub(crate) fn run_rollout_with(dir: &std::path::Path, extra: &[&str]) -> crate::util::Run {
     let playbook = repo_root().join("playbooks/security-rollout.yml");
     let home = tempfile::tempdir().unwrap();
     let mut args: Vec<String> = [

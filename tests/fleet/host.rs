@@ -88,24 +88,7 @@ pub fn prepare(setup: &HostSetup, dir: &HostDir) -> Result<(), String> {
         let path = dir.dir.join(sub);
         fs::create_dir_all(&path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
     }
-    let sshd_config = format!(
-        "# ringmaster test fleet host {name}\n\
-         ListenAddress {addr}:{port}\n\
-         HostKey /etc/ssh/ssh_host_ed25519_key\n\
-         PermitRootLogin prohibit-password\n\
-         PubkeyAuthentication yes\n\
-         PasswordAuthentication yes\n\
-         KbdInteractiveAuthentication no\n\
-         UsePAM no\n\
-         MaxStartups 200:30:400\n\
-         MaxSessions 200\n\
-         AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/fleet_authorized_keys/%u\n\
-         AcceptEnv LANG LC_*\n\
-         Subsystem sftp internal-sftp\n",
-        name = host.name,
-        addr = host.addr,
-        port = host.port,
-    );
+    let sshd_config = sshd_config(&format!("host {}", host.name), host.addr, host.port);
     write(&upper.join("etc/ssh/sshd_config"), &sshd_config, 0o644)?;
     // The controller key logs in as root and as the unprivileged user, independent of the
     // users' own ~/.ssh/authorized_keys (which tests may manage).
@@ -353,4 +336,23 @@ pub fn new_boot_id() -> String {
             )
         }
     }
+}
+
+/// The sshd settings every fleet host runs with (`what` names the host in a comment).
+pub(super) fn sshd_config(what: &str, addr: impl std::fmt::Display, port: u16) -> String {
+    format!(
+        "# ringmaster test fleet {what}\n\
+         ListenAddress {addr}:{port}\n\
+         HostKey /etc/ssh/ssh_host_ed25519_key\n\
+         PermitRootLogin prohibit-password\n\
+         PubkeyAuthentication yes\n\
+         PasswordAuthentication yes\n\
+         KbdInteractiveAuthentication no\n\
+         UsePAM no\n\
+         MaxStartups 200:30:400\n\
+         MaxSessions 200\n\
+         AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/fleet_authorized_keys/%u\n\
+         AcceptEnv LANG LC_*\n\
+         Subsystem sftp internal-sftp\n"
+    )
 }

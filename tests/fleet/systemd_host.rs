@@ -257,24 +257,8 @@ impl SystemdHost {
             )?;
         }
         // The fleet's sshd settings; systemd's ssh.service starts it.
-        let sshd_config = format!(
-            "# ringmaster test fleet systemd host {name}\n\
-             ListenAddress {addr}:{port}\n\
-             HostKey /etc/ssh/ssh_host_ed25519_key\n\
-             PermitRootLogin prohibit-password\n\
-             PubkeyAuthentication yes\n\
-             PasswordAuthentication yes\n\
-             KbdInteractiveAuthentication no\n\
-             UsePAM no\n\
-             MaxStartups 200:30:400\n\
-             MaxSessions 200\n\
-             AuthorizedKeysFile .ssh/authorized_keys /etc/ssh/fleet_authorized_keys/%u\n\
-             AcceptEnv LANG LC_*\n\
-             Subsystem sftp internal-sftp\n",
-            name = self.name,
-            addr = self.addr,
-            port = self.port,
-        );
+        let sshd_config =
+            super::host::sshd_config(&format!("systemd host {}", self.name), self.addr, self.port);
         write(&upper.join("etc/ssh/sshd_config"), &sshd_config, 0o644)?;
         write(
             &upper.join("etc/hostname"),

@@ -5,7 +5,7 @@
 //! reported. Gathered facts name each host's package manager as Ansible does.
 
 use crate::fleet::{Fleet, RpmFlavor};
-use crate::util::{repo_root, ringmaster, run_playbook};
+use crate::util::run_playbook;
 
 use super::harness::{FLAG_REBOOT, Repo, Suite, acme_versions, sh, use_repo};
 use super::rpm_harness::*;
@@ -80,20 +80,7 @@ fn the_security_rollout_patches_apt_dnf_and_zypper_hosts_each_with_its_backend()
     }
 
     let boots: Vec<String> = (0..3).map(|i| fleet.boot_id(i)).collect();
-    let playbook = repo_root().join("playbooks/security-rollout.yml");
-    let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = [
-        "-i",
-        "hosts.ini",
-        playbook.to_str().unwrap(),
-        "-e",
-        "soak_seconds=0",
-        "-e",
-        "reboot_timeout=60",
-    ]
-    .map(String::from)
-    .to_vec();
-    let run = ringmaster(dir.path(), &args, home.path());
+    let run = crate::rollout::run_rollout_with(dir.path(), &["-e", "soak_seconds=0"]);
     assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
     // The security versions only (not the newer normal acme-agent 1.2), per backend.
     assert_eq!(

@@ -10,7 +10,7 @@
 
 use std::process::Command;
 
-use super::{install_unit, recording};
+use super::{install_unit, recap, recording};
 use crate::fleet::SystemdHost;
 use crate::util::{Run, ringmaster};
 
@@ -103,14 +103,6 @@ fn task_lines(run: &Run) -> Vec<String> {
         })
         .map(|l| elapsed.replace_all(l, "\"elapsed\": N").into_owned())
         .collect()
-}
-
-fn recap(run: &Run) -> String {
-    run.stdout
-        .lines()
-        .find(|l| l.starts_with("sd001 ") && l.contains("ok="))
-        .map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|| panic!("no recap:\n{}\n{}", run.stdout, run.stderr))
 }
 
 fn sh(host: &SystemdHost, cmd: &str) -> String {

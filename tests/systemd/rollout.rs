@@ -11,7 +11,6 @@ use std::process::{Command, Stdio};
 use super::install_unit;
 use crate::fleet::{Fleet, SystemdHost};
 use crate::patch::harness::{FLAG_REBOOT, Repo, Suite};
-use crate::util::{repo_root, ringmaster};
 
 /// Copies the fleet's repository to /srv/repo on the host (replacing what was there).
 fn copy_repo(host: &SystemdHost, repo: &Path) {
@@ -91,20 +90,7 @@ fn the_rollout_reboots_a_systemd_host_for_real_and_only_it() {
         hosts[0].inventory_ini() + &second
     );
     std::fs::write(dir.path().join("hosts.ini"), ini).unwrap();
-    let playbook = repo_root().join("playbooks/security-rollout.yml");
-    let home = tempfile::tempdir().unwrap();
-    let args: Vec<String> = [
-        "-i",
-        "hosts.ini",
-        playbook.to_str().unwrap(),
-        "-e",
-        "soak_seconds=1",
-        "-e",
-        "reboot_timeout=60",
-    ]
-    .map(String::from)
-    .to_vec();
-    let run = ringmaster(dir.path(), &args, home.path());
+    let run = crate::rollout::run_rollout_with(dir.path(), &[]);
     assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
 
     assert_eq!(
