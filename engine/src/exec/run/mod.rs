@@ -28,6 +28,7 @@
 //!   writes on every change); `--flush-cache` is not wired yet.
 
 mod actions;
+mod async_jobs;
 mod attempts;
 mod block;
 mod directives;
@@ -247,6 +248,9 @@ pub async fn run_playbooks(
             }
         }
     }
+    // Deliberate difference: `poll: 0` jobs still running end with the run (ansible
+    // leaves them running on the host; ringmaster runs them in this process).
+    async_jobs::cancel_all(&states);
     if let Some(cache) = &cache {
         save_facts(cache, &states, &events).await;
     }
