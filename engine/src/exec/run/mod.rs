@@ -50,6 +50,8 @@ mod test_support;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]
+mod tests_async;
+#[cfg(test)]
 mod tests_blocks;
 #[cfg(test)]
 mod tests_fact_cache;
