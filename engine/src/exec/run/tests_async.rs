@@ -26,7 +26,7 @@ fn each_loop_item_gets_its_own_background_job() {
       register: done
       until: done.finished
       retries: 20
-      delay: 0.2
+      delay: 1
     - debug:
         msg: "{{ done.results | map(attribute='stdout') | list }}"
 "#,
