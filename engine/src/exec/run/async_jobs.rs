@@ -13,6 +13,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use modules::runtime::{Remote, RemoteError};
 use rand::Rng;
 use serde_json::{Map, Value as J};
 
@@ -132,7 +133,11 @@ pub(super) async fn run_maybe_async(
         rand::rng().random_range(0..999_999_999_999u64),
         std::process::id()
     );
-    let results_file = results_file(job, scope, delegate, &jid).await;
+    let results_file = match results_file(job, scope, delegate, &jid).await {
+        Ok(f) => f,
+        // As ansible: a host that cannot be reached fails the launch, no job starts.
+        Err(e) => return ItemResult::of(super::module::unreachable(&e.message)),
+    };
     let started = Instant::now();
     let slot: Arc<Mutex<Option<Map<String, J>>>> = Arc::new(Mutex::new(None));
     let handle = {
@@ -243,13 +248,19 @@ fn kill_after(limit: u64) -> Duration {
 }
 
 /// `~/.ansible_async/<jid>` (or the `ansible_async_dir` variable's directory) with `~`
-/// expanded on the host, as the async_status action reports it.
+/// expanded on the host, as the async_status action reports it. Fails when the host
+/// cannot be reached.
 async fn results_file(
     job: &HostJob,
     scope: &Arc<Scope>,
     delegate: Option<&str>,
     jid: &str,
-) -> String {
+) -> Result<String, RemoteError> {
+    let (target, target_scope) = match delegate {
+        Some(d) => (d.to_string(), job.play.host_scope(d, &[])),
+        None => (job.host.clone(), scope.clone()),
+    };
+    let remote = job.connector.connect(&target, &target_scope).await?;
     let dir = Some("ansible_async_dir")
         .filter(|name| scope.contains(name))
         .and_then(|name| {
@@ -262,27 +273,64 @@ async fn results_file(
         .unwrap_or_else(|| "~/.ansible_async".into());
     let dir = match dir.strip_prefix('~') {
         Some(rest) if rest.is_empty() || rest.starts_with('/') => {
-            match remote_home(job, scope, delegate).await {
+            match remote_home(job, scope, remote.as_ref()).await {
                 Some(home) => format!("{home}{rest}"),
                 None => dir,
             }
         }
         _ => dir,
     };
-    format!("{}/{jid}", dir.trim_end_matches('/'))
+    Ok(format!("{}/{jid}", dir.trim_end_matches('/')))
 }
 
-/// The home directory of the user the connection logs in as (ansible expands
-/// `~<remote user>`, from the user database, not `$HOME`).
-async fn remote_home(job: &HostJob, scope: &Arc<Scope>, delegate: Option<&str>) -> Option<String> {
-    let (target, target_scope) = match delegate {
-        Some(d) => (d.to_string(), job.play.host_scope(d, &[])),
-        None => (job.host.clone(), scope.clone()),
+/// The home directory ansible reports: `~<become user>` under become, else
+/// `~<remote user>` (from the user database, not `$HOME`).
+async fn remote_home(job: &HostJob, scope: &Arc<Scope>, remote: &dyn Remote) -> Option<String> {
+    let user = become_user(job, scope).filter(|u| {
+        u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    });
+    let cmd = match user {
+        Some(u) => format!("echo ~{u}"),
+        None => "eval echo ~$(id -un)".to_string(),
     };
-    let remote = job.connector.connect(&target, &target_scope).await.ok()?;
-    let out = remote.exec("eval echo ~$(id -un)", None).await.ok()?;
+    let out = remote.exec(&cmd, None).await.ok()?;
     let home = String::from_utf8_lossy(&out.stdout).trim().to_string();
     (out.rc == 0 && home.starts_with('/')).then_some(home)
+}
+
+/// The user `become` switches to for this task, if it is on (`become`/`become_user`
+/// keywords, else the `ansible_become*` variables; ansible's default user is root).
+fn become_user(job: &HostJob, scope: &Arc<Scope>) -> Option<String> {
+    let var = |name: &str| {
+        scope
+            .contains(name)
+            .then(|| {
+                job.templar
+                    .eval_expr(name, &job.task.action_span, scope)
+                    .ok()
+            })
+            .flatten()
+    };
+    let on = match super::task::flag(job, scope, "become") {
+        Ok(Some(b)) => b,
+        _ => var("ansible_become").is_some_and(|v| match v.as_str() {
+            Some(s) => crate::cli::parse_bool(s).unwrap_or(false),
+            None => v.is_true(),
+        }),
+    };
+    if !on {
+        return None;
+    }
+    let kw = job
+        .kw
+        .get("become_user")
+        .and_then(|n| job.templar.render_node(n, scope).ok());
+    let user = kw
+        .or_else(|| var("ansible_become_user"))
+        .map(|v| py_str(&v))
+        .filter(|u| !u.is_empty());
+    Some(user.unwrap_or_else(|| "root".into()))
 }
 
 /// `async_status: jid=... mode=...` on this host.
@@ -311,7 +359,10 @@ pub(super) async fn async_status(
             ItemResult::of(m)
         }
         None => {
-            let file = results_file(job, scope, delegate, &jid).await;
+            let file = match results_file(job, scope, delegate, &jid).await {
+                Ok(f) => f,
+                Err(e) => return ItemResult::of(super::module::unreachable(&e.message)),
+            };
             let mut m = base(&jid, Some(&file), &mode);
             m.insert("changed".into(), J::Bool(false));
             m.insert("failed".into(), J::Bool(true));
@@ -352,11 +403,11 @@ fn status(jid: &str, entry: &AsyncJob, mode: &str) -> Map<String, J> {
         return m;
     }
     if let Some(result) = entry.finished() {
-            for (k, v) in result {
-                m.insert(k, v);
-            }
-            m.insert("finished".into(), J::Bool(true));
-            m.insert("started".into(), J::Bool(true));
+        for (k, v) in result {
+            m.insert(k, v);
+        }
+        m.insert("finished".into(), J::Bool(true));
+        m.insert("started".into(), J::Bool(true));
         m.entry("changed").or_insert(J::Bool(false));
     }
     m

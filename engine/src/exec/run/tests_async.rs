@@ -33,7 +33,10 @@ fn each_loop_item_gets_its_own_background_job() {
     );
     assert_eq!(r.task("start"), vec!["changed h1 (a)", "changed h1 (b)"]);
     assert_eq!(r.var("h1", "msg"), serde_json::json!(["a", "b"]));
-    assert_eq!(r.recap("h1"), "ok=3 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0");
+    assert_eq!(
+        r.recap("h1"),
+        "ok=3 changed=2 unreachable=0 failed=0 skipped=0 rescued=0 ignored=0"
+    );
 }
 
 #[test]
@@ -65,7 +68,10 @@ fn a_polled_job_reports_poll_lines_and_its_result() {
         .collect();
     assert_eq!(polls.len(), 2, "{polls:?}");
     assert!(polls[0].starts_with("ASYNC POLL on h1: jid=j"), "{polls:?}");
-    assert!(polls[0].ends_with(" started=True finished=False"), "{polls:?}");
+    assert!(
+        polls[0].ends_with(" started=True finished=False"),
+        "{polls:?}"
+    );
     assert!(polls[1].starts_with("ASYNC OK on h1: jid=j"), "{polls:?}");
 }
 
@@ -112,4 +118,25 @@ fn async_status_of_an_unknown_job_fails_as_ansible() {
     assert_eq!(r.task("unknown"), vec!["failed h1 ignoring"]);
     assert_eq!(r.var("h1", "u.msg"), J::String("could not find job".into()));
     assert_eq!(r.var("h1", "u.finished"), J::Bool(true));
+}
+
+#[test]
+fn an_unreachable_host_starts_no_job() {
+    let r = run(
+        "h1\ndown1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: launch
+      shell: "true"
+      async: 10
+      poll: 0
+"#,
+    );
+    assert_eq!(r.task("launch"), vec!["changed h1", "unreachable down1"]);
+    assert_eq!(
+        r.recap("down1"),
+        "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0"
+    );
 }
