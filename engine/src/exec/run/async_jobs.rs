@@ -128,6 +128,11 @@ pub(super) async fn run_maybe_async(
         m.insert("msg".into(), J::String(msg));
         return ItemResult::of(m);
     }
+    if super::actions::is_engine_action(&job.task.action) {
+        // `meta` and the includes are run by the strategy in ansible: `async` has no
+        // effect on them.
+        return run_action(job, scope, delegate).await;
+    }
     let jid = format!(
         "j{}.{}",
         rand::rng().random_range(0..999_999_999_999u64),

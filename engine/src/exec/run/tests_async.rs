@@ -140,3 +140,22 @@ fn an_unreachable_host_starts_no_job() {
         "ok=0 changed=0 unreachable=1 failed=0 skipped=0 rescued=0 ignored=0"
     );
 }
+
+#[test]
+fn async_on_an_include_is_ignored() {
+    let r = super::test_support::run_files(
+        "h1\n",
+        r#"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: inc
+      include_tasks: more.yml
+      async: 10
+      poll: 0
+"#,
+        &[("more.yml", "- name: inner\n  debug: msg=hi\n")],
+        &[],
+    );
+    assert_eq!(r.task("inner"), vec!["ok h1"]);
+}
