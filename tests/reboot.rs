@@ -130,7 +130,8 @@ fn fire_and_forget_reboot_with_async_then_wait_for_connection() {
         run.stdout
     );
     assert!(
-        run.stdout.contains("\"msg\": \"finished=False started=True\""),
+        run.stdout
+            .contains("\"msg\": \"finished=False started=True\""),
         "{}",
         run.stdout
     );
