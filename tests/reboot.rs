@@ -108,3 +108,33 @@ fn wait_for_connection_waits_for_a_host_that_comes_back() {
     );
     assert!(!run.stdout.contains("UNREACHABLE"), "{}", run.stdout);
 }
+
+/// The fire-and-forget reboot of patch playbooks: `shutdown` started with `async: 1,
+/// poll: 0` (the task returns at once; the job runs in the controller and just ends
+/// when the host goes down), then `wait_for_connection` until the host is back.
+#[test]
+fn fire_and_forget_reboot_with_async_then_wait_for_connection() {
+    let fleet = Fleet::start(1).expect("fleet");
+    let before = fleet.boot_id(0);
+    let dir = tempfile::tempdir().unwrap();
+    let run = run_playbook(
+        dir.path(),
+        &fleet.inventory_ini(),
+        "- hosts: fleet\n  gather_facts: false\n  tasks:\n    - name: reboot in the background\n      shell: sleep 1 && shutdown -r now\n      async: 1\n      poll: 0\n      register: job\n    - wait_for_connection: {delay: 3, timeout: 60}\n    - command: cat /proc/sys/kernel/random/boot_id\n      register: boot\n    - debug: msg=\"finished={{ job.finished }} started={{ job.started }}\"\n",
+        &[],
+    );
+    assert_eq!(run.rc, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.contains("changed: [h001]"),
+        "the async task reports changed: {}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("\"msg\": \"finished=False started=True\""),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("UNREACHABLE"), "{}", run.stdout);
+    assert_ne!(fleet.boot_id(0), before, "h001 rebooted");
+}

@@ -39,6 +39,8 @@ static VOLATILE: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         (r"ansible-local-[0-9A-Za-z_]+", "ansible-local-<ID>"),
         (r"(ansible-local-<ID>)/tmp[0-9A-Za-z_]+", "$1/tmp<ID>"),
         (r#"[^\s"]*/ansible-local-<ID>/tmp<ID>/"#, "<LOCAL_TMP>/"),
+        // `async:` job ids (`j<random>.<pid>`).
+        (r"\bj\d+\.\d+\b", "j<JID>"),
     ]
     .into_iter()
     .map(|(rx, rep)| (Regex::new(rx).unwrap(), rep))

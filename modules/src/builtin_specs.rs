@@ -156,7 +156,6 @@ pub static BUILTIN_SPECS: &[ModuleSpec] = &[
         aliases: &[],
         free_form: FreeForm::None,
         options: &[
-            OptionSpec { name: "_async_dir", aliases: &[], ty: ArgType::Path, required: true, choices: &[], elements: None },
             OptionSpec { name: "jid", aliases: &[], ty: ArgType::Str, required: true, choices: &[], elements: None },
             OptionSpec { name: "mode", aliases: &[], ty: ArgType::Str, required: false, choices: &["cleanup", "status"], elements: None },
         ],
@@ -164,7 +163,7 @@ pub static BUILTIN_SPECS: &[ModuleSpec] = &[
         required_one_of: &[],
         required_together: &[],
         kind: ModuleKind::Module,
-        native: false,
+        native: true,
         unknown_keys: UnknownKeys::Reject,
     },
     ModuleSpec {

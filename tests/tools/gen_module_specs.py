@@ -36,7 +36,7 @@ NATIVE = {
     'pause', 'wait_for', 'stat', 'file', 'copy', 'template', 'lineinfile', 'blockinfile',
     'fetch', 'slurp', 'tempfile', 'setup', 'gather_facts', 'reboot', 'apt', 'dnf',
     'package', 'package_facts', 'service', 'systemd_service', 'wait_for_connection',
-    'apt_repository', 'include_vars', 'add_host', 'group_by', 'meta', 'include_tasks',
+    'apt_repository', 'async_status', 'include_vars', 'add_host', 'group_by', 'meta', 'include_tasks',
     'import_tasks', 'include_role', 'import_role', 'import_playbook',
 }
 
@@ -74,6 +74,10 @@ ACTION_SPECS = {
         fail_msg=dict(type='raw', aliases=['msg']), success_msg=dict(type='raw'),
         quiet=dict(type='bool'), that=dict(type='raw', required=True))),
     'fail': dict(spec=dict(msg=dict(type='raw'))),
+    # The module's `_async_dir` is filled in by the action plugin, never by users.
+    'async_status': dict(spec=dict(
+        jid=dict(type='str', required=True),
+        mode=dict(type='str', choices=['cleanup', 'status']))),
     'group_by': dict(spec=dict(key=dict(type='str', required=True),
                                parents=dict(type='list', elements='str'))),
     'pause': dict(

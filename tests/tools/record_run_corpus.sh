@@ -49,6 +49,8 @@ VOLATILE = [
     (re.compile(r'(ansible-local-<ID>)/tmp[0-9A-Za-z_]+'), r'\1/tmp<ID>'),
     # ...and wherever that local temp dir is (template diffs name the rendered copy there).
     (re.compile(r'[^\s"]*/ansible-local-<ID>/tmp<ID>/'), '<LOCAL_TMP>/'),
+    # `async:` job ids (`j<random>.<pid>`).
+    (re.compile(r'\bj\d+\.\d+\b'), 'j<JID>'),
 ]
 
 def normalise(text, case, root, home):

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use indexmap::IndexMap;
 use serde_json::{Map, Value as J};
 
-use super::task::{HostJob, HostOutcome, ItemResult, flag, number, run_action};
+use super::async_jobs::run_maybe_async;
+use super::task::{HostJob, HostOutcome, ItemResult, flag, number};
 use crate::report::Event;
 use crate::template::{Scope, VarValue};
 use crate::yaml::Node;
@@ -39,14 +40,14 @@ pub(super) async fn run_attempts(
         let mut one = match timeout {
             Some(secs) => match tokio::time::timeout(
                 std::time::Duration::from_secs_f64(secs),
-                run_action(job, scope, delegate),
+                run_maybe_async(job, scope, delegate),
             )
             .await
             {
                 Ok(one) => one,
                 Err(_) => ItemResult::of(timed_out(secs)),
             },
-            None => run_action(job, scope, delegate).await,
+            None => run_maybe_async(job, scope, delegate).await,
         };
         apply_conditions(job, scope, &mut one.result);
         if total <= 1 || one.result.contains_key("unreachable") {

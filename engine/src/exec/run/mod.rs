@@ -12,7 +12,8 @@
 //! events and error blocks), [`fact_cache`] (`fact_caching = jsonfile`),
 //! [`include_vars`], [`prompt`] (`vars_prompt`),
 //! [`task`] (one task on one host: when, loop, register shape), [`attempts`]
-//! (until/retries, changed_when/failed_when, timeout), [`module`] (connection,
+//! (until/retries, changed_when/failed_when, timeout), [`async_jobs`] (`async`/`poll`,
+//! `async_status`: background jobs kept in the controller), [`module`] (connection,
 //! environment, become vars, diffs), [`actions`] (engine actions), [`directives`]
 //! (meta, includes, add_host/group_by), [`handlers`], [`loops`], [`state`] (per-host
 //! facts/set_fact/include_vars and the variables built from them).
@@ -24,10 +25,13 @@
 //!   each command a module runs (works for POSIX shells only).
 //! - Strategy `free`: each host's events reach the console as they happen, so banner
 //!   repeats depend on timing as in ansible.
+//! - `async` jobs run in the controller, not on the host; `poll: 0` jobs still running
+//!   when the run ends are cancelled (ansible leaves them running on the host).
 //! - The fact cache is read when the run starts and written when it ends (ansible
 //!   writes on every change); `--flush-cache` is not wired yet.
 
 mod actions;
+mod async_jobs;
 mod attempts;
 mod block;
 mod directives;
@@ -48,6 +52,8 @@ mod task;
 mod test_support;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_async;
 #[cfg(test)]
 mod tests_blocks;
 #[cfg(test)]
@@ -247,6 +253,9 @@ pub async fn run_playbooks(
             }
         }
     }
+    // Deliberate difference: `poll: 0` jobs still running end with the run (ansible
+    // leaves them running on the host; ringmaster runs them in this process).
+    async_jobs::cancel_all(&states);
     if let Some(cache) = &cache {
         save_facts(cache, &states, &events).await;
     }

@@ -84,7 +84,7 @@ pub(super) async fn run_module(
     }
 }
 
-fn unreachable(msg: &str) -> Map<String, J> {
+pub(super) fn unreachable(msg: &str) -> Map<String, J> {
     let mut m = Map::new();
     m.insert("changed".into(), J::Bool(false));
     // ansible-core 2.19 words it as a task failure: "Task failed: Failed to connect ...".

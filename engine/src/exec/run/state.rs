@@ -40,6 +40,8 @@ pub struct HostState {
     pub counters: HostCounters,
     /// Some result was counted for the host (only such hosts are in the recap).
     pub processed: bool,
+    /// Jobs started with `async:`, by job id (read by `async_status`).
+    pub async_jobs: std::collections::HashMap<String, super::async_jobs::AsyncJob>,
 }
 
 impl HostState {

@@ -42,6 +42,7 @@ pub(super) const NO_LOG_MSG: &str =
     "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
 /// Everything one host's run of one task needs (owned, so it runs on its own tokio task).
+#[derive(Clone)]
 pub struct HostJob {
     pub host: String,
     pub task: Arc<Task>,
@@ -526,6 +527,9 @@ pub(super) async fn run_action(
             .collect(),
         events: &job.events,
     };
+    if super::async_jobs::is_async_status(&job.task.action) {
+        return super::async_jobs::async_status(job, scope, delegate, &args).await;
+    }
     if let Some(out) = run_engine_action(&job.task.action, &args, &cx).await {
         return ItemResult {
             result: out.result,

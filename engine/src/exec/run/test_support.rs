@@ -27,6 +27,7 @@ impl Remote for ShRemote {
             let o = tokio::process::Command::new("/bin/sh")
                 .arg("-c")
                 .arg(cmd)
+                .kill_on_drop(true)
                 .output()
                 .await
                 .map_err(|e| RemoteError {
