@@ -8,6 +8,8 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
+pub(crate) use crate::rollout::version::rpmvercmp;
+
 /// Installed packages, one a line: name, epoch (0 when unset), version, release, arch.
 pub const RPM_INSTALLED_COMMAND: &str = "LC_ALL=C rpm -qa --qf \
      '%{NAME}\\t%|EPOCH?{%{EPOCH}}:{0}|\\t%{VERSION}\\t%{RELEASE}\\t%{ARCH}\\n'";
@@ -62,98 +64,6 @@ pub fn parse_installed(stdout: &str) -> Vec<Rpm> {
             })
         })
         .collect()
-}
-
-/// rpm's `rpmvercmp`: segments of digits compare numerically, of letters as strings,
-/// digits beat letters, `~` sorts before anything (even the end), `^` after the end
-/// but before anything else.
-pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
-    if a == b {
-        return Ordering::Equal;
-    }
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let (mut i, mut j) = (0, 0);
-    let separator = |c: u8| !c.is_ascii_alphanumeric() && c != b'~' && c != b'^';
-    loop {
-        while i < a.len() && separator(a[i]) {
-            i += 1;
-        }
-        while j < b.len() && separator(b[j]) {
-            j += 1;
-        }
-        let (ca, cb) = (a.get(i).copied(), b.get(j).copied());
-        if ca == Some(b'~') || cb == Some(b'~') {
-            if ca != Some(b'~') {
-                return Ordering::Greater;
-            }
-            if cb != Some(b'~') {
-                return Ordering::Less;
-            }
-            i += 1;
-            j += 1;
-            continue;
-        }
-        if ca == Some(b'^') || cb == Some(b'^') {
-            match (ca, cb) {
-                (None, _) => return Ordering::Less,
-                (_, None) => return Ordering::Greater,
-                (Some(x), _) if x != b'^' => return Ordering::Greater,
-                (_, Some(y)) if y != b'^' => return Ordering::Less,
-                _ => {}
-            }
-            i += 1;
-            j += 1;
-            continue;
-        }
-        let (Some(ca), Some(_)) = (ca, cb) else {
-            break;
-        };
-        let numeric = ca.is_ascii_digit();
-        let same_kind = |c: u8| {
-            if numeric {
-                c.is_ascii_digit()
-            } else {
-                c.is_ascii_alphabetic()
-            }
-        };
-        let (si, sj) = (i, j);
-        while i < a.len() && same_kind(a[i]) {
-            i += 1;
-        }
-        while j < b.len() && same_kind(b[j]) {
-            j += 1;
-        }
-        if sj == j {
-            // Segments of different kinds: a number is newer than letters.
-            return if numeric {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
-        }
-        let (mut sa, mut sb) = (&a[si..i], &b[sj..j]);
-        if numeric {
-            while sa.first() == Some(&b'0') {
-                sa = &sa[1..];
-            }
-            while sb.first() == Some(&b'0') {
-                sb = &sb[1..];
-            }
-            match sa.len().cmp(&sb.len()) {
-                Ordering::Equal => {}
-                other => return other,
-            }
-        }
-        match sa.cmp(sb) {
-            Ordering::Equal => {}
-            other => return other,
-        }
-    }
-    match (i < a.len(), j < b.len()) {
-        (false, false) => Ordering::Equal,
-        (true, _) => Ordering::Greater,
-        (false, true) => Ordering::Less,
-    }
 }
 
 /// Compares `[epoch:]version[-release]` wanted parts with a package: epoch, version,

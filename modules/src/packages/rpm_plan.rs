@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 
 use indexmap::IndexMap;
 
+pub(crate) use crate::rollout::version::rpmvercmp;
 use crate::runtime::quote;
 
 /// The RPM package managers `patch` drives.
@@ -288,103 +289,6 @@ pub fn evr_cmp(a: &str, b: &str) -> Ordering {
     ea.cmp(&eb)
         .then_with(|| rpmvercmp(va, vb))
         .then_with(|| rpmvercmp(ra, rb))
-}
-
-/// rpm's `rpmvercmp`: alternating numeric and alphabetic segments, `~` sorts before
-/// everything (pre-releases), `^` after the base version.
-pub fn rpmvercmp(a: &str, b: &str) -> Ordering {
-    if a == b {
-        return Ordering::Equal;
-    }
-    let (mut a, mut b) = (a.as_bytes(), b.as_bytes());
-    let sep = |c: u8| !c.is_ascii_alphanumeric() && c != b'~' && c != b'^';
-    loop {
-        while a.first().is_some_and(|&c| sep(c)) {
-            a = &a[1..];
-        }
-        while b.first().is_some_and(|&c| sep(c)) {
-            b = &b[1..];
-        }
-        // Tilde: older than anything, even the end of the string.
-        match (a.first() == Some(&b'~'), b.first() == Some(&b'~')) {
-            (true, true) => {
-                a = &a[1..];
-                b = &b[1..];
-                continue;
-            }
-            (true, false) => return Ordering::Less,
-            (false, true) => return Ordering::Greater,
-            _ => {}
-        }
-        // Caret: newer than the end of the string, older than anything else.
-        match (a.first() == Some(&b'^'), b.first() == Some(&b'^')) {
-            (true, true) => {
-                a = &a[1..];
-                b = &b[1..];
-                continue;
-            }
-            (true, false) => {
-                return if b.is_empty() {
-                    Ordering::Greater
-                } else {
-                    Ordering::Less
-                };
-            }
-            (false, true) => {
-                return if a.is_empty() {
-                    Ordering::Less
-                } else {
-                    Ordering::Greater
-                };
-            }
-            _ => {}
-        }
-        if a.is_empty() || b.is_empty() {
-            break;
-        }
-        let numeric = a[0].is_ascii_digit();
-        let take = |s: &[u8]| -> usize {
-            s.iter()
-                .take_while(|c| {
-                    if numeric {
-                        c.is_ascii_digit()
-                    } else {
-                        c.is_ascii_alphabetic()
-                    }
-                })
-                .count()
-        };
-        let (la, lb) = (take(a), take(b));
-        let (sa, sb) = (&a[..la], &b[..lb]);
-        if sb.is_empty() {
-            // Numeric segments are newer than alphabetic ones.
-            return if numeric {
-                Ordering::Greater
-            } else {
-                Ordering::Less
-            };
-        }
-        let order = if numeric {
-            let trim = |s: &[u8]| -> Vec<u8> {
-                let z = s.iter().take_while(|&&c| c == b'0').count();
-                s[z..].to_vec()
-            };
-            let (ta, tb) = (trim(sa), trim(sb));
-            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(&tb))
-        } else {
-            sa.cmp(sb)
-        };
-        if order != Ordering::Equal {
-            return order;
-        }
-        a = &a[la..];
-        b = &b[lb..];
-    }
-    match (a.is_empty(), b.is_empty()) {
-        (true, true) => Ordering::Equal,
-        (true, false) => Ordering::Less,
-        _ => Ordering::Greater,
-    }
 }
 
 /// Installs exactly `targets` (`name`, `[epoch:]version-release`): `dnf upgrade

@@ -130,24 +130,26 @@ async fn exchange<S: AsyncRead + AsyncWrite + Unpin>(
 /// process, since reading the store takes milliseconds.
 fn client_config(trust: &TlsTrust) -> Result<Arc<ClientConfig>, String> {
     static SYSTEM: OnceLock<Result<Arc<ClientConfig>, String>> = OnceLock::new();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS set-up failed: {e}"))?;
     if !trust.validate_certs {
-        let verifier = Arc::new(AnyCertificate(provider));
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let verifier = Arc::new(AnyCertificate(provider.clone()));
         return Ok(Arc::new(
-            builder
+            config_builder(provider)?
                 .dangerous()
                 .with_custom_certificate_verifier(verifier)
                 .with_no_client_auth(),
         ));
     }
+    let with_roots = |roots: RootCertStore| {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        Ok(Arc::new(
+            config_builder(provider)?
+                .with_root_certificates(roots)
+                .with_no_client_auth(),
+        ))
+    };
     if let Some(path) = &trust.ca_path {
-        let roots = roots_from_pem(path)?;
-        return Ok(Arc::new(
-            builder.with_root_certificates(roots).with_no_client_auth(),
-        ));
+        return with_roots(roots_from_pem(path)?);
     }
     SYSTEM
         .get_or_init(|| {
@@ -161,11 +163,17 @@ fn client_config(trust: &TlsTrust) -> Result<Arc<ClientConfig>, String> {
                         .to_string(),
                 );
             }
-            Ok(Arc::new(
-                builder.with_root_certificates(roots).with_no_client_auth(),
-            ))
+            with_roots(roots)
         })
         .clone()
+}
+
+fn config_builder(
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls::ConfigBuilder<ClientConfig, rustls::WantsVerifier>, String> {
+    ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS set-up failed: {e}"))
 }
 
 fn roots_from_pem(path: &str) -> Result<RootCertStore, String> {

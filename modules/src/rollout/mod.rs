@@ -7,7 +7,7 @@ mod judge;
 pub(crate) mod snapshot;
 pub(crate) mod snapshot_providers;
 mod validate;
-mod version;
+pub(crate) mod version;
 
 #[cfg(test)]
 mod tests;

@@ -171,8 +171,9 @@ fn rpm_compare(a: &str, b: &str) -> Ordering {
 }
 
 /// rpm's `rpmvercmp`: alphanumeric segments, numbers beat letters, `~` sorts first,
-/// `^` sorts after the end but before anything else.
-fn rpmvercmp(a: &str, b: &str) -> Ordering {
+/// `^` sorts after the end but before anything else. (The package modules compare rpm
+/// versions with it too.)
+pub(crate) fn rpmvercmp(a: &str, b: &str) -> Ordering {
     if a == b {
         return Ordering::Equal;
     }

@@ -304,35 +304,30 @@ async fn remote_home(job: &HostJob, scope: &Arc<Scope>, remote: &dyn Remote) -> 
     (out.rc == 0 && home.starts_with('/')).then_some(home)
 }
 
-/// The user `become` switches to for this task, if it is on (`become`/`become_user`
-/// keywords, else the `ansible_become*` variables; ansible's default user is root).
+/// The user `become` switches to for this task, if it is on: the task's `become*`
+/// keywords over the `ansible_become*` variables, as the connector reads them (ansible's
+/// default user is root).
 fn become_user(job: &HostJob, scope: &Arc<Scope>) -> Option<String> {
+    let keywords = super::module::become_vars(job, scope).ok()?;
+    let merged = Arc::new(Scope::child(scope, keywords));
     let var = |name: &str| {
-        scope
+        merged
             .contains(name)
             .then(|| {
                 job.templar
-                    .eval_expr(name, &job.task.action_span, scope)
+                    .eval_expr(name, &job.task.action_span, &merged)
                     .ok()
             })
             .flatten()
     };
-    let on = match super::task::flag(job, scope, "become") {
-        Ok(Some(b)) => b,
-        _ => var("ansible_become").is_some_and(|v| match v.as_str() {
-            Some(s) => crate::cli::parse_bool(s).unwrap_or(false),
-            None => v.is_true(),
-        }),
-    };
+    let on = var("ansible_become").is_some_and(|v| match v.as_str() {
+        Some(s) => crate::cli::parse_bool(s).unwrap_or(false),
+        None => v.is_true(),
+    });
     if !on {
         return None;
     }
-    let kw = job
-        .kw
-        .get("become_user")
-        .and_then(|n| job.templar.render_node(n, scope).ok());
-    let user = kw
-        .or_else(|| var("ansible_become_user"))
+    let user = var("ansible_become_user")
         .map(|v| py_str(&v))
         .filter(|u| !u.is_empty());
     Some(user.unwrap_or_else(|| "root".into()))

@@ -103,7 +103,10 @@ fn task_dir(job: &HostJob) -> PathBuf {
 
 /// Task/block/play `become*` keywords as the connection variables the connector reads
 /// (`ansible_become`, `ansible_become_user`, `ansible_become_method`).
-fn become_vars(job: &HostJob, scope: &Arc<Scope>) -> Result<IndexMap<String, VarValue>, String> {
+pub(super) fn become_vars(
+    job: &HostJob,
+    scope: &Arc<Scope>,
+) -> Result<IndexMap<String, VarValue>, String> {
     let mut vars = IndexMap::new();
     for (kw, var) in [
         ("become", "ansible_become"),
